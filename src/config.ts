@@ -1,0 +1,121 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { vendorModules } from './vendors/registry.js';
+import type { AccountConfigBase, HttpSettings, VendorModule } from './vendors/types.js';
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const httpDefaults = z
+  .object({
+    connections: z.number().int().min(1).max(512).default(32),
+    concurrency: z.number().int().min(1).max(512).default(32),
+    connectTimeoutMs: z.number().int().min(1).default(5_000),
+    headersTimeoutMs: z.number().int().min(1).default(15_000),
+    bodyTimeoutMs: z.number().int().min(1).default(15_000),
+  })
+  .strict();
+
+const gatewaySchema = z
+  .object({
+    listen: z
+      .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(4000) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 4000 }),
+    /** Credentials expiring within this many days are EXPIRING. */
+    expiryWarningDays: z.number().positive().max(3650).default(30),
+    /** Operator recorded on vault writes when no caller is authenticated. */
+    serviceName: z.string().min(1).max(128).default('credential-gateway'),
+    graphiql: z.boolean().default(true),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    http: httpDefaults.default(httpDefaults.parse({})),
+    accounts: z.array(z.looseObject({ vendor: z.string(), name: z.string() })).min(1, 'configure at least one account'),
+  })
+  .strict();
+
+export interface ConfiguredAccount {
+  module: VendorModule;
+  config: AccountConfigBase;
+}
+
+export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'accounts' | 'http'> {
+  http: HttpSettings;
+  accounts: ConfiguredAccount[];
+  /** Every secret value in the config, so logs and tests can prove none leaks. */
+  secrets: string[];
+}
+
+/** Replaces `${NAME}` in every string with the environment's value; names the field when unset. */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) issues.push(`${path.join('.')}: environment variable ${name} is not set`);
+      return v ?? '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)], issues));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k], issues)]));
+  }
+  return value;
+}
+
+const describe = (prefix: (string | number)[], issue: z.core.$ZodIssue) =>
+  `${[...prefix, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`;
+
+/** Parses untrusted config JSON; messages name fields and never echo values (they may be secrets). */
+export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const issues: string[] = [];
+  const interpolated = interpolateEnv(raw, env, [], issues);
+  if (issues.length) throw new ConfigError(issues);
+  const base = gatewaySchema.safeParse(interpolated);
+  if (!base.success) throw new ConfigError(base.error.issues.map((i) => describe([], i)));
+
+  const accounts: ConfiguredAccount[] = [];
+  const secrets: string[] = [];
+  const names = new Set<string>();
+  base.data.accounts.forEach((account, i) => {
+    const module = (vendorModules as readonly VendorModule[]).find((m) => m.configName === account.vendor);
+    if (!module) {
+      issues.push(`accounts.${i}.vendor: unknown vendor; use one of ${vendorModules.map((m) => m.configName).join(', ')}`);
+      return;
+    }
+    const parsed = module.accountSchema.safeParse(account);
+    if (!parsed.success) {
+      issues.push(...parsed.error.issues.map((issue) => describe(['accounts', i], issue)));
+      return;
+    }
+    if (names.has(parsed.data.name)) issues.push(`accounts.${i}.name: duplicate account name`);
+    names.add(parsed.data.name);
+    for (const field of module.secretFields) {
+      const secret = (parsed.data as unknown as Record<string, unknown>)[field];
+      if (typeof secret === 'string' && secret) secrets.push(secret);
+    }
+    accounts.push({ module, config: parsed.data });
+  });
+  if (issues.length) throw new ConfigError(issues);
+  return { ...base.data, accounts, secrets };
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch {
+    // The parser's message can quote the offending line, which may hold a secret.
+    throw new ConfigError([`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`]);
+  }
+  return parseConfig(raw, env);
+}

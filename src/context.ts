@@ -1,0 +1,28 @@
+import type { GraphQLError } from 'graphql';
+import type { Logger } from './logger.js';
+import type { Sessions } from './vendors/sessions.js';
+
+/** Per-request facts every resolver and adapter may rely on. */
+export interface RequestScope {
+  readonly requestId: string;
+  /** Fixed at request start so a list and its status filter agree. */
+  readonly now: Date;
+  readonly signal: AbortSignal | undefined;
+  /** Name of the authenticated caller; null when auth is off. */
+  readonly caller: string | null;
+  readonly logger: Logger;
+}
+
+export interface GatewaySettings {
+  readonly expiryWarningMs: number;
+  /** Recorded as the operator on vault writes when no caller is authenticated. */
+  readonly serviceName: string;
+}
+
+export interface Context {
+  readonly scope: RequestScope;
+  readonly settings: GatewaySettings;
+  readonly sessions: Sessions;
+  /** Errors of accounts that failed while others answered; appended to the response's `errors`. */
+  readonly partialErrors: GraphQLError[];
+}

@@ -1,0 +1,53 @@
+import type { Ref } from './ref.js';
+import type { Vendor } from './vendor.js';
+
+export const CREDENTIAL_KINDS = [
+  'CLIENT_SECRET',
+  'PUBLIC_KEY',
+  'CERTIFICATE',
+  'SIGNING_KEY',
+  'SECRET',
+  'API_KEY',
+  'PASSWORD',
+  'SSH_KEY',
+  'OTHER',
+] as const;
+export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/** The vendor-neutral part every credential record has; vendor records extend it. */
+export interface CredentialRecord {
+  readonly ref: Ref;
+  readonly vendor: Vendor;
+  readonly externalId: string;
+  readonly kind: CredentialKind;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly createdAt: Date | null;
+  readonly updatedAt: Date | null;
+  readonly expiresAt: Date | null;
+  readonly lastUsedAt: Date | null;
+  readonly owner: Ref | null;
+}
+
+/** The vendor-neutral part of whatever holds credentials (an app, a service principal…). */
+export interface OwnerRecord {
+  readonly ref: Ref;
+  readonly vendor: Vendor;
+  readonly externalId: string;
+  readonly name: string | null;
+  readonly description: string | null;
+}
+
+/**
+ * A requested change, as parsed from GraphQL input. A key is present only when the caller set it;
+ * `null` means "clear". Each vendor accepts a subset and refuses the rest before sending anything.
+ */
+export interface CredentialChange {
+  name?: string;
+  description?: string | null;
+  expiresAt?: Date | null;
+  /** Write-only secret (vault). Never logged, never echoed. */
+  value?: string;
+}
+export type ChangeField = keyof CredentialChange;
+export const CHANGE_FIELDS: readonly ChangeField[] = ['name', 'description', 'expiresAt', 'value'];

@@ -1,0 +1,118 @@
+import type { Vendor } from './domain/vendor.js';
+
+/**
+ * Domain errors. Adapters and the HTTP client throw these; the schema exposes them as typed
+ * mutation results (errors plugin) or as GraphQL errors with `extensions.code` on queries.
+ * Messages are written for the caller and never contain secrets or upstream tokens.
+ */
+export abstract class GatewayError extends Error {
+  abstract readonly code: string;
+  override get name(): string {
+    return this.constructor.name;
+  }
+  /** Safe, structured detail for `extensions`. */
+  extensions(): Record<string, unknown> {
+    return {};
+  }
+}
+
+export interface UpstreamSource {
+  vendor: Vendor;
+  account: string;
+}
+
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND';
+  constructor(
+    message: string,
+    readonly source?: UpstreamSource,
+  ) {
+    super(message);
+  }
+  override extensions() {
+    return { ...this.source };
+  }
+}
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends GatewayError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(
+    message: string,
+    readonly fields: FieldIssue[] = [],
+    readonly source?: UpstreamSource,
+  ) {
+    super(message);
+  }
+  override extensions() {
+    return { ...this.source, fields: this.fields };
+  }
+}
+
+export class UnsupportedChangeError extends GatewayError {
+  readonly code = 'UNSUPPORTED_CHANGE';
+  constructor(
+    readonly vendor: Vendor,
+    readonly typename: string,
+    readonly fields: string[],
+    readonly supportedFields: string[],
+  ) {
+    super(
+      `${typename} cannot change ${fields.join(', ')}; ` +
+        (supportedFields.length ? `it accepts only ${supportedFields.join(', ')}` : 'it accepts no changes'),
+    );
+  }
+  override extensions() {
+    return { vendor: this.vendor, fields: this.fields, supportedFields: this.supportedFields };
+  }
+}
+
+export class PermissionDeniedError extends GatewayError {
+  readonly code = 'FORBIDDEN';
+}
+
+export class UpstreamError extends GatewayError {
+  readonly code: string = 'UPSTREAM_ERROR';
+  constructor(
+    message: string,
+    readonly source: UpstreamSource,
+    readonly status: number | null,
+    readonly retryable: boolean,
+    /** A non-idempotent call that may or may not have been applied (timeout/5xx after sending). */
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
+  override extensions() {
+    return {
+      ...this.source,
+      status: this.status,
+      retryable: this.retryable,
+      ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
+    };
+  }
+}
+
+export class RateLimitedError extends UpstreamError {
+  override readonly code = 'RATE_LIMITED';
+  constructor(
+    source: UpstreamSource,
+    /** Seconds until the vendor accepts calls again, when it said so. */
+    readonly retryAfter: number | null,
+  ) {
+    super(
+      `${source.vendor} account "${source.account}" is rate limited` +
+        (retryAfter !== null ? `; retry after ${retryAfter}s` : ''),
+      source,
+      429,
+      true,
+    );
+  }
+  override extensions() {
+    return { ...super.extensions(), retryAfter: this.retryAfter };
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Seconds to wait, from `Retry-After` (delta seconds or an HTTP date) or, failing that, Auth0's
+ * `X-RateLimit-Reset` (Unix epoch seconds, not a delta). Null when the vendor said nothing usable.
+ */
+export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
+  const header = (name: string) => {
+    const v = headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const retryAfter = header('retry-after');
+  if (retryAfter !== undefined) {
+    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim());
+    const at = Date.parse(retryAfter);
+    if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
+  }
+  const reset = header('x-ratelimit-reset');
+  if (reset !== undefined && /^\d+$/.test(reset.trim())) {
+    return Math.max(0, Math.ceil(Number(reset.trim()) - now / 1000));
+  }
+  return null;
+}

@@ -1,0 +1,70 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfigFile, parseConfig, type GatewayConfig } from './config.js';
+import { createGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+import { startSandbox, type Sandbox } from './sandbox.js';
+import { printSortedSchema } from './schema/index.js';
+
+const SCHEMA_FILE = new URL('../schema/schema.graphql', import.meta.url);
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+  const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
+  let config: GatewayConfig;
+  let sandbox: Sandbox | undefined;
+  if (file) {
+    config = await loadConfigFile(file);
+  } else {
+    sandbox = await startSandbox();
+    config = parseConfig({ accounts: sandbox.accounts, logLevel: process.env.LOG_LEVEL ?? 'info' });
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const gateway = createGateway(config, { logger });
+  const port = values.port ?? process.env.PORT;
+  const url = await gateway.listen(port !== undefined ? Number(port) : undefined, values.host);
+  if (sandbox) {
+    process.stdout.write(
+      `\ncredential-gateway (sandbox: built-in vendor simulators, no configuration)\n` +
+        [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(16)} ${sim.url}`).join('\n') +
+        `\n\n  GraphiQL: ${url}\n\n`,
+    );
+  } else {
+    logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');
+  }
+  const stop = async () => {
+    await gateway.close();
+    await sandbox?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function printSchemaCommand(args: string[]): Promise<void> {
+  const sdl = printSortedSchema();
+  if (args.includes('--check')) {
+    const current = await readFile(SCHEMA_FILE, 'utf8').catch(() => '');
+    if (current !== sdl) {
+      process.stderr.write('schema/schema.graphql is stale: run `npm run schema:print` and commit it.\n');
+      process.exit(1);
+    }
+    process.stdout.write('schema/schema.graphql is up to date.\n');
+    return;
+  }
+  await writeFile(SCHEMA_FILE, sdl);
+  process.stdout.write('wrote schema/schema.graphql\n');
+}
+
+const [command = 'serve', ...rest] = process.argv.slice(2);
+const commands: Record<string, (args: string[]) => Promise<void>> = { serve, 'print-schema': printSchemaCommand };
+const run = commands[command];
+if (!run) {
+  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] | print-schema [--check]\n`);
+  process.exit(2);
+}
+run(rest).catch((err: unknown) => {
+  // Config errors are written to be safe to print; anything else prints its message only.
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `fatal: ${(err as Error).message}`}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../context.js';
+import type { CredentialRecord } from '../domain/credential.js';
+import { refKey } from '../domain/ref.js';
+import { credentialStatus } from '../domain/status.js';
+import { ValidationError } from '../errors.js';
+import { builder } from './builder.js';
+import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
+import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
+import { parseGlobalId } from './global-id.js';
+import { accountFailure } from './partial-errors.js';
+
+const MAX_PAGE = 500;
+const DEFAULT_PAGE = 100;
+const MAX_NODES = 100;
+
+const CredentialFilter = builder.inputType('CredentialFilter', {
+  description: 'All given conditions must hold; a list matches any of its values.',
+  fields: (t) => ({
+    vendors: t.field({ type: [VendorEnum], required: false }),
+    accounts: t.stringList({ required: false, description: 'Configured account names.' }),
+    statuses: t.field({ type: [CredentialStatusEnum], required: false }),
+    kinds: t.field({ type: [CredentialKindEnum], required: false }),
+    expiresBefore: t.field({ type: 'DateTime', required: false, description: 'Only credentials with an expiry before this instant.' }),
+    owner: t.id({ required: false, description: 'Only credentials of this owner (a CredentialOwner id).' }),
+  }),
+});
+
+builder.queryField('node', (t) =>
+  t.field({
+    type: builder.nodeInterfaceRef(),
+    nullable: true,
+    description: 'Any credential or owner by its id. Null when it no longer exists.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, ctx) => loadNode(String(id), ctx),
+  }),
+);
+
+builder.queryField('nodes', (t) =>
+  t.field({
+    type: [builder.nodeInterfaceRef()],
+    nullable: { list: false, items: true },
+    description: `Up to ${MAX_NODES} nodes by id, in order; one failing id does not fail the others.`,
+    args: { ids: t.arg.idList({ required: true }) },
+    resolve: async (_root, { ids }, ctx) => {
+      if (ids.length > MAX_NODES) throw new ValidationError(`at most ${MAX_NODES} ids per call`, [{ field: 'ids', message: 'too many' }]);
+      // graphql-js turns an Error item into a located error for that index alone.
+      return (await Promise.all(ids.map((id) => loadNode(String(id), ctx).catch((err: unknown) => err)))) as never;
+    },
+  }),
+);
+
+async function loadNode(id: string, ctx: Context): Promise<object | null> {
+  const ref = parseGlobalId(id);
+  if (!ctx.sessions.has(ref.account)) return null;
+  return ctx.sessions.get(ref.account).load(ref);
+}
+
+builder.queryField('credentials', (t) =>
+  t.connection(
+    {
+      type: CredentialInterface,
+      description:
+        'Credentials across every configured account, soonest expiry first. An account that fails adds an error ' +
+        '(`extensions.code`, `vendor`, `account`) while the others still answer.',
+      args: { filter: t.arg({ type: CredentialFilter, required: false }) },
+      resolve: async (_root, args, ctx, info) => {
+        const items = await collectCredentials(args.filter ?? {}, ctx, info);
+        return paginate(items, args);
+      },
+    },
+    {
+      fields: (c) => ({
+        totalCount: c.int({ description: 'Matching credentials across all pages.', resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+      }),
+    },
+  ),
+);
+
+type Filter = NonNullable<(typeof CredentialFilter)['$inferInput']>;
+
+async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo): Promise<CredentialRecord[]> {
+  const owner = filter.owner ? parseGlobalId(String(filter.owner)) : null;
+  const sessions = ctx.sessions.select({
+    vendors: filter.vendors,
+    accounts: owner ? [owner.account, ...(filter.accounts ?? [])].filter((a) => !filter.accounts?.length || filter.accounts.includes(a)) : filter.accounts,
+  });
+  const perAccount = await Promise.all(
+    sessions.map((s) =>
+      (owner ? s.ownerCredentials(owner) : s.listCredentials()).catch((err: unknown) => {
+        ctx.partialErrors.push(accountFailure(err, s, info));
+        return [];
+      }),
+    ),
+  );
+  const { now } = ctx.scope;
+  const windowMs = ctx.settings.expiryWarningMs;
+  const before = filter.expiresBefore?.getTime();
+  return perAccount.flat().filter(
+    (c) =>
+      (!filter.statuses?.length || filter.statuses.includes(credentialStatus(c.expiresAt, now, windowMs))) &&
+      (!filter.kinds?.length || filter.kinds.includes(c.kind)) &&
+      (before === undefined || (c.expiresAt !== null && c.expiresAt.getTime() < before)),
+  );
+}
+
+/** Soonest expiry first, never-expiring last; ties by a stable key, so cursors survive refetches. */
+function sortKey(c: CredentialRecord): [number, string] {
+  return [c.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER, refKey(c.ref)];
+}
+function compareKeys(a: [number, string], b: [number, string]): number {
+  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+}
+const encodeCursor = (k: [number, string]) => Buffer.from(JSON.stringify(k)).toString('base64url');
+function decodeCursor(cursor: string, field: string): [number, string] {
+  try {
+    const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string') return [k[0], k[1]];
+  } catch {
+    // fall through
+  }
+  throw new ValidationError(`${field} is not a cursor from this connection`, [{ field, message: 'malformed cursor' }]);
+}
+
+interface PageArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+function paginate(items: CredentialRecord[], args: PageArgs) {
+  for (const f of ['first', 'last'] as const) {
+    const n = args[f];
+    if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
+  }
+  const keyed = items.map((node) => ({ node, key: sortKey(node) })).sort((a, b) => compareKeys(a.key, b.key));
+  const after = args.after ? decodeCursor(args.after, 'after') : null;
+  const before = args.before ? decodeCursor(args.before, 'before') : null;
+  let window = keyed.filter((e) => (!after || compareKeys(e.key, after) > 0) && (!before || compareKeys(e.key, before) < 0));
+  const windowSize = window.length;
+  const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
+  if (first != null) window = window.slice(0, first);
+  if (args.last != null) window = window.slice(Math.max(0, window.length - args.last));
+  const edges = window.map((e) => ({ node: e.node, cursor: encodeCursor(e.key) }));
+  return {
+    edges,
+    totalCount: items.length,
+    pageInfo: {
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasNextPage: first != null ? windowSize > first : before !== null,
+      hasPreviousPage: args.last != null ? windowSize > args.last : after !== null,
+    },
+  };
+}
+
+void CredentialOwnerInterface;

@@ -1,0 +1,139 @@
+import { ValidationError, NotFoundError } from '../../errors.js';
+import type { Builder } from '../../schema/builder.js';
+import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { MUTATION_ERRORS } from '../../schema/errors.js';
+import { parseGlobalId } from '../../schema/global-id.js';
+import { Auth0Session } from './adapter.js';
+import { CLIENT_CREDENTIAL_ALGS, CLIENT_CREDENTIAL_TYPES, KEY_USES, SIGNING_ALGS } from './api.js';
+import {
+  T,
+  type Auth0ClientCredentialRecord,
+  type Auth0ClientRecord,
+  type Auth0ConnectionKeyRecord,
+  type Auth0ConnectionRecord,
+  type KeyRole,
+} from './records.js';
+
+/** GraphQL enum values are UPPER_CASE; the vendor's wire values stay in `value`. */
+const enumValues = <V extends string>(values: readonly V[]) =>
+  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<V>, { value: V }>;
+
+export function registerAuth0Schema(builder: Builder): void {
+  const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', { values: CLIENT_CREDENTIAL_ALGS });
+  const CredentialType = builder.enumType('Auth0CredentialType', { values: enumValues(CLIENT_CREDENTIAL_TYPES) });
+  const SigningAlg = builder.enumType('Auth0SigningAlgorithm', { values: SIGNING_ALGS });
+  const KeyUse = builder.enumType('Auth0KeyUse', { values: enumValues(KEY_USES) });
+  const Role = builder.enumType('Auth0KeyRole', {
+    description: 'Where a key stands in the rotation: NEXT becomes CURRENT on rotation, CURRENT becomes PREVIOUS.',
+    values: ['CURRENT', 'NEXT', 'PREVIOUS'] satisfies KeyRole[],
+  });
+
+  builder.objectRef<Auth0ClientCredentialRecord>(T.clientCredential).implement({
+    description: 'A public key, certificate or certificate subject DN registered on an Auth0 client. Only `expiresAt` can change.',
+    interfaces: [CredentialInterface],
+    isTypeOf: isRecordOf(T.clientCredential),
+    fields: (t) => ({
+      kid: t.string({ nullable: true, resolve: (c) => c.kid }),
+      alg: t.field({ type: CredentialAlg, nullable: true, resolve: (c) => c.alg ?? null }),
+      credentialType: t.field({ type: CredentialType, nullable: true, resolve: (c) => c.credentialType ?? null }),
+      subjectDn: t.string({ nullable: true, resolve: (c) => c.subjectDn }),
+      thumbprintSha256: t.string({ nullable: true, resolve: (c) => c.thumbprintSha256 }),
+    }),
+  });
+
+  builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey).implement({
+    description:
+      "A connection's signing key. Read and rotated, never edited; `expiresAt` is the certificate's notAfter.",
+    interfaces: [CredentialInterface],
+    isTypeOf: isRecordOf(T.connectionKey),
+    fields: (t) => ({
+      kid: t.string({ resolve: (k) => k.kid }),
+      cert: t.string({ description: 'PEM certificate (public).', resolve: (k) => k.cert }),
+      pkcs: t.string({ nullable: true, description: 'PKCS#7 PEM (public).', resolve: (k) => k.pkcs }),
+      fingerprint: t.string({ resolve: (k) => k.fingerprint }),
+      thumbprint: t.string({ resolve: (k) => k.thumbprint }),
+      algorithm: t.field({ type: SigningAlg, nullable: true, resolve: (k) => k.algorithm }),
+      keyUse: t.field({ type: KeyUse, nullable: true, resolve: (k) => k.keyUse ?? null }),
+      subjectDn: t.string({ nullable: true, resolve: (k) => k.subjectDn }),
+      current: t.boolean({ resolve: (k) => k.current }),
+      next: t.boolean({ resolve: (k) => k.next }),
+      previous: t.boolean({ resolve: (k) => k.previous }),
+      currentSince: t.field({ type: 'DateTime', nullable: true, resolve: (k) => k.currentSince }),
+      role: t.field({ type: Role, nullable: true, resolve: (k) => k.role }),
+    }),
+  });
+
+  builder.objectRef<Auth0ClientRecord>(T.client).implement({
+    description: 'An Auth0 application; owns client credentials.',
+    interfaces: [CredentialOwnerInterface],
+    isTypeOf: isRecordOf(T.client),
+    fields: (t) => ({
+      appType: t.string({ nullable: true, resolve: (c) => c.appType }),
+      isFirstParty: t.boolean({ nullable: true, resolve: (c) => c.isFirstParty }),
+    }),
+  });
+
+  const Connection = builder.objectRef<Auth0ConnectionRecord>(T.connection).implement({
+    description: 'An Okta or OIDC enterprise connection; owns signing keys.',
+    interfaces: [CredentialOwnerInterface],
+    isTypeOf: isRecordOf(T.connection),
+    fields: (t) => ({
+      strategy: t.string({ nullable: true, resolve: (c) => c.strategy }),
+      displayName: t.string({ nullable: true, resolve: (c) => c.displayName }),
+      realms: t.stringList({ resolve: (c) => [...c.realms] }),
+    }),
+  });
+
+  const KeyRef = builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey);
+
+  const RotateInput = builder.inputType('RotateConnectionKeysInput', {
+    fields: (t) => ({
+      connectionId: t.id({ required: true, description: 'An Auth0Connection id.' }),
+      signingAlg: t.field({ type: SigningAlg, required: false, description: "The new key's algorithm; default: the vendor's." }),
+    }),
+  });
+
+  interface RotationPayload {
+    session: Auth0Session;
+    connection: Auth0ConnectionRecord['ref'];
+    newKey: Auth0ConnectionKeyRecord;
+  }
+  const Payload = builder.objectRef<RotationPayload>('RotateConnectionKeysSuccess').implement({
+    fields: (t) => ({
+      newKey: t.field({ type: KeyRef, description: 'The key the rotation generated (role NEXT).', resolve: (p) => p.newKey }),
+      connection: t.field({
+        type: Connection,
+        nullable: true,
+        resolve: async (p) => (await p.session.load(p.connection)) as Auth0ConnectionRecord | null,
+      }),
+      keys: t.field({
+        type: [KeyRef],
+        description: "The connection's keys after the rotation, read fresh from Auth0.",
+        resolve: async (p) => {
+          const keys = (await p.session.ownerCredentials(p.connection)) as Auth0ConnectionKeyRecord[];
+          return keys;
+        },
+      }),
+    }),
+  });
+
+  builder.mutationField('rotateConnectionKeys', (t) =>
+    t.field({
+      type: Payload,
+      description: 'Rotates an Auth0 connection\'s signing keys. Not idempotent: each call retires a key, so it is never retried.',
+      errors: { types: MUTATION_ERRORS, union: { name: 'RotateConnectionKeysResult' }, directResult: true },
+      args: { input: t.arg({ type: RotateInput, required: true }) },
+      resolve: async (_root, { input }, ctx) => {
+        const ref = parseGlobalId(String(input.connectionId));
+        if (ref.typename !== T.connection) {
+          throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);
+        }
+        if (!ctx.sessions.has(ref.account)) throw new NotFoundError(`no account named "${ref.account}" is configured`);
+        const session = ctx.sessions.get(ref.account);
+        if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
+        const result = await session.rotateConnectionKeys(ref, input.signingAlg ?? null);
+        return { session, connection: result.connection, newKey: result.newKey };
+      },
+    }),
+  );
+}

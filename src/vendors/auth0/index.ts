@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import type { VendorModule } from '../types.js';
+import { auth0AccountSchema, type Auth0AccountConfig } from './account.js';
+import { Auth0Account } from './adapter.js';
+import { registerAuth0Schema } from './graphql.js';
+import { auth0Seed } from './seed.js';
+import { startAuth0Simulator } from './simulator.js';
+
+export const auth0: VendorModule<Auth0AccountConfig> = {
+  vendor: 'AUTH0',
+  configName: 'auth0',
+  accountSchema: auth0AccountSchema,
+  secretFields: ['clientSecret'],
+  createAccount: (config, deps) => new Auth0Account(config, deps),
+  registerSchema: registerAuth0Schema,
+  async startSandbox(name, options = {}) {
+    const m2m = { clientId: `sandbox-${name}`, clientSecret: randomBytes(24).toString('base64url') };
+    const simulator = await startAuth0Simulator(await auth0Seed(`${name}.sandbox.auth0.local`, m2m), options);
+    return {
+      simulator,
+      config: { vendor: 'auth0', name, baseUrl: simulator.url, clientId: m2m.clientId, clientSecret: m2m.clientSecret },
+    };
+  },
+};

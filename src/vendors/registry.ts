@@ -1,0 +1,4 @@
+import { auth0 } from './auth0/index.js';
+
+/** Every vendor the gateway knows. Adding one: its folder under src/vendors/ and one line here. */
+export const vendorModules = [auth0] as const;

@@ -1,0 +1,68 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
+
+const SECRET = 'super-secret-client-secret-0123456789';
+const auth0 = (extra: Record<string, unknown> = {}) => ({
+  vendor: 'auth0',
+  name: 'prod',
+  baseUrl: 'https://acme.eu.auth0.com',
+  clientId: 'abc',
+  clientSecret: SECRET,
+  ...extra,
+});
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('applies defaults and keeps several accounts of one vendor', () => {
+    const config = parseConfig({ accounts: [auth0(), auth0({ name: 'staging' })] });
+    expect(config.expiryWarningDays).toBe(30);
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 4000 });
+    expect(config.accounts.map((a) => a.config.name)).toEqual(['prod', 'staging']);
+    expect(config.secrets).toEqual([SECRET, SECRET]);
+  });
+
+  it('interpolates ${ENV} and names the field when the variable is unset', () => {
+    const config = parseConfig({ accounts: [auth0({ clientSecret: '${A0_SECRET}' })] }, { A0_SECRET: 'from-env' });
+    expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'from-env' });
+    expect(issuesOf(() => parseConfig({ accounts: [auth0({ clientSecret: '${MISSING}' })] }, {}))).toEqual([
+      'accounts.0.clientSecret: environment variable MISSING is not set',
+    ]);
+  });
+
+  it('names the bad field and never prints a secret', () => {
+    const issues = issuesOf(() => parseConfig({ accounts: [auth0({ baseUrl: SECRET, clientId: '' })] }));
+    expect(issues.some((i) => i.startsWith('accounts.0.baseUrl:'))).toBe(true);
+    expect(issues.some((i) => i.startsWith('accounts.0.clientId:'))).toBe(true);
+    expect(issues.join('\n')).not.toContain(SECRET);
+  });
+
+  it('refuses unknown vendors, unknown keys and duplicate names', () => {
+    expect(issuesOf(() => parseConfig({ accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
+    expect(issuesOf(() => parseConfig({ accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toMatch(/^accounts\.0: Unrecognized key/);
+    expect(issuesOf(() => parseConfig({ accounts: [auth0(), auth0()] }))).toEqual(['accounts.1.name: duplicate account name']);
+    expect(issuesOf(() => parseConfig({ accounts: [] }))[0]).toMatch(/^accounts:/);
+  });
+
+  it('reads JSON and YAML files and hides parser detail that could quote a secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    await writeFile(join(dir, 'c.yaml'), `accounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: \${S}\n`);
+    const config = await loadConfigFile(join(dir, 'c.yaml'), { S: 'yaml-secret' });
+    expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'yaml-secret' });
+    await writeFile(join(dir, 'bad.json'), `{"clientSecret": "${SECRET}" oops}`);
+    const err = await loadConfigFile(join(dir, 'bad.json')).catch((e: unknown) => e as ConfigError);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.message).not.toContain(SECRET);
+  });
+});

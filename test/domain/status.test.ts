@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { credentialStatus } from '../../src/domain/status.js';
+
+const now = new Date('2026-06-01T00:00:00Z');
+const days = (n: number) => new Date(now.getTime() + n * 86_400_000);
+const window = 30 * 86_400_000;
+
+describe('credentialStatus', () => {
+  it('returns EXPIRED for a credential past expiresAt', () => expect(credentialStatus(days(-1), now, window)).toBe('EXPIRED'));
+  it('returns EXPIRED at the exact expiry instant', () => expect(credentialStatus(now, now, window)).toBe('EXPIRED'));
+  it('returns EXPIRING inside the warning window', () => expect(credentialStatus(days(30), now, window)).toBe('EXPIRING'));
+  it('returns ACTIVE after the warning window', () => expect(credentialStatus(days(31), now, window)).toBe('ACTIVE'));
+  it('honours a configured window', () => expect(credentialStatus(days(10), now, 7 * 86_400_000)).toBe('ACTIVE'));
+  it('returns NEVER_EXPIRES without an expiry', () => expect(credentialStatus(null, now, window)).toBe('NEVER_EXPIRES'));
+});

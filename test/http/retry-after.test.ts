@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { retryAfterSeconds } from '../../src/http/retry-after.js';
+
+const now = Date.parse('2026-01-01T00:00:00Z');
+
+describe('retryAfterSeconds', () => {
+  it('reads Retry-After in seconds', () => expect(retryAfterSeconds({ 'retry-after': '12' }, now)).toBe(12));
+  it('reads Retry-After as an HTTP date', () =>
+    expect(retryAfterSeconds({ 'retry-after': new Date(now + 30_000).toUTCString() }, now)).toBe(30));
+  it('reads X-RateLimit-Reset as epoch seconds, not a delta', () =>
+    expect(retryAfterSeconds({ 'x-ratelimit-reset': String(now / 1000 + 5) }, now)).toBe(5));
+  it('prefers Retry-After over X-RateLimit-Reset', () =>
+    expect(retryAfterSeconds({ 'retry-after': '3', 'x-ratelimit-reset': String(now / 1000 + 50) }, now)).toBe(3));
+  it('returns null when nothing usable was sent', () => expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeNull());
+});

@@ -1,0 +1,429 @@
+import { X509Certificate } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeGlobalId } from '../../../src/schema/global-id.js';
+import type { Auth0Simulator } from '../../../src/vendors/auth0/simulator.js';
+import {
+  ListCredentialsDocument,
+  NodeDocument,
+  NodesDocument,
+  RotateConnectionKeysDocument,
+  UpdateCredentialDocument,
+} from '../../gql/graphql.js';
+import { startHarness, type Harness } from '../../fixtures/harness.js';
+
+const PROD = 'auth0-prod';
+const STAGING = 'auth0-staging';
+let h: Harness;
+let prod: Auth0Simulator;
+let staging: Auth0Simulator;
+
+beforeAll(async () => {
+  h = await startHarness({ accounts: { auth0: [PROD, STAGING] } });
+  prod = h.sim(PROD) as Auth0Simulator;
+  staging = h.sim(STAGING) as Auth0Simulator;
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const credentialId = (sim: Auth0Simulator, name: string) => {
+  for (const [clientId, creds] of sim.state.credentials) {
+    const c = creds.find((x) => x.name === name);
+    if (c) return { clientId, credentialId: c.id, globalId: encodeGlobalId('Auth0ClientCredential', JSON.stringify([account(sim), clientId, c.id])) };
+  }
+  throw new Error(`no credential ${name}`);
+};
+const account = (sim: Auth0Simulator) => (sim === prod ? PROD : STAGING);
+const connectionGlobalId = (sim: Auth0Simulator, name: string) => {
+  const c = sim.state.connections.find((x) => x.name === name)!;
+  return { id: c.id, globalId: encodeGlobalId('Auth0Connection', JSON.stringify([account(sim), c.id])) };
+};
+const apiCalls = (sim: Auth0Simulator) => sim.apiRequests().map((r) => `${r.method} ${r.path}`);
+
+async function listAll(filter?: Record<string, unknown>) {
+  const res = await h.exec(ListCredentialsDocument, { filter, first: 500 });
+  expect(res.errors).toBeUndefined();
+  return res.data!.credentials;
+}
+
+describe('credentials across Auth0 accounts', () => {
+  it('lists every client credential and connection key of both tenants', async () => {
+    const conn = await listAll();
+    const expected = (sim: Auth0Simulator) =>
+      [...sim.state.credentials.values()].flat().length + [...sim.state.keys.values()].flat().length;
+    expect(conn.totalCount).toBe(expected(prod) + expected(staging));
+    const accounts = new Set(conn.edges.map((e) => e.node.account));
+    expect(accounts).toEqual(new Set([PROD, STAGING]));
+    const types = new Set(conn.edges.map((e) => e.node.__typename));
+    expect(types).toEqual(new Set(['Auth0ClientCredential', 'Auth0ConnectionKey']));
+  });
+
+  it('authenticates with the client-credentials grant and calls each resource exactly once', async () => {
+    await listAll();
+    const token = prod.requests.find((r) => r.path === '/oauth/token');
+    // The token may be cached from an earlier test; when fetched, it is the documented form body.
+    if (token) {
+      expect(token.headers['content-type']).toContain('application/x-www-form-urlencoded');
+      expect(token.body).toMatchObject({ grant_type: 'client_credentials', client_id: `sandbox-${PROD}`, audience: `${prod.url}/api/v2/` });
+    }
+    const calls = apiCalls(prod);
+    expect(calls).toContain('GET /api/v2/clients?fields=client_id%2Cname%2Cdescription%2Capp_type%2Cis_first_party&include_fields=true&take=100');
+    expect(calls).toContain('GET /api/v2/connections?strategy=okta&strategy=oidc&take=100');
+    const clientCalls = prod.state.clients.map((c) => `GET /api/v2/clients/${c.client_id}/credentials`);
+    const keyedConnections = prod.state.connections.filter((c) => c.strategy === 'okta' || c.strategy === 'oidc');
+    const keyCalls = keyedConnections.map((c) => `GET /api/v2/connections/${c.id}/keys`);
+    expect(calls.sort()).toEqual(
+      [
+        'GET /api/v2/clients?fields=client_id%2Cname%2Cdescription%2Capp_type%2Cis_first_party&include_fields=true&take=100',
+        'GET /api/v2/connections?strategy=okta&strategy=oidc&take=100',
+        ...clientCalls,
+        ...keyCalls,
+      ].sort(),
+    );
+    for (const r of prod.apiRequests()) expect(r.headers.authorization).toMatch(/^Bearer [\w-]+$/);
+  });
+
+  it('follows checkpoint pagination until Auth0 stops returning next', async () => {
+    const extra = Array.from({ length: 230 }, (_, i) => ({
+      client_id: `bulk${String(i).padStart(28, '0')}`,
+      tenant: prod.state.tenant,
+      name: `bulk ${i}`,
+      app_type: 'spa',
+      is_first_party: true,
+      client_secret: 'x',
+    }));
+    prod.state.clients.push(...extra);
+    try {
+      const res = await h.exec(NodeDocument, { id: encodeGlobalId('Auth0Client', JSON.stringify([PROD, extra[229]!.client_id])) });
+      expect(res.data?.node).toMatchObject({ __typename: 'Auth0Client', name: 'bulk 229' });
+      const pages = prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?'));
+      expect(pages).toHaveLength(3);
+      expect(pages[0]!.query.from).toBeUndefined();
+      expect(pages[1]!.query.from).toHaveLength(1);
+    } finally {
+      prod.state.clients.splice(-230);
+    }
+  });
+
+  it('filters by vendor, account, status, kind and expiresBefore', async () => {
+    const onlyStaging = await listAll({ accounts: [STAGING] });
+    expect(onlyStaging.edges.every((e) => e.node.account === STAGING)).toBe(true);
+    expect(apiCalls(prod).filter((c) => c.includes('/credentials'))).toHaveLength(0);
+
+    const expired = await listAll({ statuses: ['EXPIRED'] });
+    expect(expired.edges.length).toBeGreaterThan(0);
+    expect(expired.edges.every((e) => e.node.status === 'EXPIRED' && new Date(e.node.expiresAt!) < new Date())).toBe(true);
+
+    const keys = await listAll({ kinds: ['SIGNING_KEY'], vendors: ['AUTH0'] });
+    expect(keys.edges.every((e) => e.node.__typename === 'Auth0ConnectionKey')).toBe(true);
+
+    const cutoff = new Date(Date.now() + 30 * 86_400_000);
+    const soon = await listAll({ expiresBefore: cutoff.toISOString() });
+    expect(soon.edges.every((e) => e.node.expiresAt !== null && new Date(e.node.expiresAt!) < cutoff)).toBe(true);
+    const names = soon.edges.map((e) => e.node.name);
+    expect(names).toContain('billing-2025');
+    expect(names).not.toContain('billing-next');
+    expect(names).not.toContain('inventory-key');
+  });
+
+  it('lists only one owner when filtered by owner', async () => {
+    const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
+    const owner = encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id]));
+    const conn = await listAll({ owner });
+    expect(conn.edges.map((e) => e.node.name).sort()).toEqual(['billing-2024', 'billing-2025', 'billing-next']);
+    expect(apiCalls(staging)).toEqual([]);
+  });
+
+  it('computes status uniformly from expiresAt and the 30-day window', async () => {
+    const conn = await listAll({ accounts: [PROD] });
+    const status = (name: string) => conn.edges.find((e) => e.node.name === name)?.node.status;
+    expect(status('billing-2024')).toBe('EXPIRED');
+    expect(status('billing-2025')).toBe('EXPIRING');
+    expect(status('inventory-mtls')).toBe('EXPIRING');
+    expect(status('billing-next')).toBe('ACTIVE');
+    expect(status('inventory-key')).toBe('NEVER_EXPIRES');
+  });
+
+  it('orders by soonest expiry and pages with stable cursors both ways', async () => {
+    const all = (await listAll()).edges.map((e) => e.node.id);
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const res = await h.exec(ListCredentialsDocument, { first: 7, after });
+      const page = res.data!.credentials;
+      seen.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(all);
+    const tail = await h.exec(ListCredentialsDocument, { last: 3 });
+    expect(tail.data!.credentials.edges.map((e) => e.node.id)).toEqual(all.slice(-3));
+    expect(tail.data!.credentials.pageInfo.hasPreviousPage).toBe(true);
+    const expiries = (await listAll()).edges.map((e) => e.node.expiresAt).filter((x): x is string => x !== null);
+    expect(expiries).toEqual([...expiries].sort((a, b) => Date.parse(a) - Date.parse(b)));
+  });
+
+  it('refuses a cursor it did not issue', async () => {
+    const res = await h.exec(ListCredentialsDocument, { first: 2, after: 'bm90LWEtY3Vyc29y' });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('node and nodes', () => {
+  it('resolves a client credential with every vendor field, and its owner', async () => {
+    const { globalId, clientId, credentialId: cid } = credentialId(prod, 'inventory-mtls');
+    const res = await h.exec(NodeDocument, { id: globalId });
+    expect(res.data?.node).toMatchObject({
+      __typename: 'Auth0ClientCredential',
+      id: globalId,
+      vendor: 'AUTH0',
+      account: PROD,
+      externalId: cid,
+      kind: 'CERTIFICATE',
+      credentialType: 'X509_CERT',
+      alg: 'RS256',
+      owner: { __typename: 'Auth0Client', externalId: clientId, name: 'Inventory Sync' },
+    });
+    expect(apiCalls(prod)).toContain(`GET /api/v2/clients/${clientId}/credentials/${cid}`);
+  });
+
+  it('resolves a connection key with its certificate, roles and certificate expiry', async () => {
+    const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
+    const res = await h.exec(NodeDocument, { id: encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, key.kid])) });
+    const node = res.data!.node as Record<string, unknown>;
+    expect(node).toMatchObject({ __typename: 'Auth0ConnectionKey', kid: key.kid, role: 'CURRENT', current: true, algorithm: 'RS256', keyUse: 'SIGNING', fingerprint: key.fingerprint });
+    expect(node.expiresAt).toBe(new Date(new X509Certificate(key.cert).validTo).toISOString());
+  });
+
+  it('resolves owners with their credentials', async () => {
+    const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
+    const res = await h.exec(NodeDocument, { id: encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id])) });
+    const node = res.data!.node as { credentials: { externalId: string }[] };
+    expect(node.credentials.map((c) => c.externalId).sort()).toEqual(prod.state.credentials.get(client.client_id)!.map((c) => c.id).sort());
+  });
+
+  it('returns null for a credential that does not exist and an error for a malformed id', async () => {
+    const missing = encodeGlobalId('Auth0ClientCredential', JSON.stringify([PROD, 'nosuchclient', 'cred_nope']));
+    const res = await h.exec(NodesDocument, { ids: [missing, 'not-an-id!'] });
+    expect(res.data?.nodes).toEqual([null, null]);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({ path: ['nodes', 1], extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('makes one upstream call per distinct resource even when a query asks twice', async () => {
+    const { globalId, clientId, credentialId: cid } = credentialId(prod, 'billing-2025');
+    const query = `query($id: ID!) {
+      a: node(id: $id) { id } b: node(id: $id) { id }
+      c: nodes(ids: [$id, $id]) { id }
+      d: credentials(filter: { accounts: ["${PROD}"] }) { totalCount }
+      e: credentials(filter: { accounts: ["${PROD}"], statuses: [EXPIRED] }) { totalCount }
+    }`;
+    const res = await h.post(JSON.stringify({ query, variables: { id: globalId } }));
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+    const calls = apiCalls(prod);
+    expect(new Set(calls).size).toBe(calls.length);
+    expect(calls.filter((c) => c.endsWith(`/credentials/${cid}`))).toHaveLength(1);
+    expect(calls.filter((c) => c === `GET /api/v2/clients/${clientId}/credentials`)).toHaveLength(1);
+  });
+});
+
+describe('updateCredential on Auth0', () => {
+  it('sets a new expiry with PATCH expires_at and returns the updated credential', async () => {
+    const { globalId, clientId, credentialId: cid } = credentialId(prod, 'billing-2025');
+    const expiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { id: globalId, expiresAt, status: 'ACTIVE' } });
+    const patch = prod.apiRequests().filter((r) => r.method === 'PATCH');
+    expect(patch).toHaveLength(1);
+    expect(patch[0]).toMatchObject({ path: `/api/v2/clients/${clientId}/credentials/${cid}`, body: { expires_at: expiresAt } });
+    expect(patch[0]!.headers['content-type']).toBe('application/json');
+    expect(patch[0]!.headers.authorization).toMatch(/^Bearer /);
+  });
+
+  it('clears the expiry when expiresAt is null', async () => {
+    const { globalId } = credentialId(prod, 'billing-2024');
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    expect(res.data?.updateCredential).toMatchObject({ credential: { expiresAt: null, status: 'NEVER_EXPIRES' } });
+    expect(prod.apiRequests().find((r) => r.method === 'PATCH')!.body).toEqual({ expires_at: null });
+  });
+
+  it.each([
+    ['name', { name: 'renamed' }],
+    ['description', { description: 'new' }],
+    ['value', { value: 'hunter2-secret-value' }],
+  ])('refuses %s with UnsupportedChangeError and sends nothing', async (field, change) => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), ...change } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UnsupportedChangeError', vendor: 'AUTH0', fields: [field], supportedFields: ['expiresAt'] });
+    expect(prod.requests.filter((r) => r.method !== 'POST' || r.path !== '/oauth/token')).toEqual([]);
+    expect(JSON.stringify(res)).not.toContain('hunter2-secret-value');
+  });
+
+  it('refuses an input that changes nothing, sending nothing', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input' }] });
+    expect(prod.requests).toEqual([]);
+  });
+
+  it('refuses a past expiry before sending', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: '2001-01-01T00:00:00Z' } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.expiresAt', message: 'must be in the future' }] });
+    expect(prod.requests).toEqual([]);
+  });
+
+  it('refuses to edit a connection key (keys are rotated, not edited)', async () => {
+    const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const kid = prod.state.keys.get(conn.id)![0]!.kid;
+    const res = await h.exec(UpdateCredentialDocument, {
+      input: { id: encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, kid])), expiresAt: null },
+    });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UnsupportedChangeError', fields: ['expiresAt'], supportedFields: [] });
+    expect(prod.requests).toEqual([]);
+  });
+
+  it('maps a vendor 404 to NotFoundError naming the account', async () => {
+    const { clientId } = credentialId(prod, 'billing-next');
+    const id = encodeGlobalId('Auth0ClientCredential', JSON.stringify([PROD, clientId, 'cred_doesnotexist']));
+    const res = await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: null } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'AUTH0', account: PROD });
+    expect(res.data?.updateCredential).toHaveProperty('message', expect.stringContaining('The credential does not exist'));
+  });
+
+  it('maps a vendor 400 to ValidationError with the vendor message', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    prod.inject({ method: 'PATCH', status: 400, json: { statusCode: 400, error: 'Bad Request', message: 'Payload validation error', errorCode: 'invalid_body' } });
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError', vendor: 'AUTH0', account: PROD, message: expect.stringContaining('Payload validation error') });
+  });
+
+  it('refreshes the token once after a 401 and then succeeds', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    await h.exec(NodeDocument, { id: globalId }); // a token is cached now
+    h.reset();
+    prod.revokeTokens();
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    expect(res.data?.updateCredential.__typename).toBe('UpdateCredentialSuccess');
+    expect(prod.requests.map((r) => `${r.method} ${r.route}`)).toEqual([
+      'PATCH /api/v2/clients/:client_id/credentials/:credential_id',
+      'POST /oauth/token',
+      'PATCH /api/v2/clients/:client_id/credentials/:credential_id',
+    ]);
+    expect(prod.requests[0]!.headers.authorization).not.toBe(prod.requests[2]!.headers.authorization);
+  });
+
+  it('fetches one token for many concurrent calls', async () => {
+    prod.revokeTokens();
+    prod.state.tokens.clear();
+    // Force a fresh fetch: revoke, then make one call fail with 401 so the cache drops the token.
+    const { globalId } = credentialId(prod, 'billing-next');
+    await Promise.all(Array.from({ length: 8 }, () => h.exec(NodeDocument, { id: globalId })));
+    expect(prod.requests.filter((r) => r.route === '/oauth/token')).toHaveLength(1);
+  });
+
+  it('reports 429 as RateLimitedError with retryAfter from X-RateLimit-Reset', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    const reset = Math.floor(Date.now() / 1000) + 42;
+    prod.inject({ method: 'PATCH', status: 429, headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, json: { statusCode: 429, error: 'Too Many Requests', errorCode: 'too_many_requests', message: 'Global limit has been reached' } });
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    const err = res.data?.updateCredential as { __typename: string; retryAfter: number };
+    expect(err.__typename).toBe('RateLimitedError');
+    expect(err.retryAfter).toBeGreaterThanOrEqual(41);
+    expect(err.retryAfter).toBeLessThanOrEqual(43);
+    expect(prod.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+
+  it('reports a 5xx as a retryable UpstreamError', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    prod.inject({ method: 'PATCH', status: 503 });
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: PROD, status: 503, retryable: true });
+  });
+
+  it('reports malformed vendor JSON as an UpstreamError, not a crash', async () => {
+    const { globalId } = credentialId(prod, 'billing-next');
+    prod.inject({ method: 'PATCH', malformed: true, status: 201 });
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 201, message: expect.stringContaining('malformed JSON') });
+  });
+
+  it('refuses ids with path characters before anything reaches the vendor', async () => {
+    const { clientId } = credentialId(prod, 'billing-next');
+    for (const evil of ['../../connections', 'a/b', '%2F..%2F', '..', 'cred\u0000x']) {
+      const id = encodeGlobalId('Auth0ClientCredential', JSON.stringify([PROD, clientId, evil]));
+      const res = await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: null } });
+      expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError' });
+    }
+    expect(prod.requests).toEqual([]);
+  });
+});
+
+describe('rotateConnectionKeys', () => {
+  it('rotates: next becomes current, current becomes previous, a new next key with a real certificate', async () => {
+    const { id, globalId } = connectionGlobalId(staging, 'okta-workforce');
+    const before = structuredClone(staging.state.keys.get(id)!);
+    const oldCurrent = before.find((k) => k.current)!;
+    const oldNext = before.find((k) => k.next)!;
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, signingAlg: 'RS384' } });
+    const result = res.data!.rotateConnectionKeys;
+    if (result.__typename !== 'RotateConnectionKeysSuccess') throw new Error(JSON.stringify(result));
+    expect(result.newKey).toMatchObject({ role: 'NEXT', algorithm: 'RS384', account: STAGING });
+    const cert = new X509Certificate(result.newKey.cert!);
+    expect(cert.fingerprint).toBe(result.newKey.fingerprint);
+    expect(result.newKey.thumbprint).toBe(cert.fingerprint.replace(/:/g, ''));
+    const roles = Object.fromEntries(result.keys.map((k) => [k.kid, k.role]));
+    expect(roles).toEqual({ [oldCurrent.kid]: 'PREVIOUS', [oldNext.kid]: 'CURRENT', [result.newKey.kid!]: 'NEXT' });
+    expect(result.connection).toMatchObject({ name: 'okta-workforce' });
+
+    const rotate = staging.apiRequests().filter((r) => r.method === 'POST');
+    expect(rotate).toHaveLength(1);
+    expect(rotate[0]).toMatchObject({ path: `/api/v2/connections/${id}/keys/rotate`, body: { signing_alg: 'RS384' } });
+    // The keys were read fresh after the rotation.
+    const calls = apiCalls(staging);
+    expect(calls.indexOf(`GET /api/v2/connections/${id}/keys`)).toBeGreaterThan(calls.indexOf(`POST /api/v2/connections/${id}/keys/rotate`));
+  });
+
+  it('sends no body when no signing algorithm is given', async () => {
+    const { globalId } = connectionGlobalId(staging, 'partner-oidc');
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    expect(res.data!.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+    expect(staging.apiRequests().find((r) => r.method === 'POST')!.body).toBeUndefined();
+  });
+
+  it('refuses a credential id where a connection id is expected, sending nothing', async () => {
+    const { globalId } = credentialId(staging, 'billing-next');
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'ValidationError' });
+    expect(staging.requests).toEqual([]);
+  });
+
+  it('reports a 5xx from rotate as outcome unknown and does not retry it', async () => {
+    const { globalId } = connectionGlobalId(staging, 'okta-workforce');
+    staging.inject({ method: 'POST', route: '/api/v2/connections/:id/keys/rotate', status: 500, afterApply: true });
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', status: 500, outcomeUnknown: true, message: expect.stringContaining('may or may not') });
+    expect(staging.apiRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('reports a missing connection as NotFoundError', async () => {
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: encodeGlobalId('Auth0Connection', JSON.stringify([STAGING, 'con_missing'])) } });
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'NotFoundError', account: STAGING });
+  });
+});
+
+describe('one account failing', () => {
+  it.each([
+    ['a 503', { status: 503 }, 'UPSTREAM_ERROR'],
+    ['a 429', { status: 429, headers: { 'retry-after': '7' } }, 'RATE_LIMITED'],
+    ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
+    ['a connection reset', { reset: true }, 'UPSTREAM_ERROR'],
+  ])('keeps the other account’s credentials and adds one error naming the failed one (%s)', async (_label, fault, code) => {
+    staging.inject({ route: '/api/v2/clients', ...fault });
+    const res = await h.exec(ListCredentialsDocument, { first: 500 });
+    expect(res.data!.credentials.edges.length).toBeGreaterThan(0);
+    expect(res.data!.credentials.edges.every((e) => e.node.account === PROD)).toBe(true);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({ path: ['credentials'], extensions: { code, vendor: 'AUTH0', account: STAGING } });
+  });
+});
