@@ -15,6 +15,8 @@ const config: CodegenConfig = {
         scalars: { DateTime: 'string', JSON: 'unknown' },
         enumsAsTypes: true,
         useTypeImports: true,
+        // NodeNext resolution wants explicit extensions in the generated imports.
+        emitLegacyCommonJSImports: false,
       },
       presetConfig: { fragmentMasking: false },
     },

@@ -61,7 +61,7 @@ describe('config', () => {
     const config = await loadConfigFile(join(dir, 'c.yaml'), { S: 'yaml-secret' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'yaml-secret' });
     await writeFile(join(dir, 'bad.json'), `{"clientSecret": "${SECRET}" oops}`);
-    const err = await loadConfigFile(join(dir, 'bad.json')).catch((e: unknown) => e as ConfigError);
+    const err = (await loadConfigFile(join(dir, 'bad.json')).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).not.toContain(SECRET);
   });

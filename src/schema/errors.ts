@@ -49,8 +49,8 @@ builder.objectType(UnsupportedChangeError, {
   description: 'The vendor cannot change these fields of this credential. Nothing was sent.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, resolve: (e) => e.vendor }),
-    fields: t.stringList({ resolve: (e) => e.fields }),
+    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.vendor }),
+    unsupportedFields: t.stringList({ description: 'Input fields this credential type cannot change.', resolve: (e) => e.fields }),
     supportedFields: t.stringList({ resolve: (e) => e.supportedFields }),
   }),
 });
@@ -65,8 +65,8 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
   description: 'A vendor failed or could not be reached.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, resolve: (e) => e.source.vendor }),
-    account: t.string({ resolve: (e) => e.source.account }),
+    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
+    account: t.string({ nullable: true, resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
     retryable: t.boolean({ resolve: (e) => e.retryable }),
     outcomeUnknown: t.boolean({
@@ -80,8 +80,8 @@ builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, resolve: (e) => e.source.vendor }),
-    account: t.string({ resolve: (e) => e.source.account }),
+    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
+    account: t.string({ nullable: true, resolve: (e) => e.source.account }),
     retryAfter: t.int({ nullable: true, description: 'Seconds until the vendor accepts calls again.', resolve: (e) => e.retryAfter }),
   }),
 });

@@ -30,7 +30,7 @@ export function registerAuth0Schema(builder: Builder): void {
 
   builder.objectRef<Auth0ClientCredentialRecord>(T.clientCredential).implement({
     description: 'A public key, certificate or certificate subject DN registered on an Auth0 client. Only `expiresAt` can change.',
-    interfaces: [CredentialInterface],
+    interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.clientCredential),
     fields: (t) => ({
       kid: t.string({ nullable: true, resolve: (c) => c.kid }),
@@ -41,13 +41,14 @@ export function registerAuth0Schema(builder: Builder): void {
     }),
   });
 
-  builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey).implement({
+  const KeyRef = builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey).implement({
     description:
       "A connection's signing key. Read and rotated, never edited; `expiresAt` is the certificate's notAfter.",
-    interfaces: [CredentialInterface],
+    interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.connectionKey),
     fields: (t) => ({
-      kid: t.string({ resolve: (k) => k.kid }),
+      // Nullable like Auth0ClientCredential.kid: same-named fields share one type across credential types.
+      kid: t.string({ nullable: true, resolve: (k) => k.kid }),
       cert: t.string({ description: 'PEM certificate (public).', resolve: (k) => k.cert }),
       pkcs: t.string({ nullable: true, description: 'PKCS#7 PEM (public).', resolve: (k) => k.pkcs }),
       fingerprint: t.string({ resolve: (k) => k.fingerprint }),
@@ -65,7 +66,7 @@ export function registerAuth0Schema(builder: Builder): void {
 
   builder.objectRef<Auth0ClientRecord>(T.client).implement({
     description: 'An Auth0 application; owns client credentials.',
-    interfaces: [CredentialOwnerInterface],
+    interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.client),
     fields: (t) => ({
       appType: t.string({ nullable: true, resolve: (c) => c.appType }),
@@ -75,7 +76,7 @@ export function registerAuth0Schema(builder: Builder): void {
 
   const Connection = builder.objectRef<Auth0ConnectionRecord>(T.connection).implement({
     description: 'An Okta or OIDC enterprise connection; owns signing keys.',
-    interfaces: [CredentialOwnerInterface],
+    interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.connection),
     fields: (t) => ({
       strategy: t.string({ nullable: true, resolve: (c) => c.strategy }),
@@ -83,8 +84,6 @@ export function registerAuth0Schema(builder: Builder): void {
       realms: t.stringList({ resolve: (c) => [...c.realms] }),
     }),
   });
-
-  const KeyRef = builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey);
 
   const RotateInput = builder.inputType('RotateConnectionKeysInput', {
     fields: (t) => ({
