@@ -10,6 +10,8 @@ export interface RequestScope {
   readonly signal: AbortSignal | undefined;
   /** Name of the authenticated caller; null when auth is off. */
   readonly caller: string | null;
+  /** Who a write is recorded as upstream (vault `operator`): the caller, else the service name. */
+  readonly operator: string;
   readonly logger: Logger;
 }
 

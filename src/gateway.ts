@@ -89,6 +89,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         now: new Date(),
         signal: request.signal,
         caller: null,
+        operator: settings.serviceName,
         logger: logger.child({ requestId }),
       };
       return { scope, settings, sessions: new Sessions(adapters, scope), partialErrors: [] };

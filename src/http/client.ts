@@ -49,6 +49,11 @@ export interface UpstreamRequest<S extends z.ZodType> {
   signal?: AbortSignal | undefined;
   /** What the caller was looking for, for a 404 message. */
   resource?: string;
+  /**
+   * Whether repeating the call is harmless. Defaults: GET/PUT/DELETE yes, POST/PATCH no. A PATCH
+   * that sets absolute values may say yes; a failed non-idempotent call reports outcomeUnknown.
+   */
+  idempotent?: boolean;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -104,7 +109,7 @@ export class HttpClient {
       body = new URLSearchParams(req.form).toString();
     }
     const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
-    const idempotent = req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE';
+    const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
     const started = performance.now();
     const log = (status: number | string) =>
       this.options.logger.info(

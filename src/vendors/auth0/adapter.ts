@@ -192,6 +192,7 @@ export class Auth0Session implements AccountSession {
       json: { expires_at: change.expiresAt === null ? null : change.expiresAt!.toISOString() },
       schema: api.clientCredential,
       resource: 'client credential',
+      idempotent: true, // sets an absolute value
       signal: this.scope.signal,
     });
     const record = clientCredentialRecord(this.account, clientId, updated);
