@@ -88,6 +88,7 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   const perAccount = await Promise.all(
     sessions.map((s) =>
       (owner ? s.ownerCredentials(owner) : s.listCredentials()).catch((err: unknown) => {
+        ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
         ctx.partialErrors.push(accountFailure(err, s, info));
         return [];
       }),

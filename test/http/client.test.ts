@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { NotFoundError, UpstreamError } from '../../src/errors.js';
+import { HttpClient } from '../../src/http/client.js';
+import { silentLogger } from '../../src/logger.js';
+
+/** A bare server that records raw request targets: what really went over the wire. */
+let server: Server;
+let base: string;
+const seen: string[] = [];
+let hold = false;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    if (hold) return; // never answer: the caller must give up
+    res.writeHead(req.url === '/api/items/ok' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(req.url === '/api/items/ok' ? '{"ok":true}' : '{"message":"nope"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  seen.length = 0;
+  hold = false;
+});
+
+const client = (extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) =>
+  new HttpClient({
+    vendor: 'AUTH0',
+    account: 'test',
+    baseUrl: base,
+    logger: silentLogger,
+    errorMessage: (b) => (b as { message?: string }).message,
+    ...extra,
+  });
+
+describe('HttpClient', () => {
+  it.each(['../admin', '..', 'a/../../b', '%2F..%2Fadmin', 'x?y=1#z'])('keeps the id %j inside one path segment on the wire', async (id) => {
+    await client()
+      .request({ method: 'GET', route: '/items/{id}', params: { id }, schema: z.unknown() })
+      .catch(() => undefined);
+    expect(seen).toHaveLength(1);
+    const target = seen[0]!;
+    expect(target.startsWith('/api/items/')).toBe(true);
+    expect(target.slice('/api/items/'.length)).not.toMatch(/[/?#]/);
+    expect(decodeURIComponent(target.slice('/api/items/'.length))).toBe(id);
+  });
+
+  it('prefixes the base path and parses the response with the schema', async () => {
+    const body = await client().request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.object({ ok: z.boolean() }) });
+    expect(body).toEqual({ ok: true });
+  });
+
+  it('maps 404 to NotFoundError with the vendor message', async () => {
+    const err = await client()
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'missing' }, schema: z.unknown(), resource: 'item' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe('item not found in AUTH0 account "test": nope');
+  });
+
+  it('gives up when the response headers do not arrive in time', async () => {
+    hold = true;
+    const err = await client({ headersTimeoutMs: 200 })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'slow' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).retryable).toBe(true);
+  });
+
+  it('propagates the GraphQL request abort signal upstream', async () => {
+    hold = true;
+    const controller = new AbortController();
+    const pending = client().request({ method: 'GET', route: '/items/{id}', params: { id: 'slow' }, schema: z.unknown(), signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/cancelled/);
+  });
+
+  it('reports an unreachable vendor as retryable, and a sent POST as outcome unknown only when it was sent', async () => {
+    const down = new HttpClient({ vendor: 'AUTH0', account: 'down', baseUrl: 'http://127.0.0.1:1', logger: silentLogger, errorMessage: () => undefined });
+    const err = (await down.request({ method: 'POST', route: '/rotate', schema: z.unknown() }).catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err.retryable).toBe(true);
+    expect(err.outcomeUnknown).toBe(false); // connection refused: nothing was sent
+  });
+});

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(TSX, ['src/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += String(d)));
+  child.stderr.on('data', (d) => (stderr += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+describe('main serve', () => {
+  it('starts the sandbox with no configuration and serves GraphiQL with the example operation', async () => {
+    const p = run(['serve', '--port', '0']);
+    try {
+      const deadline = Date.now() + 20_000;
+      let url: string | undefined;
+      while (!url && Date.now() < deadline) {
+        url = /GraphiQL: (\S+)/.exec(p.out())?.[1];
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
+      const html = await (await fetch(url!, { headers: { accept: 'text/html' } })).text();
+      expect(html).toContain('ExpiringCredentials');
+      const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ credentials { totalCount } }' }) });
+      const body = (await res.json()) as { data: { credentials: { totalCount: number } } };
+      expect(body.data.credentials.totalCount).toBeGreaterThan(10);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+
+  it('refuses an invalid config at start, naming the field and never printing the secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const file = join(dir, 'config.json');
+    await writeFile(file, JSON.stringify({ accounts: [{ vendor: 'auth0', name: 'prod', baseUrl: 'not a url', clientId: 'id', clientSecret: '${A0_SECRET}' }] }));
+    const p = run(['serve', '--config', file], { A0_SECRET: 'very-secret-value-123' });
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toContain('accounts.0.baseUrl');
+    expect(p.err() + p.out()).not.toContain('very-secret-value-123');
+  });
+});
