@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { authSchema } from './auth/config.js';
 import { vendorModules } from './vendors/registry.js';
 import type { AccountConfigBase, HttpSettings, VendorModule } from './vendors/types.js';
 
@@ -21,6 +22,19 @@ const httpDefaults = z
   })
   .strict();
 
+const limitsSchema = z
+  .object({
+    maxDepth: z.number().int().min(1).max(100).default(12),
+    maxAliases: z.number().int().min(0).max(1000).default(30),
+    maxDirectives: z.number().int().min(0).max(1000).default(20),
+    maxTokens: z.number().int().min(10).max(100_000).default(2_000),
+    maxCost: z.number().int().min(1).max(1_000_000).default(5_000),
+    maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
+    /** Batched requests (arrays of operations): off unless set to a maximum batch size. */
+    batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
+  })
+  .strict();
+
 const gatewaySchema = z
   .object({
     listen: z
@@ -31,7 +45,14 @@ const gatewaySchema = z
     expiryWarningDays: z.number().positive().max(3650).default(30),
     /** Operator recorded on vault writes when no caller is authenticated. */
     serviceName: z.string().min(1).max(128).default('credential-gateway'),
+    /** Who may call: API keys (hashes) and/or JWTs, or the explicit string "none". Required. */
+    auth: authSchema,
     graphiql: z.boolean().default(true),
+    introspection: z.boolean().default(true),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    /** Only operations whose sha256 hash is listed run (`{"<hash>": "<document>"}` JSON file). */
+    persistedOperations: z.object({ file: z.string().min(1), allowArbitrary: z.boolean().default(false) }).strict().optional(),
+    audit: z.object({ file: z.string().min(1).optional() }).strict().default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     http: httpDefaults.default(httpDefaults.parse({})),
     accounts: z.array(z.looseObject({ vendor: z.string(), name: z.string() })).min(1, 'configure at least one account'),
@@ -74,6 +95,10 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const issues: string[] = [];
   const interpolated = interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
+  if (interpolated && typeof interpolated === 'object' && !('auth' in interpolated)) {
+    // The one setting with no default: an open gateway must be a decision, not an omission.
+    throw new ConfigError(['auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly']);
+  }
   const base = gatewaySchema.safeParse(interpolated);
   if (!base.success) throw new ConfigError(base.error.issues.map((i) => describe([], i)));
 

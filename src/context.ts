@@ -1,4 +1,6 @@
 import type { GraphQLError } from 'graphql';
+import type { AuditLog } from './audit.js';
+import type { Caller } from './auth/grants.js';
 import type { Logger } from './logger.js';
 import type { Sessions } from './vendors/sessions.js';
 
@@ -23,6 +25,8 @@ export interface GatewaySettings {
 
 export interface Context {
   readonly scope: RequestScope;
+  readonly caller: Caller;
+  readonly audit: AuditLog;
   readonly settings: GatewaySettings;
   readonly sessions: Sessions;
   /** Errors of accounts that failed while others answered; appended to the response's `errors`. */

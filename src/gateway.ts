@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { AuditLog } from './audit.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
+import type { Caller } from './auth/grants.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
 import { GatewayError } from './errors.js';
@@ -13,14 +21,28 @@ import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
+const REALM = 'credential-gateway';
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, never>, Context>;
   server: Server;
+  audit: AuditLog;
   /** Set after listen(). */
   url: string;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Headers GraphiQL sends by default (the sandbox pre-fills its generated API key). */
+  graphiqlHeaders?: Record<string, string>;
+}
+
+/** Per-request facts established before GraphQL runs (auth, request id). */
+interface RequestFacts {
+  requestId: string;
+  caller: Caller;
 }
 
 /** Errors of accounts that failed inside lists the others answered; see schema/partial-errors.ts. */
@@ -63,7 +85,59 @@ function maskError(logger: Logger) {
   };
 }
 
-export function createGateway(config: GatewayConfig, options: { logger?: Logger } = {}): Gateway {
+function unauthenticated(description: string, error: 'missing' | 'invalid_token'): Response {
+  const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
+  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED' } }] }), {
+    status: 401,
+    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store' },
+  });
+}
+
+/**
+ * Authenticates every GraphQL request before anything is parsed or executed. Only the GraphiQL
+ * page itself (a GET for HTML) is served without credentials; it sends them with each operation.
+ */
+function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, graphiql: boolean): Plugin<Context> {
+  return {
+    async onRequest({ request, url, endResponse }) {
+      const header = request.headers.get('x-request-id');
+      const requestId = header && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+      if (graphiql && request.method === 'GET' && !url.searchParams.has('query') && (request.headers.get('accept') ?? '').includes('text/html')) {
+        return;
+      }
+      const result = await authenticator.authenticate(request.headers);
+      if (!result.ok) return endResponse(unauthenticated(result.description, result.error));
+      facts.set(request, { requestId, caller: result.caller });
+    },
+  };
+}
+
+/** Refuses bodies over the limit before Yoga reads them. */
+function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const length = req.headers['content-length'];
+    const refuse = (status: number, message: string) => {
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+      req.resume();
+    };
+    if (length !== undefined && Number(length) > maxBytes) return refuse(413, `request body over ${maxBytes} bytes`);
+    if (length === undefined && req.headers['transfer-encoding']) {
+      // Chunked bodies: count as they arrive.
+      let seen = 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBytes && !res.headersSent) {
+          refuse(413, `request body over ${maxBytes} bytes`);
+          req.destroy();
+        }
+      });
+    }
+    handler(req, res);
+  };
+}
+
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const adapters = new Map<string, AccountAdapter>();
   for (const { module, config: account } of config.accounts) {
@@ -73,42 +147,77 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
     expiryWarningMs: config.expiryWarningDays * DAY_MS,
     serviceName: config.serviceName,
   };
+  const authenticator = createAuthenticator(config.auth, config.serviceName);
+  if (authenticator.mode === 'none') logger.warn('auth is "none": every caller may read and change every credential');
+  const audit = new AuditLog(logger, config.audit.file);
+  const facts = new WeakMap<Request, RequestFacts>();
+  const { limits } = config;
+  const persisted = config.persistedOperations
+    ? (JSON.parse(readFileSync(config.persistedOperations.file, 'utf8')) as Record<string, string>)
+    : undefined;
 
   const yoga = createYoga<Record<string, never>, Context>({
     schema: getSchema(),
     logging: false,
     landingPage: false,
     graphqlEndpoint: '/graphql',
-    graphiql: config.graphiql ? { title: 'credential-gateway', defaultQuery: DEFAULT_QUERY } : false,
+    batching: limits.batching === false ? false : { limit: limits.batching },
+    graphiql: config.graphiql
+      ? { title: 'credential-gateway', defaultQuery: DEFAULT_QUERY, headers: options.graphiqlHeaders ? JSON.stringify(options.graphiqlHeaders, null, 2) : undefined }
+      : false,
     maskedErrors: { maskError: maskError(logger) },
     context: ({ request }): Context => {
-      const header = request.headers.get('x-request-id');
-      const requestId = header && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+      const known = facts.get(request);
+      if (!known) throw new Error('request reached GraphQL without authentication');
+      const { requestId, caller } = known;
       const scope = {
         requestId,
         now: new Date(),
         signal: request.signal,
-        caller: null,
-        operator: settings.serviceName,
+        caller: caller.via === 'none' ? null : caller.name,
+        operator: caller.via === 'none' ? settings.serviceName : caller.name,
         logger: logger.child({ requestId }),
       };
-      return { scope, settings, sessions: new Sessions(adapters, scope), partialErrors: [] };
+      return { scope, caller, audit, settings, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
     },
     plugins: [
+      authPlugin(authenticator, facts, config.graphiql),
+      // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
+      useCSRFPrevention(),
+      EnvelopArmorPlugin({
+        maxDepth: { n: limits.maxDepth },
+        maxAliases: { n: limits.maxAliases },
+        maxDirectives: { n: limits.maxDirectives },
+        maxTokens: { n: limits.maxTokens },
+        costLimit: { maxCost: limits.maxCost },
+        blockFieldSuggestion: { enabled: !config.introspection },
+      }),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
+      ...(persisted
+        ? [
+            usePersistedOperations({
+              getPersistedOperation: (hash: string) => persisted[hash] ?? null,
+              allowArbitraryOperations: config.persistedOperations!.allowArbitrary,
+            }),
+          ]
+        : []),
       partialErrorsPlugin(),
       {
-        onResponse({ response }) {
+        onResponse({ request, response }) {
           // Credential metadata must not sit in shared caches.
           response.headers.set('cache-control', 'no-store');
+          const id = facts.get(request)?.requestId;
+          if (id) response.headers.set('x-request-id', id);
         },
       },
     ],
   });
 
-  const server = createServer(yoga);
+  const server = createServer(withBodyLimit(limits.maxBodyBytes, yoga));
   const gateway: Gateway = {
     yoga,
     server,
+    audit,
     url: '',
     async listen(port = config.listen.port, host = config.listen.host) {
       await new Promise<void>((resolve, reject) => {
@@ -125,6 +234,7 @@ export function createGateway(config: GatewayConfig, options: { logger?: Logger 
         server.closeAllConnections();
       });
       await Promise.all([...adapters.values()].map((a) => a.close()));
+      await audit.flush();
     },
   };
   return gateway;

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, parseConfig, type GatewayConfig } from './config.js';
@@ -13,21 +14,28 @@ async function serve(args: string[]): Promise<void> {
   const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
   let config: GatewayConfig;
   let sandbox: Sandbox | undefined;
+  let apiKey: string | undefined;
   if (file) {
     config = await loadConfigFile(file);
   } else {
     sandbox = await startSandbox();
-    config = parseConfig({ accounts: sandbox.accounts, logLevel: process.env.LOG_LEVEL ?? 'info' });
+    // A fresh key per start, shown once: the sandbox is never open to anyone on the machine.
+    apiKey = `cgw_${randomBytes(24).toString('base64url')}`;
+    config = parseConfig({
+      accounts: sandbox.accounts,
+      logLevel: process.env.LOG_LEVEL ?? 'info',
+      auth: { apiKeys: [{ name: 'sandbox', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['credentials:read', 'credentials:write', 'keys:rotate'] }] },
+    });
   }
   const logger = createLogger({ level: config.logLevel });
-  const gateway = createGateway(config, { logger });
+  const gateway = createGateway(config, { logger, graphiqlHeaders: apiKey ? { 'X-API-Key': apiKey } : undefined });
   const port = values.port ?? process.env.PORT;
   const url = await gateway.listen(port !== undefined ? Number(port) : undefined, values.host);
   if (sandbox) {
     process.stdout.write(
       `\ncredential-gateway (sandbox: built-in vendor simulators, no configuration)\n` +
         [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(16)} ${sim.url}`).join('\n') +
-        `\n\n  GraphiQL: ${url}\n\n`,
+        `\n\n  GraphiQL: ${url}\n  API key:  ${apiKey} (sent as X-API-Key; GraphiQL has it pre-filled)\n\n`,
     );
   } else {
     logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');

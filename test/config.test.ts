@@ -25,8 +25,12 @@ function issuesOf(fn: () => unknown): string[] {
 }
 
 describe('config', () => {
+  it('refuses to start without an explicit auth decision', () => {
+    expect(issuesOf(() => parseConfig({ accounts: [auth0()] }))).toEqual(['auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly']);
+  });
+
   it('applies defaults and keeps several accounts of one vendor', () => {
-    const config = parseConfig({ accounts: [auth0(), auth0({ name: 'staging' })] });
+    const config = parseConfig({ auth: 'none', accounts: [auth0(), auth0({ name: 'staging' })] });
     expect(config.expiryWarningDays).toBe(30);
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 4000 });
     expect(config.accounts.map((a) => a.config.name)).toEqual(['prod', 'staging']);
@@ -34,30 +38,30 @@ describe('config', () => {
   });
 
   it('interpolates ${ENV} and names the field when the variable is unset', () => {
-    const config = parseConfig({ accounts: [auth0({ clientSecret: '${A0_SECRET}' })] }, { A0_SECRET: 'from-env' });
+    const config = parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${A0_SECRET}' })] }, { A0_SECRET: 'from-env' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'from-env' });
-    expect(issuesOf(() => parseConfig({ accounts: [auth0({ clientSecret: '${MISSING}' })] }, {}))).toEqual([
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${MISSING}' })] }, {}))).toEqual([
       'accounts.0.clientSecret: environment variable MISSING is not set',
     ]);
   });
 
   it('names the bad field and never prints a secret', () => {
-    const issues = issuesOf(() => parseConfig({ accounts: [auth0({ baseUrl: SECRET, clientId: '' })] }));
+    const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: SECRET, clientId: '' })] }));
     expect(issues.some((i) => i.startsWith('accounts.0.baseUrl:'))).toBe(true);
     expect(issues.some((i) => i.startsWith('accounts.0.clientId:'))).toBe(true);
     expect(issues.join('\n')).not.toContain(SECRET);
   });
 
   it('refuses unknown vendors, unknown keys and duplicate names', () => {
-    expect(issuesOf(() => parseConfig({ accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
-    expect(issuesOf(() => parseConfig({ accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toMatch(/^accounts\.0: Unrecognized key/);
-    expect(issuesOf(() => parseConfig({ accounts: [auth0(), auth0()] }))).toEqual(['accounts.1.name: duplicate account name']);
-    expect(issuesOf(() => parseConfig({ accounts: [] }))[0]).toMatch(/^accounts:/);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toMatch(/^accounts\.0: Unrecognized key/);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0(), auth0()] }))).toEqual(['accounts.1.name: duplicate account name']);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [] }))[0]).toMatch(/^accounts:/);
   });
 
   it('reads JSON and YAML files and hides parser detail that could quote a secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
-    await writeFile(join(dir, 'c.yaml'), `accounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: \${S}\n`);
+    await writeFile(join(dir, 'c.yaml'), `auth: none\naccounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: \${S}\n`);
     const config = await loadConfigFile(join(dir, 'c.yaml'), { S: 'yaml-secret' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'yaml-secret' });
     await writeFile(join(dir, 'bad.json'), `{"clientSecret": "${SECRET}" oops}`);

@@ -29,7 +29,12 @@ describe('main serve', () => {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
       const html = await (await fetch(url!, { headers: { accept: 'text/html' } })).text();
       expect(html).toContain('ExpiringCredentials');
-      const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ credentials { totalCount } }' }) });
+      const key = /API key: +(\S+)/.exec(p.out())?.[1];
+      expect(key).toMatch(/^cgw_/);
+      const query = JSON.stringify({ query: '{ credentials { totalCount } }' });
+      const anonymous = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
+      expect(anonymous.status).toBe(401);
+      const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key! }, body: query });
       const body = (await res.json()) as { data: { credentials: { totalCount: number } } };
       expect(body.data.credentials.totalCount).toBeGreaterThan(10);
     } finally {
@@ -41,7 +46,7 @@ describe('main serve', () => {
   it('refuses an invalid config at start, naming the field and never printing the secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
     const file = join(dir, 'config.json');
-    await writeFile(file, JSON.stringify({ accounts: [{ vendor: 'auth0', name: 'prod', baseUrl: 'not a url', clientId: 'id', clientSecret: '${A0_SECRET}' }] }));
+    await writeFile(file, JSON.stringify({ auth: 'none', accounts: [{ vendor: 'auth0', name: 'prod', baseUrl: 'not a url', clientId: 'id', clientSecret: '${A0_SECRET}' }] }));
     const p = run(['serve', '--config', file], { A0_SECRET: 'very-secret-value-123' });
     expect(await p.exited).toBe(1);
     expect(p.err()).toContain('accounts.0.baseUrl');

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
 import { Limiter } from './limiter.js';
+import { upstreamObserver } from './observe.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -111,7 +112,8 @@ export class HttpClient {
     const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
     const started = performance.now();
-    const log = (status: number | string) =>
+    const log = (status: number | string) => {
+      upstreamObserver.getStore()?.(status);
       this.options.logger.info(
         {
           vendor: this.source.vendor,
@@ -123,6 +125,7 @@ export class HttpClient {
         },
         'upstream call',
       );
+    };
 
     let statusCode: number;
     let responseHeaders: Record<string, string | string[] | undefined>;

@@ -1,9 +1,12 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { holdsAnywhere } from '../auth/grants.js';
 import type { Context } from '../context.js';
+import { PermissionDeniedError } from '../errors.js';
 import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 
 export const builder = new SchemaBuilder<{
@@ -13,8 +16,21 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
   DefaultFieldNullability: false;
+  // Coarse gates: does the caller hold the scope anywhere? Per-account limits are enforced by
+  // Sessions (lists silently narrow, writes elsewhere are PermissionDeniedError).
+  AuthScopes: { read: boolean; write: boolean; rotate: boolean };
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin, SimpleObjectsPlugin],
+  // Errors before ScopeAuth, so a refused mutation is a typed PermissionDeniedError result.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, SimpleObjectsPlugin],
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      read: holdsAnywhere(ctx.caller, 'credentials:read'),
+      write: holdsAnywhere(ctx.caller, 'credentials:write'),
+      rotate: holdsAnywhere(ctx.caller, 'keys:rotate'),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`),
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

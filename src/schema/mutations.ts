@@ -1,9 +1,10 @@
+import { audited } from '../audit.js';
+import type { Ref } from '../domain/ref.js';
 import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
 import { parseUpdateInput } from './inputs.js';
-import { NotFoundError } from '../errors.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
   description:
@@ -21,6 +22,7 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
 builder.mutationField('updateCredential', (t) =>
   t.field({
     type: CredentialInterface,
+    authScopes: { write: true },
     errors: {
       types: MUTATION_ERRORS,
       union: { name: 'UpdateCredentialResult' },
@@ -28,11 +30,21 @@ builder.mutationField('updateCredential', (t) =>
       dataField: { name: 'credential' },
     },
     args: { input: t.arg({ type: UpdateCredentialInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const { id, change } = parseUpdateInput({ ...input, id: String(input.id) });
-      const ref = parseGlobalId(id);
-      if (!ctx.sessions.has(ref.account)) throw new NotFoundError(`no account named "${ref.account}" is configured`);
-      return ctx.sessions.get(ref.account).updateCredential(ref, change);
+    resolve: (_root, { input }, ctx) => {
+      let ref: Ref | null = null;
+      let vendor: string | null = null;
+      const fields = Object.keys(input).filter((k) => k !== 'id' && (input as Record<string, unknown>)[k] !== undefined);
+      return audited(
+        ctx,
+        () => ({ operation: 'updateCredential', ref, vendor, fields }),
+        async () => {
+          const { id, change } = parseUpdateInput({ ...input, id: String(input.id) });
+          ref = parseGlobalId(id);
+          const session = ctx.sessions.writable(ref.account, 'credentials:write');
+          vendor = session.vendor;
+          return session.updateCredential(ref, change);
+        },
+      );
     },
   }),
 );

@@ -30,6 +30,7 @@ builder.queryField('node', (t) =>
   t.field({
     type: builder.nodeInterfaceRef(),
     nullable: true,
+    authScopes: { read: true },
     description: 'Any credential or owner by its id. Null when it no longer exists.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => loadNode(String(id), ctx),
@@ -40,6 +41,7 @@ builder.queryField('nodes', (t) =>
   t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
+    authScopes: { read: true },
     description: `Up to ${MAX_NODES} nodes by id, in order; one failing id does not fail the others.`,
     args: { ids: t.arg.idList({ required: true }) },
     resolve: async (_root, { ids }, ctx) => {
@@ -52,14 +54,14 @@ builder.queryField('nodes', (t) =>
 
 async function loadNode(id: string, ctx: Context): Promise<object | null> {
   const ref = parseGlobalId(id);
-  if (!ctx.sessions.has(ref.account)) return null;
-  return ctx.sessions.get(ref.account).load(ref);
+  return (await ctx.sessions.readable(ref.account)?.load(ref)) ?? null;
 }
 
 builder.queryField('credentials', (t) =>
   t.connection(
     {
       type: CredentialInterface,
+      authScopes: { read: true },
       description:
         'Credentials across every configured account, soonest expiry first. An account that fails adds an error ' +
         '(`extensions.code`, `vendor`, `account`) while the others still answer.',

@@ -1,39 +1,67 @@
+import { allows, vendorConfigName, type Caller, type Scope } from '../auth/grants.js';
 import type { RequestScope } from '../context.js';
 import type { Vendor } from '../domain/vendor.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { AccountAdapter, AccountSession } from './types.js';
 
-/** Per-request, lazily created sessions of every configured account. */
+/**
+ * Per-request, lazily created sessions of the accounts this caller may use. Reads of accounts
+ * the caller may not read behave as if the account did not exist (no counts, no errors leak);
+ * writes elsewhere are PermissionDeniedError.
+ */
 export class Sessions {
   private readonly open = new Map<string, AccountSession>();
 
   constructor(
     private readonly adapters: ReadonlyMap<string, AccountAdapter>,
     private readonly scope: RequestScope,
+    private readonly caller: Caller,
   ) {}
 
-  /** Accounts matching the optional vendor and account-name filters, in config order. */
+  private may(adapter: AccountAdapter, scope: Scope): boolean {
+    return allows(this.caller, scope, vendorConfigName(adapter.vendor), adapter.account);
+  }
+
+  /** Readable accounts matching the optional vendor and account-name filters, in config order. */
   select(filter: { vendors?: readonly Vendor[] | null; accounts?: readonly string[] | null } = {}): AccountSession[] {
     const result: AccountSession[] = [];
     for (const adapter of this.adapters.values()) {
       if (filter.vendors?.length && !filter.vendors.includes(adapter.vendor)) continue;
       if (filter.accounts?.length && !filter.accounts.includes(adapter.account)) continue;
-      result.push(this.get(adapter.account));
+      if (!this.may(adapter, 'credentials:read')) continue;
+      result.push(this.session(adapter));
     }
     return result;
   }
 
-  has(account: string): boolean {
-    return this.adapters.has(account);
+  /** The account's session if it exists and the caller may read it; otherwise null. */
+  readable(account: string): AccountSession | null {
+    const adapter = this.adapters.get(account);
+    return adapter && this.may(adapter, 'credentials:read') ? this.session(adapter) : null;
   }
 
+  /** The account's session for a change needing `scope`; refuses before anything is sent. */
+  writable(account: string, scope: Scope): AccountSession {
+    const adapter = this.adapters.get(account);
+    if (!adapter) throw new NotFoundError(`no account named "${account}" is configured`);
+    if (!this.may(adapter, scope)) {
+      throw new PermissionDeniedError(`caller "${this.caller.name}" lacks ${scope} on account "${account}"`);
+    }
+    return this.session(adapter);
+  }
+
+  /** Same-account navigation from a record already read (owner → credentials and back). */
   get(account: string): AccountSession {
-    let session = this.open.get(account);
+    const session = this.readable(account);
+    if (!session) throw new NotFoundError(`no account named "${account}" is configured`);
+    return session;
+  }
+
+  private session(adapter: AccountAdapter): AccountSession {
+    let session = this.open.get(adapter.account);
     if (!session) {
-      const adapter = this.adapters.get(account);
-      if (!adapter) throw new NotFoundError(`no account named "${account}" is configured`);
       session = adapter.session(this.scope);
-      this.open.set(account, session);
+      this.open.set(adapter.account, session);
     }
     return session;
   }

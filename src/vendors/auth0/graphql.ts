@@ -1,3 +1,5 @@
+import { audited } from '../../audit.js';
+import type { Ref } from '../../domain/ref.js';
 import { ValidationError, NotFoundError } from '../../errors.js';
 import type { Builder } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
@@ -120,18 +122,26 @@ export function registerAuth0Schema(builder: Builder): void {
     t.field({
       type: Payload,
       description: 'Rotates an Auth0 connection\'s signing keys. Not idempotent: each call retires a key, so it is never retried.',
+      authScopes: { rotate: true },
       errors: { types: MUTATION_ERRORS, union: { name: 'RotateConnectionKeysResult' }, directResult: true },
       args: { input: t.arg({ type: RotateInput, required: true }) },
-      resolve: async (_root, { input }, ctx) => {
-        const ref = parseGlobalId(String(input.connectionId));
-        if (ref.typename !== T.connection) {
-          throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);
-        }
-        if (!ctx.sessions.has(ref.account)) throw new NotFoundError(`no account named "${ref.account}" is configured`);
-        const session = ctx.sessions.get(ref.account);
-        if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
-        const result = await session.rotateConnectionKeys(ref, input.signingAlg ?? null);
-        return { session, connection: result.connection, newKey: result.newKey };
+      resolve: (_root, { input }, ctx) => {
+        let ref: Ref | null = null;
+        const fields = input.signingAlg ? ['signingAlg'] : [];
+        return audited(
+          ctx,
+          () => ({ operation: 'rotateConnectionKeys', ref, vendor: 'AUTH0', fields }),
+          async () => {
+            ref = parseGlobalId(String(input.connectionId));
+            if (ref.typename !== T.connection) {
+              throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);
+            }
+            const session = ctx.sessions.writable(ref.account, 'keys:rotate');
+            if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
+            const result = await session.rotateConnectionKeys(ref, input.signingAlg ?? null);
+            return { session, connection: result.connection, newKey: result.newKey };
+          },
+        );
       },
     }),
   );

@@ -1,0 +1,87 @@
+import { appendFile } from 'node:fs/promises';
+import type { Context } from './context.js';
+import type { Ref } from './domain/ref.js';
+import { GatewayError, UpstreamError } from './errors.js';
+import { upstreamObserver } from './http/observe.js';
+import type { Logger } from './logger.js';
+
+export interface AuditRecord {
+  time: string;
+  requestId: string;
+  caller: string;
+  operation: string;
+  vendor: string | null;
+  account: string | null;
+  /** The vendor path ids of the credential or owner acted on. */
+  target: readonly string[] | null;
+  /** Names of the fields the caller asked to change — never their values. */
+  fields: readonly string[];
+  outcome: string;
+  upstreamStatus: number | string | null;
+}
+
+/** One structured record per mutation attempt: to the log stream and, if configured, a JSONL file. */
+export class AuditLog {
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly file?: string,
+  ) {}
+
+  write(record: AuditRecord): void {
+    this.logger.info({ audit: record }, 'audit');
+    if (this.file) {
+      const file = this.file;
+      // Appends are chained so lines never interleave; a failed write is logged, not thrown.
+      this.writes = this.writes
+        .then(() => appendFile(file, `${JSON.stringify(record)}\n`, { mode: 0o600 }))
+        .catch((err: unknown) => this.logger.error({ err }, 'audit file write failed'));
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.writes;
+  }
+}
+
+export interface AuditTarget {
+  operation: string;
+  ref: Ref | null;
+  vendor?: string | null;
+  fields: readonly string[];
+}
+
+/** Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included). */
+export async function audited<T>(ctx: Context, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
+  let upstreamStatus: number | string | null = null;
+  const record = (outcome: string, status: number | string | null) => {
+    let t: AuditTarget;
+    try {
+      t = target();
+    } catch {
+      t = { operation: 'unknown', ref: null, fields: [] };
+    }
+    ctx.audit.write({
+      time: new Date().toISOString(),
+      requestId: ctx.scope.requestId,
+      caller: ctx.caller.name,
+      operation: t.operation,
+      vendor: t.vendor ?? null,
+      account: t.ref?.account ?? null,
+      target: t.ref?.path ?? null,
+      fields: t.fields,
+      outcome,
+      upstreamStatus: status,
+    });
+  };
+  try {
+    const result = await upstreamObserver.run((s) => (upstreamStatus = s), run);
+    record('success', upstreamStatus);
+    return result;
+  } catch (err) {
+    const outcome = err instanceof GatewayError ? err.constructor.name : 'InternalError';
+    record(outcome, err instanceof UpstreamError ? (err.status ?? upstreamStatus) : upstreamStatus);
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { grantSchema } from './grants.js';
+
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/i, 'must be the hex SHA-256 of the key, not the key')
+  .transform((s) => s.toLowerCase());
+
+const apiKeyCaller = z
+  .object({
+    name: z.string().min(1).max(128),
+    /** Only the hash is stored: the config never holds a usable key. */
+    sha256: sha256Hex,
+    scopes: z.array(grantSchema).min(1),
+  })
+  .strict();
+
+const jwtConfig = z
+  .object({
+    jwksUrl: z.url().optional(),
+    /** Inline JWKS (e.g. for air-gapped setups and tests). */
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+    issuer: z.string().min(1),
+    audience: z.string().min(1),
+    algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
+    /** Claim naming the caller (audit, vault operator). */
+    nameClaim: z.string().min(1).default('sub'),
+    /** Claim holding scopes: a space-separated string or an array, in the grant string form. */
+    scopesClaim: z.string().min(1).default('scope'),
+    clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  })
+  .strict()
+  .refine((j) => (j.jwksUrl === undefined) !== (j.jwks === undefined), 'set exactly one of jwksUrl or jwks');
+
+export const authSchema = z.union([
+  z.literal('none'),
+  z
+    .object({
+      apiKeys: z.array(apiKeyCaller).default([]),
+      jwt: jwtConfig.optional(),
+    })
+    .strict()
+    .refine((a) => a.apiKeys.length > 0 || a.jwt !== undefined, 'list at least one API key caller or configure jwt'),
+]);
+
+export type AuthConfig = z.output<typeof authSchema>;

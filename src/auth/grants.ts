@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import type { Vendor } from '../domain/vendor.js';
+
+export const SCOPES = ['credentials:read', 'credentials:write', 'keys:rotate'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** A scope, optionally limited to some vendors and/or accounts (absent = all). */
+export interface Grant {
+  scope: Scope;
+  vendors?: readonly string[];
+  accounts?: readonly string[];
+}
+
+/** Who is calling, once authenticated. */
+export interface Caller {
+  name: string;
+  via: 'api-key' | 'jwt' | 'none';
+  grants: readonly Grant[];
+}
+
+/**
+ * String form, for config shorthand and JWT claims: `scope`, `scope@account`, or
+ * `scope@vendor:auth0`. Unknown scopes are refused, not ignored.
+ */
+export const grantString = z.string().transform((s, ctx): Grant => {
+  const [scope, limit] = s.split('@', 2) as [string, string | undefined];
+  if (!(SCOPES as readonly string[]).includes(scope)) {
+    ctx.addIssue({ code: 'custom', message: `unknown scope; use one of ${SCOPES.join(', ')}` });
+    return z.NEVER;
+  }
+  if (limit === undefined || limit === '') return { scope: scope as Scope };
+  return limit.startsWith('vendor:') ? { scope: scope as Scope, vendors: [limit.slice(7).toLowerCase()] } : { scope: scope as Scope, accounts: [limit] };
+});
+
+export const grantSchema = z.union([
+  grantString,
+  z
+    .object({
+      scope: z.enum(SCOPES),
+      vendors: z.array(z.string().min(1).transform((v) => v.toLowerCase())).min(1).optional(),
+      accounts: z.array(z.string().min(1)).min(1).optional(),
+    })
+    .strict(),
+]);
+
+/** Does the caller hold `scope` for this account of this vendor (`configName`, e.g. "auth0")? */
+export function allows(caller: Caller, scope: Scope, vendorConfigName: string, account: string): boolean {
+  return caller.grants.some(
+    (g) =>
+      g.scope === scope &&
+      (!g.vendors || g.vendors.includes(vendorConfigName)) &&
+      (!g.accounts || g.accounts.includes(account)),
+  );
+}
+
+export function holdsAnywhere(caller: Caller, scope: Scope): boolean {
+  return caller.grants.some((g) => g.scope === scope);
+}
+
+export const vendorConfigName = (vendor: Vendor) => vendor.toLowerCase();
+
+export const ALL_GRANTS: readonly Grant[] = SCOPES.map((scope) => ({ scope }));
