@@ -52,6 +52,22 @@ export interface AuditTarget {
   fields: readonly string[];
 }
 
+/** A mutation refused by scope checks before its resolver ran: the record has no target. */
+export function auditRefusal(ctx: Context, operation: string): void {
+  ctx.audit.write({
+    time: new Date().toISOString(),
+    requestId: ctx.scope.requestId,
+    caller: ctx.caller.name,
+    operation,
+    vendor: null,
+    account: null,
+    target: null,
+    fields: [],
+    outcome: 'PermissionDeniedError',
+    upstreamStatus: null,
+  });
+}
+
 /** Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included). */
 export async function audited<T>(ctx: Context, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
   let upstreamStatus: number | string | null = null;

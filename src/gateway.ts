@@ -203,6 +203,17 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         : []),
       partialErrorsPlugin(),
       {
+        // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
+        onResultProcess({ request, result, setResult }) {
+          const requestId = facts.get(request)?.requestId;
+          if (!requestId || Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
+          setResult({
+            ...result,
+            errors: result.errors.map(
+              (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, requestId } }),
+            ),
+          } as typeof result);
+        },
         onResponse({ request, response }) {
           // Credential metadata must not sit in shared caches.
           response.headers.set('cache-control', 'no-store');

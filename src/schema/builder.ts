@@ -4,6 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { auditRefusal } from '../audit.js';
 import { holdsAnywhere } from '../auth/grants.js';
 import type { Context } from '../context.js';
 import { PermissionDeniedError } from '../errors.js';
@@ -28,8 +29,11 @@ export const builder = new SchemaBuilder<{
       write: holdsAnywhere(ctx.caller, 'credentials:write'),
       rotate: holdsAnywhere(ctx.caller, 'keys:rotate'),
     }),
-    unauthorizedError: (_parent, ctx, info) =>
-      new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`),
+    unauthorizedError: (_parent, ctx, info) => {
+      // Refused before the resolver runs, so the audit record is written here.
+      if (info.parentType.name === 'Mutation') auditRefusal(ctx, info.fieldName);
+      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`);
+    },
   },
   relay: {
     clientMutationId: 'omit',

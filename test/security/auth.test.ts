@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+let h: Harness;
+let jwt: JwtFixture;
+const QUERY = JSON.stringify({ query: '{ credentials { totalCount } }' });
+
+beforeAll(async () => {
+  jwt = await jwtFixture();
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt) } });
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const nothingUpstream = () => {
+  for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
+};
+
+describe('callers', () => {
+  it('answers 401 with a WWW-Authenticate challenge and executes nothing without credentials', async () => {
+    const res = await h.post(QUERY);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="credential-gateway"');
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+    nothingUpstream();
+  });
+
+  it('accepts a configured API key in X-API-Key or as a bearer token', async () => {
+    for (const headers of [{ 'x-api-key': KEYS.reader }, { authorization: `Bearer ${KEYS.reader}` }]) {
+      const res = await h.post(QUERY, headers);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { data: { credentials: { totalCount: number } } }).data.credentials.totalCount).toBeGreaterThan(0);
+    }
+  });
+
+  it.each([
+    ['an unknown API key', { 'x-api-key': 'cgw_nope' }],
+    ['a near-miss API key', { 'x-api-key': `${KEYS.reader}x` }],
+    ['a malformed authorization header', { authorization: 'Basic dXNlcjpwYXNz' }],
+  ])('refuses %s with 401 invalid_token', async (_label, headers) => {
+    const res = await h.post(QUERY, headers);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    nothingUpstream();
+  });
+
+  it('accepts a JWT from the trusted issuer, naming the caller from sub', async () => {
+    const token = await jwt.sign({ sub: 'alice@example.com', scope: 'openid credentials:read' });
+    const res = await h.post(QUERY, { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+  });
+
+  it.each([
+    ['expired', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }), 'token expired'],
+    ['forged (untrusted key)', async () => jwt.forge({ sub: 'a', scope: 'credentials:read' }), 'token could not be verified'],
+    ['for another audience', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { audience: 'other' }), 'token could not be verified'],
+    ['from another issuer', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { issuer: 'https://evil/' }), 'token could not be verified'],
+    [
+      'unsigned (alg none)',
+      async () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', scope: 'credentials:read', iss: 'https://idp.test/', aud: 'credential-gateway', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.x`,
+      'token could not be verified',
+    ],
+  ])('refuses a JWT that is %s', async (_label, make, description) => {
+    const res = await h.post(QUERY, { authorization: `Bearer ${await make()}` });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain(description);
+    nothingUpstream();
+  });
+
+  it('serves the GraphiQL page without credentials but no operation', async () => {
+    const page = await fetch(h.gateway.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const op = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ credentials { totalCount } }')}`, { headers: { accept: 'application/json' } });
+    expect(op.status).toBe(401);
+    nothingUpstream();
+  });
+});

@@ -1,0 +1,105 @@
+import { readFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../src/audit.js';
+import { encodeGlobalId } from '../../src/schema/global-id.js';
+import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
+import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+let h: Harness;
+let auditFile: string;
+const as = (key: string) => ({ 'x-api-key': key });
+
+beforeAll(async () => {
+  auditFile = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(await jwtFixture()), audit: { file: auditFile } } });
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+function credentialOf(account: string, name: string) {
+  const sim = h.sim(account) as Auth0Simulator;
+  for (const [clientId, creds] of sim.state.credentials) {
+    const c = creds.find((x) => x.name === name);
+    if (c) return encodeGlobalId('Auth0ClientCredential', JSON.stringify([account, clientId, c.id]));
+  }
+  throw new Error(name);
+}
+const connectionOf = (account: string) => {
+  const sim = h.sim(account) as Auth0Simulator;
+  return encodeGlobalId('Auth0Connection', JSON.stringify([account, sim.state.connections[0]!.id]));
+};
+const future = () => new Date(Date.now() + 60 * 86_400_000).toISOString();
+
+describe('scopes', () => {
+  it('shows a caller limited to one account only that account, with no error and no count of the rest', async () => {
+    const res = await h.exec(ListCredentialsDocument, { first: 500 }, as(KEYS.stagingWriter));
+    expect(res.errors).toBeUndefined();
+    const accounts = new Set(res.data!.credentials.edges.map((e) => e.node.account));
+    expect(accounts).toEqual(new Set(['auth0-staging']));
+    expect(res.data!.credentials.totalCount).toBe(res.data!.credentials.edges.length);
+    expect(h.sim('auth0-prod').requests).toEqual([]);
+  });
+
+  it('resolves another account’s id to null for a limited caller', async () => {
+    const res = await h.exec(NodeDocument, { id: credentialOf('auth0-prod', 'billing-next') }, as(KEYS.stagingWriter));
+    expect(res.data?.node).toBeNull();
+    expect(res.errors).toBeUndefined();
+    expect(h.sim('auth0-prod').requests).toEqual([]);
+  });
+
+  it('refuses a mutation on another account with PermissionDeniedError, sending nothing', async () => {
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
+    expect(h.sim('auth0-prod').requests).toEqual([]);
+  });
+
+  it('lets the limited caller change its own account', async () => {
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-staging', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    expect(res.data?.updateCredential.__typename).toBe('UpdateCredentialSuccess');
+  });
+
+  it('refuses writes and rotations to a read-only caller', async () => {
+    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.reader));
+    expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
+    const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, as(KEYS.reader));
+    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError' });
+    const rotateElsewhere = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-staging') } }, as(KEYS.stagingWriter));
+    expect(rotateElsewhere.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError' });
+    for (const a of ['auth0-prod', 'auth0-staging']) expect(h.sim(a).apiRequests().filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('audit log', () => {
+  it('writes one record per mutation attempt with field names, never values', async () => {
+    await h.gateway.audit.flush();
+    const before = (await readFile(auditFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const logged = h.logs.filter((l) => l.includes('"msg":"audit"')).length;
+    const id = credentialOf('auth0-staging', 'billing-2025');
+    await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: future() } }, as(KEYS.admin));
+    await h.exec(UpdateCredentialDocument, { input: { id, name: 'secret-looking-new-name' } }, as(KEYS.admin));
+    await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-2025'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    await h.gateway.audit.flush();
+    const lines = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before);
+    const records = lines.map((l) => JSON.parse(l) as AuditRecord);
+    expect(records).toHaveLength(3);
+    expect(records[0]).toMatchObject({ caller: 'admin', operation: 'updateCredential', vendor: 'AUTH0', account: 'auth0-staging', fields: ['expiresAt'], outcome: 'success', upstreamStatus: 201 });
+    expect(records[0]!.requestId).toMatch(/[\w-]+/);
+    expect(records[1]).toMatchObject({ fields: ['name'], outcome: 'UnsupportedChangeError', upstreamStatus: null });
+    expect(records[2]).toMatchObject({ caller: 'staging-writer', account: 'auth0-prod', outcome: 'PermissionDeniedError' });
+    expect(lines.join('\n')).not.toContain('secret-looking-new-name');
+    expect(h.logs.filter((l) => l.includes('"msg":"audit"'))).toHaveLength(logged + 3);
+  });
+
+  it('records mutations refused by scope before any resolver ran', async () => {
+    await h.gateway.audit.flush();
+    const before = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).length;
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, as(KEYS.reader));
+    await h.gateway.audit.flush();
+    const records = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as AuditRecord);
+    expect(records).toEqual([expect.objectContaining({ caller: 'reader', operation: 'rotateConnectionKeys', outcome: 'PermissionDeniedError' })]);
+  });
+});
