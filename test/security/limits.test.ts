@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+let h: Harness;
+let closed: Harness;
+let allowList: Harness;
+const ALLOWED = '{ credentials { totalCount } }';
+const ALLOWED_HASH = createHash('sha256').update(ALLOWED).digest('hex');
+
+beforeAll(async () => {
+  h = await startHarness({ accounts: { auth0: ['auth0-prod'] } });
+  closed = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { introspection: false, graphiql: false } });
+  const file = join(await mkdtemp(join(tmpdir(), 'cg-persisted-')), 'operations.json');
+  await writeFile(file, JSON.stringify({ [ALLOWED_HASH]: ALLOWED }));
+  allowList = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { persistedOperations: { file } } });
+});
+afterAll(async () => {
+  await h.close();
+  await closed.close();
+  await allowList.close();
+});
+beforeEach(() => h.reset());
+
+async function gql(harness: Harness, body: unknown, headers: Record<string, string> = {}) {
+  const res = await harness.post(typeof body === 'string' ? body : JSON.stringify(body), headers);
+  return { status: res.status, body: (await res.json().catch(() => null)) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } | null };
+}
+const nothingUpstream = () => expect(h.sim('auth0-prod').requests).toEqual([]);
+
+describe('request limits', () => {
+  it('refuses queries deeper than the limit', async () => {
+    const deep = `{ credentials { edges { node { owner { credentials { owner { credentials { owner { credentials { owner { credentials { owner { id } } } } } } } } } } } } }`;
+    const { body } = await gql(h, { query: deep });
+    expect(body?.errors?.[0]?.message).toMatch(/depth/i);
+    nothingUpstream();
+  });
+
+  it('refuses too many aliases', async () => {
+    const query = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    const { body } = await gql(h, { query });
+    expect(body?.errors?.[0]?.message).toMatch(/alias|token/i);
+    nothingUpstream();
+  });
+
+  it('refuses too many tokens', async () => {
+    const query = `{ credentials(filter: { accounts: [${Array.from({ length: 3000 }, () => '"x"').join(',')}] }) { totalCount } }`;
+    const { body } = await gql(h, { query });
+    expect(body?.errors?.[0]?.message).toMatch(/token/i);
+    nothingUpstream();
+  });
+
+  it('refuses too many directives', async () => {
+    const query = `{ __typename ${Array.from({ length: 60 }, () => '@include(if: true)').join(' ')} }`;
+    const { body } = await gql(h, { query });
+    expect(body?.errors?.[0]?.message).toMatch(/directive/i);
+  });
+
+  it('refuses bodies over the size limit with 413', async () => {
+    const { status } = await gql(h, { query: `{ __typename }`, variables: { pad: 'x'.repeat(200_000) } });
+    expect(status).toBe(413);
+    nothingUpstream();
+  });
+
+  it('does not run batched requests by default', async () => {
+    const { status, body } = await gql(h, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(body)).not.toContain('"data"');
+  });
+
+  it('refuses mutations over GET', async () => {
+    const url = `${h.gateway.url}?query=${encodeURIComponent('mutation { updateCredential(input: { id: "x", name: "y" }) { __typename } }')}`;
+    const res = await fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
+    expect(res.status).toBe(405);
+    nothingUpstream();
+  });
+
+  it('refuses simple cross-site requests (CSRF) that carry no preflighted header', async () => {
+    const res = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(403);
+  });
+
+  it('sends Cache-Control: no-store and a request id on every response', async () => {
+    const res = await h.post(JSON.stringify({ query: '{ __typename }' }), { 'x-request-id': 'trace-123' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+  });
+
+  it('runs only allow-listed operations in persisted-operations mode', async () => {
+    const arbitrary = await gql(allowList, { query: ALLOWED });
+    expect(arbitrary.body?.errors?.[0]?.message).toMatch(/persisted/i);
+    const listed = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash: ALLOWED_HASH } } });
+    expect(listed.body?.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
+    const unknown = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
+    expect(unknown.body?.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+  });
+
+  it('can switch introspection and GraphiQL off', async () => {
+    const { body } = await gql(closed, { query: '{ __schema { types { name } } }' });
+    expect(body?.errors?.[0]?.message).toMatch(/introspection/i);
+    const page = await fetch(closed.gateway.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('<html');
+  });
+});
