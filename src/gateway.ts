@@ -85,6 +85,13 @@ function maskError(logger: Logger) {
   };
 }
 
+/** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */
+function codeFor(message: string): { code?: string } {
+  if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
+  if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
+  return {};
+}
+
 function unauthenticated(description: string, error: 'missing' | 'invalid_token'): Response {
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
   return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED' } }] }), {
@@ -210,7 +217,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           setResult({
             ...result,
             errors: result.errors.map(
-              (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, requestId } }),
+              (e) =>
+                new GraphQLError(e.message, {
+                  nodes: e.nodes,
+                  source: e.source,
+                  positions: e.positions,
+                  path: e.path,
+                  extensions: { ...e.extensions, ...(e.extensions?.code ? {} : codeFor(e.message)), requestId },
+                }),
             ),
           } as typeof result);
         },

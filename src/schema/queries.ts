@@ -67,8 +67,9 @@ builder.queryField('credentials', (t) =>
         '(`extensions.code`, `vendor`, `account`) while the others still answer.',
       args: { filter: t.arg({ type: CredentialFilter, required: false }) },
       resolve: async (_root, args, ctx, info) => {
+        const page = pageWindow(args); // refuse bad paging before any upstream call
         const items = await collectCredentials(args.filter ?? {}, ctx, info);
-        return paginate(items, args);
+        return paginate(items, args, page);
       },
     },
     {
@@ -132,14 +133,19 @@ interface PageArgs {
   before?: string | null;
 }
 
-function paginate(items: CredentialRecord[], args: PageArgs) {
+function pageWindow(args: PageArgs) {
   for (const f of ['first', 'last'] as const) {
     const n = args[f];
     if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
   }
+  return {
+    after: args.after ? decodeCursor(args.after, 'after') : null,
+    before: args.before ? decodeCursor(args.before, 'before') : null,
+  };
+}
+
+function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: ReturnType<typeof pageWindow>) {
   const keyed = items.map((node) => ({ node, key: sortKey(node) })).sort((a, b) => compareKeys(a.key, b.key));
-  const after = args.after ? decodeCursor(args.after, 'after') : null;
-  const before = args.before ? decodeCursor(args.before, 'before') : null;
   let window = keyed.filter((e) => (!after || compareKeys(e.key, after) > 0) && (!before || compareKeys(e.key, before) < 0));
   const windowSize = window.length;
   const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
