@@ -27,7 +27,7 @@ describe('callers', () => {
   });
 
   it('accepts a configured API key in X-API-Key or as a bearer token', async () => {
-    for (const headers of [{ 'x-api-key': KEYS.reader }, { authorization: `Bearer ${KEYS.reader}` }]) {
+    for (const headers of [{ 'x-api-key': KEYS.reader }, { authorization: `Bearer ${KEYS.reader}` }] as Record<string, string>[]) {
       const res = await h.post(QUERY, headers);
       expect(res.status).toBe(200);
       expect(((await res.json()) as { data: { credentials: { totalCount: number } } }).data.credentials.totalCount).toBeGreaterThan(0);
