@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeGlobalId } from '../../src/schema/global-id.js';
+import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+/**
+ * A full run — every operation, forced failures, bad callers — then a search of everything the
+ * gateway logged and answered for every secret it knows: none may appear.
+ */
+let h: Harness;
+const secrets = new Set<string>();
+
+beforeAll(async () => {
+  const jwt = await jwtFixture();
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt) } });
+  const token = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write keys:rotate' });
+  for (const s of [...h.secrets, ...Object.values(KEYS), token]) secrets.add(s);
+
+  const admin = { 'x-api-key': KEYS.admin };
+  const run = (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = admin) =>
+    h.post(JSON.stringify({ query, variables }), headers).then((r) => r.text());
+  const prod = h.sim('auth0-prod') as Auth0Simulator;
+  const [clientId, creds] = [...prod.state.credentials.entries()][0]!;
+  const cred = encodeGlobalId('Auth0ClientCredential', JSON.stringify(['auth0-prod', clientId, creds[0]!.id]));
+  const conn = encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', prod.state.connections[0]!.id]));
+  const UPDATE = 'mutation($i: UpdateCredentialInput!) { updateCredential(input: $i) { __typename ... on Error { message } } }';
+  const ROTATE = 'mutation($i: RotateConnectionKeysInput!) { rotateConnectionKeys(input: $i) { __typename ... on Error { message } } }';
+
+  await run('{ credentials(first: 500) { edges { node { id name status owner { name credentials { id } } } } } }');
+  await run('query($id: ID!) { node(id: $id) { id ... on Credential { name expiresAt } } }', { id: cred }, { authorization: `Bearer ${token}` });
+  await run(UPDATE, { i: { id: cred, expiresAt: new Date(Date.now() + 86_400_000 * 40).toISOString() } });
+  await run(UPDATE, { i: { id: cred, value: 'not-applicable-secret' } });
+  await run(ROTATE, { i: { connectionId: conn } });
+  // Forced failures: token refused, token revoked mid-flight, 5xx, malformed JSON, reset.
+  prod.revokeTokens();
+  await run(UPDATE, { i: { id: cred, expiresAt: null } });
+  prod.inject({ status: 500 });
+  await run('{ credentials { totalCount } }');
+  prod.inject({ malformed: true });
+  await run(UPDATE, { i: { id: cred, expiresAt: null } });
+  prod.inject({ reset: true });
+  await run(ROTATE, { i: { connectionId: conn } });
+  prod.revokeTokens();
+  prod.inject({ route: '/oauth/token', status: 401, json: { error: 'access_denied', error_description: 'Unauthorized' } });
+  await run('{ credentials { totalCount } }');
+  // Bad callers.
+  await run('{ credentials { totalCount } }', {}, { 'x-api-key': `${KEYS.admin}-wrong` });
+  await run('{ credentials { totalCount } }', {}, { authorization: `Bearer ${token}x` });
+
+  // Every upstream token the gateway ever sent is a secret too.
+  for (const a of h.accounts) {
+    for (const r of h.sim(a.name).requests) {
+      const bearer = /^Bearer (.+)$/.exec(r.headers.authorization ?? '')?.[1];
+      if (bearer) secrets.add(bearer);
+    }
+  }
+});
+afterAll(() => h.close());
+
+describe('secret hygiene', () => {
+  it('collected the secrets to look for', () => {
+    expect(secrets.size).toBeGreaterThanOrEqual(7);
+    expect(h.logs.length).toBeGreaterThan(10);
+    expect(h.responses.length).toBeGreaterThan(10);
+  });
+
+  it('never writes a secret to the logs', () => {
+    const logs = h.logs.join('\n');
+    for (const s of secrets) expect(logs.includes(s), `log contains a secret (${s.slice(0, 6)}…)`).toBe(false);
+  });
+
+  it('never returns a secret in a response', () => {
+    const responses = h.responses.join('\n');
+    for (const s of secrets) expect(responses.includes(s), `response contains a secret (${s.slice(0, 6)}…)`).toBe(false);
+  });
+
+  it('masks unexpected failures to a generic message with a request id', () => {
+    const masked = h.responses.filter((r) => r.includes('INTERNAL_SERVER_ERROR'));
+    for (const r of masked) expect(r).toMatch(/"requestId":"[\w-]+"/);
+  });
+});
