@@ -73,6 +73,7 @@ export async function auth0Seed(tenant: string, m2m: { clientId: string; clientS
     m2m,
     tokenTtlSeconds: 86_400,
     tokens: new Map(),
+    rateLimit: null,
     clients: [billing, inventory, analytics, portal],
     credentials,
     connections: [okta, oidc, db],

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
-import { startSimulator, type SimRequest, type SimResponse, type SimulatorHandle } from '../../sim/server.js';
+import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { SIGNING_ALGS, KEYED_STRATEGIES } from './api.js';
 
 /** Vendor-side JSON, kept exactly as Auth0 would return it. */
@@ -55,6 +55,8 @@ export interface Auth0State {
   m2m: { clientId: string; clientSecret: string };
   tokenTtlSeconds: number;
   tokens: Map<string, number>;
+  /** Per-tenant Management API budget per one-second window (Auth0 free: 10, paid: 50); null = none. */
+  rateLimit: { perSecond: number } | null;
   clients: SimClient[];
   credentials: Map<string, SimCredential[]>;
   connections: SimConnection[];
@@ -132,6 +134,30 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
   const clientOf = (id: string) => state.clients.find((c) => c.client_id === id);
   const connectionOf = (id: string) => state.connections.find((c) => c.id === id);
 
+  // Auth0 answers every API call with its bucket state and 429s once the window's budget is spent.
+  let window = { second: 0, used: 0 };
+  const limited = (route: SimRoute): SimRoute =>
+    route.public
+      ? route
+      : {
+          ...route,
+          handle: async (req) => {
+            if (!state.rateLimit) return route.handle(req);
+            const limit = state.rateLimit.perSecond;
+            const second = Math.floor(Date.now() / 1000);
+            if (window.second !== second) window = { second, used: 0 };
+            window.used++;
+            const headers = {
+              'x-ratelimit-limit': String(limit),
+              'x-ratelimit-remaining': String(Math.max(0, limit - window.used)),
+              'x-ratelimit-reset': String(second + 1),
+            };
+            if (window.used > limit) return { ...fail(429, 'Global limit has been reached', 'too_many_requests'), headers };
+            const res = await route.handle(req);
+            return { ...res, headers: { ...headers, ...res.headers } };
+          },
+        };
+
   const handle = await startSimulator(
     {
       name: `auth0:${state.tenant}`,
@@ -142,7 +168,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
         const expiry = token ? state.tokens.get(token) : undefined;
         return expiry !== undefined && expiry > Date.now();
       },
-      routes: [
+      routes: ([
         {
           method: 'POST',
           pattern: '/oauth/token',
@@ -253,7 +279,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
             return { status: 201, json: response };
           },
         },
-      ],
+      ] satisfies SimRoute[]).map(limited),
     },
     options,
   );

@@ -412,6 +412,21 @@ describe('rotateConnectionKeys', () => {
   });
 });
 
+describe('the simulated rate limit', () => {
+  it('answers 429 with X-RateLimit-Reset once the per-second budget is spent, reported as retryAfter', async () => {
+    prod.state.rateLimit = { perSecond: 3 };
+    try {
+      const res = await h.exec(ListCredentialsDocument, { first: 500, filter: { accounts: [PROD] } });
+      const statuses = prod.apiRequests().length;
+      expect(statuses).toBeGreaterThan(3);
+      expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'AUTH0', account: PROD } });
+      expect((res.errors?.[0]?.extensions as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(1);
+    } finally {
+      prod.state.rateLimit = null;
+    }
+  });
+});
+
 describe('one account failing', () => {
   it.each([
     ['a 503', { status: 503 }, 'UPSTREAM_ERROR'],
