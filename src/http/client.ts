@@ -55,6 +55,10 @@ export interface UpstreamRequest<S extends z.ZodType> {
    * that sets absolute values may say yes; a failed non-idempotent call reports outcomeUnknown.
    */
   idempotent?: boolean;
+  /** Extra fields for this call's log line, e.g. a vendor correlation id (never secrets). */
+  log?: Record<string, string | number>;
+  /** Values that must never appear in an error (a secret being written): cut from vendor messages. */
+  redact?: readonly string[];
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -120,6 +124,7 @@ export class HttpClient {
           account: this.source.account,
           method: req.method,
           route: req.route,
+          ...req.log,
           status,
           durationMs: Math.round((performance.now() - started) * 10) / 10,
         },
@@ -196,10 +201,13 @@ export class HttpClient {
   ): Error {
     let vendorMessage: string | undefined;
     try {
-      vendorMessage = this.options.errorMessage(JSON.parse(text))?.slice(0, MAX_VENDOR_MESSAGE);
+      vendorMessage = this.options.errorMessage(JSON.parse(text));
     } catch {
       vendorMessage = undefined;
     }
+    // Redact before truncating, so a secret cut in half by the limit cannot survive.
+    for (const secret of req.redact ?? []) if (secret && vendorMessage) vendorMessage = vendorMessage.split(secret).join('[redacted]');
+    vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : '';
     switch (true) {
       case status === 404:

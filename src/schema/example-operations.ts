@@ -1,3 +1,10 @@
+import { vendorModules } from '../vendors/registry.js';
+
+const vendorFields = vendorModules
+  .flatMap((m) => m.exampleFields)
+  .map((f) => `        ${f}`)
+  .join('\n');
+
 /** What GraphiQL opens with: the question this product exists to answer. */
 export const DEFAULT_QUERY = `# Which machine credentials, in any vendor and account, expire in the next 30 days
 # (or already have)? Soonest first. Try changing the filter: vendors, accounts,
@@ -16,8 +23,7 @@ query ExpiringCredentials {
         status
         expiresAt
         owner { __typename name }
-        ... on Auth0ConnectionKey { kid role algorithm }
-        ... on Auth0ClientCredential { kid credentialType }
+${vendorFields}
       }
     }
     pageInfo { hasNextPage endCursor }

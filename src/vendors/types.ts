@@ -67,6 +67,8 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   readonly secretFields: readonly string[];
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
   registerSchema(builder: Builder): void;
+  /** Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. */
+  readonly exampleFields: readonly string[];
   /** Starts a seeded simulator on loopback and returns an account config pointing at it. */
   startSandbox(name: string, options?: { port?: number }): Promise<SandboxAccount<Cfg>>;
 }

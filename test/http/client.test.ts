@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError, UpstreamError } from '../../src/errors.js';
 import { HttpClient } from '../../src/http/client.js';
-import { silentLogger } from '../../src/logger.js';
+import { createLogger, silentLogger } from '../../src/logger.js';
+import { Writable } from 'node:stream';
 
 /** A bare server that records raw request targets: what really went over the wire. */
 let server: Server;
@@ -16,6 +17,11 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.url ?? '');
     if (hold) return; // never answer: the caller must give up
+    if (req.url === '/api/items/echo') {
+      // A vendor that quotes the rejected input back in its error message.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'value "s3cr3t-value-123" is too weak' }));
+    }
     res.writeHead(req.url === '/api/items/ok' ? 200 : 404, { 'content-type': 'application/json' });
     res.end(req.url === '/api/items/ok' ? '{"ok":true}' : '{"message":"nope"}');
   });
@@ -61,6 +67,23 @@ describe('HttpClient', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as Error).message).toBe('item not found in AUTH0 account "test": nope');
+  });
+
+  it('cuts a secret being written out of the vendor error message', async () => {
+    const err = await client()
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo' }, json: { value: 's3cr3t-value-123' }, schema: z.unknown(), redact: ['s3cr3t-value-123'] })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toContain('value "[redacted]" is too weak');
+    expect((err as Error).message).not.toContain('s3cr3t');
+  });
+
+  it('logs one line per call with the route template and the extra fields, not the raw path', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+    await client({ logger }).request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown(), log: { clientRequestId: 'abc-123' } });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'upstream call', method: 'GET', route: '/items/{id}', status: 200, clientRequestId: 'abc-123' });
+    expect(lines[0]).not.toContain('/items/ok');
   });
 
   it('gives up when the response headers do not arrive in time', async () => {

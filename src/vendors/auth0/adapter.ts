@@ -1,10 +1,13 @@
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { NotFoundError, UnsupportedChangeError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import { HttpClient } from '../../http/client.js';
 import { TokenCache } from '../../http/tokens.js';
+import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
+import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { Auth0AccountConfig } from './account.js';
 import * as api from './api.js';
@@ -24,7 +27,7 @@ const API = '/api/v2';
 /** Auth0 ids (client ids, `cred_…`, `con_…`) are short and alphanumeric; refuse anything else unsent. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 const PAGE_SIZE = 100;
-const UPDATABLE: Record<string, string[]> = { [T.clientCredential]: ['expiresAt'], [T.connectionKey]: [] };
+const UPDATABLE: UpdatableFields = { [T.clientCredential]: ['expiresAt'], [T.connectionKey]: [] };
 
 export type SigningAlg = (typeof api.SIGNING_ALGS)[number];
 
@@ -142,48 +145,38 @@ export class Auth0Session implements AccountSession {
   }
 
   async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {
-    const [id] = this.checkPath(owner, 1);
+    const [id] = pathIds(owner, 1, ID);
     if (owner.typename === T.client) return this.clientCredentials.load(id);
     if (owner.typename === T.connection) return this.keys.load(id);
     return [];
   }
 
-  async load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
-    try {
+  load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
+    return nullIfNotFound(async () => {
       switch (r.typename) {
         case T.client: {
-          const [id] = this.checkPath(r, 1);
+          const [id] = pathIds(r, 1, ID);
           return (await this.clients()).find((c) => c.externalId === id) ?? null;
         }
         case T.connection: {
-          const [id] = this.checkPath(r, 1);
+          const [id] = pathIds(r, 1, ID);
           return (await this.connections()).find((c) => c.externalId === id) ?? null;
         }
-        case T.clientCredential: {
-          const [clientId, credentialId] = this.checkPath(r, 2);
-          return await this.credential.load([clientId, credentialId]);
-        }
+        case T.clientCredential:
+          return this.credential.load(pathIds(r, 2, ID));
         case T.connectionKey: {
-          const [connectionId, kid] = this.checkPath(r, 2, 1);
+          const [connectionId, kid] = pathIds(r, 2, ID, 1);
           return (await this.keys.load(connectionId)).find((k) => k.kid === kid) ?? null;
         }
         default:
           return null;
       }
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
-    }
+    });
   }
 
   async updateCredential(r: Ref, change: CredentialChange): Promise<Auth0ClientCredentialRecord> {
-    const supported = UPDATABLE[r.typename];
-    if (!supported) throw new ValidationError('id does not identify an Auth0 credential', [{ field: 'id', message: 'not a credential id' }]);
-    const refused = Object.keys(change).filter((f) => !supported.includes(f));
-    if (refused.length) {
-      throw new UnsupportedChangeError('AUTH0', r.typename, refused, supported);
-    }
-    const [clientId, credentialId] = this.checkPath(r, 2);
+    acceptedChange('AUTH0', UPDATABLE, r, change);
+    const [clientId, credentialId] = pathIds(r, 2, ID);
     // Auth0 answers 201 with the updated credential; `null` clears the expiry.
     const updated = await this.http.request({
       method: 'PATCH',
@@ -206,7 +199,7 @@ export class Auth0Session implements AccountSession {
     if (connection.typename !== T.connection) {
       throw new ValidationError('id does not identify an Auth0 connection', [{ field: 'connectionId', message: 'not a connection id' }]);
     }
-    const [connectionId] = this.checkPath(connection, 1);
+    const [connectionId] = pathIds(connection, 1, ID);
     const key = await this.http.request({
       method: 'POST',
       route: `${API}/connections/{id}/keys/rotate`,
@@ -255,20 +248,4 @@ export class Auth0Session implements AccountSession {
     }
     return all;
   }
-
-  /** The first `upstream` segments go into URLs and must look like Auth0 ids; the rest are matched locally. */
-  private checkPath(r: Ref, length: 1): [string];
-  private checkPath(r: Ref, length: 2, upstream?: number): [string, string];
-  private checkPath(r: Ref, length: number, upstream = length): string[] {
-    if (r.path.length !== length || !r.path.every((p, i) => (i < upstream ? ID.test(p) : p.length <= 255))) {
-      throw new ValidationError('Malformed id: not an id issued by this gateway', [{ field: 'id', message: 'malformed' }]);
-    }
-    return [...r.path];
-  }
-}
-
-/** A client or connection deleted between the list and its credentials: nothing to show. */
-function goneAsEmpty(err: unknown): never[] {
-  if (err instanceof NotFoundError) return [];
-  throw err;
 }

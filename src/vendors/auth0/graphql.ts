@@ -3,6 +3,7 @@ import type { Ref } from '../../domain/ref.js';
 import { ValidationError, NotFoundError } from '../../errors.js';
 import type { Builder } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
 import { parseGlobalId } from '../../schema/global-id.js';
 import { Auth0Session } from './adapter.js';
@@ -16,9 +17,6 @@ import {
   type KeyRole,
 } from './records.js';
 
-/** GraphQL enum values are UPPER_CASE; the vendor's wire values stay in `value`. */
-const enumValues = <V extends string>(values: readonly V[]) =>
-  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }])) as Record<Uppercase<V>, { value: V }>;
 
 export function registerAuth0Schema(builder: Builder): void {
   const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', { values: CLIENT_CREDENTIAL_ALGS });

@@ -13,6 +13,7 @@ export const auth0: VendorModule<Auth0AccountConfig> = {
   secretFields: ['clientSecret'],
   createAccount: (config, deps) => new Auth0Account(config, deps),
   registerSchema: registerAuth0Schema,
+  exampleFields: ['... on Auth0ClientCredential { kid credentialType }', '... on Auth0ConnectionKey { kid role algorithm }'],
   async startSandbox(name, options = {}) {
     const m2m = { clientId: `sandbox-${name}`, clientSecret: randomBytes(24).toString('base64url') };
     const simulator = await startAuth0Simulator(await auth0Seed(`${name}.sandbox.auth0.local`, m2m), options);

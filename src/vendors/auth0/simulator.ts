@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
-import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
+import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
+import { hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { SIGNING_ALGS, KEYED_STRATEGIES } from './api.js';
 
 /** Vendor-side JSON, kept exactly as Auth0 would return it. */
@@ -54,7 +55,7 @@ export interface Auth0State {
   /** The M2M application the gateway authenticates as. */
   m2m: { clientId: string; clientSecret: string };
   tokenTtlSeconds: number;
-  tokens: Map<string, number>;
+  tokens: IssuedTokens;
   /** Per-tenant Management API budget per one-second window (Auth0 free: 10, paid: 50); null = none. */
   rateLimit: { perSecond: number } | null;
   clients: SimClient[];
@@ -124,11 +125,6 @@ export async function generateKey(tenant: string, alg: SigningAlg, role: Partial
 const patchBody = z.object({ expires_at: z.union([z.iso.datetime({ offset: true }), z.null()]) }).strict();
 const rotateBody = z.union([z.null(), z.undefined(), z.object({ signing_alg: z.enum(SIGNING_ALGS).optional() }).strict()]);
 
-function bearer(req: SimRequest): string | undefined {
-  const h = req.headers.authorization;
-  return h?.startsWith('Bearer ') ? h.slice(7) : undefined;
-}
-
 /** A loopback Auth0 tenant behaving per ../shared/vendor-apis/auth0.openapi.yaml. */
 export async function startAuth0Simulator(state: Auth0State, options: { port?: number; latencyMs?: number } = {}): Promise<Auth0Simulator> {
   const clientOf = (id: string) => state.clients.find((c) => c.client_id === id);
@@ -163,11 +159,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
       name: `auth0:${state.tenant}`,
       latencyMs: options.latencyMs,
       errorBody: (status, message) => error(status, message),
-      authorize: (req) => {
-        const token = bearer(req);
-        const expiry = token ? state.tokens.get(token) : undefined;
-        return expiry !== undefined && expiry > Date.now();
-      },
+      authorize: (req) => hasValidBearer(state.tokens, req),
       routes: ([
         {
           method: 'POST',
@@ -182,8 +174,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
             if (body.audience !== `${handle.url}/api/v2/`) {
               return { status: 403, json: { error: 'access_denied', error_description: `Service not found: ${body.audience}` } };
             }
-            const token = randomBytes(24).toString('base64url');
-            state.tokens.set(token, Date.now() + state.tokenTtlSeconds * 1000);
+            const token = issueToken(state.tokens, state.tokenTtlSeconds);
             return {
               status: 200,
               json: { access_token: token, token_type: 'Bearer', expires_in: state.tokenTtlSeconds, scope: 'read:clients read:client_credentials update:client_credentials read:connections read:connections_keys create:connections_keys update:connections_keys' },
