@@ -116,3 +116,19 @@ export class RateLimitedError extends UpstreamError {
     return { ...super.extensions(), retryAfter: this.retryAfter };
   }
 }
+
+export type IdempotencyConflictReason = 'INPUT_MISMATCH' | 'IN_PROGRESS';
+
+/** An idempotency key reused for a different input, or still held by a call that has not finished. */
+export class IdempotencyConflictError extends GatewayError {
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+  constructor(
+    message: string,
+    readonly reason: IdempotencyConflictReason,
+  ) {
+    super(message);
+  }
+  override extensions() {
+    return { reason: this.reason };
+  }
+}

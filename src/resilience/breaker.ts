@@ -1,0 +1,67 @@
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+export interface BreakerSettings {
+  /** Consecutive failures that open the breaker. */
+  failureThreshold: number;
+  /** How long it stays open before one probe call is let through. */
+  cooldownMs: number;
+}
+
+/**
+ * A circuit breaker for one account. Closed: calls go through and consecutive failures are
+ * counted. Open: calls fail fast until the cool-down ends. Half-open: exactly one probe goes;
+ * its success closes the breaker, its failure opens it again. Only failures that say the vendor
+ * is unwell count (no answer, 5xx); a 4xx is the caller's problem and a 429 has its own handling.
+ */
+export class CircuitBreaker {
+  private state: BreakerState = 'closed';
+  private failures = 0;
+  private openedAt = 0;
+  private probing = false;
+
+  constructor(
+    private readonly settings: BreakerSettings,
+    private readonly onChange: (state: BreakerState) => void = () => undefined,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Null when the call may go (a probe counts as going); otherwise ms until the next probe. */
+  admit(): number | null {
+    if (this.state === 'closed') return null;
+    const left = this.openedAt + this.settings.cooldownMs - this.clock();
+    if (this.state === 'open' && left > 0) return left;
+    if (this.probing) return Math.max(left, 1_000);
+    if (this.state !== 'half_open') this.set('half_open');
+    this.probing = true;
+    return null;
+  }
+
+  success(): void {
+    this.failures = 0;
+    this.probing = false;
+    if (this.state !== 'closed') this.set('closed');
+  }
+
+  failure(): void {
+    this.probing = false;
+    this.failures++;
+    if (this.state === 'half_open' || this.failures >= this.settings.failureThreshold) {
+      this.openedAt = this.clock();
+      if (this.state !== 'open') this.set('open');
+    }
+  }
+
+  /** The call ended without telling us anything about the vendor's health (e.g. cancelled). */
+  neutral(): void {
+    this.probing = false;
+  }
+
+  get current(): BreakerState {
+    return this.state;
+  }
+
+  private set(state: BreakerState) {
+    this.state = state;
+    this.onChange(state);
+  }
+}

@@ -1,0 +1,47 @@
+/** Per-account retry settings (config `http.retry`). */
+export interface RetrySettings {
+  /** Attempts in all, the first included; 1 disables retries. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Statuses worth repeating: the vendor said "later" (429) or a proxy/gateway in front failed. */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * Whether a failed attempt may be repeated. Only idempotent calls (reads, token requests,
+ * absolute-value updates) are; a rotation or create is never repeated, whatever happened.
+ * `status` is null when no answer came (connection error, timeout, reset).
+ */
+export function isRetryable(status: number | null, idempotent: boolean): boolean {
+  return idempotent && (status === null || RETRYABLE_STATUSES.has(status));
+}
+
+/**
+ * How long to wait before the next attempt: what the vendor asked for (Retry-After or Auth0's
+ * X-RateLimit-Reset, already turned into seconds), else exponential backoff with full jitter,
+ * which spreads the retries of many concurrent callers instead of synchronising them.
+ */
+export function retryDelayMs(attempt: number, vendorSaysSeconds: number | null, settings: RetrySettings, random: () => number = Math.random): number {
+  if (vendorSaysSeconds !== null) return vendorSaysSeconds * 1000 + Math.floor(random() * 100);
+  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,75 @@
+import { Redis } from 'ioredis';
+import type { SharedStore } from './store.js';
+
+/** Compare-and-delete: only the owner of a claim or lock releases it. */
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/**
+ * GCRA (same rule as gcra() in store.ts), atomic in Redis and on Redis's clock, so every replica
+ * draws from one budget and their clocks need not agree.
+ */
+const RESERVE_RATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = 1000 / tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local stored = tonumber(redis.call('GET', KEYS[1]) or now)
+local tat = math.max(stored, now) + interval
+local wait = math.max(0, tat - burst * interval - now)
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
+return tostring(wait)`;
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Prepended to every key, so several deployments can share one Redis. */
+  keyPrefix: string;
+  connectTimeoutMs?: number;
+}
+
+/** The shared store on Redis (ioredis). Commands fail fast while Redis is down instead of queueing. */
+export class RedisStore implements SharedStore {
+  readonly kind = 'redis' as const;
+  private readonly redis: Redis;
+
+  constructor(options: RedisStoreOptions) {
+    this.redis = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      connectTimeout: options.connectTimeoutMs ?? 2_000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      lazyConnect: false,
+    });
+    // ioredis emits 'error' on every failed reconnect; unhandled, that would crash the process.
+    this.redis.on('error', () => undefined);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.redis.get(key);
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    return Number(await this.redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
+  }
+
+  async reserveRate(key: string, perSecond: number, burst: number): Promise<number> {
+    return Number(await this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst)));
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * State that several gateway replicas must share: idempotency records, upstream tokens and
+ * rate-limit budgets. In memory for one process (the default), Redis when `redis.url` is set.
+ * Values are strings; callers encode what they keep.
+ */
+export interface SharedStore {
+  readonly kind: 'memory' | 'redis';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when absent; true when this call set it (a claim or a lock). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes only when the key still holds `value` (releases only what the caller owns). */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Reserves the next slot of a rate budget (GCRA: `perSecond` sustained, `burst` at once) and
+   * returns how many ms the caller must wait before using it; 0 = go now. Reserving, not just
+   * checking, is what makes a fan-out queue in order instead of stampeding.
+   */
+  reserveRate(key: string, perSecond: number, burst: number): Promise<number>;
+  /** Throws when the store cannot be reached (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * GCRA on a stored "theoretical arrival time": each call moves it one interval later; a call may
+ * go once `tat - burst * interval` has passed. Shared by both stores so they behave identically.
+ */
+export function gcra(storedTat: number | null, now: number, perSecond: number, burst: number): { tat: number; waitMs: number } {
+  const interval = 1000 / perSecond;
+  const tat = Math.max(storedTat ?? now, now) + interval;
+  const waitMs = Math.max(0, tat - burst * interval - now);
+  return { tat, waitMs };
+}

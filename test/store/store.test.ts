@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory.js';
+import { RedisStore } from '../../src/store/redis.js';
+import { gcra, type SharedStore } from '../../src/store/store.js';
+import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+
+let redis: RedisServer | undefined;
+const stores: Record<string, SharedStore> = {};
+
+beforeAll(async () => {
+  stores.memory = new MemoryStore();
+  if (redisAvailable) {
+    redis = await startRedis();
+    stores.redis = new RedisStore({ url: redis.url, keyPrefix: 'test:' });
+  }
+});
+afterAll(async () => {
+  await Promise.all(Object.values(stores).map((s) => s.close()));
+  await redis?.stop();
+});
+
+const kinds = redisAvailable ? ['memory', 'redis'] : ['memory'];
+let n = 0;
+const key = () => `k${++n}-${Math.random().toString(36).slice(2)}`;
+
+describe.each(kinds)('the %s store', (kind) => {
+  const store = () => stores[kind]!;
+
+  it('stores a value until its time to live runs out', async () => {
+    const k = key();
+    await store().set(k, 'v', 150);
+    expect(await store().get(k)).toBe('v');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store().get(k)).toBeNull();
+  });
+
+  it('lets exactly one of many concurrent claims win', async () => {
+    const k = key();
+    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => store().setIfAbsent(k, `owner-${i}`, 10_000)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('deletes only when the key still holds the given value', async () => {
+    const k = key();
+    await store().set(k, 'mine', 10_000);
+    expect(await store().deleteIfEquals(k, 'theirs')).toBe(false);
+    expect(await store().get(k)).toBe('mine');
+    expect(await store().deleteIfEquals(k, 'mine')).toBe(true);
+    expect(await store().get(k)).toBeNull();
+  });
+
+  it('lets a burst through at once, then spaces calls at the sustained rate', async () => {
+    const k = key();
+    const waits = [];
+    for (let i = 0; i < 8; i++) waits.push(await store().reserveRate(k, 10, 5));
+    // 5 go at once; then one every 100 ms, each reservation queueing behind the previous one.
+    expect(waits.slice(0, 5).every((w) => w === 0)).toBe(true);
+    for (let i = 5; i < 8; i++) {
+      expect(waits[i]).toBeGreaterThan((i - 5) * 100 + 50);
+      expect(waits[i]).toBeLessThanOrEqual((i - 4) * 100 + 5);
+    }
+  });
+
+  it('answers ping while reachable', async () => {
+    await expect(store().ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('gcra', () => {
+  it('refills the budget as time passes', () => {
+    let tat: number | null = null;
+    for (let i = 0; i < 3; i++) tat = gcra(tat, 0, 10, 3).tat;
+    expect(gcra(tat, 0, 10, 3).waitMs).toBe(100);
+    expect(gcra(tat, 1000, 10, 3).waitMs).toBe(0);
+  });
+});
+
+describe.runIf(redisAvailable)('the redis store when redis is gone', () => {
+  it('fails ping instead of hanging', async () => {
+    const dead = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectTimeoutMs: 200 });
+    await expect(dead.ping()).rejects.toThrow();
+    await dead.close();
+  });
+});
