@@ -112,7 +112,8 @@ describe('the outcome codec', () => {
     const err = new RateLimitedError(source, 7);
     const back = decodeOutcome(JSON.parse(JSON.stringify(encodeOutcome({ ok: false, error: err }))));
     expect(back.ok).toBe(false);
-    const revived = (back as { error: RateLimitedError }).error;
+    if (back.ok) throw new Error("expected a failure");
+    const revived = back.error as RateLimitedError;
     expect(revived).toBeInstanceOf(RateLimitedError);
     expect(revived).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 7, status: 429, source, message: err.message });
     expect(revived.extensions()).toEqual(err.extensions());

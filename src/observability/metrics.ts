@@ -1,0 +1,66 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BreakerState } from '../resilience/breaker.js';
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (several gateways can share a
+ * process in tests). Labels are vendor, account, route templates and outcomes: never ids or
+ * anything a caller sent, so no secret can reach them and cardinality stays bounded.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL requests by operation type and outcome (ok, partial: some accounts failed, error).',
+    labelNames: ['operation_type', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly upstream = new Histogram({
+    name: 'upstream_request_duration_seconds',
+    help: 'Vendor API calls (each attempt) by vendor, account, method, route template and outcome.',
+    labelNames: ['vendor', 'account', 'method', 'route', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [this.registry],
+  });
+
+  readonly retries = new Counter({
+    name: 'upstream_retries_total',
+    help: 'Vendor API calls repeated after a retryable failure.',
+    labelNames: ['vendor', 'account'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breaker = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Per-account circuit breaker: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['vendor', 'account'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimitWait = new Histogram({
+    name: 'rate_limit_wait_seconds',
+    help: 'Time vendor calls waited for the client-side rate limit.',
+    labelNames: ['vendor', 'account'] as const,
+    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  breakerChanged(vendor: string, account: string, state: BreakerState): void {
+    this.breaker.set({ vendor, account }, BREAKER_VALUE[state]);
+  }
+}
+
+/** Outcome label of one upstream attempt. */
+export function upstreamOutcome(status: number | string): string {
+  if (typeof status === 'string') return status === 'circuit_open' || status === 'cancelled' ? status : 'network_error';
+  if (status === 429) return '429';
+  return `${Math.floor(status / 100)}xx`;
+}
