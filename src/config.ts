@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
+import { breakerSettings, rateLimitSetting, retrySettings } from './vendors/account-schema.js';
 import { vendorModules } from './vendors/registry.js';
 import type { AccountConfigBase, HttpSettings, VendorModule } from './vendors/types.js';
 
@@ -19,6 +20,10 @@ const httpDefaults = z
     connectTimeoutMs: z.number().int().min(1).default(5_000),
     headersTimeoutMs: z.number().int().min(1).default(15_000),
     bodyTimeoutMs: z.number().int().min(1).default(15_000),
+    retry: retrySettings.default(retrySettings.parse({})),
+    breaker: breakerSettings.default(breakerSettings.parse({})),
+    /** Overrides every vendor's default budget (per account); `false` = no client-side limit. */
+    rateLimit: rateLimitSetting.optional(),
   })
   .strict();
 
@@ -41,6 +46,15 @@ const gatewaySchema = z
       .object({ host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(4000) })
       .strict()
       .default({ host: '127.0.0.1', port: 4000 }),
+    /** Every GraphQL request answers within this; upstream waits and retries stay inside it. */
+    requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** On SIGTERM: stop accepting, let in-flight requests finish for at most this long. */
+    shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+    /** Shared state for replicas (idempotency, tokens, rate budgets); in memory when absent. */
+    redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),
+    metrics: z.object({ enabled: z.boolean().default(true), path: z.string().regex(/^\/[\w/-]*$/).default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
+    /** OpenTelemetry: a span per upstream call, exported over OTLP/HTTP to this endpoint. */
+    tracing: z.object({ otlpEndpoint: z.url() }).strict().optional(),
     /** Credentials expiring within this many days are EXPIRING. */
     expiryWarningDays: z.number().positive().max(3650).default(30),
     /** Operator recorded on vault writes when no caller is authenticated. */

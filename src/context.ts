@@ -1,6 +1,7 @@
 import type { GraphQLError } from 'graphql';
 import type { AuditLog } from './audit.js';
 import type { Caller } from './auth/grants.js';
+import type { Idempotency } from './idempotency/idempotency.js';
 import type { Logger } from './logger.js';
 import type { Sessions } from './vendors/sessions.js';
 
@@ -9,7 +10,10 @@ export interface RequestScope {
   readonly requestId: string;
   /** Fixed at request start so a list and its status filter agree. */
   readonly now: Date;
+  /** Aborts when the client goes away or the request deadline passes. */
   readonly signal: AbortSignal | undefined;
+  /** Epoch ms by which the request must answer (config `requestTimeoutMs`). */
+  readonly deadline: number;
   /** Name of the authenticated caller; null when auth is off. */
   readonly caller: string | null;
   /** Who a write is recorded as upstream (vault `operator`): the caller, else the service name. */
@@ -29,6 +33,7 @@ export interface Context {
   readonly audit: AuditLog;
   readonly settings: GatewaySettings;
   readonly sessions: Sessions;
+  readonly idempotency: Idempotency;
   /** Errors of accounts that failed while others answered; appended to the response's `errors`. */
   readonly partialErrors: GraphQLError[];
 }

@@ -77,6 +77,10 @@ export class PermissionDeniedError extends GatewayError {
 
 export class UpstreamError extends GatewayError {
   readonly code: string = 'UPSTREAM_ERROR';
+  /** The GraphQL request was cancelled or ran out of time; says nothing about the vendor's health. */
+  readonly cancelled: boolean;
+  /** Refused without calling: the account's circuit breaker is open. */
+  readonly circuitOpen: boolean;
   constructor(
     message: string,
     readonly source: UpstreamSource,
@@ -84,8 +88,11 @@ export class UpstreamError extends GatewayError {
     readonly retryable: boolean,
     /** A non-idempotent call that may or may not have been applied (timeout/5xx after sending). */
     readonly outcomeUnknown = false,
+    flags: { cancelled?: boolean; circuitOpen?: boolean } = {},
   ) {
     super(message);
+    this.cancelled = flags.cancelled ?? false;
+    this.circuitOpen = flags.circuitOpen ?? false;
   }
   override extensions() {
     return {
@@ -93,6 +100,7 @@ export class UpstreamError extends GatewayError {
       status: this.status,
       retryable: this.retryable,
       ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
+      ...(this.circuitOpen ? { circuitOpen: true } : {}),
     };
   }
 }
@@ -101,11 +109,15 @@ export class RateLimitedError extends UpstreamError {
   override readonly code = 'RATE_LIMITED';
   constructor(
     source: UpstreamSource,
-    /** Seconds until the vendor accepts calls again, when it said so. */
+    /** Seconds until calls are accepted again, when known. */
     readonly retryAfter: number | null,
+    /** `vendor`: the vendor answered 429. `client`: the gateway's own budget for the account is spent. */
+    readonly limitedBy: 'vendor' | 'client' = 'vendor',
   ) {
     super(
-      `${source.vendor} account "${source.account}" is rate limited` +
+      (limitedBy === 'vendor'
+        ? `${source.vendor} account "${source.account}" is rate limited`
+        : `the gateway's call budget for ${source.vendor} account "${source.account}" is spent for this request`) +
         (retryAfter !== null ? `; retry after ${retryAfter}s` : ''),
       source,
       429,
@@ -113,7 +125,7 @@ export class RateLimitedError extends UpstreamError {
     );
   }
   override extensions() {
-    return { ...super.extensions(), retryAfter: this.retryAfter };
+    return { ...super.extensions(), retryAfter: this.retryAfter, limitedBy: this.limitedBy };
   }
 }
 

@@ -6,7 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
@@ -17,6 +17,14 @@ import { GatewayError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_QUERY } from './schema/example-operations.js';
 import { getSchema } from './schema/index.js';
+import { Idempotency } from './idempotency/idempotency.js';
+import { Metrics } from './observability/metrics.js';
+import { createTracing } from './observability/tracing.js';
+import { Ops } from './ops.js';
+import { MemoryStore } from './store/memory.js';
+import { RedisStore } from './store/redis.js';
+import type { SharedStore } from './store/store.js';
+import { accountDeps } from './vendors/account-deps.js';
 import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
@@ -29,8 +37,10 @@ export interface Gateway {
   audit: AuditLog;
   /** Set after listen(). */
   url: string;
+  metrics: Metrics;
   listen(port?: number, host?: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops accepting; in-flight requests get up to `graceMs` to finish. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -144,12 +154,41 @@ function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, res: Se
   };
 }
 
+/** Request metrics: the operation type and outcome a request ended with, timed from arrival. */
+function metricsPlugin(metrics: Metrics): Plugin<Context> {
+  const seen = new WeakMap<Request, { started: number; type: string; outcome: string }>();
+  return {
+    onRequest({ request }) {
+      seen.set(request, { started: performance.now(), type: 'unknown', outcome: 'error' });
+    },
+    onExecute({ args }) {
+      const entry = seen.get((args.contextValue as { request: Request }).request);
+      if (entry) entry.type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+    },
+    onResultProcess({ request, result }) {
+      const entry = seen.get(request);
+      if (!entry || Array.isArray(result) || !('data' in result || 'errors' in result)) return;
+      entry.outcome = !result.errors?.length ? 'ok' : result.data ? 'partial' : 'error';
+    },
+    onResponse({ request }) {
+      const entry = seen.get(request);
+      if (entry) metrics.requests.observe({ operation_type: entry.type, outcome: entry.outcome }, (performance.now() - entry.started) / 1000);
+    },
+  };
+}
+
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new MemoryStore();
+  const metrics = new Metrics();
+  const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
+  const services = { logger, http: config.http, store, metrics, tracer: tracing.tracer };
   const adapters = new Map<string, AccountAdapter>();
   for (const { module, config: account } of config.accounts) {
-    adapters.set(account.name, module.createAccount(account, { logger, http: config.http }));
+    adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
   }
+  const idempotency = new Idempotency(store);
+  const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path });
   const settings: GatewaySettings = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,
     serviceName: config.serviceName,
@@ -177,17 +216,21 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');
       const { requestId, caller } = known;
+      const deadline = Date.now() + config.requestTimeoutMs;
       const scope = {
         requestId,
         now: new Date(),
-        signal: request.signal,
+        deadline,
+        // Upstream calls stop when the client goes away or the deadline passes, whichever first.
+        signal: AbortSignal.any([request.signal, AbortSignal.timeout(config.requestTimeoutMs)]),
         caller: caller.via === 'none' ? null : caller.name,
         operator: caller.via === 'none' ? settings.serviceName : caller.name,
         logger: logger.child({ requestId }),
       };
-      return { scope, caller, audit, settings, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
+      return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
     },
     plugins: [
+      metricsPlugin(metrics),
       authPlugin(authenticator, facts, config.graphiql),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention(),
@@ -238,11 +281,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  const server = createServer(withBodyLimit(limits.maxBodyBytes, yoga));
+  const server = createServer(ops.handler(withBodyLimit(limits.maxBodyBytes, yoga)));
   const gateway: Gateway = {
     yoga,
     server,
     audit,
+    metrics,
     url: '',
     async listen(port = config.listen.port, host = config.listen.host) {
       await new Promise<void>((resolve, reject) => {
@@ -253,13 +297,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       gateway.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`;
       return gateway.url;
     },
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async close(graceMs = 0) {
+      // Stop accepting, let what is in flight finish (up to graceMs), then cut what remains.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = await ops.drain(graceMs);
+      if (!drained) logger.warn({ graceMs }, 'shutdown deadline passed with requests in flight');
+      server.closeAllConnections();
+      await closed;
       await Promise.all([...adapters.values()].map((a) => a.close()));
-      await audit.flush();
+      await Promise.all([audit.flush(), tracing.shutdown(), store.close()]);
     },
   };
   return gateway;

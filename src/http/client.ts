@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
@@ -9,13 +10,22 @@ import {
   type UpstreamSource,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { buildPath, buildQuery, type QueryValue } from './path.js';
-import { retryAfterSeconds } from './retry-after.js';
+import { upstreamOutcome, type Metrics } from '../observability/metrics.js';
+import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
+import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
+import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
 import { upstreamObserver } from './observe.js';
+import { buildPath, buildQuery, type QueryValue } from './path.js';
+import { retryAfterSeconds } from './retry-after.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
 
 export interface HttpClientOptions {
   vendor: Vendor;
@@ -23,9 +33,9 @@ export interface HttpClientOptions {
   baseUrl: string;
   logger: Logger;
   /** Bearer token source for API calls; absent for vendors with static headers. */
-  tokens?: TokenCache;
+  tokens?: TokenCache | undefined;
   /** Static headers on every call (e.g. a vault's static bearer token). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Pulls the human message out of the vendor's own error body format. */
   errorMessage: (body: unknown) => string | undefined;
   connections?: number;
@@ -33,6 +43,22 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  retry?: RetrySettings;
+  breaker?: BreakerSettings;
+  /** Client-side budget for this account; null = none. Shared across replicas through `store`. */
+  rateLimit?: RateLimit | null;
+  store?: SharedStore;
+  metrics?: Metrics;
+  tracer?: Tracer;
+}
+
+/** What a call needs from the GraphQL request it serves (RequestScope satisfies it). */
+export interface CallScope {
+  readonly signal?: AbortSignal | undefined;
+  /** Epoch ms by which the GraphQL request must answer: no wait or retry goes past it. */
+  readonly deadline?: number;
+  /** The request's logger (carries the request id). */
+  readonly logger?: Logger;
 }
 
 export interface UpstreamRequest<S extends z.ZodType> {
@@ -47,12 +73,13 @@ export interface UpstreamRequest<S extends z.ZodType> {
   /** `false` for calls that carry their own credentials (token endpoints). */
   auth?: boolean;
   schema: S;
-  signal?: AbortSignal | undefined;
+  scope?: CallScope | undefined;
   /** What the caller was looking for, for a 404 message. */
   resource?: string;
   /**
    * Whether repeating the call is harmless. Defaults: GET/PUT/DELETE yes, POST/PATCH no. A PATCH
-   * that sets absolute values may say yes; a failed non-idempotent call reports outcomeUnknown.
+   * that sets absolute values, or a token request, may say yes. Only idempotent calls are retried;
+   * a failed non-idempotent call reports outcomeUnknown.
    */
   idempotent?: boolean;
   /** Extra fields for this call's log line, e.g. a vendor correlation id (never secrets). */
@@ -61,26 +88,40 @@ export interface UpstreamRequest<S extends z.ZodType> {
   redact?: readonly string[];
 }
 
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 const MAX_VENDOR_MESSAGE = 300;
+const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource to check';
+/** Errors whose retries already happened further down (a token fetch): never repeated again. */
+const exhausted = new WeakSet<object>();
 
 /**
- * One per configured account: a keep-alive undici Pool, bounded concurrency, the account's
- * token, and the mapping of vendor HTTP failures to domain errors. It never retries a call
- * except once after a 401 with a freshly fetched token (a 401 means nothing was applied).
+ * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
+ * polite and a sick vendor contained — bounded concurrency, a client-side rate budget, a circuit
+ * breaker, retries of idempotent calls within the request's deadline, the account's token — and
+ * the mapping of vendor HTTP failures to domain errors.
  */
 export class HttpClient {
   private readonly pool: Pool;
   private readonly limiter: Limiter;
+  private readonly breaker: CircuitBreaker;
   readonly source: UpstreamSource;
   private readonly origin: string;
   private readonly basePath: string;
+  private readonly retry: RetrySettings;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.source = { vendor: options.vendor, account: options.account };
+    this.retry = options.retry ?? NO_RETRY;
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 32,
       pipelining: 1,
@@ -90,19 +131,107 @@ export class HttpClient {
       bodyTimeout: options.bodyTimeoutMs ?? 15_000,
     });
     this.limiter = new Limiter(options.concurrency ?? 32);
+    this.breaker = new CircuitBreaker(options.breaker ?? { failureThreshold: 5, cooldownMs: 30_000 }, (state) =>
+      options.metrics?.breakerChanged(options.vendor, options.account, state),
+    );
+    options.metrics?.breakerChanged(options.vendor, options.account, 'closed');
   }
 
   async request<S extends z.ZodType>(req: UpstreamRequest<S>): Promise<z.output<S>> {
-    return this.limiter.run(() => this.send(req, true));
+    const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(req, attempt, idempotent);
+      } catch (err) {
+        if (!this.mayRetry(err, attempt, idempotent)) throw err;
+        const retryAfter = err instanceof RateLimitedError ? err.retryAfter : null;
+        const delay = retryDelayMs(attempt, retryAfter, this.retry);
+        const deadline = req.scope?.deadline;
+        // Waiting past the GraphQL request's deadline helps no one: report the failure now.
+        if (deadline !== undefined && Date.now() + delay >= deadline) throw err;
+        this.options.metrics?.retries.inc({ vendor: this.source.vendor, account: this.source.account });
+        await sleep(delay, req.scope?.signal).catch(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.close();
   }
 
-  private async send<S extends z.ZodType>(req: UpstreamRequest<S>, mayRefresh: boolean): Promise<z.output<S>> {
+  private mayRetry(err: unknown, attempt: number, idempotent: boolean): boolean {
+    if (attempt + 1 >= this.retry.maxAttempts || exhausted.has(err as object)) return false;
+    if (!(err instanceof UpstreamError) || err.cancelled || err.circuitOpen) return false;
+    return isRetryable(err.status, idempotent);
+  }
+
+  /** One try: token, breaker, rate budget, a concurrency slot, the exchange, and its verdict. */
+  private async attempt<S extends z.ZodType>(req: UpstreamRequest<S>, attempt: number, idempotent: boolean): Promise<z.output<S>> {
     const useAuth = req.auth !== false && this.options.tokens !== undefined;
-    const token = useAuth ? await this.options.tokens!.get() : undefined;
+    // The token comes first, outside any slot: a token fetch needs a slot of its own.
+    let token = useAuth ? await this.token() : undefined;
+
+    const wait = this.breaker.admit();
+    if (wait !== null) {
+      this.log(req, attempt, 'circuit_open', 0);
+      throw new UpstreamError(
+        `${this.describe()} is failing; calls are paused for ${Math.ceil(wait / 1000)}s (circuit open)`,
+        this.source,
+        null,
+        true,
+        false,
+        { circuitOpen: true },
+      );
+    }
+    let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
+    try {
+      await this.waitForBudget(req.scope);
+      let res = await this.limiter.run(() => this.exchange(req, token, attempt, idempotent));
+      if (res.status === 401 && token !== undefined) {
+        // A 401 applied nothing, so one retry with a fresh token is always safe.
+        this.options.tokens!.invalidate(token);
+        token = await this.token();
+        res = await this.limiter.run(() => this.exchange(req, token, attempt, idempotent));
+      }
+      verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
+      if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text);
+      throw this.toError(res, req, idempotent);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.status === null && !err.cancelled) verdict = 'failure';
+      throw err;
+    } finally {
+      this.breaker[verdict]();
+    }
+  }
+
+  private async token(): Promise<string> {
+    try {
+      return await this.options.tokens!.get();
+    } catch (err) {
+      if (err && typeof err === 'object') exhausted.add(err);
+      throw err;
+    }
+  }
+
+  /** Client-side rate budget: queue for a slot, unless the wait would outlast the request. */
+  private async waitForBudget(scope: CallScope | undefined): Promise<void> {
+    const { rateLimit, store } = this.options;
+    if (!rateLimit || !store) return;
+    const waitMs = await store.reserveRate(`rate:${this.source.vendor}:${this.source.account}`, rateLimit.perSecond, rateLimit.burst);
+    this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
+    if (waitMs <= 0) return;
+    if (scope?.deadline !== undefined && Date.now() + waitMs >= scope.deadline) {
+      throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
+    }
+    await sleep(waitMs, scope?.signal).catch(() => {
+      throw this.cancelled(scope?.signal);
+    });
+  }
+
+  /** Sends once and reads the whole body; transport failures become UpstreamErrors. */
+  private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean): Promise<RawResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...req.headers };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
@@ -114,56 +243,65 @@ export class HttpClient {
       body = new URLSearchParams(req.form).toString();
     }
     const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
-    const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
     const started = performance.now();
-    const log = (status: number | string) => {
-      upstreamObserver.getStore()?.(status);
-      this.options.logger.info(
-        {
-          vendor: this.source.vendor,
-          account: this.source.account,
-          method: req.method,
-          route: req.route,
-          ...req.log,
-          status,
-          durationMs: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'upstream call',
-      );
-    };
-
-    let statusCode: number;
-    let responseHeaders: Record<string, string | string[] | undefined>;
-    let text: string;
+    const span = this.options.tracer?.startSpan(`${req.method} ${req.route}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': req.method,
+        'url.template': req.route,
+        'server.address': this.origin,
+        'credential_gateway.vendor': this.source.vendor,
+        'credential_gateway.account': this.source.account,
+        'http.request.resend_count': attempt,
+      },
+    });
     try {
-      const res = await this.pool.request({ method: req.method, path, headers, body, signal: req.signal });
-      statusCode = res.statusCode;
-      responseHeaders = res.headers;
-      text = await res.body.text();
+      const res = await this.pool.request({ method: req.method, path, headers, body, signal: req.scope?.signal });
+      const text = await res.body.text();
+      this.log(req, attempt, res.statusCode, performance.now() - started);
+      span?.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+      return { status: res.statusCode, headers: res.headers, text };
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name;
-      log(code);
-      if ((err as Error).name === 'AbortError' || req.signal?.aborted) {
-        throw new UpstreamError(`request to ${this.describe()} was cancelled`, this.source, null, true);
-      }
+      const aborted = (err as Error).name === 'AbortError' || req.scope?.signal?.aborted === true;
+      this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
+      if (aborted) throw this.cancelled(req.scope?.signal);
       const sent = !NOT_SENT_CODES.has(code);
       throw new UpstreamError(
-        `${this.describe()} could not be reached (${code})` +
-          (sent && !idempotent ? '; the change may or may not have been applied — read the resource to check' : ''),
+        `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
         this.source,
         null,
         true,
         sent && !idempotent,
       );
+    } finally {
+      span?.end();
     }
-    log(statusCode);
+  }
 
-    if (statusCode === 401 && token !== undefined && mayRefresh) {
-      this.options.tokens!.invalidate(token);
-      return this.send(req, false);
-    }
-    if (statusCode >= 200 && statusCode < 300) return this.parse(req.schema, statusCode, text);
-    throw this.toError(statusCode, responseHeaders, text, req, idempotent);
+  private cancelled(signal: AbortSignal | undefined): UpstreamError {
+    const timedOut = (signal?.reason as Error | undefined)?.name === 'TimeoutError';
+    return new UpstreamError(
+      timedOut ? `${this.describe()} did not answer within the request deadline` : `request to ${this.describe()} was cancelled`,
+      this.source,
+      null,
+      timedOut,
+      false,
+      { cancelled: true },
+    );
+  }
+
+  /** One line and one histogram sample per attempt; the route template, never the raw path. */
+  private log(req: UpstreamRequest<z.ZodType>, attempt: number, status: number | string, durationMs: number) {
+    upstreamObserver.getStore()?.(status);
+    const { vendor, account } = this.source;
+    this.options.metrics?.upstream.observe({ vendor, account, method: req.method, route: req.route, outcome: upstreamOutcome(status) }, durationMs / 1000);
+    (req.scope?.logger ?? this.options.logger).info(
+      { vendor, account, method: req.method, route: req.route, ...req.log, status, durationMs: Math.round(durationMs * 10) / 10, retries: attempt },
+      'upstream call',
+    );
   }
 
   private parse<S extends z.ZodType>(schema: S, status: number, text: string): z.output<S> {
@@ -192,13 +330,7 @@ export class HttpClient {
     return parsed.data;
   }
 
-  private toError(
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-    text: string,
-    req: UpstreamRequest<z.ZodType>,
-    idempotent: boolean,
-  ): Error {
+  private toError({ status, headers, text }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean): Error {
     let vendorMessage: string | undefined;
     try {
       vendorMessage = this.options.errorMessage(JSON.parse(text));
@@ -225,8 +357,7 @@ export class HttpClient {
         );
       case status >= 500:
         return new UpstreamError(
-          `${this.describe()} failed (HTTP ${status})${detail}` +
-            (idempotent ? '' : '; the change may or may not have been applied — read the resource to check'),
+          `${this.describe()} failed (HTTP ${status})${detail}` + (idempotent ? '' : MAYBE_APPLIED),
           this.source,
           status,
           true,

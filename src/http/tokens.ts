@@ -1,32 +1,71 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { sleep } from '../resilience/retry.js';
+import type { SharedStore } from '../store/store.js';
+
 export interface IssuedToken {
   accessToken: string;
   /** Lifetime in seconds, as the token endpoint reported it. */
   expiresIn: number;
 }
 
+/** Where replicas share one account's token: the store, the key, and the secret that seals it. */
+export interface SharedTokens {
+  store: SharedStore;
+  key: string;
+  /** Account secrets from the config; only replicas holding them can read the stored token. */
+  sealWith: readonly string[];
+  logger: Logger;
+}
+
+interface Held {
+  token: string;
+  expiresAt: number;
+}
+
+const LOCK_TTL_MS = 15_000;
+const WAIT_FOR_PEER_MS = 10_000;
+
 /**
  * Caches one upstream access token until shortly before it expires. Concurrent callers share a
  * single in-flight fetch (single-flight), and a token the API rejected with 401 is dropped once
- * so the next caller fetches a fresh one.
+ * so the next caller fetches a fresh one. With a shared store, replicas share the token too: one
+ * of them fetches (under a lock) while the others wait for it. The store holds it sealed with
+ * AES-GCM under a key derived from the account's own secrets.
  */
 export class TokenCache {
-  private current: { token: string; expiresAt: number } | null = null;
+  private current: Held | null = null;
   private inflight: Promise<string> | null = null;
+  private readonly sealKey: Buffer | null;
 
   constructor(
     private readonly fetchToken: () => Promise<IssuedToken>,
-    private readonly refreshSkewMs = 10_000,
-    private readonly clock: () => number = Date.now,
-  ) {}
+    private readonly options: { refreshSkewMs?: number; clock?: () => number; shared?: SharedTokens } = {},
+  ) {
+    const shared = options.shared;
+    this.sealKey = shared
+      ? Buffer.from(hkdfSync('sha256', shared.sealWith.join('\u0000'), 'credential-gateway', `token-cache:${shared.key}`, 32))
+      : null;
+  }
+
+  private get skew() {
+    return this.options.refreshSkewMs ?? 10_000;
+  }
+
+  private now() {
+    return (this.options.clock ?? Date.now)();
+  }
+
+  private fresh(held: Held | null): held is Held {
+    return held !== null && this.now() < held.expiresAt - this.skew;
+  }
 
   get(): Promise<string> {
-    if (this.current && this.clock() < this.current.expiresAt - this.refreshSkewMs) {
-      return Promise.resolve(this.current.token);
-    }
-    this.inflight ??= this.fetchToken()
-      .then(({ accessToken, expiresIn }) => {
-        this.current = { token: accessToken, expiresAt: this.clock() + expiresIn * 1000 };
-        return accessToken;
+    if (this.fresh(this.current)) return Promise.resolve(this.current.token);
+    this.inflight ??= this.obtain()
+      .then((held) => {
+        this.current = held;
+        return held.token;
       })
       .finally(() => {
         this.inflight = null;
@@ -37,5 +76,87 @@ export class TokenCache {
   /** Forget `token` if it is still the cached one (another caller may have refreshed already). */
   invalidate(token: string): void {
     if (this.current?.token === token) this.current = null;
+    const shared = this.options.shared;
+    if (!shared) return;
+    void (async () => {
+      const raw = await shared.store.get(shared.key);
+      if (raw && this.unseal(raw)?.token === token) await shared.store.deleteIfEquals(shared.key, raw);
+    })().catch((err: unknown) => shared.logger.warn({ err: (err as Error).message }, 'could not drop the shared upstream token'));
+  }
+
+  private async fetch(): Promise<Held> {
+    const { accessToken, expiresIn } = await this.fetchToken();
+    return { token: accessToken, expiresAt: this.now() + expiresIn * 1000 };
+  }
+
+  private async obtain(): Promise<Held> {
+    const shared = this.options.shared;
+    if (!shared) return this.fetch();
+    try {
+      return await this.obtainShared(shared);
+    } catch (err) {
+      if (!(err instanceof StoreFailure)) throw err;
+      // Sharing is an optimisation: with the store down, each replica fetches its own token.
+      shared.logger.warn({ err: err.message }, 'shared store unavailable; fetching the upstream token locally');
+      return this.fetch();
+    }
+  }
+
+  private async obtainShared(shared: SharedTokens): Promise<Held> {
+    const stored = await this.read(shared);
+    if (this.fresh(stored)) return stored;
+    const lockKey = `${shared.key}:lock`;
+    const claim = randomBytes(12).toString('hex');
+    if (!(await storeCall(() => shared.store.setIfAbsent(lockKey, claim, LOCK_TTL_MS)))) {
+      // A peer is fetching: wait for its token rather than asking the vendor twice.
+      const until = this.now() + WAIT_FOR_PEER_MS;
+      for (let wait = 20; this.now() < until; wait = Math.min(wait * 2, 200)) {
+        await sleep(wait);
+        const peer = await this.read(shared);
+        if (this.fresh(peer)) return peer;
+      }
+    }
+    try {
+      const held = await this.fetch();
+      await storeCall(() => shared.store.set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now())));
+      return held;
+    } finally {
+      await shared.store.deleteIfEquals(lockKey, claim).catch(() => undefined);
+    }
+  }
+
+  private async read(shared: SharedTokens): Promise<Held | null> {
+    const raw = await storeCall(() => shared.store.get(shared.key));
+    return raw ? this.unseal(raw) : null;
+  }
+
+  private seal(held: Held): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey!, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(held), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  /** Null for anything that does not open with our key (tampered, or sealed under old secrets). */
+  private unseal(raw: string): Held | null {
+    try {
+      const buf = Buffer.from(raw, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey!, buf.subarray(0, 12));
+      decipher.setAuthTag(buf.subarray(12, 28));
+      const held = JSON.parse(Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')) as Held;
+      return typeof held.token === 'string' && typeof held.expiresAt === 'number' ? held : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+class StoreFailure extends Error {}
+
+async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new StoreFailure((err as Error).message);
   }
 }

@@ -1,4 +1,9 @@
 import type { z } from 'zod';
+import type { HttpClient, RateLimit } from '../http/client.js';
+import type { IssuedToken, TokenCache } from '../http/tokens.js';
+import type { BreakerSettings } from '../resilience/breaker.js';
+import type { RetrySettings } from '../resilience/retry.js';
+import type { HttpOverrides } from './account-schema.js';
 import type { RequestScope } from '../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
@@ -7,18 +12,34 @@ import type { Logger } from '../logger.js';
 import type { Builder } from '../schema/builder.js';
 import type { SimulatorHandle } from '../sim/server.js';
 
-/** Connection settings shared by every account (config `http`), overridable per account. */
+/** Connection and resilience settings for every account (config `http`), overridable per account. */
 export interface HttpSettings {
   connections: number;
   concurrency: number;
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  retry: RetrySettings;
+  breaker: BreakerSettings;
+  /** Gateway-wide budget override; absent = each vendor's default, `false` = none. */
+  rateLimit?: RateLimit | false | undefined;
+}
+
+/** What a vendor adapter says about its account's HTTP client; the gateway adds the rest. */
+export interface AccountHttpOptions {
+  baseUrl: string;
+  errorMessage: (body: unknown) => string | undefined;
+  tokens?: TokenCache;
+  /** Static headers on every call (e.g. a static bearer token). */
+  headers?: Record<string, string>;
 }
 
 export interface AccountDeps {
   logger: Logger;
-  http: HttpSettings;
+  /** The account's HTTP client: timeouts, retries, breaker, rate budget, metrics, tracing. */
+  http(options: AccountHttpOptions): HttpClient;
+  /** A token cache for the account, shared by all replicas when a shared store is configured. */
+  tokens(fetchToken: () => Promise<IssuedToken>): TokenCache;
 }
 
 /**
@@ -49,6 +70,8 @@ export interface AccountAdapter {
 export interface AccountConfigBase {
   vendor: string;
   name: string;
+  /** Per-account overrides of the gateway's `http` settings. */
+  http?: HttpOverrides | undefined;
 }
 
 export interface SandboxAccount<Cfg> {
@@ -65,6 +88,8 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   readonly accountSchema: z.ZodType<Cfg>;
   /** Config keys holding secrets: redacted from logs and errors. */
   readonly secretFields: readonly string[];
+  /** Client-side call budget per account unless the config says otherwise; null = none. */
+  readonly defaultRateLimit: RateLimit | null;
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
   registerSchema(builder: Builder): void;
   /** Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. */

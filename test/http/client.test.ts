@@ -98,7 +98,7 @@ describe('HttpClient', () => {
   it('propagates the GraphQL request abort signal upstream', async () => {
     hold = true;
     const controller = new AbortController();
-    const pending = client().request({ method: 'GET', route: '/items/{id}', params: { id: 'slow' }, schema: z.unknown(), signal: controller.signal });
+    const pending = client().request({ method: 'GET', route: '/items/{id}', params: { id: 'slow' }, schema: z.unknown(), scope: { signal: controller.signal } });
     setTimeout(() => controller.abort(), 50);
     const err = await pending.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);

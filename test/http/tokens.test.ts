@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { TokenCache } from '../../src/http/tokens.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenCache, type SharedTokens } from '../../src/http/tokens.js';
+import { silentLogger } from '../../src/logger.js';
+import { RedisStore } from '../../src/store/redis.js';
+import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
 describe('TokenCache', () => {
   it('fetches once for many concurrent callers', async () => {
@@ -17,7 +20,7 @@ describe('TokenCache', () => {
   it('refreshes shortly before expiry', async () => {
     let now = 0;
     let calls = 0;
-    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 60 }), 10_000, () => now);
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 60 }), { refreshSkewMs: 10_000, clock: () => now });
     expect(await cache.get()).toBe('t1');
     now = 49_000;
     expect(await cache.get()).toBe('t1');
@@ -43,5 +46,64 @@ describe('TokenCache', () => {
     });
     await expect(cache.get()).rejects.toThrow('down');
     expect(await cache.get()).toBe('ok');
+  });
+});
+
+describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
+  let redis: RedisServer;
+  let store: RedisStore;
+  beforeAll(async () => {
+    redis = await startRedis();
+    store = new RedisStore({ url: redis.url, keyPrefix: 'tokens-test:' });
+  });
+  afterAll(async () => {
+    await store.close();
+    await redis.stop();
+  });
+  let n = 0;
+  const shared = (sealWith = ['account-secret']): SharedTokens => ({ store, key: `token:auth0:acct${n}`, sealWith, logger: silentLogger });
+
+  it('fetches once for two replicas asking at the same moment, and keeps the token sealed', async () => {
+    n++;
+    let calls = 0;
+    const fetch = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
+      return { accessToken: `upstream-token-${calls}`, expiresIn: 3600 };
+    };
+    const a = new TokenCache(fetch, { shared: shared() });
+    const b = new TokenCache(fetch, { shared: shared() });
+    const tokens = await Promise.all([a.get(), b.get(), a.get(), b.get()]);
+    expect(new Set(tokens)).toEqual(new Set(['upstream-token-1']));
+    expect(calls).toBe(1);
+    const stored = await store.get(`token:auth0:acct${n}`);
+    expect(stored).toBeTruthy();
+    expect(stored).not.toContain('upstream-token');
+  });
+
+  it('cannot read a token sealed under other secrets, and fetches its own', async () => {
+    n++;
+    await new TokenCache(async () => ({ accessToken: 'theirs', expiresIn: 3600 }), { shared: shared(['secret-1']) }).get();
+    const other = new TokenCache(async () => ({ accessToken: 'mine', expiresIn: 3600 }), { shared: shared(['secret-2']) });
+    expect(await other.get()).toBe('mine');
+  });
+
+  it('drops the shared token when the vendor rejects it, so no replica keeps using it', async () => {
+    n++;
+    let calls = 0;
+    const fetch = async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 });
+    const a = new TokenCache(fetch, { shared: shared() });
+    expect(await a.get()).toBe('t1');
+    a.invalidate('t1');
+    await new Promise((r) => setTimeout(r, 50));
+    const b = new TokenCache(fetch, { shared: shared() });
+    expect(await b.get()).toBe('t2');
+  });
+
+  it('fetches locally when the store is unreachable', async () => {
+    const dead = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectTimeoutMs: 100 });
+    const cache = new TokenCache(async () => ({ accessToken: 'local', expiresIn: 3600 }), { shared: { ...shared(), store: dead } });
+    expect(await cache.get()).toBe('local');
+    await dead.close();
   });
 });

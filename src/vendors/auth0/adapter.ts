@@ -3,7 +3,6 @@ import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../doma
 import type { Ref } from '../../domain/ref.js';
 import { ValidationError } from '../../errors.js';
 import { HttpClient } from '../../http/client.js';
-import { TokenCache } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
@@ -47,17 +46,7 @@ export class Auth0Account implements AccountAdapter {
     deps: AccountDeps,
   ) {
     this.account = config.name;
-    const tokens = new TokenCache(() => this.fetchToken());
-    this.http = new HttpClient({
-      vendor: 'AUTH0',
-      account: config.name,
-      baseUrl: config.baseUrl,
-      logger: deps.logger,
-      tokens,
-      errorMessage: api.errorMessage,
-      ...deps.http,
-      ...config.http,
-    });
+    this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
   }
 
   /** Client-credentials grant on the tenant root, form-encoded, audience with trailing slash. */
@@ -74,6 +63,7 @@ export class Auth0Account implements AccountAdapter {
         audience,
       },
       schema: api.tokenResponse,
+      idempotent: true, // asking for a token twice is harmless
     });
     return { accessToken: res.access_token, expiresIn: res.expires_in };
   }
@@ -128,7 +118,7 @@ export class Auth0Session implements AccountSession {
     resource: string,
     query?: Record<string, string | number | boolean | string[]>,
   ) {
-    return this.http.request({ method: 'GET', route, params, query, schema, resource, signal: this.scope.signal });
+    return this.http.request({ method: 'GET', route, params, query, schema, resource, scope: this.scope });
   }
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -186,7 +176,7 @@ export class Auth0Session implements AccountSession {
       schema: api.clientCredential,
       resource: 'client credential',
       idempotent: true, // sets an absolute value
-      signal: this.scope.signal,
+      scope: this.scope,
     });
     const record = clientCredentialRecord(this.account, clientId, updated);
     this.credential.clear([clientId, credentialId]).prime([clientId, credentialId], record);
@@ -207,7 +197,7 @@ export class Auth0Session implements AccountSession {
       json: signingAlg ? { signing_alg: signingAlg } : undefined,
       schema: api.connectionKey,
       resource: 'connection',
-      signal: this.scope.signal,
+      scope: this.scope,
     });
     // Keys read later in this request must show the rotated set, not the cached one.
     this.keys.clear(connectionId);

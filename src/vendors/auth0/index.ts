@@ -11,6 +11,8 @@ export const auth0: VendorModule<Auth0AccountConfig> = {
   configName: 'auth0',
   accountSchema: auth0AccountSchema,
   secretFields: ['clientSecret'],
+  // Auth0's free-tier Management API limit; paid tenants may raise it in the config.
+  defaultRateLimit: { perSecond: 10, burst: 120 },
   createAccount: (config, deps) => new Auth0Account(config, deps),
   registerSchema: registerAuth0Schema,
   exampleFields: ['... on Auth0ClientCredential { kid credentialType }', '... on Auth0ConnectionKey { kid role algorithm }'],

@@ -1,0 +1,58 @@
+import type { Tracer } from '@opentelemetry/api';
+import { HttpClient, type RateLimit } from '../http/client.js';
+import { TokenCache, type IssuedToken } from '../http/tokens.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { SharedStore } from '../store/store.js';
+import type { HttpOverrides } from './account-schema.js';
+import type { AccountConfigBase, AccountDeps, HttpSettings, VendorModule } from './types.js';
+
+export interface GatewayServices {
+  logger: Logger;
+  http: HttpSettings;
+  store: SharedStore;
+  metrics: Metrics;
+  tracer: Tracer;
+}
+
+/**
+ * What an account's adapter gets from the gateway: an HTTP client and a token cache already
+ * configured with the gateway-wide settings, the account's overrides and the vendor's default
+ * rate budget, so adapters never deal with stores, metrics or tracing themselves.
+ */
+export function accountDeps(module: VendorModule, account: AccountConfigBase, services: GatewayServices): AccountDeps {
+  const overrides: HttpOverrides = account.http ?? {};
+  const defaults = services.http;
+  const configured = overrides.rateLimit ?? defaults.rateLimit;
+  const rateLimit: RateLimit | null = configured === false ? null : (configured ?? module.defaultRateLimit);
+  const secrets = module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
+  return {
+    logger: services.logger,
+    http: (options) =>
+      new HttpClient({
+        vendor: module.vendor,
+        account: account.name,
+        logger: services.logger,
+        ...options,
+        connections: overrides.connections ?? defaults.connections,
+        concurrency: overrides.concurrency ?? defaults.concurrency,
+        connectTimeoutMs: overrides.connectTimeoutMs ?? defaults.connectTimeoutMs,
+        headersTimeoutMs: overrides.headersTimeoutMs ?? defaults.headersTimeoutMs,
+        bodyTimeoutMs: overrides.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
+        retry: { ...defaults.retry, ...overrides.retry },
+        breaker: { ...defaults.breaker, ...overrides.breaker },
+        rateLimit,
+        store: services.store,
+        metrics: services.metrics,
+        tracer: services.tracer,
+      }),
+    tokens: (fetchToken: () => Promise<IssuedToken>) =>
+      new TokenCache(fetchToken, {
+        // In memory the cache itself is the sharing; only a shared store needs the sealed copy.
+        shared:
+          services.store.kind === 'redis' && secrets.length
+            ? { store: services.store, key: `token:${module.configName}:${account.name}`, sealWith: secrets, logger: services.logger }
+            : undefined,
+      }),
+  };
+}
