@@ -19,7 +19,7 @@ export function registerVaultSchema(builder: Builder): void {
     values: prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES),
   });
   const HealthStatus = builder.enumType('VaultCredentialHealthStatus', {
-    description: "The vault's own health verdict. `status` is the gateway's, computed the same way for every vendor.",
+    description: "The vault's own health verdict (its own warning window). `status` is the gateway's, computed the same way for every vendor. Null when the vault sends a value this gateway does not know.",
     values: prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES),
   });
 
