@@ -1,0 +1,140 @@
+import type { RequestScope } from '../../context.js';
+import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
+import type { Ref } from '../../domain/ref.js';
+import { HttpClient } from '../../http/client.js';
+import { acceptedChange, type UpdatableFields } from '../changes.js';
+import { requestLoader } from '../loader.js';
+import { nullIfNotFound } from '../not-found.js';
+import { pathIds } from '../path-ids.js';
+import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import type { VaultAccountConfig } from './account.js';
+import * as api from './api.js';
+import { followPages } from './pages.js';
+import { T, credentialRecord, type VaultCredentialRecord } from './records.js';
+import { checkLimits, updateBody } from './update.js';
+
+const CREDENTIALS = '/api/v1/credentials';
+const CREDENTIAL = '/api/v1/credentials/{uuid}';
+/** The path parameter is a UUID (any version, either case); anything else is refused unsent. */
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UPDATABLE: UpdatableFields = { [T.credential]: ['name', 'description', 'expiresAt', 'value'] };
+
+/** Long-lived per vault: the HTTP pool with the static bearer token. */
+export class VaultAccount implements AccountAdapter {
+  readonly vendor = 'VAULT' as const;
+  readonly account: string;
+  private readonly http: HttpClient;
+  private readonly token: string;
+
+  constructor(config: VaultAccountConfig, deps: AccountDeps) {
+    this.account = config.name;
+    this.token = config.token;
+    this.http = new HttpClient({
+      vendor: 'VAULT',
+      account: config.name,
+      baseUrl: config.baseUrl,
+      logger: deps.logger,
+      // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.
+      headers: { authorization: `Bearer ${config.token}` },
+      errorMessage: api.errorMessage,
+      ...deps.http,
+      ...config.http,
+    });
+  }
+
+  session(scope: RequestScope): VaultSession {
+    return new VaultSession(this.http, this.account, scope, this.token);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+/** One GraphQL request's view of a vault; loaders make every upstream resource one call. */
+export class VaultSession implements AccountSession {
+  readonly vendor = 'VAULT' as const;
+  private listPromise: Promise<VaultCredentialRecord[]> | null = null;
+
+  private readonly credential = requestLoader(async (uuid: string) => credentialRecord(this.account, await this.fetch(uuid)));
+
+  constructor(
+    private readonly http: HttpClient,
+    readonly account: string,
+    private readonly scope: RequestScope,
+    /** Cut from any vendor message, in case a vault echoes the credentials it was sent. */
+    private readonly token: string,
+  ) {}
+
+  listOwners(): Promise<OwnerRecord[]> {
+    return Promise.resolve([]); // the vault has no owners
+  }
+
+  ownerCredentials(): Promise<CredentialRecord[]> {
+    return Promise.resolve([]);
+  }
+
+  listCredentials(): Promise<VaultCredentialRecord[]> {
+    this.listPromise ??= followPages(this.http.source, async (pageToken) => {
+      const page = await this.http.request({
+        method: 'GET',
+        route: CREDENTIALS,
+        query: { pageSize: api.MAX_PAGE_SIZE, pageToken },
+        schema: api.credentialPage,
+        resource: 'credentials',
+        redact: [this.token],
+        signal: this.scope.signal,
+      });
+      return { items: page.credentials, nextPageToken: page.nextPageToken };
+    }).then((list) => {
+      const records = list.map((c) => credentialRecord(this.account, c));
+      for (const r of records) this.credential.prime(r.externalId, r);
+      return records;
+    });
+    return this.listPromise;
+  }
+
+  async load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
+    if (r.typename !== T.credential) return null;
+    const [uuid] = pathIds(r, 1, UUID);
+    return nullIfNotFound(() => this.credential.load(uuid));
+  }
+
+  async updateCredential(r: Ref, change: CredentialChange): Promise<VaultCredentialRecord> {
+    acceptedChange('VAULT', UPDATABLE, r, change);
+    const [uuid] = pathIds(r, 1, UUID);
+    checkLimits(change);
+    // Read-modify-write against the vault's current state, not this request's cache.
+    const current = await this.fetch(uuid);
+    const body = updateBody(current, change, this.scope.operator);
+    const updated = await this.http.request({
+      method: 'PUT',
+      route: CREDENTIAL,
+      params: { uuid },
+      json: body,
+      schema: api.credential,
+      resource: 'credential',
+      // Sets absolute values (the same body twice leaves the same state).
+      idempotent: true,
+      redact: [this.token, ...(change.value !== undefined ? [change.value] : [])],
+      signal: this.scope.signal,
+    });
+    const record = credentialRecord(this.account, updated);
+    // Later reads in this request see the change: the loader and any list already fetched.
+    this.credential.clear(uuid).prime(uuid, record);
+    this.listPromise = this.listPromise?.then((list) => list.map((c) => (c.externalId === uuid ? record : c))) ?? null;
+    return record;
+  }
+
+  private fetch(uuid: string): Promise<api.Credential> {
+    return this.http.request({
+      method: 'GET',
+      route: CREDENTIAL,
+      params: { uuid },
+      schema: api.credential,
+      resource: 'credential',
+      redact: [this.token],
+      signal: this.scope.signal,
+    });
+  }
+}

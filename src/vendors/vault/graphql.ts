@@ -1,0 +1,44 @@
+import type { Builder } from '../../schema/builder.js';
+import { CredentialInterface, isRecordOf } from '../../schema/credential.js';
+import { CREDENTIAL_TYPES, HEALTH_STATUSES } from './api.js';
+import { T, type VaultCredentialRecord } from './records.js';
+
+/**
+ * GraphQL enum values without the protobuf prefix (`CREDENTIAL_TYPE_API_KEY` → `API_KEY`); the
+ * wire values stay the internal values.
+ */
+export function prefixStripped<const V extends string, const P extends string>(prefix: P, values: readonly V[]) {
+  return Object.fromEntries(values.map((v) => [v.startsWith(prefix) ? v.slice(prefix.length) : v, { value: v }])) as {
+    [K in V as K extends `${P}${infer Rest}` ? Rest : K]: { value: K };
+  };
+}
+
+export function registerVaultSchema(builder: Builder): void {
+  const CredentialType = builder.enumType('VaultCredentialType', {
+    description: 'What the vault says the secret is. Null when the vault sends a value this gateway does not know.',
+    values: prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES),
+  });
+  const HealthStatus = builder.enumType('VaultCredentialHealthStatus', {
+    description: "The vault's own health verdict (its own warning window). `status` is the gateway's, computed the same way for every vendor. Null when the vault sends a value this gateway does not know.",
+    values: prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES),
+  });
+
+  builder.objectRef<VaultCredentialRecord>(T.credential).implement({
+    description:
+      'A secret in a credential vault: a password, API key, TLS certificate or SSH key. No owner. Its value is write-only: ' +
+      'set it with `updateCredential(input: { value })`; it is never a field.',
+    interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
+    isTypeOf: isRecordOf(T.credential),
+    fields: (t) => ({
+      type: t.field({ type: CredentialType, nullable: true, resolve: (c) => c.type }),
+      healthStatus: t.field({ type: HealthStatus, nullable: true, resolve: (c) => c.healthStatus }),
+      createdBy: t.string({ nullable: true, description: 'The principal that created it, as the vault records it.', resolve: (c) => c.createdBy }),
+      lastOperationAt: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: "The vault's last operation on it (update or rotation); also reported as `updatedAt`.",
+        resolve: (c) => c.lastOperationAt,
+      }),
+    }),
+  });
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import type { VendorModule } from '../types.js';
+import { vaultAccountSchema, type VaultAccountConfig } from './account.js';
+import { VaultAccount } from './adapter.js';
+import { registerVaultSchema } from './graphql.js';
+import { vaultSeed } from './seed.js';
+import { startVaultSimulator } from './simulator.js';
+
+export const vault: VendorModule<VaultAccountConfig> = {
+  vendor: 'VAULT',
+  configName: 'vault',
+  accountSchema: vaultAccountSchema,
+  secretFields: ['token'],
+  createAccount: (config, deps) => new VaultAccount(config, deps),
+  registerSchema: registerVaultSchema,
+  exampleFields: ['... on VaultCredential { type healthStatus lastOperationAt }'],
+  async startSandbox(name, options = {}) {
+    const token = `vlt_${randomBytes(24).toString('base64url')}`;
+    const simulator = await startVaultSimulator(vaultSeed(token), options);
+    return { simulator, config: { vendor: 'vault', name, baseUrl: simulator.url, token } };
+  },
+};

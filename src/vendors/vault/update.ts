@@ -1,0 +1,45 @@
+import type { CredentialChange } from '../../domain/credential.js';
+import { ValidationError, type FieldIssue } from '../../errors.js';
+import type { Credential, UpdateCredentialBody } from './api.js';
+
+/**
+ * The vault's limits on an update (contract: name 1-255, description up to 1024; the value cap is
+ * our assumption), checked before anything is sent. Messages name fields, never values.
+ */
+export const LIMITS = { name: 255, description: 1024, valueBytes: 65_536 } as const;
+
+export function checkLimits(change: CredentialChange): void {
+  const issues: FieldIssue[] = [];
+  if (change.name !== undefined && (change.name.length < 1 || [...change.name].length > LIMITS.name)) {
+    issues.push({ field: 'input.name', message: `must be 1 to ${LIMITS.name} characters` });
+  }
+  if (typeof change.description === 'string' && [...change.description].length > LIMITS.description) {
+    issues.push({ field: 'input.description', message: `must be at most ${LIMITS.description} characters` });
+  }
+  if (change.value !== undefined) {
+    if (change.value.length === 0) issues.push({ field: 'input.value', message: 'must not be empty' });
+    else if (Buffer.byteLength(change.value, 'utf8') > LIMITS.valueBytes) {
+      issues.push({ field: 'input.value', message: `must be at most ${LIMITS.valueBytes} bytes (UTF-8)` });
+    }
+  }
+  if (issues.length) {
+    throw new ValidationError(`Invalid input for the vault: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`, issues);
+  }
+}
+
+/**
+ * Read-modify-write: whether PUT clears omitted fields is unknown, so the full metadata is always
+ * sent — the caller's changes over the current values. `value` only when rotating; `operator`
+ * always, for the vault's audit trail.
+ */
+export function updateBody(current: Credential, change: CredentialChange, operator: string): UpdateCredentialBody {
+  const expiresAt =
+    change.expiresAt === undefined ? (current.expiresAt ?? null) : change.expiresAt === null ? null : change.expiresAt.toISOString();
+  return {
+    name: change.name ?? current.name,
+    description: change.description === undefined ? (current.description ?? '') : (change.description ?? ''),
+    expiresAt,
+    ...(change.value !== undefined ? { value: change.value } : {}),
+    operator,
+  };
+}

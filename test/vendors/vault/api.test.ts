@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { credential, credentialPage, errorMessage } from '../../../src/vendors/vault/api.js';
+import { prefixStripped } from '../../../src/vendors/vault/graphql.js';
+import { credentialRecord, kindOf } from '../../../src/vendors/vault/records.js';
+
+const UUID = '6f1c2b8e-3d4a-4b5c-8d9e-0f1a2b3c4d5e';
+const wire = {
+  uuid: UUID,
+  name: 'payments-db-password',
+  description: 'Postgres role',
+  type: 'CREDENTIAL_TYPE_PASSWORD',
+  healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRING',
+  expiresAt: '2026-03-01T00:00:00.123456789Z',
+  createdBy: 'alice@example.com',
+  createDate: '2024-01-02T03:04:05Z',
+  lastOpDate: '2025-06-07T08:09:10.5Z',
+};
+
+describe('vault credential JSON', () => {
+  it('becomes a record with the contract fields mapped to the interface', () => {
+    const r = credentialRecord('vault-prod', credential.parse(wire));
+    expect(r).toEqual({
+      ref: { typename: 'VaultCredential', account: 'vault-prod', path: [UUID] },
+      vendor: 'VAULT',
+      externalId: UUID,
+      kind: 'PASSWORD',
+      name: 'payments-db-password',
+      description: 'Postgres role',
+      createdAt: new Date('2024-01-02T03:04:05Z'),
+      updatedAt: new Date('2025-06-07T08:09:10.5Z'),
+      expiresAt: new Date('2026-03-01T00:00:00.123Z'),
+      lastUsedAt: null,
+      owner: null,
+      type: 'CREDENTIAL_TYPE_PASSWORD',
+      healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRING',
+      createdBy: 'alice@example.com',
+      lastOperationAt: new Date('2025-06-07T08:09:10.5Z'),
+    });
+  });
+
+  it('never carries a value into the record, even if a vault sent one', () => {
+    const r = credentialRecord('v', credential.parse({ ...wire, value: 'leaked-by-vendor' }));
+    expect(JSON.stringify(r)).not.toContain('leaked-by-vendor');
+  });
+
+  it('reads proto3 defaults: omitted or empty description and createdBy are null, omitted expiry never expires', () => {
+    const r = credentialRecord('v', credential.parse({ uuid: UUID, name: 'n', type: 'CREDENTIAL_TYPE_API_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_VALID', description: '' }));
+    expect(r).toMatchObject({ description: null, createdBy: null, expiresAt: null, createdAt: null, updatedAt: null });
+    expect(credentialRecord('v', credential.parse({ ...wire, expiresAt: null })).expiresAt).toBeNull();
+  });
+
+  it('turns unknown enum values into null instead of failing', () => {
+    const r = credentialRecord('v', credential.parse({ ...wire, type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' }));
+    expect(r).toMatchObject({ type: null, healthStatus: null, kind: 'SECRET' });
+  });
+
+  it('refuses a bad date or a missing name', () => {
+    expect(credential.safeParse({ ...wire, expiresAt: 'soon' }).success).toBe(false);
+    expect(credential.safeParse({ ...wire, createDate: 'yesterday' }).success).toBe(false);
+    const { name: _n, ...noName } = wire;
+    expect(credential.safeParse(noName).success).toBe(false);
+  });
+
+  it('parses a page with or without nextPageToken and totalSize', () => {
+    expect(credentialPage.parse({ credentials: [wire], nextPageToken: 'abc', totalSize: 3 }).nextPageToken).toBe('abc');
+    expect(credentialPage.parse({ credentials: [] }).nextPageToken).toBeUndefined();
+  });
+});
+
+describe('kindOf', () => {
+  it.each([
+    ['CREDENTIAL_TYPE_PASSWORD', 'PASSWORD'],
+    ['CREDENTIAL_TYPE_API_KEY', 'API_KEY'],
+    ['CREDENTIAL_TYPE_TLS_CERTIFICATE', 'CERTIFICATE'],
+    ['CREDENTIAL_TYPE_SSH_KEY', 'SSH_KEY'],
+    ['CREDENTIAL_TYPE_UNSPECIFIED', 'SECRET'],
+    [null, 'SECRET'],
+  ] as const)('maps %s to %s', (type, kind) => {
+    expect(kindOf(type)).toBe(kind);
+  });
+});
+
+describe('errorMessage', () => {
+  it('reads the google.rpc.Status message and appends BadRequest field violations', () => {
+    expect(errorMessage({ code: 3, message: 'invalid request', details: [] })).toBe('invalid request');
+    expect(
+      errorMessage({
+        code: 3,
+        message: 'invalid UpdateCredentialRequest',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field: 'name', description: 'too long' }, { field: 'operator', description: 'is required' }] }],
+      }),
+    ).toBe('invalid UpdateCredentialRequest (name: too long; operator: is required)');
+  });
+
+  it('ignores details it cannot read and bodies of another shape', () => {
+    expect(errorMessage({ code: 13, message: 'internal', details: 'oops' })).toBe('internal');
+    expect(errorMessage({ error: 'x' })).toBeUndefined();
+    expect(errorMessage('text')).toBeUndefined();
+  });
+});
+
+describe('prefixStripped', () => {
+  it('names GraphQL values without the protobuf prefix and keeps the wire values', () => {
+    expect(prefixStripped('CREDENTIAL_TYPE_', ['CREDENTIAL_TYPE_UNSPECIFIED', 'CREDENTIAL_TYPE_API_KEY'])).toEqual({
+      UNSPECIFIED: { value: 'CREDENTIAL_TYPE_UNSPECIFIED' },
+      API_KEY: { value: 'CREDENTIAL_TYPE_API_KEY' },
+    });
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RequestScope } from '../../../src/context.js';
+import { ref } from '../../../src/domain/ref.js';
+import { silentLogger } from '../../../src/logger.js';
+import { VaultAccount } from '../../../src/vendors/vault/adapter.js';
+import { seedUuid, vaultSeed } from '../../../src/vendors/vault/seed.js';
+import { startVaultSimulator, type VaultSimulator } from '../../../src/vendors/vault/simulator.js';
+import { calls } from '../../fixtures/harness.js';
+
+/** One request's session against a real simulator: what it caches and what it re-reads. */
+let sim: VaultSimulator;
+let account: VaultAccount;
+const scope: RequestScope = { requestId: 'r1', now: new Date(), signal: undefined, caller: 'alice', operator: 'alice', logger: silentLogger };
+const http = { connections: 4, concurrency: 4, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
+
+beforeAll(async () => {
+  sim = await startVaultSimulator(vaultSeed('tok'));
+  account = new VaultAccount({ vendor: 'vault', name: 'v', baseUrl: sim.url, token: 'tok' }, { logger: silentLogger, http });
+});
+afterAll(async () => {
+  await account.close();
+  await sim.close();
+});
+beforeEach(() => sim.clearRequests());
+
+const uuid = seedUuid('stripe-api-key');
+
+describe('VaultSession', () => {
+  it('serves loads from the list it already fetched', async () => {
+    const s = account.session(scope);
+    const list = await s.listCredentials();
+    expect(list).toHaveLength(sim.state.credentials.length);
+    expect(await s.load(ref('VaultCredential', 'v', uuid))).toMatchObject({ name: 'stripe-api-key' });
+    expect(await s.listCredentials()).toBe(list);
+    expect(calls(sim)).toEqual(['GET /api/v1/credentials?pageSize=100']);
+  });
+
+  it('after an update, later reads in the same request see the change without re-fetching', async () => {
+    const s = account.session(scope);
+    await s.listCredentials();
+    const updated = await s.updateCredential(ref('VaultCredential', 'v', uuid), { description: 'rotated quarterly' });
+    expect(updated).toMatchObject({ externalId: uuid, description: 'rotated quarterly' });
+    expect((await s.listCredentials()).find((c) => c.externalId === uuid)).toBe(updated);
+    expect(await s.load(ref('VaultCredential', 'v', uuid))).toBe(updated);
+    expect(calls(sim)).toEqual(['GET /api/v1/credentials?pageSize=100', `GET /api/v1/credentials/${uuid}`, `PUT /api/v1/credentials/${uuid}`]);
+    expect(sim.apiRequests()[2]!.body).toMatchObject({ operator: 'alice' });
+  });
+
+  it('reads the vault, not its own cache, before writing', async () => {
+    const s = account.session(scope);
+    await s.load(ref('VaultCredential', 'v', uuid));
+    sim.state.credentials.find((c) => c.uuid === uuid)!.name = 'renamed-elsewhere';
+    await s.updateCredential(ref('VaultCredential', 'v', uuid), { description: 'x' });
+    expect(sim.apiRequests().at(-1)!.body).toMatchObject({ name: 'renamed-elsewhere', description: 'x' });
+  });
+
+  it('has no owners', async () => {
+    const s = account.session(scope);
+    expect(await s.listOwners()).toEqual([]);
+    expect(await s.ownerCredentials()).toEqual([]);
+    expect(await s.load(ref('Auth0Client', 'v', 'x'))).toBeNull();
+    expect(calls(sim)).toEqual([]);
+  });
+});
