@@ -1,7 +1,7 @@
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { HttpClient } from '../../http/client.js';
+import type { HttpClient } from '../../http/client.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { nullIfNotFound } from '../not-found.js';
@@ -29,16 +29,11 @@ export class VaultAccount implements AccountAdapter {
   constructor(config: VaultAccountConfig, deps: AccountDeps) {
     this.account = config.name;
     this.token = config.token;
-    this.http = new HttpClient({
-      vendor: 'VAULT',
-      account: config.name,
+    this.http = deps.http({
       baseUrl: config.baseUrl,
-      logger: deps.logger,
       // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.
       headers: { authorization: `Bearer ${config.token}` },
       errorMessage: api.errorMessage,
-      ...deps.http,
-      ...config.http,
     });
   }
 
@@ -83,7 +78,7 @@ export class VaultSession implements AccountSession {
         schema: api.credentialPage,
         resource: 'credentials',
         redact: [this.token],
-        signal: this.scope.signal,
+        scope: this.scope,
       });
       return { items: page.credentials, nextPageToken: page.nextPageToken };
     }).then((list) => {
@@ -117,7 +112,7 @@ export class VaultSession implements AccountSession {
       // Sets absolute values (the same body twice leaves the same state).
       idempotent: true,
       redact: [this.token, ...(change.value !== undefined ? [change.value] : [])],
-      signal: this.scope.signal,
+      scope: this.scope,
     });
     const record = credentialRecord(this.account, updated);
     // Later reads in this request see the change: the loader and any list already fetched.
@@ -134,7 +129,7 @@ export class VaultSession implements AccountSession {
       schema: api.credential,
       resource: 'credential',
       redact: [this.token],
-      signal: this.scope.signal,
+      scope: this.scope,
     });
   }
 }

@@ -11,6 +11,8 @@ export const vault: VendorModule<VaultAccountConfig> = {
   configName: 'vault',
   accountSchema: vaultAccountSchema,
   secretFields: ['token'],
+  // The vault publishes no limits: a modest budget that a large inventory still fits in.
+  defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new VaultAccount(config, deps),
   registerSchema: registerVaultSchema,
   exampleFields: ['... on VaultCredential { type healthStatus lastOperationAt }'],

@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestScope } from '../../../src/context.js';
 import { ref } from '../../../src/domain/ref.js';
-import { silentLogger } from '../../../src/logger.js';
 import { VaultAccount } from '../../../src/vendors/vault/adapter.js';
 import { seedUuid, vaultSeed } from '../../../src/vendors/vault/seed.js';
 import { startVaultSimulator, type VaultSimulator } from '../../../src/vendors/vault/simulator.js';
+import { testAccountDeps, testScope } from '../../fixtures/account-deps.js';
 import { calls } from '../../fixtures/harness.js';
+import { vault } from '../../../src/vendors/vault/index.js';
 
 /** One request's session against a real simulator: what it caches and what it re-reads. */
 let sim: VaultSimulator;
 let account: VaultAccount;
-const scope: RequestScope = { requestId: 'r1', now: new Date(), signal: undefined, caller: 'alice', operator: 'alice', logger: silentLogger };
-const http = { connections: 4, concurrency: 4, connectTimeoutMs: 2_000, headersTimeoutMs: 2_000, bodyTimeoutMs: 2_000 };
+const scope: RequestScope = testScope({ requestId: 'r1' });
 
 beforeAll(async () => {
   sim = await startVaultSimulator(vaultSeed('tok'));
-  account = new VaultAccount({ vendor: 'vault', name: 'v', baseUrl: sim.url, token: 'tok' }, { logger: silentLogger, http });
+  const config = { vendor: 'vault' as const, name: 'v', baseUrl: sim.url, token: 'tok' };
+  account = new VaultAccount(config, testAccountDeps(vault, config));
 });
 afterAll(async () => {
   await account.close();

@@ -447,10 +447,10 @@ describe('updateCredential: vault failures', () => {
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 403, retryable: false });
   });
 
-  it('reports 429 as RateLimitedError with retryAfter from Retry-After', async () => {
-    prod.inject({ method: 'PUT', status: 429, headers: { 'retry-after': '7' }, json: vaultError(429, 'rate limit exceeded') });
+  it('reports 429 as RateLimitedError with retryAfter from Retry-After when the wait outlasts the request', async () => {
+    prod.inject({ method: 'PUT', status: 429, headers: { 'retry-after': '300' }, json: vaultError(429, 'rate limit exceeded') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
-    expect(res.data!.updateCredential).toMatchObject({ __typename: 'RateLimitedError', vendor: 'VAULT', account: PROD, retryAfter: 7 });
+    expect(res.data!.updateCredential).toMatchObject({ __typename: 'RateLimitedError', vendor: 'VAULT', account: PROD, retryAfter: 300 });
     expect(putCount()).toBe(1);
   });
 
@@ -464,11 +464,11 @@ describe('updateCredential: vault failures', () => {
     }
   });
 
-  it('reports a 5xx as a retryable UpstreamError; the PUT is idempotent, so the outcome is not unknown', async () => {
-    prod.inject({ method: 'PUT', status: 503, json: vaultError(503, 'backend unavailable') });
+  it('reports a 5xx that outlasts the retries as a retryable UpstreamError; the PUT is idempotent, so the outcome is not unknown', async () => {
+    prod.inject({ method: 'PUT', status: 503, times: 3, json: vaultError(503, 'backend unavailable') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', vendor: 'VAULT', account: PROD, status: 503, retryable: true, outcomeUnknown: false });
-    expect(putCount()).toBe(1);
+    expect(putCount()).toBe(3);
   });
 
   it('sends no PUT when the read fails', async () => {
@@ -496,10 +496,11 @@ describe('updateCredential: vault failures', () => {
 
 describe('one account failing', () => {
   it.each([
-    ['a 503', { status: 503 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after': '5' } }, 'RATE_LIMITED'],
+    // Each fault outlasts the retries (or asks for a wait past the request deadline).
+    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
+    ['a 429', { status: 429, headers: { 'retry-after': '300' } }, 'RATE_LIMITED'],
     ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true }, 'UPSTREAM_ERROR'],
+    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
   ])('keeps the other vault and the other vendors, plus one error naming the failed vault (%s)', async (_label, fault, code) => {
     staging.inject({ route: '/api/v1/credentials', ...fault });
     const res = await h.exec(ListCredentialsDocument, { first: 500 });
