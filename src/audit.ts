@@ -18,6 +18,8 @@ export interface AuditRecord {
   fields: readonly string[];
   outcome: string;
   upstreamStatus: number | string | null;
+  /** True when an idempotency key replayed an earlier outcome: nothing was sent upstream. */
+  replayed?: boolean;
 }
 
 /** One structured record per mutation attempt: to the log stream and, if configured, a JSONL file. */
@@ -50,6 +52,7 @@ export interface AuditTarget {
   ref: Ref | null;
   vendor?: string | null;
   fields: readonly string[];
+  replayed?: boolean;
 }
 
 /** A mutation refused by scope checks before its resolver ran: the record has no target. */
@@ -89,6 +92,7 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       fields: t.fields,
       outcome,
       upstreamStatus: status,
+      ...(t.replayed ? { replayed: true } : {}),
     });
   };
   try {

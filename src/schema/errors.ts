@@ -1,4 +1,5 @@
 import {
+  IdempotencyConflictError,
   NotFoundError,
   PermissionDeniedError,
   RateLimitedError,
@@ -87,9 +88,26 @@ builder.objectType(RateLimitedError, {
 });
 void UpstreamErrorFields;
 
+const IdempotencyConflictReason = builder.enumType('IdempotencyConflictReason', {
+  values: {
+    INPUT_MISMATCH: { description: 'The key was used before with a different input. Use a new key for a new change.' },
+    IN_PROGRESS: { description: 'A request with this key has not finished yet. Retry later with the same key.' },
+  },
+});
+
+builder.objectType(IdempotencyConflictError, {
+  name: 'IdempotencyConflictError',
+  description: 'The idempotency key cannot be used for this request. Nothing was sent.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    reason: t.field({ type: IdempotencyConflictReason, resolve: (e) => e.reason }),
+  }),
+});
+
 /** The errors every mutation can return; the most specific class first (the plugin takes the first match). */
 export const MUTATION_ERRORS = [
   ValidationError,
+  IdempotencyConflictError,
   UnsupportedChangeError,
   NotFoundError,
   PermissionDeniedError,

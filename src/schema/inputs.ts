@@ -4,6 +4,8 @@ import { ValidationError } from '../errors.js';
 
 const MAX_YEARS_AHEAD = 100;
 
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
+
 /** What any vendor could accept; vendor-specific limits are checked by the vendor's adapter. */
 const updateInput = z.object({
   id: z.string().min(1).max(2048),
@@ -16,13 +18,14 @@ const updateInput = z.object({
     .nullable()
     .optional(),
   value: z.string().min(1, 'must not be empty').max(65_536).optional(),
+  idempotencyKey: idempotencyKey.optional(),
 });
 
 /**
  * Client input → a change holding only the keys the caller set. Messages name fields, never
  * values (`value` is a secret).
  */
-export function parseUpdateInput(input: Record<string, unknown>): { id: string; change: CredentialChange } {
+export function parseUpdateInput(input: Record<string, unknown>): { id: string; change: CredentialChange; idempotencyKey?: string | undefined } {
   if (input.name === null) throw new ValidationError('name cannot be cleared', [{ field: 'input.name', message: 'cannot be null' }]);
   if (input.value === null) throw new ValidationError('value cannot be cleared', [{ field: 'input.value', message: 'cannot be null' }]);
   const present = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
@@ -31,11 +34,11 @@ export function parseUpdateInput(input: Record<string, unknown>): { id: string; 
     const fields = parsed.error.issues.map((i) => ({ field: ['input', ...i.path].join('.'), message: i.message }));
     throw new ValidationError(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
   }
-  const { id, ...change } = parsed.data;
+  const { id, idempotencyKey, ...change } = parsed.data;
   if (Object.keys(change).length === 0) {
     throw new ValidationError('The input changes nothing: set at least one of name, description, expiresAt, value', [
       { field: 'input', message: 'no change requested' },
     ]);
   }
-  return { id, change };
+  return { id, change, idempotencyKey };
 }

@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, once } from './idempotent.js';
 import { parseUpdateInput } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
@@ -16,6 +17,7 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     description: t.string({ required: false, description: 'null clears it where the vendor allows.' }),
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'null clears the expiry where the vendor allows.' }),
     value: t.string({ required: false, description: 'New secret value (vault). Write-only: never returned or logged.' }),
+    idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
   }),
 });
 
@@ -33,16 +35,20 @@ builder.mutationField('updateCredential', (t) =>
     resolve: (_root, { input }, ctx) => {
       let ref: Ref | null = null;
       let vendor: string | null = null;
-      const fields = Object.keys(input).filter((k) => k !== 'id' && (input as Record<string, unknown>)[k] !== undefined);
+      let replayed = false;
+      const fields = Object.keys(input).filter((k) => k !== 'id' && k !== 'idempotencyKey' && (input as Record<string, unknown>)[k] !== undefined);
       return audited(
         ctx,
-        () => ({ operation: 'updateCredential', ref, vendor, fields }),
+        () => ({ operation: 'updateCredential', ref, vendor, fields, replayed }),
         async () => {
-          const { id, change } = parseUpdateInput({ ...input, id: String(input.id) });
-          ref = parseGlobalId(id);
-          const session = ctx.sessions.writable(ref.account, 'credentials:write');
+          const { id, change, idempotencyKey } = parseUpdateInput({ ...input, id: String(input.id) });
+          const target = parseGlobalId(id);
+          ref = target;
+          const session = ctx.sessions.writable(target.account, 'credentials:write');
           vendor = session.vendor;
-          return session.updateCredential(ref, change);
+          const outcome = await once(ctx, 'updateCredential', idempotencyKey, { id, change }, () => session.updateCredential(target, change));
+          replayed = outcome.replayed;
+          return outcome.value;
         },
       );
     },

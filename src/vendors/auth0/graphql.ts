@@ -5,6 +5,8 @@ import type { Builder } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, once } from '../../schema/idempotent.js';
+import { idempotencyKey } from '../../schema/inputs.js';
 import { parseGlobalId } from '../../schema/global-id.js';
 import { Auth0Session } from './adapter.js';
 import { CLIENT_CREDENTIAL_ALGS, CLIENT_CREDENTIAL_TYPES, KEY_USES, SIGNING_ALGS } from './api.js';
@@ -89,6 +91,7 @@ export function registerAuth0Schema(builder: Builder): void {
     fields: (t) => ({
       connectionId: t.id({ required: true, description: 'An Auth0Connection id.' }),
       signingAlg: t.field({ type: SigningAlg, required: false, description: "The new key's algorithm; default: the vendor's." }),
+      idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
     }),
   });
 
@@ -125,19 +128,30 @@ export function registerAuth0Schema(builder: Builder): void {
       args: { input: t.arg({ type: RotateInput, required: true }) },
       resolve: (_root, { input }, ctx) => {
         let ref: Ref | null = null;
+        let replayed = false;
         const fields = input.signingAlg ? ['signingAlg'] : [];
         return audited(
           ctx,
-          () => ({ operation: 'rotateConnectionKeys', ref, vendor: 'AUTH0', fields }),
+          () => ({ operation: 'rotateConnectionKeys', ref, vendor: 'AUTH0', fields, replayed }),
           async () => {
-            ref = parseGlobalId(String(input.connectionId));
-            if (ref.typename !== T.connection) {
+            const key = input.idempotencyKey == null ? null : idempotencyKey.safeParse(input.idempotencyKey);
+            if (key && !key.success) {
+              throw new ValidationError('idempotencyKey must be 1-255 printable ASCII characters', [{ field: 'input.idempotencyKey', message: 'malformed' }]);
+            }
+            const connection = parseGlobalId(String(input.connectionId));
+            ref = connection;
+            if (connection.typename !== T.connection) {
               throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);
             }
-            const session = ctx.sessions.writable(ref.account, 'keys:rotate');
+            const session = ctx.sessions.writable(connection.account, 'keys:rotate');
             if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
-            const result = await session.rotateConnectionKeys(ref, input.signingAlg ?? null);
-            return { session, connection: result.connection, newKey: result.newKey };
+            const signingAlg = input.signingAlg ?? null;
+            // Rotation is the reason idempotency keys exist: a retried rotate would retire a key.
+            const outcome = await once(ctx, 'rotateConnectionKeys', key?.data, { connection, signingAlg }, () =>
+              session.rotateConnectionKeys(connection, signingAlg),
+            );
+            replayed = outcome.replayed;
+            return { session, connection: outcome.value.connection, newKey: outcome.value.newKey };
           },
         );
       },
