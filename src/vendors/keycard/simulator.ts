@@ -94,7 +94,8 @@ function listQuery(q: URLSearchParams): ListQuery | SimResponse {
   return { limit, expand, ...(q.has('after') ? { after: q.get('after')! } : {}), ...(q.has('before') ? { before: q.get('before')! } : {}) };
 }
 
-const cursorOf = (id: string) => Buffer.from(`kc1:${id}`).toString('base64url');
+/** Opaque to clients; exported so tests can name the cursor a page ended with. */
+export const cursorOf = (id: string) => Buffer.from(`kc1:${id}`).toString('base64url');
 function indexOfCursor<T extends { id: string }>(items: T[], cursor: string): number {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   return decoded.startsWith('kc1:') ? items.findIndex((i) => i.id === decoded.slice(4)) : -1;
