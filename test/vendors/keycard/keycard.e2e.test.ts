@@ -335,7 +335,6 @@ describe('updateCredential on Keycard', () => {
       expect(patch.headers['x-client-request-id']).toMatch(UUID);
       expect(credential(kc, 'github-actions-2026').id).toBe(c.id);
     } finally {
-      credential(kc, 'github-actions-2026'); // still there
       kc.state.credentials.get(c.saId)!.find((x) => x.id === c.id)!.name = 'github-actions';
     }
   });
@@ -347,15 +346,33 @@ describe('updateCredential on Keycard', () => {
     expect(patches(kc).map((r) => r.body)).toEqual([{ description: 'Hourly export to Snowflake' }]);
   });
 
-  it('sends both fields in one PATCH when both change, and later reads in the request see the change', async () => {
+  it('sends both fields in one PATCH when both change', async () => {
     const c = credential(eu, 'atlantis');
-    const mutation = `mutation($input: UpdateCredentialInput!) { updateCredential(input: $input) {
-      __typename ... on UpdateCredentialSuccess { credential { name description owner { ... on CredentialOwner { credentials { name } } } } } } }`;
-    const res = await h.post(JSON.stringify({ query: mutation, variables: { input: { id: c.globalId, name: 'atlantis-retired', description: 'Replaced by github-actions' } } }));
-    const body = (await res.json()) as { data: { updateCredential: { credential: { name: string; owner: { credentials: { name: string }[] } } } } };
-    expect(body.data.updateCredential.credential).toMatchObject({ name: 'atlantis-retired', description: 'Replaced by github-actions' });
-    expect(body.data.updateCredential.credential.owner.credentials.map((x) => x.name)).toContain('atlantis-retired');
+    const result = await update({ id: c.globalId, name: 'atlantis-retired', description: 'Replaced by github-actions' });
+    expect(result).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { name: 'atlantis-retired', description: 'Replaced by github-actions' } });
     expect(patches(eu).map((r) => ({ path: r.path, body: r.body }))).toEqual([{ path: path(c, eu), body: { name: 'atlantis-retired', description: 'Replaced by github-actions' } }]);
+  });
+
+  it('keeps the request\'s loaders consistent: a list read before an update is read again after it', async () => {
+    const prod = credential(kc, 'billing-prod');
+    const standby = credential(kc, 'billing-rotation-2025');
+    // Mutation fields run in order: the first caches the owner's credential list, the second must not see it stale.
+    const mutation = `mutation($a: UpdateCredentialInput!, $b: UpdateCredentialInput!) {
+      first: updateCredential(input: $a) { ... on UpdateCredentialSuccess { credential { owner { credentials { name } } } } }
+      second: updateCredential(input: $b) { ... on UpdateCredentialSuccess { credential { name owner { credentials { name } } } } }
+    }`;
+    try {
+      const res = await h.post(JSON.stringify({ query: mutation, variables: { a: { id: prod.globalId, description: prod.description }, b: { id: standby.globalId, name: 'billing-standby' } } }));
+      type Success = { credential: { name: string; owner: { credentials: { name: string }[] } } };
+      const body = (await res.json()) as { data: { first: Success; second: Success } };
+      expect(body.data.first.credential.owner.credentials.map((x) => x.name).sort()).toEqual(['billing-prod', 'billing-rotation-2025']);
+      expect(body.data.second.credential.name).toBe('billing-standby');
+      expect(body.data.second.credential.owner.credentials.map((x) => x.name).sort()).toEqual(['billing-prod', 'billing-standby']);
+      const listCalls = apiCalls(kc).filter((x) => x.endsWith(`/service-accounts/${prod.saId}/credentials?limit=100`));
+      expect(listCalls).toHaveLength(2);
+    } finally {
+      kc.state.credentials.get(standby.saId)!.find((x) => x.id === standby.id)!.name = 'billing-rotation-2025';
+    }
   });
 
   it('accepts a 500-character description, counted in characters (500 emoji)', async () => {
