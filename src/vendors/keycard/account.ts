@@ -18,3 +18,4 @@ export const keycardAccountSchema = z
   .strict();
 
 export type KeycardAccountConfig = z.output<typeof keycardAccountSchema>;
+export type HttpOverrides = z.output<typeof httpOverrides>;

@@ -2,10 +2,9 @@ import type { z } from 'zod';
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { ValidationError } from '../../errors.js';
-import { HttpClient, type UpstreamRequest } from '../../http/client.js';
+import { NotFoundError, UpstreamError, ValidationError } from '../../errors.js';
+import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
-import { TokenCache } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
@@ -22,6 +21,7 @@ import {
   type KeycardServiceAccountRecord,
 } from './records.js';
 import { withClientRequestId } from './request-id.js';
+import { tokenHttpClient } from './token-client.js';
 
 const SERVICE_ACCOUNTS = '/organizations/{organization_id}/service-accounts';
 const SERVICE_ACCOUNT = `${SERVICE_ACCOUNTS}/{service_account_id}`;
@@ -44,17 +44,7 @@ export class KeycardAccount implements AccountAdapter {
     deps: AccountDeps,
   ) {
     this.account = config.name;
-    const tokens = new TokenCache(() => this.fetchToken());
-    this.http = new HttpClient({
-      vendor: 'KEYCARD',
-      account: config.name,
-      baseUrl: config.baseUrl,
-      logger: deps.logger,
-      tokens,
-      errorMessage: api.errorMessage,
-      ...deps.http,
-      ...config.http,
-    });
+    this.http = tokenHttpClient({ vendor: 'KEYCARD', account: config, deps, errorMessage: api.errorMessage, fetchToken: () => this.fetchToken() });
   }
 
   /**
@@ -64,19 +54,24 @@ export class KeycardAccount implements AccountAdapter {
    */
   private async fetchToken() {
     const basic = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
-    const res = await this.http.request(
-      withClientRequestId({
-        method: 'POST',
-        route: '/service-account-token',
-        auth: false,
-        headers: { authorization: `Basic ${basic}` },
-        form: { grant_type: 'client_credentials' },
-        schema: api.tokenResponse,
-        resource: 'token endpoint',
-        redact: [this.config.clientSecret, basic],
-      }),
-    );
-    return { accessToken: res.access_token, expiresIn: res.expires_in };
+    const request = withClientRequestId({
+      method: 'POST',
+      route: '/service-account-token',
+      auth: false,
+      headers: { authorization: `Basic ${basic}` },
+      form: { grant_type: 'client_credentials' },
+      schema: api.tokenResponse,
+      resource: 'token endpoint',
+      redact: [this.config.clientSecret, basic],
+    });
+    try {
+      const res = await this.http.request(request);
+      return { accessToken: res.access_token, expiresIn: res.expires_in };
+    } catch (err) {
+      // A missing token endpoint is a configuration fault, not a missing resource: it must not read as `node: null`.
+      if (err instanceof NotFoundError) throw new UpstreamError(`${err.message}; check baseUrl`, this.http.source, 404, false);
+      throw err;
+    }
   }
 
   session(scope: RequestScope): KeycardSession {

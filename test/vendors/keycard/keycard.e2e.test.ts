@@ -451,6 +451,17 @@ describe('updateCredential on Keycard', () => {
     expect(kc.requests.map((r) => r.method)).toEqual(['PATCH', 'POST']);
   });
 
+  it('reports a missing token endpoint as an UpstreamError, never as a missing resource', async () => {
+    const c = credential(kc, 'billing-prod');
+    kc.revokeTokens();
+    kc.inject({ route: '/service-account-token', status: 404 });
+    const res = await h.exec(KeycardNodeDocument, { id: c.globalId });
+    expect(res.data?.node).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', vendor: 'KEYCARD', account: KC, status: 404 });
+    expect(res.errors![0]!.message).toContain('check baseUrl');
+  });
+
   it.each([
     ['retry-after-ms', { 'retry-after-ms': '1500', 'retry-after': '9' }, 2],
     ['retry-after', { 'retry-after': '7' }, 7],
