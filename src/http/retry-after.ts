@@ -1,12 +1,16 @@
 /**
- * Seconds to wait, from `Retry-After` (delta seconds or an HTTP date) or, failing that, Auth0's
- * `X-RateLimit-Reset` (Unix epoch seconds, not a delta). Null when the vendor said nothing usable.
+ * Seconds to wait, from `retry-after-ms` (milliseconds, which the Stainless SDKs such as Keycard's
+ * prefer; rounded up to whole seconds), `Retry-After` (delta seconds or an HTTP date) or, failing
+ * those, Auth0's `X-RateLimit-Reset` (Unix epoch seconds, not a delta). Null when the vendor said
+ * nothing usable.
  */
 export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
   const header = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
+  const retryAfterMs = header('retry-after-ms')?.trim();
+  if (retryAfterMs !== undefined && /^\d+(\.\d+)?$/.test(retryAfterMs)) return Math.ceil(Number(retryAfterMs) / 1000);
   const retryAfter = header('retry-after');
   if (retryAfter !== undefined) {
     if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim());

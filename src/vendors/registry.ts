@@ -1,5 +1,6 @@
 import { auth0 } from './auth0/index.js';
+import { keycard } from './keycard/index.js';
 import { vault } from './vault/index.js';
 
-/** Every vendor the gateway knows. Adding one: its folder under src/vendors/ and one line here. */
-export const vendorModules = [auth0, vault] as const;
+/** Every vendor the gateway knows. Adding one: its folder under src/vendors/ and its entry here. */
+export const vendorModules = [auth0, keycard, vault] as const;

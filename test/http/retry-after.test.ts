@@ -11,5 +11,10 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds({ 'x-ratelimit-reset': String(now / 1000 + 5) }, now)).toBe(5));
   it('prefers Retry-After over X-RateLimit-Reset', () =>
     expect(retryAfterSeconds({ 'retry-after': '3', 'x-ratelimit-reset': String(now / 1000 + 50) }, now)).toBe(3));
+  it('reads retry-after-ms, rounded up to whole seconds', () => expect(retryAfterSeconds({ 'retry-after-ms': '1500' }, now)).toBe(2));
+  it('prefers retry-after-ms over Retry-After, as the Stainless SDKs do', () =>
+    expect(retryAfterSeconds({ 'retry-after-ms': '250.5', 'retry-after': '9' }, now)).toBe(1));
+  it('falls back to Retry-After when retry-after-ms is unusable', () =>
+    expect(retryAfterSeconds({ 'retry-after-ms': 'soon', 'retry-after': '4' }, now)).toBe(4));
   it('returns null when nothing usable was sent', () => expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeNull());
 });

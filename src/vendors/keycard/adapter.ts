@@ -1,0 +1,249 @@
+import type { z } from 'zod';
+import type { RequestScope } from '../../context.js';
+import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
+import type { Ref } from '../../domain/ref.js';
+import { NotFoundError, UpstreamError, ValidationError } from '../../errors.js';
+import type { HttpClient, UpstreamRequest } from '../../http/client.js';
+import type { QueryValue } from '../../http/path.js';
+import { acceptedChange, type UpdatableFields } from '../changes.js';
+import { requestLoader } from '../loader.js';
+import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import type { KeycardAccountConfig } from './account.js';
+import * as api from './api.js';
+import { keycardIds } from './ids.js';
+import { collectPages } from './pagination.js';
+import {
+  T,
+  credentialRecord,
+  serviceAccountRecord,
+  type KeycardCredentialRecord,
+  type KeycardServiceAccountRecord,
+} from './records.js';
+import { withClientRequestId } from './request-id.js';
+import { tokenHttpClient } from './token-client.js';
+
+const SERVICE_ACCOUNTS = '/organizations/{organization_id}/service-accounts';
+const SERVICE_ACCOUNT = `${SERVICE_ACCOUNTS}/{service_account_id}`;
+const CREDENTIALS = `${SERVICE_ACCOUNT}/credentials`;
+const CREDENTIAL = `${CREDENTIALS}/{credential_id}`;
+/** Repeated `expand=permissions`, as the vendor SDKs send it. */
+const EXPAND = { expand: ['permissions'] };
+const UPDATABLE: UpdatableFields = { [T.credential]: ['name', 'description'] };
+
+type Query = Record<string, QueryValue>;
+
+/** Long-lived per Keycard organization: the HTTP pool and the service-account token. */
+export class KeycardAccount implements AccountAdapter {
+  readonly vendor = 'KEYCARD' as const;
+  readonly account: string;
+  readonly http: HttpClient;
+
+  constructor(
+    private readonly config: KeycardAccountConfig,
+    deps: AccountDeps,
+  ) {
+    this.account = config.name;
+    this.http = tokenHttpClient({ vendor: 'KEYCARD', account: config, deps, errorMessage: api.errorMessage, fetchToken: () => this.fetchToken() });
+  }
+
+  /**
+   * Client-credentials grant on `${baseUrl}/service-account-token`, the client authenticated with
+   * HTTP Basic as the Stainless SDKs do (their hard-coded api.keycard.ai token URL is not followed:
+   * the token comes from the configured base URL, as keycard-go resolves it).
+   */
+  private async fetchToken() {
+    const basic = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
+    const request = withClientRequestId({
+      method: 'POST',
+      route: '/service-account-token',
+      auth: false,
+      headers: { authorization: `Basic ${basic}` },
+      form: { grant_type: 'client_credentials' },
+      schema: api.tokenResponse,
+      resource: 'token endpoint',
+      redact: [this.config.clientSecret, basic],
+    });
+    try {
+      const res = await this.http.request(request);
+      return { accessToken: res.access_token, expiresIn: res.expires_in };
+    } catch (err) {
+      // A missing token endpoint is a configuration fault, not a missing resource: it must not read as `node: null`.
+      if (err instanceof NotFoundError) throw new UpstreamError(`${err.message}; check baseUrl`, this.http.source, 404, false);
+      throw err;
+    }
+  }
+
+  session(scope: RequestScope): KeycardSession {
+    return new KeycardSession(this.http, this.account, this.config.organizationId, scope);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+/** One GraphQL request's view of an organization; loaders make every upstream resource one call. */
+export class KeycardSession implements AccountSession {
+  readonly vendor = 'KEYCARD' as const;
+  private ownersPromise: Promise<KeycardServiceAccountRecord[]> | null = null;
+  private listedOwnerPermissionsPromise: Promise<Map<string, api.Permissions>> | null = null;
+
+  private readonly owner = requestLoader(async (id: string) =>
+    serviceAccountRecord(this.account, await this.get(SERVICE_ACCOUNT, { service_account_id: id }, api.serviceAccount, 'service account'), 'get'),
+  );
+
+  private readonly credentials = requestLoader(async (serviceAccountId: string) => {
+    const list = await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.credential, 'service account');
+    const records = list.map((c) => credentialRecord(this.account, serviceAccountId, c, 'list'));
+    for (const r of records) this.credential.prime([serviceAccountId, r.externalId], r);
+    return records;
+  });
+
+  private readonly credential = requestLoader(async ([serviceAccountId, id]: [string, string]) => {
+    const c = await this.get(CREDENTIAL, { service_account_id: serviceAccountId, credential_id: id }, api.credential, 'credential');
+    return credentialRecord(this.account, serviceAccountId, c, 'get');
+  });
+
+  /** Permissions of listed credentials: the owner's list once more, expanded. */
+  private readonly listedCredentialPermissions = requestLoader(async (serviceAccountId: string) =>
+    permissionMap(await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.withPermissions, 'service account', EXPAND)),
+  );
+
+  private readonly credentialPermissions = requestLoader(async ([serviceAccountId, id]: [string, string]) => {
+    const c = await this.get(CREDENTIAL, { service_account_id: serviceAccountId, credential_id: id }, api.withPermissions, 'credential', EXPAND);
+    return c.permissions ?? null;
+  });
+
+  private readonly ownerPermissions = requestLoader(async (id: string) => {
+    const sa = await this.get(SERVICE_ACCOUNT, { service_account_id: id }, api.withPermissions, 'service account', EXPAND);
+    return sa.permissions ?? null;
+  });
+
+  constructor(
+    private readonly http: HttpClient,
+    readonly account: string,
+    private readonly organizationId: string,
+    private readonly scope: RequestScope,
+  ) {}
+
+  private request<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'signal'>): Promise<z.output<S>> {
+    return this.http.request(withClientRequestId({ ...req, signal: this.scope.signal }));
+  }
+
+  private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query) {
+    return this.request({ method: 'GET', route, params: { organization_id: this.organizationId, ...params }, query, schema, resource });
+  }
+
+  /** Every page of an organization-scoped list, at the largest page size. */
+  private list<S extends z.ZodType>(route: string, params: Record<string, string>, item: S, resource: string, query: Query = {}) {
+    return collectPages(this.http.source, (after) => this.get(route, params, api.page(item), resource, { ...query, limit: api.PAGE_SIZE, after }));
+  }
+
+  listOwners(): Promise<OwnerRecord[]> {
+    return this.serviceAccounts();
+  }
+
+  async listCredentials(): Promise<CredentialRecord[]> {
+    const owners = await this.serviceAccounts();
+    const lists = await Promise.all(owners.map((o) => this.credentials.load(o.externalId).catch(goneAsEmpty)));
+    return lists.flat();
+  }
+
+  async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {
+    if (owner.typename !== T.serviceAccount) return [];
+    const [id] = keycardIds(owner, 1, 'owner');
+    return this.credentials.load(id);
+  }
+
+  load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
+    return nullIfNotFound(async () => {
+      switch (r.typename) {
+        case T.serviceAccount:
+          return this.owner.load(keycardIds(r, 1, 'id')[0]);
+        case T.credential:
+          return this.credential.load(keycardIds(r, 2, 'id'));
+        default:
+          return null;
+      }
+    });
+  }
+
+  /** Read only when a query selects `permissions`: plain reads never send `expand`. */
+  permissionsOf(record: KeycardCredentialRecord | KeycardServiceAccountRecord): Promise<api.Permissions | null> {
+    return nullIfNotFound(async () => {
+      if (record.ref.typename === T.credential) {
+        const key = record.ref.path as [string, string];
+        if (record.via === 'list') return (await this.listedCredentialPermissions.load(key[0])).get(key[1]) ?? null;
+        return this.credentialPermissions.load(key);
+      }
+      const id = record.ref.path[0]!;
+      if (record.via === 'list') return (await this.listedOwnerPermissions()).get(id) ?? null;
+      return this.ownerPermissions.load(id);
+    });
+  }
+
+  async updateCredential(r: Ref, change: CredentialChange): Promise<KeycardCredentialRecord> {
+    acceptedChange('KEYCARD', UPDATABLE, r, change);
+    const [serviceAccountId, credentialId] = keycardIds(r, 2, 'input.id');
+    const body = patchBody(change);
+    const updated = await this.request({
+      method: 'PATCH',
+      route: CREDENTIAL,
+      params: { organization_id: this.organizationId, service_account_id: serviceAccountId, credential_id: credentialId },
+      json: body,
+      schema: api.credential,
+      resource: 'credential',
+      idempotent: true, // sets absolute values
+    });
+    const record = credentialRecord(this.account, serviceAccountId, updated, 'get');
+    // Reads later in this request see the change: the cached list is dropped, the record replaced.
+    this.credential.clear([serviceAccountId, credentialId]).prime([serviceAccountId, credentialId], record);
+    this.credentials.clear(serviceAccountId);
+    return record;
+  }
+
+  private serviceAccounts(): Promise<KeycardServiceAccountRecord[]> {
+    this.ownersPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.serviceAccount, 'organization').then((list) =>
+      list.map((sa) => {
+        const record = serviceAccountRecord(this.account, sa, 'list');
+        this.owner.prime(sa.id, record);
+        return record;
+      }),
+    );
+    return this.ownersPromise;
+  }
+
+  private listedOwnerPermissions(): Promise<Map<string, api.Permissions>> {
+    this.listedOwnerPermissionsPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.withPermissions, 'organization', EXPAND).then(permissionMap);
+    return this.listedOwnerPermissionsPromise;
+  }
+}
+
+function permissionMap(items: { id: string; permissions?: api.Permissions | undefined }[]): Map<string, api.Permissions> {
+  return new Map(items.flatMap((i) => (i.permissions ? [[i.id, i.permissions] as const] : [])));
+}
+
+/**
+ * The PATCH body: exactly the changed fields, in Keycard's names. Checked against the vendor's
+ * limits first, so a refused change sends nothing.
+ */
+export function patchBody(change: CredentialChange): { name?: string; description?: string } {
+  const body: { name?: string; description?: string } = {};
+  if (change.name !== undefined) body.name = change.name;
+  if (change.description === null) {
+    // The contract types description as a string only: there is no way to clear it.
+    throw new ValidationError('Keycard cannot clear a credential description; set a new one instead', [
+      { field: 'input.description', message: 'cannot be null for Keycard' },
+    ]);
+  }
+  if (change.description !== undefined) {
+    if ([...change.description].length > api.MAX_DESCRIPTION) {
+      throw new ValidationError(`description must be at most ${api.MAX_DESCRIPTION} characters for Keycard`, [
+        { field: 'input.description', message: `must be at most ${api.MAX_DESCRIPTION} characters` },
+      ]);
+    }
+    body.description = change.description;
+  }
+  return body;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { vendorDate } from '../zod-helpers.js';
+
+/** Keycard management API JSON, as far as the gateway reads it (shared/vendor-apis/keycard). */
+
+/** Credential `description` limit on create and update. */
+export const MAX_DESCRIPTION = 500;
+/** `limit` on list calls is 1–100; the gateway always asks for the most. */
+export const PAGE_SIZE = 100;
+
+export const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().refine((t) => t.toLowerCase() === 'bearer', 'not a bearer token'),
+  expires_in: z.number().positive(),
+  // `refresh_token` is dropped here: the gateway simply repeats the client-credentials grant.
+});
+
+export const errorBody = z.looseObject({ message: z.string(), code: z.string().optional(), status: z.number().optional() });
+
+export function errorMessage(body: unknown): string | undefined {
+  const parsed = errorBody.safeParse(body);
+  if (!parsed.success) return undefined;
+  return parsed.data.code ? `${parsed.data.message} (${parsed.data.code})` : parsed.data.message;
+}
+
+/** Only with `expand=permissions`: resource type → permission → granted. */
+export const permissions = z.record(z.string(), z.record(z.string(), z.boolean()));
+export type Permissions = z.output<typeof permissions>;
+
+/** Organization-scoped lists say `has_prev_page` (zone-scoped ones `has_previous_page`); only the forward half is read. */
+export const pageInfo = z.looseObject({
+  has_next_page: z.boolean(),
+  end_cursor: z.string().nullish(),
+});
+
+export const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), page_info: pageInfo });
+
+export const serviceAccount = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  description: z.string().nullish(),
+  created_at: vendorDate,
+  updated_at: vendorDate,
+  permissions: permissions.optional(),
+});
+export type ServiceAccount = z.output<typeof serviceAccount>;
+
+/** Credential metadata; `client_secret` exists only in the create response and is never read. */
+export const credential = z.looseObject({
+  id: z.string().min(1),
+  client_id: z.string().min(1),
+  name: z.string(),
+  description: z.string().nullish(),
+  created_at: vendorDate,
+  last_used_at: vendorDate.nullish(),
+  permissions: permissions.optional(),
+});
+export type Credential = z.output<typeof credential>;
+
+/** Just the permissions of an expanded resource (list items or a single get). */
+export const withPermissions = z.looseObject({ id: z.string().min(1), permissions: permissions.optional() });

@@ -1,0 +1,50 @@
+import type { Context } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import type { Builder } from '../../schema/builder.js';
+import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { KeycardSession } from './adapter.js';
+import { T, type KeycardCredentialRecord, type KeycardServiceAccountRecord } from './records.js';
+
+const PERMISSIONS =
+  'Permissions Keycard reports on this resource: resource type → permission → granted, e.g. `{"credentials": {"read": true}}`. ' +
+  'Read from Keycard (`expand=permissions`) only when selected.';
+
+function sessionOf(ctx: Context, account: string): KeycardSession {
+  const session = ctx.sessions.get(account);
+  if (!(session instanceof KeycardSession)) throw new NotFoundError(`no Keycard account named "${account}" is configured`);
+  return session;
+}
+
+export function registerKeycardSchema(builder: Builder): void {
+  builder.objectRef<KeycardCredentialRecord>(T.credential).implement({
+    description: "A Keycard service account's client credential (its secret is shown once at creation and never here). Only `name` and `description` can change; it does not expire.",
+    interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
+    isTypeOf: isRecordOf(T.credential),
+    fields: (t) => ({
+      // Nullable, so the same field name on other vendors' credential types can share its type.
+      clientId: t.string({ nullable: true, description: 'The OAuth client id this credential authenticates as (not a secret).', resolve: (c) => c.clientId }),
+      permissions: t.field({
+        type: 'JSON',
+        nullable: true,
+        description: PERMISSIONS,
+        resolve: (c, _args, ctx) => sessionOf(ctx, c.ref.account).permissionsOf(c),
+      }),
+    }),
+  });
+
+  builder.objectRef<KeycardServiceAccountRecord>(T.serviceAccount).implement({
+    description: 'A Keycard service account (machine identity) in the configured organization; owns client credentials.',
+    interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
+    isTypeOf: isRecordOf(T.serviceAccount),
+    fields: (t) => ({
+      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.updatedAt }),
+      permissions: t.field({
+        type: 'JSON',
+        nullable: true,
+        description: PERMISSIONS,
+        resolve: (s, _args, ctx) => sessionOf(ctx, s.ref.account).permissionsOf(s),
+      }),
+    }),
+  });
+}

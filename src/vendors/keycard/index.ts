@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import type { VendorModule } from '../types.js';
+import { keycardAccountSchema, type KeycardAccountConfig } from './account.js';
+import { KeycardAccount } from './adapter.js';
+import { registerKeycardSchema } from './graphql.js';
+import { keycardClientId, keycardSeed } from './seed.js';
+import { startKeycardSimulator } from './simulator.js';
+
+export const keycard: VendorModule<KeycardAccountConfig> = {
+  vendor: 'KEYCARD',
+  configName: 'keycard',
+  accountSchema: keycardAccountSchema,
+  secretFields: ['clientSecret'],
+  createAccount: (config, deps) => new KeycardAccount(config, deps),
+  registerSchema: registerKeycardSchema,
+  exampleFields: ['... on KeycardCredential { clientId }'],
+  async startSandbox(name, options = {}) {
+    const gateway = { clientId: keycardClientId(`${name}/gateway`), clientSecret: randomBytes(32).toString('base64url') };
+    const state = keycardSeed(name, gateway);
+    const simulator = await startKeycardSimulator(state, options);
+    return {
+      simulator,
+      config: {
+        vendor: 'keycard',
+        name,
+        baseUrl: simulator.url,
+        organizationId: state.organization.id,
+        clientId: gateway.clientId,
+        clientSecret: gateway.clientSecret,
+      },
+    };
+  },
+};
