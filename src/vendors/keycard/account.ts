@@ -18,4 +18,3 @@ export const keycardAccountSchema = z
   .strict();
 
 export type KeycardAccountConfig = z.output<typeof keycardAccountSchema>;
-export type HttpOverrides = z.output<typeof httpOverrides>;

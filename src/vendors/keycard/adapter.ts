@@ -21,7 +21,6 @@ import {
   type KeycardServiceAccountRecord,
 } from './records.js';
 import { withClientRequestId } from './request-id.js';
-import { tokenHttpClient } from './token-client.js';
 
 const SERVICE_ACCOUNTS = '/organizations/{organization_id}/service-accounts';
 const SERVICE_ACCOUNT = `${SERVICE_ACCOUNTS}/{service_account_id}`;
@@ -44,7 +43,7 @@ export class KeycardAccount implements AccountAdapter {
     deps: AccountDeps,
   ) {
     this.account = config.name;
-    this.http = tokenHttpClient({ vendor: 'KEYCARD', account: config, deps, errorMessage: api.errorMessage, fetchToken: () => this.fetchToken() });
+    this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
   }
 
   /**
@@ -63,6 +62,7 @@ export class KeycardAccount implements AccountAdapter {
       schema: api.tokenResponse,
       resource: 'token endpoint',
       redact: [this.config.clientSecret, basic],
+      idempotent: true, // asking for a token twice is harmless
     });
     try {
       const res = await this.http.request(request);
@@ -127,8 +127,8 @@ export class KeycardSession implements AccountSession {
     private readonly scope: RequestScope,
   ) {}
 
-  private request<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'signal'>): Promise<z.output<S>> {
-    return this.http.request(withClientRequestId({ ...req, signal: this.scope.signal }));
+  private request<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'scope'>): Promise<z.output<S>> {
+    return this.http.request(withClientRequestId({ ...req, scope: this.scope }));
   }
 
   private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query) {

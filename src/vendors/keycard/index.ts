@@ -11,6 +11,8 @@ export const keycard: VendorModule<KeycardAccountConfig> = {
   configName: 'keycard',
   accountSchema: keycardAccountSchema,
   secretFields: ['clientSecret'],
+  // Keycard publishes no limits; its SDKs back off on 429. A budget that keeps a fan-out polite.
+  defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new KeycardAccount(config, deps),
   registerSchema: registerKeycardSchema,
   exampleFields: ['... on KeycardCredential { clientId }'],

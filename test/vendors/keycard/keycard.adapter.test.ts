@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestScope } from '../../../src/context.js';
-import { silentLogger } from '../../../src/logger.js';
+import type { KeycardAccountConfig } from '../../../src/vendors/keycard/account.js';
+import { keycard } from '../../../src/vendors/keycard/index.js';
+import { testAccountDeps, testScope } from '../../fixtures/account-deps.js';
 import { KeycardAccount } from '../../../src/vendors/keycard/adapter.js';
 import { keycardSeed } from '../../../src/vendors/keycard/seed.js';
 import { startKeycardSimulator, type KeycardSimulator } from '../../../src/vendors/keycard/simulator.js';
 
 /** The adapter without the GraphQL layer: configuration choices a real organization may use. */
 const GATEWAY = { clientId: 'GatewayClient00000002', clientSecret: 'adapter-secret' };
-const HTTP = { connections: 4, concurrency: 4, connectTimeoutMs: 2000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000 };
 let sim: KeycardSimulator;
 
 beforeAll(async () => {
@@ -15,16 +16,15 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const scope: RequestScope = { requestId: 'r1', now: new Date(), signal: undefined, caller: null, operator: 'test', logger: silentLogger };
+const scope: RequestScope = testScope({ requestId: 'r1', caller: null, operator: 'test' });
+const deps = (config: KeycardAccountConfig) => testAccountDeps(keycard, config);
 
 describe('KeycardAccount', () => {
   it('addresses the organization by its label and gets its token from the configured base URL', async () => {
     // keycard-ts hard-codes https://api.keycard.ai/service-account-token; the gateway must not.
     sim.clearRequests();
-    const account = new KeycardAccount(
-      { vendor: 'keycard', name: 'kc', baseUrl: `${sim.url}/`, organizationId: 'acme-corp', ...GATEWAY },
-      { logger: silentLogger, http: HTTP },
-    );
+    const config: KeycardAccountConfig = { vendor: 'keycard', name: 'kc', baseUrl: `${sim.url}/`, organizationId: 'acme-corp', ...GATEWAY };
+    const account = new KeycardAccount(config, deps(config));
     try {
       const creds = await account.session(scope).listCredentials();
       expect(creds.length).toBe([...sim.state.credentials.values()].flat().length);
@@ -37,10 +37,8 @@ describe('KeycardAccount', () => {
 
   it('fetches one token for many concurrent sessions', async () => {
     sim.clearRequests();
-    const account = new KeycardAccount(
-      { vendor: 'keycard', name: 'kc', baseUrl: sim.url, organizationId: sim.state.organization.id, ...GATEWAY },
-      { logger: silentLogger, http: HTTP },
-    );
+    const config: KeycardAccountConfig = { vendor: 'keycard', name: 'kc', baseUrl: sim.url, organizationId: sim.state.organization.id, ...GATEWAY };
+    const account = new KeycardAccount(config, deps(config));
     try {
       await Promise.all(Array.from({ length: 6 }, () => account.session(scope).listOwners()));
       expect(sim.requests.filter((r) => r.route === '/service-account-token')).toHaveLength(1);

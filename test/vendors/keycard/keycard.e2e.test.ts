@@ -463,8 +463,9 @@ describe('updateCredential on Keycard', () => {
   });
 
   it.each([
-    ['retry-after-ms', { 'retry-after-ms': '1500', 'retry-after': '9' }, 2],
-    ['retry-after', { 'retry-after': '7' }, 7],
+    // Waits past the request deadline, so the gateway reports instead of retrying.
+    ['retry-after-ms', { 'retry-after-ms': '299500', 'retry-after': '900' }, 300],
+    ['retry-after', { 'retry-after': '300' }, 300],
   ])('reports 429 as RateLimitedError with retryAfter from %s', async (_label, headers, seconds) => {
     const c = credential(kc, 'billing-prod');
     kc.inject({ method: 'PATCH', status: 429, headers, json: { message: 'Rate limit exceeded', code: 'rate_limited', status: 429 } });
@@ -473,12 +474,12 @@ describe('updateCredential on Keycard', () => {
     expect(patches(kc)).toHaveLength(1);
   });
 
-  it('reports a 5xx as a retryable UpstreamError (PATCH sets absolute values, so the outcome is not in doubt)', async () => {
+  it('reports a 5xx that outlasts the retries as a retryable UpstreamError (PATCH sets absolute values, so the outcome is not in doubt)', async () => {
     const c = credential(kc, 'billing-prod');
-    kc.inject({ method: 'PATCH', status: 503 });
+    kc.inject({ method: 'PATCH', status: 503, times: 3 });
     const result = await update({ id: c.globalId, name: 'x' });
     expect(result).toMatchObject({ __typename: 'UpstreamError', vendor: 'KEYCARD', account: KC, status: 503, retryable: true, outcomeUnknown: false });
-    expect(patches(kc)).toHaveLength(1);
+    expect(patches(kc)).toHaveLength(3);
   });
 
   it('reports malformed vendor JSON as an UpstreamError, not a crash', async () => {
@@ -560,10 +561,11 @@ describe('X-Client-Request-ID', () => {
 
 describe('one account failing', () => {
   it.each([
-    ['a 503', { status: 503 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after-ms': '3000' } }, 'RATE_LIMITED'],
+    // Each fault outlasts the retries (or asks for a wait past the request deadline).
+    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
+    ['a 429', { status: 429, headers: { 'retry-after-ms': '300000' } }, 'RATE_LIMITED'],
     ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true }, 'UPSTREAM_ERROR'],
+    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
     ['a 401 in Keycard format', { status: 401, times: 2, json: { message: 'Invalid token', code: 'unauthorized', status: 401 } }, 'UPSTREAM_ERROR'],
   ])('keeps the other organization and vendors and adds one error naming the failed account (%s)', async (_label, fault, code) => {
     eu.inject({ route: '/organizations/:organization_id/service-accounts', ...fault });
@@ -574,11 +576,11 @@ describe('one account failing', () => {
     expect([...accounts].some((a) => a.startsWith('auth0'))).toBe(true);
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({ path: ['credentials'], extensions: { code, vendor: 'KEYCARD', account: EU } });
-    if (code === 'RATE_LIMITED') expect(res.errors![0]!.extensions!.retryAfter).toBe(3);
+    if (code === 'RATE_LIMITED') expect(res.errors![0]!.extensions!.retryAfter).toBe(300);
   });
 
-  it("reports the simulator's own rate limit (retry-after-ms) as RATE_LIMITED with retryAfter", async () => {
-    eu.state.rateLimit = { perSecond: 2 };
+  it("reports the simulator's own rate limit (retry-after-ms) as RATE_LIMITED with retryAfter once the retries are spent", async () => {
+    eu.state.rateLimit = { perSecond: 0 };
     try {
       const res = await h.exec(KeycardListCredentialsDocument, { filter: { accounts: [EU] }, first: 500 });
       expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'KEYCARD', account: EU } });
