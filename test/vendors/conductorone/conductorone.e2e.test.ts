@@ -523,10 +523,10 @@ describe('updateCredential on ConductorOne', () => {
   });
 
   it.each([
-    ['delta seconds', '7', 7],
-    ['an HTTP date', new Date(Date.now() + 30_000).toUTCString(), 30],
+    ['delta seconds', () => '7', 7],
+    ['an HTTP date', () => new Date(Date.now() + 30_000).toUTCString(), 30],
   ])('reports 429 RESOURCE_EXHAUSTED as RateLimitedError with retryAfter from Retry-After (%s)', async (_label, header, seconds) => {
-    sim.inject({ method: 'PATCH', status: 429, headers: { 'retry-after': header }, json: { code: 8, message: 'rate limit exceeded', details: [] } });
+    sim.inject({ method: 'PATCH', status: 429, headers: { 'retry-after': header() }, json: { code: 8, message: 'rate limit exceeded', details: [] } });
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: credential('okta-sync').globalId, name: 'okta-sync' } });
     const err = res.data?.updateCredential as { __typename: string; retryAfter: number; vendor: string };
     expect(err).toMatchObject({ __typename: 'RateLimitedError', vendor: 'CONDUCTORONE' });
