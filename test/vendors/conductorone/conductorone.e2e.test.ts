@@ -433,21 +433,23 @@ describe('updateCredential on ConductorOne', () => {
     await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: c.globalId, name: 'okta-sync-legacy' } });
   });
 
-  it('shows the new name to reads later in the same request', async () => {
+  it('shows the new name to reads later in the same request, even when the list was already read', async () => {
     const c = credential('access-bot');
+    // Mutations run one after another: `a` reads the owner's list into the request's cache, `b` renames.
+    const selection = '... on UpdateCredentialSuccess { credential { name owner { ... on CredentialOwner { credentials { id name } } } } }';
     const mutation = `mutation($id: ID!) {
-      updateCredential(input: { id: $id, name: "access-bot-2" }) {
-        ... on UpdateCredentialSuccess { credential { name owner { ... on CredentialOwner { credentials { id name } } } } }
-      }
+      a: updateCredential(input: { id: $id, name: "access-bot" }) { ${selection} }
+      b: updateCredential(input: { id: $id, name: "access-bot-2" }) { ${selection} }
     }`;
+    type Result = { credential: { name: string; owner: { credentials: { name: string }[] } } };
     try {
-      const res = (await (await h.post(JSON.stringify({ query: mutation, variables: { id: c.globalId } }))).json()) as {
-        data: { updateCredential: { credential: { name: string; owner: { credentials: { name: string }[] } } } };
-      };
-      expect(res.data.updateCredential.credential.name).toBe('access-bot-2');
-      expect(res.data.updateCredential.credential.owner.credentials.map((x) => x.name)).toEqual(['access-bot-2']);
-      const made = calls(sim);
-      expect(made.indexOf(`GET ${API}/${c.servicePrincipalId}/credentials?page_size=100`)).toBeGreaterThan(made.indexOf(`PATCH ${API}/${c.servicePrincipalId}/credentials/${c.id}`));
+      const res = (await (await h.post(JSON.stringify({ query: mutation, variables: { id: c.globalId } }))).json()) as { data: { a: Result; b: Result } };
+      expect(res.data.a.credential.owner.credentials.map((x) => x.name)).toEqual(['access-bot']);
+      expect(res.data.b.credential.name).toBe('access-bot-2');
+      expect(res.data.b.credential.owner.credentials.map((x) => x.name)).toEqual(['access-bot-2']);
+      const list = `GET ${API}/${c.servicePrincipalId}/credentials?page_size=100`;
+      const patch = `PATCH ${API}/${c.servicePrincipalId}/credentials/${c.id}`;
+      expect(calls(sim).filter((x) => x === list || x === patch)).toEqual([patch, list, patch, list]);
     } finally {
       sim.state.credentials.get(c.servicePrincipalId)!.find((x) => x.id === c.id)!.displayName = 'access-bot';
     }
