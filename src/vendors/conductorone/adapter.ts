@@ -1,8 +1,9 @@
+import type { z } from 'zod';
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
 import { GatewayError, UpstreamError, ValidationError } from '../../errors.js';
-import { HttpClient } from '../../http/client.js';
+import { HttpClient, type UpstreamRequest } from '../../http/client.js';
 import { TokenCache, type IssuedToken } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
@@ -58,7 +59,7 @@ export class ConductorOneAccount implements AccountAdapter {
   private async fetchToken(): Promise<IssuedToken> {
     const assertion = await signClientAssertion(this.client, this.signer);
     const source = this.http.source;
-    let res: ReturnType<typeof api.tokenResponse.parse>;
+    let res: z.output<typeof api.tokenResponse>;
     try {
       res = await this.http.request({
         method: 'POST',
@@ -73,7 +74,7 @@ export class ConductorOneAccount implements AccountAdapter {
       // Like the SDK, any refusal is an authentication failure, never the caller's bad input
       // (a 400 would otherwise read as ValidationError, a 404 as NotFoundError).
       if (err instanceof GatewayError && !(err instanceof UpstreamError)) {
-        throw new UpstreamError(`${source.vendor} account "${source.account}" could not get an access token: ${err.message}`, source, null, false);
+        throw new UpstreamError(`could not get an access token: ${err.message}`, source, null, false);
       }
       throw err;
     }
@@ -108,16 +109,18 @@ export class ConductorOneSession implements AccountSession {
   private principalsPromise: Promise<ConductorOneServicePrincipalRecord[]> | null = null;
 
   private readonly principal = requestLoader(async (id: string) => {
-    const res = await this.get(`${API}/service_principals/{id}`, { id }, api.servicePrincipalEnvelope, 'service principal');
+    const res = await this.read({ route: `${API}/service_principals/{id}`, params: { id }, schema: api.servicePrincipalEnvelope, resource: 'service principal' });
     return res.servicePrincipal ? servicePrincipalRecord(this.account, res.servicePrincipal) : null;
   });
 
   private readonly credentials = requestLoader(async (servicePrincipalId: string) => {
-    const route = `${API}/service_principals/{service_principal_id}/credentials`;
     const list = await collectPages(this.http.source, (pageToken) =>
-      this.get(route, { service_principal_id: servicePrincipalId }, api.page(api.credential), 'service principal', {
-        page_size: PAGE_SIZE,
-        page_token: pageToken,
+      this.read({
+        route: `${API}/service_principals/{service_principal_id}/credentials`,
+        params: { service_principal_id: servicePrincipalId },
+        query: { page_size: PAGE_SIZE, page_token: pageToken },
+        schema: api.page(api.credential),
+        resource: 'service principal',
       }),
     );
     const records = list.map((c) => credentialRecord(this.account, servicePrincipalId, c));
@@ -126,12 +129,12 @@ export class ConductorOneSession implements AccountSession {
   });
 
   private readonly credential = requestLoader(async ([servicePrincipalId, id]: [string, string]) => {
-    const res = await this.get(
-      `${API}/service_principals/{service_principal_id}/credentials/{id}`,
-      { service_principal_id: servicePrincipalId, id },
-      api.credentialEnvelope,
-      'credential',
-    );
+    const res = await this.read({
+      route: `${API}/service_principals/{service_principal_id}/credentials/{id}`,
+      params: { service_principal_id: servicePrincipalId, id },
+      schema: api.credentialEnvelope,
+      resource: 'credential',
+    });
     return res.credential ? credentialRecord(this.account, servicePrincipalId, res.credential) : null;
   });
 
@@ -141,14 +144,9 @@ export class ConductorOneSession implements AccountSession {
     private readonly scope: RequestScope,
   ) {}
 
-  private get<S extends Parameters<HttpClient['request']>[0]['schema']>(
-    route: string,
-    params: Record<string, string>,
-    schema: S,
-    resource: string,
-    query?: Record<string, string | number | undefined>,
-  ) {
-    return this.http.request({ method: 'GET', route, params, query, schema, resource, signal: this.scope.signal });
+  /** A GET bound to this request's abort signal. */
+  private read<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'method' | 'signal'>): Promise<z.output<S>> {
+    return this.http.request({ ...req, method: 'GET', signal: this.scope.signal });
   }
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -206,7 +204,12 @@ export class ConductorOneSession implements AccountSession {
 
   private principals(): Promise<ConductorOneServicePrincipalRecord[]> {
     this.principalsPromise ??= collectPages(this.http.source, (pageToken) =>
-      this.get(`${API}/service_principals`, {}, api.page(api.servicePrincipal), 'service principals', { page_size: PAGE_SIZE, page_token: pageToken }),
+      this.read({
+        route: `${API}/service_principals`,
+        query: { page_size: PAGE_SIZE, page_token: pageToken },
+        schema: api.page(api.servicePrincipal),
+        resource: 'service principals',
+      }),
     ).then((list) => {
       const records = list.map((sp) => servicePrincipalRecord(this.account, sp));
       for (const r of records) this.principal.prime(r.externalId, r);

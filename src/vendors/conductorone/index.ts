@@ -19,7 +19,8 @@ export const conductorOne: VendorModule<ConductorOneAccountConfig> = {
   secretFields: ['clientSecret'],
   createAccount: (config, deps) => new ConductorOneAccount(config, deps),
   registerSchema: registerConductorOneSchema,
-  exampleFields: ['... on ConductorOneCredential { clientId requireDpop scopedRoleIds }'],
+  // Names no other vendor is likely to use: the example query selects every vendor's fields together.
+  exampleFields: ['... on ConductorOneCredential { servicePrincipalId requireDpop scopedRoleIds }'],
   async startSandbox(name, options = {}) {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const tenantHost = `${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}.conductor.one`;

@@ -3,6 +3,7 @@ import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type 
 import { hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { GRPC, USER_STATUSES, USER_TYPES } from './api.js';
 import { ASSERTION_TYPE } from './client-auth.js';
+import { perSecondBudget } from './sim-budget.js';
 
 /** Vendor-side records, shaped like ConductorOne's JSON (nulls are dropped on the wire, as proto3 JSON does). */
 export interface SimUser {
@@ -208,21 +209,11 @@ export async function startConductorOneSimulator(
   const credentialOf = (spId: string, id: string) => state.credentials.get(spId)?.find((c) => c.id === id);
   const noPrincipal = () => fail('NOT_FOUND', 'service principal not found');
 
-  let window = { second: 0, used: 0 };
+  const overBudget = perSecondBudget(() => state.rateLimit?.perSecond ?? null);
   const limited = (route: SimRoute): SimRoute =>
     route.public
       ? route
-      : {
-          ...route,
-          handle: (req) => {
-            if (state.rateLimit) {
-              const second = Math.floor(Date.now() / 1000);
-              if (window.second !== second) window = { second, used: 0 };
-              if (++window.used > state.rateLimit.perSecond) return fail('RESOURCE_EXHAUSTED', 'rate limit exceeded', { 'retry-after': '1' });
-            }
-            return route.handle(req);
-          },
-        };
+      : { ...route, handle: (req) => (overBudget() ? fail('RESOURCE_EXHAUSTED', 'rate limit exceeded', { 'retry-after': '1' }) : route.handle(req)) };
 
   const routes: SimRoute[] = [
     { method: 'POST', pattern: '/auth/v1/token', public: true, handle: (req) => issueForAssertion(state, req) },
