@@ -1,6 +1,7 @@
 import { auth0 } from './auth0/index.js';
+import { conductorOne } from './conductorone/index.js';
 import { keycard } from './keycard/index.js';
 import { vault } from './vault/index.js';
 
 /** Every vendor the gateway knows. Adding one: its folder under src/vendors/ and its entry here. */
-export const vendorModules = [auth0, keycard, vault] as const;
+export const vendorModules = [auth0, conductorOne, keycard, vault] as const;

@@ -1,0 +1,220 @@
+import type { z } from 'zod';
+import type { RequestScope } from '../../context.js';
+import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
+import type { Ref } from '../../domain/ref.js';
+import { GatewayError, UpstreamError, ValidationError } from '../../errors.js';
+import { HttpClient, type UpstreamRequest } from '../../http/client.js';
+import { TokenCache, type IssuedToken } from '../../http/tokens.js';
+import { acceptedChange, type UpdatableFields } from '../changes.js';
+import { requestLoader } from '../loader.js';
+import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { pathIds } from '../path-ids.js';
+import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import type { ConductorOneAccountConfig } from './account.js';
+import * as api from './api.js';
+import { parseClientId, parseClientSecret, signClientAssertion, signingKey, tokenRequestForm, type ParsedClientId } from './client-auth.js';
+import { collectPages } from './pages.js';
+import {
+  T,
+  credentialRecord,
+  servicePrincipalRecord,
+  type ConductorOneCredentialRecord,
+  type ConductorOneServicePrincipalRecord,
+} from './records.js';
+
+const API = '/api/v1';
+/** Principal ids are KSUID-like, credential ids cutenames (`happy-otter-12345`); refuse anything else unsent. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const PAGE_SIZE = 100;
+const UPDATABLE: UpdatableFields = { [T.credential]: ['name'] };
+/** When the token endpoint omits expires_in: reuse briefly; a 401 refreshes it anyway. */
+const DEFAULT_TOKEN_TTL_S = 60;
+
+/** Long-lived per ConductorOne tenant: the HTTP pool, the signing key and the access token. */
+export class ConductorOneAccount implements AccountAdapter {
+  readonly vendor = 'CONDUCTORONE' as const;
+  readonly account: string;
+  readonly http: HttpClient;
+  private readonly client: ParsedClientId;
+  private readonly signer: ReturnType<typeof signingKey>;
+
+  constructor(config: ConductorOneAccountConfig, deps: AccountDeps) {
+    this.account = config.name;
+    // Both were checked when the config was parsed; these cannot fail here.
+    this.client = parseClientId(config.clientId);
+    this.signer = signingKey(parseClientSecret(config.clientSecret));
+    this.http = new HttpClient({
+      vendor: 'CONDUCTORONE',
+      account: config.name,
+      baseUrl: config.baseUrl ?? `https://${this.client.tokenHost}`,
+      logger: deps.logger,
+      tokens: new TokenCache(() => this.fetchToken()),
+      errorMessage: api.errorMessage,
+      ...deps.http,
+      ...config.http,
+    });
+  }
+
+  /** A fresh signed assertion per fetch (it lives 2 minutes and carries a one-time nonce). */
+  private async fetchToken(): Promise<IssuedToken> {
+    const assertion = await signClientAssertion(this.client, this.signer);
+    const source = this.http.source;
+    let res: z.output<typeof api.tokenResponse>;
+    try {
+      res = await this.http.request({
+        method: 'POST',
+        route: '/auth/v1/token',
+        auth: false,
+        form: tokenRequestForm(this.client.clientId, assertion),
+        schema: api.tokenResponse,
+        resource: 'token endpoint',
+        idempotent: true, // asking for a token changes nothing
+      });
+    } catch (err) {
+      // Like the SDK, any refusal is an authentication failure, never the caller's bad input
+      // (a 400 would otherwise read as ValidationError, a 404 as NotFoundError).
+      if (err instanceof GatewayError && !(err instanceof UpstreamError)) {
+        throw new UpstreamError(`could not get an access token: ${err.message}`, source, null, false);
+      }
+      throw err;
+    }
+    if (!res.access_token) {
+      throw new UpstreamError(`${source.vendor} account "${source.account}" token endpoint returned an empty access_token`, source, 200, false);
+    }
+    return { accessToken: res.access_token, expiresIn: res.expires_in || DEFAULT_TOKEN_TTL_S };
+  }
+
+  session(scope: RequestScope): ConductorOneSession {
+    return new ConductorOneSession(this.http, this.account, scope);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+/** The vendor limit checked before sending: a display name is one line of text. */
+function displayName(name: string): string {
+  if (/\p{Cc}/u.test(name)) {
+    throw new ValidationError('name must not contain control characters (line breaks, tabs, NUL)', [
+      { field: 'input.name', message: 'must not contain control characters' },
+    ]);
+  }
+  return name;
+}
+
+/** One GraphQL request's view of a tenant; loaders make every upstream resource one call. */
+export class ConductorOneSession implements AccountSession {
+  readonly vendor = 'CONDUCTORONE' as const;
+  private principalsPromise: Promise<ConductorOneServicePrincipalRecord[]> | null = null;
+
+  private readonly principal = requestLoader(async (id: string) => {
+    const res = await this.read({ route: `${API}/service_principals/{id}`, params: { id }, schema: api.servicePrincipalEnvelope, resource: 'service principal' });
+    return res.servicePrincipal ? servicePrincipalRecord(this.account, res.servicePrincipal) : null;
+  });
+
+  private readonly credentials = requestLoader(async (servicePrincipalId: string) => {
+    const list = await collectPages(this.http.source, (pageToken) =>
+      this.read({
+        route: `${API}/service_principals/{service_principal_id}/credentials`,
+        params: { service_principal_id: servicePrincipalId },
+        query: { page_size: PAGE_SIZE, page_token: pageToken },
+        schema: api.page(api.credential),
+        resource: 'service principal',
+      }),
+    );
+    const records = list.map((c) => credentialRecord(this.account, servicePrincipalId, c));
+    for (const r of records) this.credential.prime([servicePrincipalId, r.externalId], r);
+    return records;
+  });
+
+  private readonly credential = requestLoader(async ([servicePrincipalId, id]: [string, string]) => {
+    const res = await this.read({
+      route: `${API}/service_principals/{service_principal_id}/credentials/{id}`,
+      params: { service_principal_id: servicePrincipalId, id },
+      schema: api.credentialEnvelope,
+      resource: 'credential',
+    });
+    return res.credential ? credentialRecord(this.account, servicePrincipalId, res.credential) : null;
+  });
+
+  constructor(
+    private readonly http: HttpClient,
+    readonly account: string,
+    private readonly scope: RequestScope,
+  ) {}
+
+  /** A GET bound to this request's abort signal. */
+  private read<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'method' | 'signal'>): Promise<z.output<S>> {
+    return this.http.request({ ...req, method: 'GET', signal: this.scope.signal });
+  }
+
+  listOwners(): Promise<OwnerRecord[]> {
+    return this.principals();
+  }
+
+  async listCredentials(): Promise<CredentialRecord[]> {
+    const principals = await this.principals();
+    const lists = await Promise.all(principals.map((p) => this.credentials.load(p.externalId).catch(goneAsEmpty)));
+    return lists.flat();
+  }
+
+  async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {
+    if (owner.typename !== T.servicePrincipal) return [];
+    const [id] = pathIds(owner, 1, ID);
+    return this.credentials.load(id);
+  }
+
+  load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
+    return nullIfNotFound(async () => {
+      switch (r.typename) {
+        case T.servicePrincipal:
+          return this.principal.load(pathIds(r, 1, ID)[0]);
+        case T.credential:
+          return this.credential.load(pathIds(r, 2, ID));
+        default:
+          return null;
+      }
+    });
+  }
+
+  /** Renames: PATCH `{credential: {displayName}, updateMask: "displayName"}`; the mask names exactly what is sent. */
+  async updateCredential(r: Ref, change: CredentialChange): Promise<ConductorOneCredentialRecord> {
+    acceptedChange('CONDUCTORONE', UPDATABLE, r, change);
+    const [servicePrincipalId, id] = pathIds(r, 2, ID);
+    const name = displayName(change.name!);
+    const res = await this.http.request({
+      method: 'PATCH',
+      route: `${API}/service_principals/{service_principal_id}/credentials/{id}`,
+      params: { service_principal_id: servicePrincipalId, id },
+      json: { credential: { displayName: name }, updateMask: 'displayName' },
+      schema: api.credentialEnvelope,
+      resource: 'credential',
+      idempotent: true, // sets an absolute value
+      signal: this.scope.signal,
+    });
+    if (!res.credential) {
+      throw new UpstreamError(`${this.http.source.vendor} account "${this.account}" answered the update without the credential`, this.http.source, 200, false);
+    }
+    const record = credentialRecord(this.account, servicePrincipalId, res.credential);
+    this.credential.clear([servicePrincipalId, id]).prime([servicePrincipalId, id], record);
+    this.credentials.clear(servicePrincipalId);
+    return record;
+  }
+
+  private principals(): Promise<ConductorOneServicePrincipalRecord[]> {
+    this.principalsPromise ??= collectPages(this.http.source, (pageToken) =>
+      this.read({
+        route: `${API}/service_principals`,
+        query: { page_size: PAGE_SIZE, page_token: pageToken },
+        schema: api.page(api.servicePrincipal),
+        resource: 'service principals',
+      }),
+    ).then((list) => {
+      const records = list.map((sp) => servicePrincipalRecord(this.account, sp));
+      for (const r of records) this.principal.prime(r.externalId, r);
+      return records;
+    });
+    return this.principalsPromise;
+  }
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../../src/errors.js';
+import * as api from '../../../src/vendors/conductorone/api.js';
+import { collectPages, type TokenPage } from '../../../src/vendors/conductorone/pages.js';
+import { credentialRecord, servicePrincipalRecord } from '../../../src/vendors/conductorone/records.js';
+
+const source = { vendor: 'CONDUCTORONE' as const, account: 'c1' };
+
+describe('collectPages', () => {
+  const pages = (...list: TokenPage<number>[]) => {
+    const asked: (string | undefined)[] = [];
+    return {
+      asked,
+      fetch: async (token: string | undefined) => {
+        asked.push(token);
+        return list[asked.length - 1]!;
+      },
+    };
+  };
+
+  it('follows nextPageToken and stops on an empty or absent one', async () => {
+    const p = pages({ list: [1, 2], nextPageToken: 'a' }, { list: [3], nextPageToken: 'b' }, { list: [4], nextPageToken: '' });
+    expect(await collectPages(source, p.fetch)).toEqual([1, 2, 3, 4]);
+    expect(p.asked).toEqual([undefined, 'a', 'b']);
+    const q = pages({ list: [1], nextPageToken: 'a' }, {});
+    expect(await collectPages(source, q.fetch)).toEqual([1]);
+  });
+
+  it('treats a missing or null list as empty', async () => {
+    expect(await collectPages(source, pages({ list: null }).fetch)).toEqual([]);
+  });
+
+  it('stops with an UpstreamError when the server repeats a page token', async () => {
+    const p = pages({ list: [1], nextPageToken: 'a' }, { list: [1], nextPageToken: 'a' });
+    await expect(collectPages(source, p.fetch)).rejects.toBeInstanceOf(UpstreamError);
+    expect(p.asked).toEqual([undefined, 'a']);
+  });
+});
+
+describe('vendor JSON to records', () => {
+  it('reads a proto3-JSON credential whose unpopulated fields are absent', () => {
+    const c = api.credential.parse({ id: 'happy-otter-12345', createdAt: '2025-01-01T00:00:00Z' });
+    expect(credentialRecord('c1', 'sp1', c)).toMatchObject({
+      externalId: 'happy-otter-12345',
+      kind: 'CLIENT_SECRET',
+      name: null,
+      clientId: null,
+      servicePrincipalId: 'sp1',
+      allowSourceCidrs: [],
+      scopedRoleIds: [],
+      requireDpop: false,
+      expiresAt: null,
+      lastUsedAt: null,
+      createdAt: new Date('2025-01-01T00:00:00Z'),
+      owner: { typename: 'ConductorOneServicePrincipal', account: 'c1', path: ['sp1'] },
+    });
+  });
+
+  it('accepts explicit nulls, and fails on a bad timestamp rather than guessing', () => {
+    expect(api.credential.parse({ id: 'x', expiresAt: null, allowSourceCidrs: null, lastUsedAt: null })).toMatchObject({ expiresAt: null });
+    expect(api.credential.safeParse({ id: 'x', expiresAt: 'soon' }).success).toBe(false);
+  });
+
+  it('keeps unknown user enum values from failing a list', () => {
+    const sp = api.servicePrincipal.parse({ id: 'sp1', displayName: 'Bot', user: { status: 'SUSPENDED', type: 'USER_TYPE_ROBOT', email: '' } });
+    expect(servicePrincipalRecord('c1', sp)).toMatchObject({ name: 'Bot', userStatus: null, userType: null, email: null });
+  });
+
+  it('reads messages from gRPC status and OAuth error bodies', () => {
+    expect(api.errorMessage({ code: 5, message: 'credential not found', details: [] })).toBe('credential not found');
+    expect(api.errorMessage({ error: 'invalid_client', error_description: 'unknown client' })).toBe('invalid_client: unknown client');
+    expect(api.errorMessage({ nope: true })).toBeUndefined();
+    expect(api.errorMessage('text')).toBeUndefined();
+  });
+});
