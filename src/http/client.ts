@@ -69,6 +69,8 @@ export interface UpstreamRequest<S extends z.ZodType> {
   query?: Record<string, QueryValue>;
   json?: unknown;
   form?: Record<string, string>;
+  /** A form body built anew for every attempt (e.g. a signed assertion with a one-time nonce). */
+  freshForm?: () => Promise<Record<string, string>>;
   headers?: Record<string, string>;
   /** `false` for calls that carry their own credentials (token endpoints). */
   auth?: boolean;
@@ -188,12 +190,14 @@ export class HttpClient {
     let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
       await this.waitForBudget(req.scope);
-      let res = await this.limiter.run(() => this.exchange(req, token, attempt, idempotent));
+      if (req.freshForm) req = { ...req, form: await req.freshForm() };
+      const ready = req;
+      let res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
         token = await this.token();
-        res = await this.limiter.run(() => this.exchange(req, token, attempt, idempotent));
+        res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
       if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text);

@@ -3,8 +3,8 @@ import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
 import { GatewayError, UpstreamError, ValidationError } from '../../errors.js';
-import { HttpClient, type UpstreamRequest } from '../../http/client.js';
-import { TokenCache, type IssuedToken } from '../../http/tokens.js';
+import type { HttpClient, UpstreamRequest } from '../../http/client.js';
+import type { IssuedToken } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
@@ -43,21 +43,15 @@ export class ConductorOneAccount implements AccountAdapter {
     // Both were checked when the config was parsed; these cannot fail here.
     this.client = parseClientId(config.clientId);
     this.signer = signingKey(parseClientSecret(config.clientSecret));
-    this.http = new HttpClient({
-      vendor: 'CONDUCTORONE',
-      account: config.name,
+    this.http = deps.http({
       baseUrl: config.baseUrl ?? `https://${this.client.tokenHost}`,
-      logger: deps.logger,
-      tokens: new TokenCache(() => this.fetchToken()),
+      tokens: deps.tokens(() => this.fetchToken()),
       errorMessage: api.errorMessage,
-      ...deps.http,
-      ...config.http,
     });
   }
 
-  /** A fresh signed assertion per fetch (it lives 2 minutes and carries a one-time nonce). */
+  /** A fresh signed assertion per attempt (it lives 2 minutes and carries a one-time nonce). */
   private async fetchToken(): Promise<IssuedToken> {
-    const assertion = await signClientAssertion(this.client, this.signer);
     const source = this.http.source;
     let res: z.output<typeof api.tokenResponse>;
     try {
@@ -65,7 +59,8 @@ export class ConductorOneAccount implements AccountAdapter {
         method: 'POST',
         route: '/auth/v1/token',
         auth: false,
-        form: tokenRequestForm(this.client.clientId, assertion),
+        // Signed anew for each attempt: a retry must not replay a used nonce.
+        freshForm: async () => tokenRequestForm(this.client.clientId, await signClientAssertion(this.client, this.signer)),
         schema: api.tokenResponse,
         resource: 'token endpoint',
         idempotent: true, // asking for a token changes nothing
@@ -144,9 +139,9 @@ export class ConductorOneSession implements AccountSession {
     private readonly scope: RequestScope,
   ) {}
 
-  /** A GET bound to this request's abort signal. */
-  private read<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'method' | 'signal'>): Promise<z.output<S>> {
-    return this.http.request({ ...req, method: 'GET', signal: this.scope.signal });
+  /** A GET bound to this request's deadline and abort signal. */
+  private read<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'method' | 'scope'>): Promise<z.output<S>> {
+    return this.http.request({ ...req, method: 'GET', scope: this.scope });
   }
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -191,7 +186,7 @@ export class ConductorOneSession implements AccountSession {
       schema: api.credentialEnvelope,
       resource: 'credential',
       idempotent: true, // sets an absolute value
-      signal: this.scope.signal,
+      scope: this.scope,
     });
     if (!res.credential) {
       throw new UpstreamError(`${this.http.source.vendor} account "${this.account}" answered the update without the credential`, this.http.source, 200, false);

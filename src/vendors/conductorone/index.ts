@@ -17,6 +17,8 @@ export const conductorOne: VendorModule<ConductorOneAccountConfig> = {
   configName: 'conductorone',
   accountSchema: conductorOneAccountSchema,
   secretFields: ['clientSecret'],
+  // C1 publishes no limits and answers 429 with Retry-After; a budget that keeps a fan-out polite.
+  defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new ConductorOneAccount(config, deps),
   registerSchema: registerConductorOneSchema,
   // Names no other vendor is likely to use: the example query selects every vendor's fields together.

@@ -525,8 +525,9 @@ describe('updateCredential on ConductorOne', () => {
   });
 
   it.each([
-    ['delta seconds', () => '7', 7],
-    ['an HTTP date', () => new Date(Date.now() + 30_000).toUTCString(), 30],
+    // Waits past the request deadline, so the gateway reports instead of retrying.
+    ['delta seconds', () => '300', 300],
+    ['an HTTP date', () => new Date(Date.now() + 300_000).toUTCString(), 300],
   ])('reports 429 RESOURCE_EXHAUSTED as RateLimitedError with retryAfter from Retry-After (%s)', async (_label, header, seconds) => {
     sim.inject({ method: 'PATCH', status: 429, headers: { 'retry-after': header() }, json: { code: 8, message: 'rate limit exceeded', details: [] } });
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: credential('okta-sync').globalId, name: 'okta-sync' } });
@@ -537,11 +538,11 @@ describe('updateCredential on ConductorOne', () => {
     expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
-  it('reports a 5xx as a retryable UpstreamError without retrying', async () => {
-    sim.inject({ method: 'PATCH', status: 503, json: { code: 14, message: 'upstream connect error', details: [] } });
+  it('reports a 5xx that outlasts the retries as a retryable UpstreamError (the PATCH sets an absolute value, so it is repeated)', async () => {
+    sim.inject({ method: 'PATCH', status: 503, times: 3, json: { code: 14, message: 'upstream connect error', details: [] } });
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: credential('okta-sync').globalId, name: 'okta-sync' } });
-    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', vendor: 'CONDUCTORONE', account: ACCOUNT, status: 503, retryable: true });
-    expect(sim.apiRequests()).toHaveLength(1);
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', vendor: 'CONDUCTORONE', account: ACCOUNT, status: 503, retryable: true, outcomeUnknown: false });
+    expect(sim.apiRequests()).toHaveLength(3);
   });
 
   it('reports malformed vendor JSON as an UpstreamError, not a crash', async () => {
@@ -600,10 +601,11 @@ describe('the simulator enforces the update mask', () => {
 
 describe('one account failing', () => {
   it.each([
-    ['a 503', { status: 503 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after': '7' } }, 'RATE_LIMITED'],
+    // Each fault outlasts the retries (or asks for a wait past the request deadline).
+    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
+    ['a 429', { status: 429, headers: { 'retry-after': '300' } }, 'RATE_LIMITED'],
     ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true }, 'UPSTREAM_ERROR'],
+    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
     ['a 403 PERMISSION_DENIED', { status: 403, json: { code: 7, message: 'permission denied', details: [] } }, 'UPSTREAM_ERROR'],
   ])('keeps the other vendors’ credentials and adds one error naming it (%s)', async (_label, fault, code) => {
     sim.inject({ route: API, ...fault });
@@ -614,8 +616,8 @@ describe('one account failing', () => {
     expect(res.errors![0]).toMatchObject({ path: ['credentials'], extensions: { code, vendor: 'CONDUCTORONE', account: ACCOUNT } });
   });
 
-  it('fails over the simulated per-second rate limit with Retry-After', async () => {
-    sim.state.rateLimit = { perSecond: 2 };
+  it('reports the simulated rate limit with Retry-After once the retries are spent', async () => {
+    sim.state.rateLimit = { perSecond: 0 };
     const res = await h.exec(ConductorOneCredentialsDocument, { filter: C1_ONLY, first: 500 });
     expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'CONDUCTORONE', account: ACCOUNT, retryAfter: 1 } });
   });
