@@ -8,12 +8,12 @@ import type { IssuedToken } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { collectPages, type Page } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { ConductorOneAccountConfig } from './account.js';
 import * as api from './api.js';
 import { parseClientId, parseClientSecret, signClientAssertion, signingKey, tokenRequestForm, type ParsedClientId } from './client-auth.js';
-import { collectPages } from './pages.js';
 import {
   T,
   credentialRecord,
@@ -110,11 +110,10 @@ export class ConductorOneSession implements AccountSession {
 
   private readonly credentials = requestLoader(async (servicePrincipalId: string) => {
     const list = await collectPages(this.http.source, (pageToken) =>
-      this.read({
+      this.page(api.credential, {
         route: `${API}/service_principals/{service_principal_id}/credentials`,
         params: { service_principal_id: servicePrincipalId },
         query: { page_size: PAGE_SIZE, page_token: pageToken },
-        schema: api.page(api.credential),
         resource: 'service principal',
       }),
     );
@@ -138,6 +137,12 @@ export class ConductorOneSession implements AccountSession {
     readonly account: string,
     private readonly scope: RequestScope,
   ) {}
+
+  /** One page of a `{list, nextPageToken}` list. */
+  private async page<S extends z.ZodType>(item: S, req: Omit<UpstreamRequest<z.ZodType>, 'method' | 'scope' | 'schema'>): Promise<Page<z.output<S>>> {
+    const res = await this.read({ ...req, schema: api.page(item) });
+    return { items: res.list ?? [], next: res.nextPageToken };
+  }
 
   /** A GET bound to this request's deadline and abort signal. */
   private read<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'method' | 'scope'>): Promise<z.output<S>> {
@@ -199,10 +204,9 @@ export class ConductorOneSession implements AccountSession {
 
   private principals(): Promise<ConductorOneServicePrincipalRecord[]> {
     this.principalsPromise ??= collectPages(this.http.source, (pageToken) =>
-      this.read({
+      this.page(api.servicePrincipal, {
         route: `${API}/service_principals`,
         query: { page_size: PAGE_SIZE, page_token: pageToken },
-        schema: api.page(api.servicePrincipal),
         resource: 'service principals',
       }),
     ).then((list) => {

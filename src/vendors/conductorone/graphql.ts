@@ -1,20 +1,15 @@
 import type { Builder } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { prefixStripped } from '../../schema/enum-values.js';
 import { USER_STATUSES, USER_TYPES } from './api.js';
 import { T, type ConductorOneCredentialRecord, type ConductorOneServicePrincipalRecord } from './records.js';
-
-/** `USER_TYPE_SERVICE` on the wire is `SERVICE` in GraphQL: the prefix is protobuf's, not meaning. */
-const userTypeValues = Object.fromEntries(USER_TYPES.map((v) => [v.replace(/^USER_TYPE_/, ''), { value: v }])) as Record<
-  string,
-  { value: (typeof USER_TYPES)[number] }
->;
 
 export function registerConductorOneSchema(builder: Builder): void {
   const UserStatus = builder.enumType('ConductorOneUserStatus', {
     description: "Status of the service principal's user.",
     values: USER_STATUSES,
   });
-  const UserType = builder.enumType('ConductorOneUserType', { values: userTypeValues });
+  const UserType = builder.enumType('ConductorOneUserType', { values: prefixStripped('USER_TYPE_', USER_TYPES) });
 
   builder.objectRef<ConductorOneCredentialRecord>(T.credential).implement({
     description:

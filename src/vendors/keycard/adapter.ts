@@ -12,7 +12,8 @@ import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { KeycardAccountConfig } from './account.js';
 import * as api from './api.js';
 import { keycardIds } from './ids.js';
-import { collectPages } from './pagination.js';
+import { collectPages } from '../pages.js';
+import { keycardPage } from './pagination.js';
 import {
   T,
   credentialRecord,
@@ -137,7 +138,9 @@ export class KeycardSession implements AccountSession {
 
   /** Every page of an organization-scoped list, at the largest page size. */
   private list<S extends z.ZodType>(route: string, params: Record<string, string>, item: S, resource: string, query: Query = {}) {
-    return collectPages(this.http.source, (after) => this.get(route, params, api.page(item), resource, { ...query, limit: api.PAGE_SIZE, after }));
+    return collectPages(this.http.source, async (after) =>
+      keycardPage(this.http.source, await this.get(route, params, api.page(item), resource, { ...query, limit: api.PAGE_SIZE, after })),
+    );
   }
 
   listOwners(): Promise<OwnerRecord[]> {

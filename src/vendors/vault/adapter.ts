@@ -5,11 +5,11 @@ import type { HttpClient } from '../../http/client.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { nullIfNotFound } from '../not-found.js';
+import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { VaultAccountConfig } from './account.js';
 import * as api from './api.js';
-import { followPages } from './pages.js';
 import { T, credentialRecord, type VaultCredentialRecord } from './records.js';
 import { checkLimits, updateBody } from './update.js';
 
@@ -70,7 +70,7 @@ export class VaultSession implements AccountSession {
   }
 
   listCredentials(): Promise<VaultCredentialRecord[]> {
-    this.listPromise ??= followPages(this.http.source, async (pageToken) => {
+    this.listPromise ??= collectPages(this.http.source, async (pageToken) => {
       const page = await this.http.request({
         method: 'GET',
         route: CREDENTIALS,
@@ -80,7 +80,7 @@ export class VaultSession implements AccountSession {
         redact: [this.token],
         scope: this.scope,
       });
-      return { items: page.credentials, nextPageToken: page.nextPageToken };
+      return { items: page.credentials, next: page.nextPageToken };
     }).then((list) => {
       const records = list.map((c) => credentialRecord(this.account, c));
       for (const r of records) this.credential.prime(r.externalId, r);

@@ -1,17 +1,8 @@
 import type { Builder } from '../../schema/builder.js';
 import { CredentialInterface, isRecordOf } from '../../schema/credential.js';
+import { prefixStripped } from '../../schema/enum-values.js';
 import { CREDENTIAL_TYPES, HEALTH_STATUSES } from './api.js';
 import { T, type VaultCredentialRecord } from './records.js';
-
-/**
- * GraphQL enum values without the protobuf prefix (`CREDENTIAL_TYPE_API_KEY` → `API_KEY`); the
- * wire values stay the internal values.
- */
-export function prefixStripped<const V extends string, const P extends string>(prefix: P, values: readonly V[]) {
-  return Object.fromEntries(values.map((v) => [v.startsWith(prefix) ? v.slice(prefix.length) : v, { value: v }])) as {
-    [K in V as K extends `${P}${infer Rest}` ? Rest : K]: { value: K };
-  };
-}
 
 export function registerVaultSchema(builder: Builder): void {
   const CredentialType = builder.enumType('VaultCredentialType', {

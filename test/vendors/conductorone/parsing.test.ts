@@ -1,41 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../src/errors.js';
 import * as api from '../../../src/vendors/conductorone/api.js';
-import { collectPages, type TokenPage } from '../../../src/vendors/conductorone/pages.js';
 import { credentialRecord, servicePrincipalRecord } from '../../../src/vendors/conductorone/records.js';
 
 const source = { vendor: 'CONDUCTORONE' as const, account: 'c1' };
-
-describe('collectPages', () => {
-  const pages = (...list: TokenPage<number>[]) => {
-    const asked: (string | undefined)[] = [];
-    return {
-      asked,
-      fetch: async (token: string | undefined) => {
-        asked.push(token);
-        return list[asked.length - 1]!;
-      },
-    };
-  };
-
-  it('follows nextPageToken and stops on an empty or absent one', async () => {
-    const p = pages({ list: [1, 2], nextPageToken: 'a' }, { list: [3], nextPageToken: 'b' }, { list: [4], nextPageToken: '' });
-    expect(await collectPages(source, p.fetch)).toEqual([1, 2, 3, 4]);
-    expect(p.asked).toEqual([undefined, 'a', 'b']);
-    const q = pages({ list: [1], nextPageToken: 'a' }, {});
-    expect(await collectPages(source, q.fetch)).toEqual([1]);
-  });
-
-  it('treats a missing or null list as empty', async () => {
-    expect(await collectPages(source, pages({ list: null }).fetch)).toEqual([]);
-  });
-
-  it('stops with an UpstreamError when the server repeats a page token', async () => {
-    const p = pages({ list: [1], nextPageToken: 'a' }, { list: [1], nextPageToken: 'a' });
-    await expect(collectPages(source, p.fetch)).rejects.toBeInstanceOf(UpstreamError);
-    expect(p.asked).toEqual([undefined, 'a']);
-  });
-});
 
 describe('vendor JSON to records', () => {
   it('reads a proto3-JSON credential whose unpopulated fields are absent', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/errors.js';
-import { collectPages, type CursorPage } from '../../../src/vendors/keycard/pagination.js';
+import { keycardPage, type CursorPage } from '../../../src/vendors/keycard/pagination.js';
+import { collectPages } from '../../../src/vendors/pages.js';
 
 const source = { vendor: 'KEYCARD' as const, account: 'kc' };
 
@@ -13,12 +14,12 @@ function vendor(pages: CursorPage<number>[]) {
       asked.push(after);
       const page = pages[asked.length - 1];
       if (!page) throw new Error('asked for a page that does not exist');
-      return page;
+      return keycardPage(source, page);
     },
   };
 }
 
-describe('collectPages', () => {
+describe('Keycard cursor pages through the shared pager', () => {
   it('asks again with after=end_cursor until has_next_page is false', async () => {
     const v = vendor([
       { items: [1, 2], page_info: { has_next_page: true, end_cursor: 'c2' } },
@@ -52,7 +53,7 @@ describe('collectPages', () => {
     ]);
     const err = await collectPages(source, v.fetch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ source, retryable: false, message: expect.stringContaining('does not advance') });
+    expect(err).toMatchObject({ source, retryable: false, message: expect.stringContaining('repeated a page token') });
     expect(v.asked).toEqual([undefined, 'same']);
   });
 });

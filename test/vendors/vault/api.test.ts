@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credential, credentialPage, errorMessage } from '../../../src/vendors/vault/api.js';
-import { prefixStripped } from '../../../src/vendors/vault/graphql.js';
+import { prefixStripped } from '../../../src/schema/enum-values.js';
 import { credentialRecord, kindOf } from '../../../src/vendors/vault/records.js';
 
 const UUID = '6f1c2b8e-3d4a-4b5c-8d9e-0f1a2b3c4d5e';
