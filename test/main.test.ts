@@ -17,7 +17,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('main serve', () => {
-  it('starts the sandbox with no configuration and serves GraphiQL with the example operation', async () => {
+  it('starts the sandbox with no configuration: all four vendors, GraphiQL with the example operation', async () => {
     const p = run(['serve', '--port', '0']);
     try {
       const deadline = Date.now() + 20_000;
@@ -31,12 +31,13 @@ describe('main serve', () => {
       expect(html).toContain('ExpiringCredentials');
       const key = /API key: +(\S+)/.exec(p.out())?.[1];
       expect(key).toMatch(/^cgw_/);
-      const query = JSON.stringify({ query: '{ credentials { totalCount } }' });
+      const query = JSON.stringify({ query: '{ credentials(first: 500) { totalCount edges { node { vendor } } } }' });
       const anonymous = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
       expect(anonymous.status).toBe(401);
       const res = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key! }, body: query });
-      const body = (await res.json()) as { data: { credentials: { totalCount: number } } };
+      const body = (await res.json()) as { data: { credentials: { totalCount: number; edges: { node: { vendor: string } }[] } } };
       expect(body.data.credentials.totalCount).toBeGreaterThan(10);
+      expect(new Set(body.data.credentials.edges.map((e) => e.node.vendor))).toEqual(new Set(['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT']));
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;
