@@ -33,7 +33,9 @@ const limitsSchema = z
     maxAliases: z.number().int().min(0).max(1000).default(30),
     maxDirectives: z.number().int().min(0).max(1000).default(20),
     maxTokens: z.number().int().min(10).max(100_000).default(2_000),
-    maxCost: z.number().int().min(1).max(1_000_000).default(5_000),
+    // Armor's cost grows with literal `first` × selection; it must admit the GraphiQL example at
+    // the largest page (500), which costs about 80,000.
+    maxCost: z.number().int().min(1).max(10_000_000).default(100_000),
     maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
     /** Batched requests (arrays of operations): off unless set to a maximum batch size. */
     batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
