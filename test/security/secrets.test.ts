@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import type { VaultSimulator } from '../../src/vendors/vault/simulator.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
@@ -14,6 +15,9 @@ const secrets = new Set<string>();
 beforeAll(async () => {
   const jwt = await jwtFixture();
   h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt) } });
+  const vault = h.sim('vault-sandbox') as VaultSimulator;
+  // Values the vault holds are secrets too: the gateway never reads them, and must never show them.
+  for (const c of vault.state.credentials) secrets.add(c.value);
   const token = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write keys:rotate' });
   for (const s of [...h.secrets, ...Object.values(KEYS), token]) secrets.add(s);
 
@@ -32,6 +36,22 @@ beforeAll(async () => {
   await run(UPDATE, { i: { id: cred, expiresAt: new Date(Date.now() + 86_400_000 * 40).toISOString() } });
   await run(UPDATE, { i: { id: cred, value: 'not-applicable-secret' } });
   await run(ROTATE, { i: { connectionId: conn } });
+  // Every vendor's update, each listed credential's owner, and vault rotations of the secret value.
+  const all = JSON.parse(await run('{ credentials(first: 500) { edges { node { id vendor } } } }')) as {
+    data: { credentials: { edges: { node: { id: string; vendor: string } }[] } };
+  };
+  const firstOf = (vendor: string) => all.data.credentials.edges.find((e) => e.node.vendor === vendor)!.node.id;
+  await run(UPDATE, { i: { id: firstOf('CONDUCTORONE'), name: 'renamed-by-secrets-test' } });
+  await run(UPDATE, { i: { id: firstOf('KEYCARD'), description: 'described by the secrets test' } });
+  const rotated = 'vault-rotated-VALUE-1b2c3d4e5f60718293a4';
+  const quoted = 'vault-quoted-VALUE-9f8e7d6c5b4a39281706';
+  const failed = 'vault-failed-VALUE-0a1b2c3d4e5f60718293';
+  for (const v of [rotated, quoted, failed]) secrets.add(v);
+  await run(UPDATE, { i: { id: firstOf('VAULT'), value: rotated, idempotencyKey: 'rotate-1' } });
+  vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `value "${quoted}" is too weak`, details: [] } });
+  await run(UPDATE, { i: { id: firstOf('VAULT'), value: quoted } });
+  vault.inject({ method: 'PUT', status: 500, json: { code: 13, message: `could not store ${failed}`, details: [] } });
+  await run(UPDATE, { i: { id: firstOf('VAULT'), value: failed } });
   // Forced failures: token refused, token revoked mid-flight, 5xx, malformed JSON, reset.
   prod.revokeTokens();
   await run(UPDATE, { i: { id: cred, expiresAt: null } });
@@ -60,7 +80,7 @@ afterAll(() => h.close());
 
 describe('secret hygiene', () => {
   it('collected the secrets to look for', () => {
-    expect(secrets.size).toBeGreaterThanOrEqual(7);
+    expect(secrets.size).toBeGreaterThanOrEqual(20);
     expect(h.logs.length).toBeGreaterThan(10);
     expect(h.responses.length).toBeGreaterThan(10);
   });
@@ -68,6 +88,12 @@ describe('secret hygiene', () => {
   it('never writes a secret to the logs', () => {
     const logs = h.logs.join('\n');
     for (const s of secrets) expect(logs.includes(s), `log contains a secret (${s.slice(0, 6)}…)`).toBe(false);
+  });
+
+  it('rotated the vault value for real (the test saw it stored, not merely sent)', () => {
+    const vault = h.sim('vault-sandbox') as VaultSimulator;
+    expect(vault.state.credentials.some((c) => c.value === 'vault-rotated-VALUE-1b2c3d4e5f60718293a4')).toBe(true);
+    expect(h.responses.some((r) => r.includes('"__typename":"UpdateCredentialSuccess"'))).toBe(true);
   });
 
   it('never returns a secret in a response', () => {
