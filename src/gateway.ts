@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -217,12 +218,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       if (!known) throw new Error('request reached GraphQL without authentication');
       const { requestId, caller } = known;
       const deadline = Date.now() + config.requestTimeoutMs;
+      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.requestTimeoutMs)]);
+      // Every upstream call in flight listens on it: a fan-out is far more than Node's default 10.
+      setMaxListeners(1_000, signal);
       const scope = {
         requestId,
         now: new Date(),
         deadline,
         // Upstream calls stop when the client goes away or the deadline passes, whichever first.
-        signal: AbortSignal.any([request.signal, AbortSignal.timeout(config.requestTimeoutMs)]),
+        signal,
         caller: caller.via === 'none' ? null : caller.name,
         operator: caller.via === 'none' ? settings.serviceName : caller.name,
         logger: logger.child({ requestId }),

@@ -40,13 +40,16 @@ async function serve(args: string[]): Promise<void> {
   } else {
     logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');
   }
-  const stop = async () => {
-    await gateway.close();
+  // Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), then exit.
+  const stop = async (signal: string) => {
+    logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down');
+    await gateway.close(config.shutdownTimeoutMs);
     await sandbox?.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
 async function printSchemaCommand(args: string[]): Promise<void> {
