@@ -62,7 +62,8 @@ export class Idempotency {
     private readonly ttlMs = IDEMPOTENCY_TTL_MS,
   ) {}
 
-  async run<T>(call: IdempotentCall, execute: () => Promise<T>): Promise<{ value: T; replayed: boolean }> {
+  /** `onReplay` is told when the outcome (a value or an error) is an earlier one, not a new call. */
+  async run<T>(call: IdempotentCall, execute: () => Promise<T>, onReplay: () => void = () => undefined): Promise<T> {
     const storeKey = `idem:${sha256(`${call.caller}\u0000${call.operation}\u0000${call.key}`)}`;
     const input = canonical(call.input);
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
@@ -71,7 +72,7 @@ export class Idempotency {
       const pending = JSON.stringify(mine);
       // A claim outlives the call's own deadline a little, so a crashed replica cannot block forever.
       if (await this.store.setIfAbsent(storeKey, pending, Math.max(1_000, call.deadline - Date.now()) + 5_000)) {
-        return { value: await this.execute(storeKey, pending, mine, execute), replayed: false };
+        return this.execute(storeKey, pending, mine, execute);
       }
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
@@ -81,7 +82,8 @@ export class Idempotency {
       }
       if (found.state === 'done') {
         const outcome = decodeOutcome<T>(found.outcome);
-        if (outcome.ok) return { value: outcome.value, replayed: true };
+        onReplay();
+        if (outcome.ok) return outcome.value;
         throw outcome.error;
       }
       if (Date.now() + wait >= call.deadline) {

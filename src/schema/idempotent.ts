@@ -6,18 +6,14 @@ export const IDEMPOTENCY_KEY_DESCRIPTION =
 
 /**
  * Runs a mutation's upstream part at most once per caller and idempotency key; without a key it
- * simply runs. `replayed` tells the audit record that nothing was sent this time.
+ * simply runs. `onReplay` lets the audit record say that nothing was sent this time.
  */
 export async function once<T>(
   ctx: Context,
-  operation: string,
-  key: string | null | undefined,
-  input: unknown,
+  call: { operation: string; key: string | null | undefined; input: unknown; onReplay: () => void },
   run: () => Promise<T>,
-): Promise<{ value: T; replayed: boolean }> {
-  if (key == null) return { value: await run(), replayed: false };
-  return ctx.idempotency.run(
-    { caller: ctx.caller.name, operation, key, input, deadline: ctx.scope.deadline, signal: ctx.scope.signal },
-    run,
-  );
+): Promise<T> {
+  if (call.key == null) return run();
+  const { operation, key, input, onReplay } = call;
+  return ctx.idempotency.run({ caller: ctx.caller.name, operation, key, input, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
 }

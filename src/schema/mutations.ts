@@ -46,9 +46,10 @@ builder.mutationField('updateCredential', (t) =>
           ref = target;
           const session = ctx.sessions.writable(target.account, 'credentials:write');
           vendor = session.vendor;
-          const outcome = await once(ctx, 'updateCredential', idempotencyKey, { id, change }, () => session.updateCredential(target, change));
-          replayed = outcome.replayed;
-          return outcome.value;
+          const onReplay = () => (replayed = true);
+          return once(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
+            session.updateCredential(target, change),
+          );
         },
       );
     },

@@ -147,11 +147,11 @@ export function registerAuth0Schema(builder: Builder): void {
             if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
             const signingAlg = input.signingAlg ?? null;
             // Rotation is the reason idempotency keys exist: a retried rotate would retire a key.
-            const outcome = await once(ctx, 'rotateConnectionKeys', key?.data, { connection, signingAlg }, () =>
+            const onReplay = () => (replayed = true);
+            const rotated = await once(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, onReplay }, () =>
               session.rotateConnectionKeys(connection, signingAlg),
             );
-            replayed = outcome.replayed;
-            return { session, connection: outcome.value.connection, newKey: outcome.value.newKey };
+            return { session, connection: rotated.connection, newKey: rotated.newKey };
           },
         );
       },

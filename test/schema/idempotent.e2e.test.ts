@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditRecord } from '../../src/audit.js';
+import { encodeGlobalId } from '../../src/schema/global-id.js';
+import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import { RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+/** Idempotency keys on mutations, end to end against the simulators (in-memory store). */
+let h: Harness;
+let sim: Auth0Simulator;
+const ACCOUNT = 'auth0-prod';
+beforeAll(async () => {
+  h = await startHarness({ accounts: { auth0: [ACCOUNT] } });
+  sim = h.sim(ACCOUNT) as Auth0Simulator;
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const ROTATE_ROUTE = '/api/v2/connections/:id/keys/rotate';
+const connection = () => {
+  const c = sim.state.connections.find((x) => x.name === 'okta-workforce')!;
+  return { id: c.id, globalId: encodeGlobalId('Auth0Connection', JSON.stringify([ACCOUNT, c.id])) };
+};
+const credential = (name: string) => {
+  for (const [clientId, creds] of sim.state.credentials) {
+    const c = creds.find((x) => x.name === name);
+    if (c) return { clientId, id: c.id, globalId: encodeGlobalId('Auth0ClientCredential', JSON.stringify([ACCOUNT, clientId, c.id])) };
+  }
+  throw new Error(name);
+};
+const rotations = () => sim.apiRequests().filter((r) => r.route === ROTATE_ROUTE);
+const patches = () => sim.apiRequests().filter((r) => r.method === 'PATCH');
+const audits = () =>
+  h.logs
+    .map((l) => JSON.parse(l) as { msg: string; audit?: AuditRecord })
+    .filter((l) => l.msg === 'audit')
+    .map((l) => l.audit!);
+let n = 0;
+const key = () => `key-${Date.now()}-${++n}`;
+
+describe('rotateConnectionKeys with an idempotency key', () => {
+  it('reports an applied-but-failed rotation as outcome unknown once, and a retry with the key does not rotate again', async () => {
+    const { id, globalId } = connection();
+    const before = sim.state.keys.get(id)!.map((k) => k.kid);
+    sim.inject({ method: 'POST', route: ROTATE_ROUTE, status: 500, afterApply: true });
+    const k = key();
+    const first = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    expect(first.data!.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', status: 500, outcomeUnknown: true });
+    expect(rotations()).toHaveLength(1);
+    const afterFirst = sim.state.keys.get(id)!.map((k) => k.kid);
+    expect(afterFirst).not.toEqual(before); // the simulator did rotate
+
+    const retry = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    expect(retry.data!.rotateConnectionKeys).toEqual(first.data!.rotateConnectionKeys);
+    expect(rotations()).toHaveLength(1);
+    expect(sim.state.keys.get(id)!.map((k) => k.kid)).toEqual(afterFirst);
+    expect(audits().at(-1)).toMatchObject({ operation: 'rotateConnectionKeys', outcome: 'UpstreamError', replayed: true });
+  });
+
+  it('replays a successful rotation: the same new key, no second POST', async () => {
+    const { globalId } = connection();
+    const k = key();
+    const first = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    const again = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    const kid = (r: typeof first) => (r.data!.rotateConnectionKeys as { newKey: { kid: string } }).newKey.kid;
+    expect(first.data!.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+    expect(kid(again)).toBe(kid(first));
+    expect(rotations()).toHaveLength(1);
+  });
+
+  it('lets concurrent duplicates wait for the first: one rotation, one new key for all', async () => {
+    const { globalId } = connection();
+    sim.setLatency(150);
+    const k = key();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } })),
+    );
+    const kids = new Set(results.map((r) => (r.data!.rotateConnectionKeys as { newKey: { kid: string } }).newKey.kid));
+    expect(kids.size).toBe(1);
+    expect(rotations()).toHaveLength(1);
+  });
+
+  it('refuses the same key with a different input, sending nothing', async () => {
+    const { globalId } = connection();
+    const k = key();
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    const other = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, signingAlg: 'RS384', idempotencyKey: k } });
+    expect(other.data!.rotateConnectionKeys).toMatchObject({ __typename: 'IdempotencyConflictError', reason: 'INPUT_MISMATCH' });
+    expect(rotations()).toHaveLength(1);
+  });
+
+  it('rotates every time without a key', async () => {
+    const { globalId } = connection();
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    expect(rotations()).toHaveLength(2);
+  });
+
+  it('refuses a malformed key before anything is sent', async () => {
+    const { globalId } = connection();
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: 'has space' } });
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.idempotencyKey' }] });
+    expect(sim.requests).toEqual([]);
+  });
+});
+
+describe('updateCredential with an idempotency key', () => {
+  it('sends the PATCH once and replays the updated credential', async () => {
+    const { globalId } = credential('billing-next');
+    const k = key();
+    const expiresAt = new Date(Date.now() + 120 * 86_400_000).toISOString();
+    const first = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt, idempotencyKey: k } });
+    const again = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt, idempotencyKey: k } });
+    expect(first.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { expiresAt } });
+    expect(again.data!.updateCredential).toEqual(first.data!.updateCredential);
+    expect(patches()).toHaveLength(1);
+    expect(audits().slice(-2).map((a) => a.replayed ?? false)).toEqual([false, true]);
+  });
+
+  it('frees the key after a failure that certainly changed nothing, so the retry goes through', async () => {
+    const { globalId } = credential('billing-next');
+    const k = key();
+    sim.inject({ method: 'PATCH', status: 404, json: { statusCode: 404, error: 'Not Found', message: 'The credential does not exist' } });
+    const first = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null, idempotencyKey: k } });
+    expect(first.data!.updateCredential.__typename).toBe('NotFoundError');
+    const retry = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null, idempotencyKey: k } });
+    expect(retry.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
+    expect(patches()).toHaveLength(2);
+  });
+
+  it('keeps keys per caller and per operation: the same key for another mutation is not a conflict', async () => {
+    const { globalId } = credential('billing-next');
+    const k = key();
+    const update = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null, idempotencyKey: k } });
+    const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connection().globalId, idempotencyKey: k } });
+    expect(update.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
+    expect(rotate.data!.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+  });
+});
