@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authConfig, jwtFixture, KEYS } from './fixtures/callers.js';
+import { startHarness, type Harness } from './fixtures/harness.js';
+import { ListCredentialsDocument } from './gql/graphql.js';
+
+/** Health, readiness, metrics, logs and traces: what operators see. */
+let h: Harness;
+let origin: string;
+const admin = { 'x-api-key': KEYS.admin };
+
+beforeAll(async () => {
+  h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(await jwtFixture()) } });
+  origin = new URL(h.gateway.url).origin;
+});
+afterAll(() => h.close());
+
+describe('health and readiness', () => {
+  it('answers /healthz without credentials', async () => {
+    const res = await fetch(`${origin}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('answers /readyz with the shared store it checked', async () => {
+    const res = await fetch(`${origin}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', store: 'memory' });
+  });
+
+  it('still refuses GraphQL without credentials', async () => {
+    const res = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('metrics', () => {
+  let text: string;
+  beforeAll(async () => {
+    await h.exec(ListCredentialsDocument, { first: 500 }, admin);
+    await h.post(JSON.stringify({ query: '{ nope }' }), admin);
+    const res = await fetch(`${origin}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    text = await res.text();
+  });
+
+  it('times GraphQL requests by operation type and outcome', () => {
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="query",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="unknown",outcome="error"\} [1-9]/);
+  });
+
+  it('times upstream calls by vendor, account, route template and outcome', () => {
+    expect(text).toMatch(/upstream_request_duration_seconds_count\{vendor="AUTH0",account="auth0-prod",method="GET",route="\/api\/v2\/clients",outcome="2xx"\} 1/);
+    expect(text).toMatch(/upstream_request_duration_seconds_count\{vendor="VAULT",account="vault-sandbox",method="GET",route="\/api\/v1\/credentials",outcome="2xx"\} [1-9]/);
+    expect(text).not.toMatch(/route="[^"]*\/(cred_|con_)/); // templates, never raw ids
+  });
+
+  it('shows every account’s circuit breaker, closed', () => {
+    for (const a of h.accounts) expect(text).toContain(`circuit_breaker_state{vendor="${a.vendor.toUpperCase()}",account="${a.name}"} 0`);
+  });
+
+  it('includes process metrics and no secret', () => {
+    expect(text).toMatch(/process_resident_memory_bytes \d+/);
+    for (const s of [...h.secrets, ...Object.values(KEYS)]) expect(text.includes(s)).toBe(false);
+  });
+});
+
+describe('logs', () => {
+  it('writes one line per upstream call with the request id, the route template and the retry count', async () => {
+    const requestId = `ops-test-${Date.now()}`;
+    h.reset();
+    await h.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } }, { ...admin, 'x-request-id': requestId });
+    const lines = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'upstream call' && l.requestId === requestId);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines).toHaveLength(h.sim('vault-sandbox').requests.length);
+    for (const l of lines) {
+      expect(l).toMatchObject({ vendor: 'VAULT', account: 'vault-sandbox', method: 'GET', route: '/api/v1/credentials', status: 200, retries: 0 });
+      expect(typeof l.durationMs).toBe('number');
+    }
+  });
+});
+
+describe('metrics switched off', () => {
+  it('serves no /metrics when the config says so', async () => {
+    const off = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { metrics: { enabled: false } } });
+    try {
+      const res = await fetch(`${new URL(off.gateway.url).origin}/metrics`);
+      expect(res.status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
+describe('traces', () => {
+  let collector: Server;
+  const received: unknown[] = [];
+  beforeAll(async () => {
+    collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += String(c)));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') received.push(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => collector.close(() => r())));
+
+  it('exports a client span per upstream call over OTLP/HTTP when an endpoint is configured', async () => {
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });
+    try {
+      await traced.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } });
+    } finally {
+      await traced.close(); // flushes the batch
+    }
+    type Attr = { key: string; value: { stringValue?: string; intValue?: string | number } };
+    type Span = { name: string; kind: number; attributes: Attr[] };
+    const spans = (received as { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: Span[] }[] }[] }[]).flatMap((r) =>
+      r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, resource: rs.resource })))),
+    );
+    const vault = spans.filter(({ span }) => span.name === 'GET /api/v1/credentials');
+    expect(vault.length).toBeGreaterThan(0);
+    const attrs = Object.fromEntries(vault[0]!.span.attributes.map((a) => [a.key, a.value.stringValue ?? Number(a.value.intValue)]));
+    expect(attrs).toMatchObject({
+      'http.request.method': 'GET',
+      'url.template': '/api/v1/credentials',
+      'credential_gateway.vendor': 'VAULT',
+      'credential_gateway.account': 'vault-sandbox',
+      'http.response.status_code': 200,
+    });
+    expect(vault[0]!.span.kind).toBe(3); // CLIENT
+    expect(vault[0]!.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'credential-gateway' } });
+  });
+});
