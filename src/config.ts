@@ -64,6 +64,8 @@ const gatewaySchema = z
     /** Who may call: API keys (hashes) and/or JWTs, or the explicit string "none". Required. */
     auth: authSchema,
     graphiql: z.boolean().default(true),
+    /** Serve the Federation v2 subgraph schema (`_service`, `_entities`) for a supergraph router. */
+    federation: z.boolean().default(false),
     introspection: z.boolean().default(true),
     limits: limitsSchema.default(limitsSchema.parse({})),
     /** Only operations whose sha256 hash is listed run (`{"<hash>": "<document>"}` JSON file). */

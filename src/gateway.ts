@@ -17,7 +17,7 @@ import type { Context, GatewaySettings } from './context.js';
 import { GatewayError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_QUERY } from './schema/example-operations.js';
-import { getSchema } from './schema/index.js';
+import { getSchema, getSubgraphSchema } from './schema/index.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
@@ -204,7 +204,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     : undefined;
 
   const yoga = createYoga<Record<string, never>, Context>({
-    schema: getSchema(),
+    schema: config.federation ? getSubgraphSchema() : getSchema(),
     logging: false,
     landingPage: false,
     graphqlEndpoint: '/graphql',

@@ -5,9 +5,7 @@ import { ConfigError, loadConfigFile, parseConfig, type GatewayConfig } from './
 import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
-import { printSortedSchema } from './schema/index.js';
-
-const SCHEMA_FILE = new URL('../schema/schema.graphql', import.meta.url);
+import { printSortedSchema, printSortedSubgraph } from './schema/index.js';
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
@@ -52,26 +50,39 @@ async function serve(args: string[]): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
-async function printSchemaCommand(args: string[]): Promise<void> {
-  const sdl = printSortedSchema();
-  if (args.includes('--check')) {
-    const current = await readFile(SCHEMA_FILE, 'utf8').catch(() => '');
-    if (current !== sdl) {
-      process.stderr.write('schema/schema.graphql is stale: run `npm run schema:print` and commit it.\n');
-      process.exit(1);
+/** The checked-in SDL files and how each is printed. */
+const SDL_FILES = {
+  schema: { file: new URL('../schema/schema.graphql', import.meta.url), name: 'schema/schema.graphql', print: printSortedSchema },
+  subgraph: { file: new URL('../schema/subgraph.graphql', import.meta.url), name: 'schema/subgraph.graphql', print: printSortedSubgraph },
+};
+
+/** Writes the SDL files, or with --check fails when one is stale (CI runs the check). */
+async function printSdl(which: (keyof typeof SDL_FILES)[], args: string[]): Promise<void> {
+  for (const { file, name, print } of which.map((w) => SDL_FILES[w])) {
+    const sdl = print();
+    if (args.includes('--check')) {
+      const current = await readFile(file, 'utf8').catch(() => '');
+      if (current !== sdl) {
+        process.stderr.write(`${name} is stale: run \`npm run schema:print\` and commit it.\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`${name} is up to date.\n`);
+    } else {
+      await writeFile(file, sdl);
+      process.stdout.write(`wrote ${name}\n`);
     }
-    process.stdout.write('schema/schema.graphql is up to date.\n');
-    return;
   }
-  await writeFile(SCHEMA_FILE, sdl);
-  process.stdout.write('wrote schema/schema.graphql\n');
 }
 
 const [command = 'serve', ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<void>> = { serve, 'print-schema': printSchemaCommand };
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  serve,
+  'print-schema': (args) => printSdl(['schema', 'subgraph'], args),
+  'print-subgraph': (args) => printSdl(['subgraph'], args),
+};
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] | print-schema [--check]\n`);
+  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] | print-schema [--check] | print-subgraph [--check]\n`);
   process.exit(2);
 }
 run(rest).catch((err: unknown) => {

@@ -1,5 +1,7 @@
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { type ObjectRef } from '@pothos/core';
+import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
@@ -7,6 +9,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { auditRefusal } from '../audit.js';
 import { holdsAnywhere } from '../auth/grants.js';
 import type { Context } from '../context.js';
+import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { PermissionDeniedError } from '../errors.js';
 import { decodeGlobalId, encodeGlobalId } from './global-id.js';
 
@@ -21,8 +24,9 @@ export const builder = new SchemaBuilder<{
   // Sessions (lists silently narrow, writes elsewhere are PermissionDeniedError).
   AuthScopes: { read: boolean; write: boolean; rotate: boolean };
 }>({
-  // Errors before ScopeAuth, so a refused mutation is a typed PermissionDeniedError result.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, SimpleObjectsPlugin],
+  // Errors before ScopeAuth, so a refused mutation is a typed PermissionDeniedError result;
+  // Federation after the plugins that wrap resolvers.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, SimpleObjectsPlugin, DirectivesPlugin, FederationPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
       read: holdsAnywhere(ctx.caller, 'credentials:read'),
@@ -55,3 +59,6 @@ builder.queryType({});
 builder.mutationType({});
 
 export type Builder = typeof builder;
+type BuilderTypes = Builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+/** A vendor's credential and owner object types: every one becomes a federation entity. */
+export type NodeTypes = readonly ObjectRef<BuilderTypes, CredentialRecord | OwnerRecord>[];

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import type { CredentialRecord } from '../domain/credential.js';
+import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import { ValidationError } from '../errors.js';
@@ -52,7 +52,8 @@ builder.queryField('nodes', (t) =>
   }),
 );
 
-async function loadNode(id: string, ctx: Context): Promise<object | null> {
+/** A node by global id, through the caller's sessions: accounts it may not read look empty. */
+export async function loadNode(id: string, ctx: Context): Promise<CredentialRecord | OwnerRecord | null> {
   const ref = parseGlobalId(id);
   return (await ctx.sessions.readable(ref.account)?.load(ref)) ?? null;
 }

@@ -9,7 +9,7 @@ import type { CredentialChange, CredentialRecord, OwnerRecord } from '../domain/
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import type { Logger } from '../logger.js';
-import type { Builder } from '../schema/builder.js';
+import type { Builder, NodeTypes } from '../schema/builder.js';
 import type { SimulatorHandle } from '../sim/server.js';
 
 /** Connection and resilience settings for every account (config `http`), overridable per account. */
@@ -91,7 +91,8 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   /** Client-side call budget per account unless the config says otherwise; null = none. */
   readonly defaultRateLimit: RateLimit | null;
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
-  registerSchema(builder: Builder): void;
+  /** Adds the vendor's types and mutations; returns its credential and owner types (federation entities). */
+  registerSchema(builder: Builder): NodeTypes;
   /** Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. */
   readonly exampleFields: readonly string[];
   /** Starts a seeded simulator on loopback and returns an account config pointing at it. */

@@ -1,7 +1,7 @@
 import { audited } from '../../audit.js';
 import type { Ref } from '../../domain/ref.js';
 import { ValidationError, NotFoundError } from '../../errors.js';
-import type { Builder } from '../../schema/builder.js';
+import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
@@ -20,7 +20,7 @@ import {
 } from './records.js';
 
 
-export function registerAuth0Schema(builder: Builder): void {
+export function registerAuth0Schema(builder: Builder): NodeTypes {
   const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', { values: CLIENT_CREDENTIAL_ALGS });
   const CredentialType = builder.enumType('Auth0CredentialType', { values: enumValues(CLIENT_CREDENTIAL_TYPES) });
   const SigningAlg = builder.enumType('Auth0SigningAlgorithm', { values: SIGNING_ALGS });
@@ -30,7 +30,7 @@ export function registerAuth0Schema(builder: Builder): void {
     values: ['CURRENT', 'NEXT', 'PREVIOUS'] satisfies KeyRole[],
   });
 
-  builder.objectRef<Auth0ClientCredentialRecord>(T.clientCredential).implement({
+  const ClientCredential = builder.objectRef<Auth0ClientCredentialRecord>(T.clientCredential).implement({
     description: 'A public key, certificate or certificate subject DN registered on an Auth0 client. Only `expiresAt` can change.',
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.clientCredential),
@@ -66,7 +66,7 @@ export function registerAuth0Schema(builder: Builder): void {
     }),
   });
 
-  builder.objectRef<Auth0ClientRecord>(T.client).implement({
+  const Client = builder.objectRef<Auth0ClientRecord>(T.client).implement({
     description: 'An Auth0 application; owns client credentials.',
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.client),
@@ -157,4 +157,5 @@ export function registerAuth0Schema(builder: Builder): void {
       },
     }),
   );
+  return [ClientCredential, KeyRef, Client, Connection];
 }

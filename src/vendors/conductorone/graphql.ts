@@ -1,17 +1,17 @@
-import type { Builder } from '../../schema/builder.js';
+import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { prefixStripped } from '../../schema/enum-values.js';
 import { USER_STATUSES, USER_TYPES } from './api.js';
 import { T, type ConductorOneCredentialRecord, type ConductorOneServicePrincipalRecord } from './records.js';
 
-export function registerConductorOneSchema(builder: Builder): void {
+export function registerConductorOneSchema(builder: Builder): NodeTypes {
   const UserStatus = builder.enumType('ConductorOneUserStatus', {
     description: "Status of the service principal's user.",
     values: USER_STATUSES,
   });
   const UserType = builder.enumType('ConductorOneUserType', { values: prefixStripped('USER_TYPE_', USER_TYPES) });
 
-  builder.objectRef<ConductorOneCredentialRecord>(T.credential).implement({
+  const Credential = builder.objectRef<ConductorOneCredentialRecord>(T.credential).implement({
     description:
       'A ConductorOne service-principal client credential (client id + Ed25519 secret). Only `name` (displayName) can ' +
       'change; the secret is shown once at creation and never readable.',
@@ -36,7 +36,7 @@ export function registerConductorOneSchema(builder: Builder): void {
     }),
   });
 
-  builder.objectRef<ConductorOneServicePrincipalRecord>(T.servicePrincipal).implement({
+  const ServicePrincipal = builder.objectRef<ConductorOneServicePrincipalRecord>(T.servicePrincipal).implement({
     description: 'A ConductorOne service principal (a non-human user); owns client credentials.',
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.servicePrincipal),
@@ -48,4 +48,5 @@ export function registerConductorOneSchema(builder: Builder): void {
       userType: t.field({ type: UserType, nullable: true, resolve: (p) => p.userType ?? null }),
     }),
   });
+  return [Credential, ServicePrincipal];
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
-import type { Builder } from '../../schema/builder.js';
+import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { KeycardSession } from './adapter.js';
 import { T, type KeycardCredentialRecord, type KeycardServiceAccountRecord } from './records.js';
@@ -15,8 +15,8 @@ function sessionOf(ctx: Context, account: string): KeycardSession {
   return session;
 }
 
-export function registerKeycardSchema(builder: Builder): void {
-  builder.objectRef<KeycardCredentialRecord>(T.credential).implement({
+export function registerKeycardSchema(builder: Builder): NodeTypes {
+  const Credential = builder.objectRef<KeycardCredentialRecord>(T.credential).implement({
     description: "A Keycard service account's client credential (its secret is shown once at creation and never here). Only `name` and `description` can change; it does not expire.",
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.credential),
@@ -32,7 +32,7 @@ export function registerKeycardSchema(builder: Builder): void {
     }),
   });
 
-  builder.objectRef<KeycardServiceAccountRecord>(T.serviceAccount).implement({
+  const ServiceAccount = builder.objectRef<KeycardServiceAccountRecord>(T.serviceAccount).implement({
     description: 'A Keycard service account (machine identity) in the configured organization; owns client credentials.',
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.serviceAccount),
@@ -47,4 +47,5 @@ export function registerKeycardSchema(builder: Builder): void {
       }),
     }),
   });
+  return [Credential, ServiceAccount];
 }

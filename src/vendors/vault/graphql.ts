@@ -1,10 +1,10 @@
-import type { Builder } from '../../schema/builder.js';
+import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, isRecordOf } from '../../schema/credential.js';
 import { prefixStripped } from '../../schema/enum-values.js';
 import { CREDENTIAL_TYPES, HEALTH_STATUSES } from './api.js';
 import { T, type VaultCredentialRecord } from './records.js';
 
-export function registerVaultSchema(builder: Builder): void {
+export function registerVaultSchema(builder: Builder): NodeTypes {
   const CredentialType = builder.enumType('VaultCredentialType', {
     description: 'What the vault says the secret is. Null when the vault sends a value this gateway does not know.',
     values: prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES),
@@ -14,7 +14,7 @@ export function registerVaultSchema(builder: Builder): void {
     values: prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES),
   });
 
-  builder.objectRef<VaultCredentialRecord>(T.credential).implement({
+  const Credential = builder.objectRef<VaultCredentialRecord>(T.credential).implement({
     description:
       'A secret in a credential vault: a password, API key, TLS certificate or SSH key. No owner. Its value is write-only: ' +
       'set it with `updateCredential(input: { value })`; it is never a field.',
@@ -32,4 +32,5 @@ export function registerVaultSchema(builder: Builder): void {
       }),
     }),
   });
+  return [Credential];
 }

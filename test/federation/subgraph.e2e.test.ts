@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printSortedSubgraph } from '../../src/schema/index.js';
+import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+/** The gateway as a Federation v2 subgraph: `_service` and `_entities`, as a router calls them. */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ config: { federation: true, auth: authConfig(await jwtFixture()) } });
+});
+afterAll(() => h.close());
+
+const admin = { 'x-api-key': KEYS.admin };
+async function gql<T>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = admin) {
+  const res = await h.post(JSON.stringify({ query, variables }), headers);
+  return (await res.json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+}
+
+interface Listed {
+  credentials: { edges: { node: { id: string; __typename: string; account: string; owner: { id: string; __typename: string } | null } }[] };
+}
+const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) {
+  __typename
+  ... on Credential { id name status account }
+  ... on CredentialOwner { id name account credentials { id } }
+} }`;
+
+describe('the subgraph', () => {
+  it('answers _service with the SDL checked in at schema/subgraph.graphql', async () => {
+    const res = await gql<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(res.data!._service.sdl).toContain('@key(fields: "id")');
+    expect(await readFile('schema/subgraph.graphql', 'utf8')).toBe(printSortedSubgraph());
+  });
+
+  it('resolves every credential and owner type by id through _entities', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 500) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const byType = new Map<string, string>();
+    for (const { node } of listed.credentials.edges) {
+      byType.set(node.__typename, node.id);
+      if (node.owner) byType.set(node.owner.__typename, node.owner.id);
+    }
+    expect([...byType.keys()].sort()).toEqual([
+      'Auth0Client',
+      'Auth0ClientCredential',
+      'Auth0Connection',
+      'Auth0ConnectionKey',
+      'ConductorOneCredential',
+      'ConductorOneServicePrincipal',
+      'KeycardCredential',
+      'KeycardServiceAccount',
+      'VaultCredential',
+    ]);
+    const representations = [...byType].map(([__typename, id]) => ({ __typename, id }));
+    const res = await gql<{ _entities: { __typename: string; id: string }[] }>(ENTITIES, { r: representations });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities.map((e) => [e.__typename, e.id])).toEqual([...byType]);
+  });
+
+  it('resolves the Credential and CredentialOwner entity interfaces to their concrete types', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 1, filter: { vendors: [KEYCARD] }) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const { id, owner } = listed.credentials.edges[0]!.node;
+    const res = await gql<{ _entities: { __typename: string; id: string }[] }>(ENTITIES, {
+      r: [
+        { __typename: 'Credential', id },
+        { __typename: 'CredentialOwner', id: owner!.id },
+        { __typename: 'CredentialOwner', id }, // a credential is no owner
+      ],
+    });
+    expect(res.data!._entities).toEqual([
+      expect.objectContaining({ __typename: 'KeycardCredential', id }),
+      expect.objectContaining({ __typename: 'KeycardServiceAccount', id: owner!.id }),
+      null,
+    ]);
+  });
+
+  it('resolves an id of another type to null, and a malformed id to an error for that entity only', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 1, filter: { vendors: [VAULT] }) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const { id } = listed.credentials.edges[0]!.node;
+    const res = await gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename: 'KeycardCredential', id }, { __typename: 'VaultCredential', id: 'bogus' }] });
+    expect(res.data!._entities).toEqual([null, null]);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('applies the caller’s account limits to entity references', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 500, filter: { accounts: ["auth0-prod"] }) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const { id, __typename } = listed.credentials.edges[0]!.node;
+    // staging-writer may read auth0-staging only.
+    const res = await gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename, id }] }, { 'x-api-key': KEYS.stagingWriter });
+    expect(res.data!._entities).toEqual([null]);
+  });
+
+  it('still requires credentials', async () => {
+    const res = await h.post(JSON.stringify({ query: '{ _service { sdl } }' }));
+    expect(res.status).toBe(401);
+  });
+});
