@@ -1,8 +1,11 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * Typed documents for the end-to-end tests (and the template for client projects): operations in
- * test/operations/*.graphql, checked against the printed schema.
+ * What a GraphQL client of this gateway needs, generated from the printed schema: typed documents
+ * (client preset) for the operations in test/operations/*.graphql, and `possibleTypes` for
+ * Apollo Client's cache (the `Credential`/`CredentialOwner` interfaces and the mutation result
+ * unions). The end-to-end tests use both; a client project copies this file and points
+ * `documents` at its own operations.
  */
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
@@ -19,6 +22,10 @@ const config: CodegenConfig = {
         emitLegacyCommonJSImports: false,
       },
       presetConfig: { fragmentMasking: false },
+    },
+    'test/gql/possible-types.ts': {
+      plugins: ['fragment-matcher'],
+      config: { apolloClientVersion: 3, useExplicitTyping: true },
     },
   },
 };
