@@ -8,6 +8,7 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { getOperationAST, GraphQLError } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
@@ -16,7 +17,7 @@ import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
 import { GatewayError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
-import { DEFAULT_QUERY } from './schema/example-operations.js';
+import { DEFAULT_QUERY, graphiqlTabs } from './schema/example-operations.js';
 import { getSchema, getSubgraphSchema } from './schema/index.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
@@ -210,8 +211,13 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphqlEndpoint: '/graphql',
     batching: limits.batching === false ? false : { limit: limits.batching },
     graphiql: config.graphiql
-      ? { title: 'credential-gateway', defaultQuery: DEFAULT_QUERY, headers: options.graphiqlHeaders ? JSON.stringify(options.graphiqlHeaders, null, 2) : undefined }
+      ? () => {
+          const headers = options.graphiqlHeaders ? JSON.stringify(options.graphiqlHeaders, null, 2) : undefined;
+          return { title: 'credential-gateway', defaultQuery: DEFAULT_QUERY, defaultTabs: graphiqlTabs(headers), headers };
+        }
       : false,
+    // GraphiQL's assets served by the gateway itself, not a CDN: it works offline and air-gapped.
+    renderGraphiQL,
     maskedErrors: { maskError: maskError(logger) },
     context: ({ request }): Context => {
       const known = facts.get(request);

@@ -1,35 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const TSX = join(process.cwd(), 'node_modules/.bin/tsx');
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(TSX, ['src/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += String(d)));
-  child.stderr.on('data', (d) => (stderr += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
+import { startGatewayProcess } from './fixtures/gateway-process.js';
 
 describe('main serve', () => {
   it('starts the sandbox with no configuration: all four vendors, GraphiQL with the example operation', async () => {
-    const p = run(['serve', '--port', '0']);
+    const p = startGatewayProcess(['serve', '--port', '0']);
     try {
-      const deadline = Date.now() + 20_000;
-      let url: string | undefined;
-      while (!url && Date.now() < deadline) {
-        url = /GraphiQL: (\S+)/.exec(p.out())?.[1];
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const url = (await p.waitFor(/API key: +\S+/, 20_000), /GraphiQL: (\S+)/.exec(p.stdout())?.[1]);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
       const html = await (await fetch(url!, { headers: { accept: 'text/html' } })).text();
       expect(html).toContain('ExpiringCredentials');
-      const key = /API key: +(\S+)/.exec(p.out())?.[1];
+      const key = /API key: +(\S+)/.exec(p.stdout())?.[1];
       expect(key).toMatch(/^cgw_/);
       const query = JSON.stringify({ query: '{ credentials(first: 500) { totalCount edges { node { vendor } } } }' });
       const anonymous = await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: query });
@@ -39,8 +22,7 @@ describe('main serve', () => {
       expect(body.data.credentials.totalCount).toBeGreaterThan(10);
       expect(new Set(body.data.credentials.edges.map((e) => e.node.vendor))).toEqual(new Set(['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT']));
     } finally {
-      p.child.kill('SIGTERM');
-      await p.exited;
+      await p.stop();
     }
   });
 
@@ -48,9 +30,9 @@ describe('main serve', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify({ auth: 'none', accounts: [{ vendor: 'auth0', name: 'prod', baseUrl: 'not a url', clientId: 'id', clientSecret: '${A0_SECRET}' }] }));
-    const p = run(['serve', '--config', file], { A0_SECRET: 'very-secret-value-123' });
+    const p = startGatewayProcess(['serve', '--config', file], { A0_SECRET: 'very-secret-value-123' });
     expect(await p.exited).toBe(1);
-    expect(p.err()).toContain('accounts.0.baseUrl');
-    expect(p.err() + p.out()).not.toContain('very-secret-value-123');
+    expect(p.stderr()).toContain('accounts.0.baseUrl');
+    expect(p.stderr() + p.stdout()).not.toContain('very-secret-value-123');
   });
 });
