@@ -111,7 +111,7 @@ describe('circuit breaker per account', () => {
     await trip();
     await coolDown();
     // The probe is slow, so the reads below arrive while it is still in flight.
-    prod.setLatency(1_000);
+    prod.setLatency(2_500);
     const probe = read(target().globalId);
     await until(() => onRoute(prod, AUTH0.route).length === 1, 'the probe to reach the vendor');
     expect(await breakerState()).toBe(1); // half-open

@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, SimulatorHandle } from '../../src/sim/server.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
@@ -260,6 +262,18 @@ describe('the request deadline', () => {
     await expectDeadlineError(v);
     // Sent once; no retry was started once the deadline had passed.
     expect(onRoute(d.sim(v.account), v.route)).toHaveLength(1);
+  });
+
+  it('answers within the deadline even when a garbage collection runs while the request waits', async () => {
+    // AbortSignal.any holds its sources weakly (Node 20): a collected timeout signal would never fire.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const v = vendorRead('VAULT');
+    d.sim(v.account).setLatency(SLOW_MS);
+    const answer = expectDeadlineError(v);
+    await until(() => onRoute(d.sim(v.account), v.route).length === 1, 'the read to reach the vendor');
+    gc();
+    await answer;
   });
 
   // A token fetch is shared by every caller and carries no request's deadline; each caller still
