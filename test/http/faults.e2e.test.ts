@@ -240,7 +240,13 @@ describe('the request deadline', () => {
       accounts: { auth0: ['auth0-prod'] },
       config: { requestTimeoutMs: DEADLINE_MS, http: { ...HTTP, headersTimeoutMs: 15_000 } },
     });
-    for (const v of VENDOR_READS) expect((await d.exec(CredentialNameDocument, { id: v.credentials(d.sim(v.account))[0]!.globalId })).errors).toBeUndefined();
+    // Warm every token; on a loaded machine a first read may itself miss this short deadline, so try again.
+    for (const v of VENDOR_READS) {
+      const warm = () => d.exec(CredentialNameDocument, { id: v.credentials(d.sim(v.account))[0]!.globalId });
+      let res = await warm();
+      for (let i = 0; i < 3 && res.errors; i++) res = await warm();
+      expect(res.errors).toBeUndefined();
+    }
   });
   afterAll(() => d.close());
   beforeEach(() => d.reset());
