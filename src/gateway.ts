@@ -179,6 +179,13 @@ function metricsPlugin(metrics: Metrics): Plugin<Context> {
   };
 }
 
+/**
+ * Each request's composite signal keeps its deadline's timeout signal alive. AbortSignal.any holds
+ * its sources weakly (Node 20), and a garbage-collected timeout signal never fires: the request
+ * would then run past its deadline for as long as the vendor takes.
+ */
+const deadlineSignals = new WeakMap<AbortSignal, AbortSignal>();
+
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new MemoryStore();
@@ -224,7 +231,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       if (!known) throw new Error('request reached GraphQL without authentication');
       const { requestId, caller } = known;
       const deadline = Date.now() + config.requestTimeoutMs;
-      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.requestTimeoutMs)]);
+      const timeout = AbortSignal.timeout(config.requestTimeoutMs);
+      const signal = AbortSignal.any([request.signal, timeout]);
+      deadlineSignals.set(signal, timeout);
       // Every upstream call in flight listens on it: a fan-out is far more than Node's default 10.
       setMaxListeners(1_000, signal);
       const scope = {

@@ -173,7 +173,7 @@ export class HttpClient {
   private async attempt<S extends z.ZodType>(req: UpstreamRequest<S>, attempt: number, idempotent: boolean): Promise<z.output<S>> {
     const useAuth = req.auth !== false && this.options.tokens !== undefined;
     // The token comes first, outside any slot: a token fetch needs a slot of its own.
-    let token = useAuth ? await this.token() : undefined;
+    let token = useAuth ? await this.token(req.scope) : undefined;
 
     const wait = this.breaker.admit();
     if (wait !== null) {
@@ -196,7 +196,7 @@ export class HttpClient {
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
-        token = await this.token();
+        token = await this.token(req.scope);
         res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
@@ -210,9 +210,22 @@ export class HttpClient {
     }
   }
 
-  private async token(): Promise<string> {
+  /**
+   * The account's token. Its fetch is shared by every caller (and carries no request's deadline),
+   * so each caller waits for it only until its own request is cancelled or out of time: a slow
+   * token endpoint, or one that asks for a long Retry-After, cannot hold a query past its deadline.
+   */
+  private async token(scope: CallScope | undefined): Promise<string> {
     try {
-      return await this.options.tokens!.get();
+      const pending = this.options.tokens!.get();
+      const signal = scope?.signal;
+      if (!signal) return await pending;
+      return await new Promise<string>((resolve, reject) => {
+        const onAbort = () => reject(this.cancelled(signal));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+        pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      });
     } catch (err) {
       if (err && typeof err === 'object') exhausted.add(err);
       throw err;
@@ -223,12 +236,12 @@ export class HttpClient {
   private async waitForBudget(scope: CallScope | undefined): Promise<void> {
     const { rateLimit, store } = this.options;
     if (!rateLimit || !store) return;
-    const waitMs = await store.reserveRate(`rate:${this.source.vendor}:${this.source.account}`, rateLimit.perSecond, rateLimit.burst);
+    // A slot the call could only use after its deadline is not taken: a refused call spends nothing.
+    const maxWaitMs = scope?.deadline === undefined ? undefined : scope.deadline - Date.now();
+    const waitMs = await store.reserveRate(`rate:${this.source.vendor}:${this.source.account}`, rateLimit.perSecond, rateLimit.burst, maxWaitMs);
     this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
+    if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
     if (waitMs <= 0) return;
-    if (scope?.deadline !== undefined && Date.now() + waitMs >= scope.deadline) {
-      throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
-    }
     await sleep(waitMs, scope?.signal).catch(() => {
       throw this.cancelled(scope?.signal);
     });

@@ -30,10 +30,11 @@ export class MemoryStore implements SharedStore {
     return this.entries.delete(key);
   }
 
-  async reserveRate(key: string, perSecond: number, burst: number): Promise<number> {
+  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
     const now = this.clock();
     const stored = this.live(key);
     const { tat, waitMs } = gcra(stored ? Number(stored.value) : null, now, perSecond, burst);
+    if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) return waitMs;
     this.entries.set(key, { value: String(tat), expiresAt: tat + 1000 });
     return waitMs;
   }

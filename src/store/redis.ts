@@ -18,6 +18,8 @@ local burst = tonumber(ARGV[2])
 local stored = tonumber(redis.call('GET', KEYS[1]) or now)
 local tat = math.max(stored, now) + interval
 local wait = math.max(0, tat - burst * interval - now)
+local max = tonumber(ARGV[3])
+if max >= 0 and wait > 0 and wait >= max then return tostring(wait) end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
 return tostring(wait)`;
 
@@ -61,8 +63,9 @@ export class RedisStore implements SharedStore {
     return Number(await this.redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
   }
 
-  async reserveRate(key: string, perSecond: number, burst: number): Promise<number> {
-    return Number(await this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst)));
+  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
+    // -1: no limit (Lua has no portable infinity).
+    return Number(await this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs))));
   }
 
   async ping(): Promise<void> {

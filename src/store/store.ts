@@ -14,9 +14,11 @@ export interface SharedStore {
   /**
    * Reserves the next slot of a rate budget (GCRA: `perSecond` sustained, `burst` at once) and
    * returns how many ms the caller must wait before using it; 0 = go now. Reserving, not just
-   * checking, is what makes a fan-out queue in order instead of stampeding.
+   * checking, is what makes a fan-out queue in order instead of stampeding. When there is a wait and it
+   * would be `maxWaitMs` or more, nothing is reserved (the caller will not make the call, so it must not
+   * spend the budget) and the wait is returned all the same.
    */
-  reserveRate(key: string, perSecond: number, burst: number): Promise<number>;
+  reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

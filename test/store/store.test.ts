@@ -61,6 +61,19 @@ describe.each(kinds)('the %s store', (kind) => {
     }
   });
 
+  it('reserves nothing when the wait would be maxWaitMs or more (a caller that will not wait spends no budget)', async () => {
+    const k = key();
+    expect(await store().reserveRate(k, 10, 1)).toBe(0);
+    // The next slot is ~100 ms away: refused twice (a caller with 50 ms left), each told the same wait.
+    const refused = [await store().reserveRate(k, 10, 1, 50), await store().reserveRate(k, 10, 1, 50)];
+    for (const w of refused) expect(w).toBeGreaterThan(50);
+    expect(refused[1]).toBeLessThanOrEqual(refused[0]!);
+    // A caller that can wait takes that same slot, not one queued behind the refused ones.
+    const taken = await store().reserveRate(k, 10, 1, 10_000);
+    expect(taken).toBeLessThanOrEqual(refused[0]!);
+    expect(await store().reserveRate(k, 10, 1)).toBeGreaterThan(taken + 50);
+  });
+
   it('answers ping while reachable', async () => {
     await expect(store().ping()).resolves.toBeUndefined();
   });

@@ -1,0 +1,307 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fault, SimulatorHandle } from '../../src/sim/server.js';
+import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import { encodeGlobalId } from '../../src/schema/global-id.js';
+import { CredentialNameDocument, RotateConnectionKeysDocument } from '../gql/graphql.js';
+import { onRoute, until, upstreamLogs, VENDOR_READS, vendorRead, type VendorRead } from '../fixtures/faults.js';
+import { startHarness, type GraphQLResponse, type Harness } from '../fixtures/harness.js';
+
+/**
+ * The fault matrix: for every vendor, a read that costs exactly one upstream GET (`node(id)` of
+ * one credential), with faults injected on that GET's route. Each case states the outcome and how
+ * many GETs the vendor received. Retries: 3 attempts, fast backoff; headers must arrive within
+ * HEADERS_TIMEOUT_MS; the breaker is out of the way (its own file covers it).
+ */
+const MAX_ATTEMPTS = 3;
+const HEADERS_TIMEOUT_MS = 1_500;
+const HTTP = {
+  rateLimit: false,
+  headersTimeoutMs: HEADERS_TIMEOUT_MS,
+  retry: { maxAttempts: MAX_ATTEMPTS, baseDelayMs: 5, maxDelayMs: 50 },
+  breaker: { failureThreshold: 1000, cooldownMs: 100 },
+};
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { http: HTTP } });
+  // Warm every token, so token calls never count in the cases below.
+  for (const v of VENDOR_READS) {
+    const res = await read(v, target(v));
+    expect(res.errors).toBeUndefined();
+  }
+});
+afterAll(() => h.close());
+beforeEach(() => h.reset());
+
+const simOf = (v: VendorRead): SimulatorHandle => h.sim(v.account);
+const target = (v: VendorRead) => v.credentials(simOf(v))[0]!;
+const read = (v: VendorRead, t = target(v)) => h.exec(CredentialNameDocument, { id: t.globalId });
+/** GETs of the credential route: what each case counts. */
+const gets = (v: VendorRead) => onRoute(simOf(v), v.route);
+
+/** Seconds-resolution HTTP date / epoch seconds about 2 s ahead (the client waits 1-2 s). */
+const httpDateAhead = () => new Date(Date.now() + 2_000).toUTCString();
+const epochSecondsAhead = () => String(Math.floor(Date.now() / 1000) + 2);
+
+type Outcome = { data: true } | { error: Record<string, unknown> };
+interface FaultCase {
+  it: string;
+  faults: () => Omit<Fault, 'route' | 'method'>[];
+  calls: number;
+  outcome: Outcome;
+  /** A wait the vendor asked for must have happened: a generous lower bound on the answer time. */
+  waitedAtLeastMs?: number;
+}
+
+const CASES: FaultCase[] = [
+  {
+    it: 'retries a 429 with Retry-After in seconds once, after the wait, and answers with the credential',
+    faults: () => [{ status: 429, headers: { 'retry-after': '1' } }],
+    calls: 2,
+    outcome: { data: true },
+    waitedAtLeastMs: 900,
+  },
+  {
+    it: 'retries a 429 with Retry-After as an HTTP date once, after the wait, and answers with the credential',
+    faults: () => [{ status: 429, headers: { 'retry-after': httpDateAhead() } }],
+    calls: 2,
+    outcome: { data: true },
+    waitedAtLeastMs: 900,
+  },
+  {
+    it: "retries a 429 with Auth0's X-RateLimit-Reset (epoch seconds) once, after the wait, and answers with the credential",
+    faults: () => [{ status: 429, headers: { 'x-ratelimit-reset': epochSecondsAhead() } }],
+    calls: 2,
+    outcome: { data: true },
+    waitedAtLeastMs: 900,
+  },
+  {
+    it: 'answers RATE_LIMITED at once, with the retryAfter the vendor sent, when its Retry-After is past the request deadline',
+    faults: () => [{ status: 429, headers: { 'retry-after': '3600' } }],
+    calls: 1,
+    outcome: { error: { code: 'RATE_LIMITED', status: 429, retryAfter: 3600, limitedBy: 'vendor', retryable: true } },
+  },
+  {
+    it: 'retries a 503 twice and answers with the credential',
+    faults: () => [{ status: 503, times: 2 }],
+    calls: 3,
+    outcome: { data: true },
+  },
+  {
+    it: 'retries a 502 once and answers with the credential',
+    faults: () => [{ status: 502 }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: 'retries a 504 once and answers with the credential',
+    faults: () => [{ status: 504 }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: `gives up with a retryable UPSTREAM_ERROR after exactly ${MAX_ATTEMPTS} attempts when every attempt is a 503`,
+    faults: () => [{ status: 503, times: 100 }],
+    calls: MAX_ATTEMPTS,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryable: true } },
+  },
+  {
+    it: 'does not retry a 500',
+    faults: () => [{ status: 500 }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 500 } },
+  },
+  {
+    it: 'retries once when the response headers do not arrive within headersTimeoutMs, and answers with the credential',
+    // The simulator holds its answer well past the headers timeout.
+    faults: () => [{ delayMs: HEADERS_TIMEOUT_MS * 3 }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: 'retries a connection reset once and answers with the credential',
+    faults: () => [{ reset: true }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: 'does not retry a malformed body: UPSTREAM_ERROR',
+    faults: () => [{ malformed: true }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 200 } },
+  },
+];
+
+function expectOutcome(v: VendorRead, res: GraphQLResponse<{ node?: unknown }>, outcome: Outcome, name: string) {
+  expect(res.status).toBe(200);
+  if ('data' in outcome) {
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.node).toEqual({ __typename: expect.any(String), id: target(v).globalId, vendor: v.vendor, account: v.account, name });
+    return;
+  }
+  expect(res.data?.node ?? null).toBeNull();
+  expect(res.errors).toHaveLength(1);
+  const [error] = res.errors!;
+  expect(error!.path).toEqual(['node']);
+  expect(error!.extensions).toMatchObject({ vendor: v.vendor, account: v.account, ...outcome.error });
+  expect(error!.message).toContain(`"${v.account}"`);
+}
+
+for (const v of VENDOR_READS) describe(`fault matrix: ${v.vendor} (${v.account}), node(id) of one credential = one GET ${v.route}`, () => {
+  for (const c of CASES) it(c.it, async () => {
+    const sim = simOf(v);
+    const t = target(v);
+    for (const f of c.faults()) sim.inject({ ...f, method: 'GET', route: v.route });
+    const started = Date.now();
+    const res = await read(v, t);
+    const elapsed = Date.now() - started;
+    sim.clearFaults();
+
+    expectOutcome(v, res, c.outcome, t.name);
+    // Every GET went to that credential, and nothing else was asked of the vendor.
+    expect(gets(v).map((r) => r.path)).toEqual(Array.from({ length: c.calls }, () => t.path));
+    expect(sim.apiRequests()).toHaveLength(c.calls);
+    if (c.waitedAtLeastMs !== undefined) expect(elapsed).toBeGreaterThanOrEqual(c.waitedAtLeastMs);
+  });
+
+  it('writes one log line per attempt, each with its retry number', async () => {
+    simOf(v).inject({ method: 'GET', route: v.route, status: 503, times: 2 });
+    const res = await read(v);
+    expect(res.errors).toBeUndefined();
+    const requestId = res.headers.get('x-request-id')!;
+    const lines = upstreamLogs(h, requestId).filter((l) => l.method === 'GET');
+    expect(lines.map((l) => ({ status: l.status, retries: l.retries, vendor: l.vendor, account: l.account }))).toEqual([
+      { status: 503, retries: 0, vendor: v.vendor, account: v.account },
+      { status: 503, retries: 1, vendor: v.vendor, account: v.account },
+      { status: 200, retries: 2, vendor: v.vendor, account: v.account },
+    ]);
+  });
+});
+
+for (const v of VENDOR_READS.filter((x) => x.tokenRoute !== null)) describe(`token requests: ${v.vendor}`, () => {
+  it('retries a 503 of the token endpoint once and answers with the credential (2 token calls)', async () => {
+    const sim = simOf(v) as SimulatorHandle & { revokeTokens(): void };
+    sim.revokeTokens(); // the cached token now gets a 401, so the gateway must fetch a new one
+    sim.inject({ method: 'POST', route: v.tokenRoute!, status: 503 });
+    const res = await read(v);
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.node).toMatchObject({ id: target(v).globalId, name: target(v).name });
+    expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
+    // The GET that met the revoked token (401) and the one with the new token.
+    expect(gets(v)).toHaveLength(2);
+    expect(gets(v)[0]!.headers.authorization).not.toBe(gets(v)[1]!.headers.authorization);
+  });
+});
+
+describe('non-idempotent calls are never retried: Auth0 rotateConnectionKeys', () => {
+  const ROTATE = '/api/v2/connections/:id/keys/rotate';
+  const auth0 = () => h.sim(vendorRead('AUTH0').account) as Auth0Simulator;
+  const connection = () => {
+    const c = auth0().state.connections.find((x) => x.strategy === 'okta' || x.strategy === 'oidc')!;
+    return { id: c.id, globalId: encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', c.id])) };
+  };
+  const rotate = () => h.exec(RotateConnectionKeysDocument, { input: { connectionId: connection().globalId } });
+
+  const ROTATION_FAULTS: { what: string; fault: Fault; status: number | null }[] = [
+    { what: 'a 503', fault: { status: 503 }, status: 503 },
+    { what: 'a connection reset after the request was sent', fault: { reset: true }, status: null },
+  ];
+  for (const { what, fault, status } of ROTATION_FAULTS) it(`sends exactly one POST on ${what} and answers UpstreamError with outcomeUnknown`, async () => {
+    const keysBefore = auth0().state.keys.get(connection().id)!.map((k) => k.kid);
+    auth0().inject({ ...fault, method: 'POST', route: ROTATE });
+    const res = await rotate();
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.rotateConnectionKeys).toMatchObject({
+      __typename: 'UpstreamError',
+      vendor: 'AUTH0',
+      account: 'auth0-prod',
+      status,
+      retryable: true,
+      outcomeUnknown: true,
+    });
+    expect((res.data?.rotateConnectionKeys as { message: string }).message).toMatch(/may or may not have been applied/);
+    expect(onRoute(auth0(), ROTATE, 'POST')).toHaveLength(1);
+    // The fault answered before the simulator ran the rotation: nothing changed, yet the gateway cannot know that.
+    expect(auth0().state.keys.get(connection().id)!.map((k) => k.kid)).toEqual(keysBefore);
+  });
+});
+
+describe('the request deadline', () => {
+  const DEADLINE_MS = 1_000;
+  /** Well past the deadline: what the slow vendor would make the caller wait without one. */
+  const SLOW_MS = 3_000;
+  let d: Harness;
+
+  beforeAll(async () => {
+    d = await startHarness({
+      accounts: { auth0: ['auth0-prod'] },
+      config: { requestTimeoutMs: DEADLINE_MS, http: { ...HTTP, headersTimeoutMs: 15_000 } },
+    });
+    // Warm every token; on a loaded machine a first read may itself miss this short deadline, so try again.
+    for (const v of VENDOR_READS) {
+      const warm = () => d.exec(CredentialNameDocument, { id: v.credentials(d.sim(v.account))[0]!.globalId });
+      let res = await warm();
+      for (let i = 0; i < 3 && res.errors; i++) res = await warm();
+      expect(res.errors).toBeUndefined();
+    }
+  });
+  afterAll(() => d.close());
+  beforeEach(() => d.reset());
+
+  /** The query answers (long before the slow vendor would have) with one error naming vendor and account. */
+  async function expectDeadlineError(v: VendorRead) {
+    const started = Date.now();
+    const res = await d.exec(CredentialNameDocument, { id: v.credentials(d.sim(v.account))[0]!.globalId });
+    expect(Date.now() - started).toBeLessThan(SLOW_MS);
+    expect(res.status).toBe(200);
+    expect(res.data?.node ?? null).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.message).toBe(`${v.vendor} account "${v.account}" did not answer within the request deadline`);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', vendor: v.vendor, account: v.account, retryable: true });
+  }
+
+  for (const v of VENDOR_READS) it(`answers a read of a slow ${v.vendor} vendor within the deadline, with an error naming vendor and account`, async () => {
+    d.sim(v.account).setLatency(SLOW_MS);
+    await expectDeadlineError(v);
+    // Sent once; no retry was started once the deadline had passed.
+    expect(onRoute(d.sim(v.account), v.route)).toHaveLength(1);
+  });
+
+  it('answers within the deadline even when a garbage collection runs while the request waits', async () => {
+    // AbortSignal.any holds its sources weakly (Node 20): a collected timeout signal would never fire.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const v = vendorRead('VAULT');
+    d.sim(v.account).setLatency(SLOW_MS);
+    const answer = expectDeadlineError(v);
+    await until(() => onRoute(d.sim(v.account), v.route).length === 1, 'the read to reach the vendor');
+    gc();
+    await answer;
+  });
+
+  // A token fetch is shared by every caller and carries no request's deadline; each caller still
+  // answers by its own. The mechanism is the core client's, the same for every vendor with tokens.
+  describe('a token endpoint (Auth0)', () => {
+    const v = vendorRead('AUTH0');
+    const tokenCalls = () => onRoute(d.sim(v.account), v.tokenRoute!, 'POST');
+
+    const TOKEN_FAULTS: { what: string; fault: Fault }[] = [
+      { what: 'that is slow', fault: { delayMs: SLOW_MS, status: 503 } },
+      { what: 'that answers 429 with a Retry-After past the deadline', fault: { status: 429, headers: { 'retry-after': String(SLOW_MS / 1000) } } },
+    ];
+    for (const { what, fault } of TOKEN_FAULTS) it(`${what} does not hold the query past its deadline`, async () => {
+      const sim = d.sim(v.account) as Auth0Simulator;
+      sim.revokeTokens();
+      sim.inject({ ...fault, method: 'POST', route: v.tokenRoute! });
+      await expectDeadlineError(v);
+      // Only the GET that met the revoked token went: the query gave up waiting for the new token.
+      expect(onRoute(sim, v.route)).toHaveLength(1);
+      expect(tokenCalls()).toHaveLength(1);
+      // The shared fetch carries on in the background and gets its token with a retry (the next case starts clean).
+      await until(() => tokenCalls().length === 2, 'the background token fetch', SLOW_MS * 3);
+    });
+  });
+});
