@@ -14,6 +14,9 @@
  *   --owners-large N    owners per vendor of the "flat as owners grow" run (BENCH_OWNERS_LARGE, default 50)
  *   --latency MS        upstream latency of the latency runs (BENCH_LATENCY, default 20)
  *   --scenarios LIST    any of typename,q1,q2,q3,q4,q5,latency,large,memory (BENCH_SCENARIOS, default all)
+ *   --runtime R         dist (default): compile with tsc (tsconfig.build.json) and run the gateway and
+ *                       simulators as plain node on dist/, as production should; tsx: run the
+ *                       sources through `node --import tsx` (no build; what `npm start` does)
  *   --cpu-prof          run the gateway with --cpu-prof (profiles in bench/results/profiles/)
  *   --out FILE          JSON result path (default bench/results/<timestamp>.json)
  *   --quiet             no progress lines on stderr
@@ -42,6 +45,7 @@ export interface BenchOptions {
   ownersLarge: number;
   latencyMs: number;
   scenarios: Scenario[];
+  runtime: 'dist' | 'tsx';
   cpuProf: boolean;
   out: string | null;
   quiet: boolean;
@@ -58,6 +62,7 @@ function options(argv: string[]): BenchOptions {
       'owners-large': { type: 'string' },
       latency: { type: 'string' },
       scenarios: { type: 'string' },
+      runtime: { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -79,6 +84,11 @@ function options(argv: string[]): BenchOptions {
     ownersLarge: num(values['owners-large'], 'BENCH_OWNERS_LARGE', 50),
     latencyMs: num(values.latency, 'BENCH_LATENCY', 20),
     scenarios: list as Scenario[],
+    runtime: (() => {
+      const r = values.runtime ?? env.BENCH_RUNTIME ?? 'dist';
+      if (r !== 'dist' && r !== 'tsx') throw new Error('BENCH_RUNTIME: use dist or tsx');
+      return r;
+    })(),
     cpuProf: values['cpu-prof'] ?? false,
     out: values.out ?? null,
     quiet: values.quiet ?? false,
@@ -111,8 +121,22 @@ function spawnNode(args: string[], stdout: 'pipe' | 'ignore'): Proc {
   };
 }
 
+/** How to run one of our entry points (`bench/x.ts`) in its own process. */
+const entry = (o: BenchOptions, file: string) => (o.runtime === 'dist' ? [join('dist', file.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', file]);
+
+/** `tsc -p tsconfig.build.json`: src/ and bench/ as plain JavaScript under dist/. */
+function build(): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    child.once('exit', (code) => (code === 0 ? resolveBuild() : reject(new Error(`build failed:\n${out}`))));
+  });
+}
+
 async function startSimulators(owners: number, o: BenchOptions): Promise<{ proc: Proc; upstream: BenchUpstream }> {
-  const proc = spawnNode(['--import', 'tsx', 'bench/simulators.ts', '--owners', String(owners), '--per-owner', '2', '--big-owner', '50'], 'pipe');
+  const proc = spawnNode([...entry(o, 'bench/simulators.ts'), '--owners', String(owners), '--per-owner', '2', '--big-owner', '50'], 'pipe');
   const line = await new Promise<string>((resolveLine, reject) => {
     let out = '';
     proc.child.stdout!.on('data', (d) => {
@@ -150,7 +174,6 @@ async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: strin
   const config = {
     listen: { host: '127.0.0.1', port },
     logLevel: 'info',
-    graphiql: false,
     auth: { apiKeys: [{ name: 'bench', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['credentials:read', 'credentials:write', 'keys:rotate'] }] },
     http: { rateLimit: false, connections: pool, concurrency: pool },
     accounts: upstream.accounts,
@@ -159,7 +182,7 @@ async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: strin
   writeFileSync(file, JSON.stringify(config, null, 2));
   const profDir = join(ROOT, 'bench/results/profiles');
   if (o.cpuProf) mkdirSync(profDir, { recursive: true });
-  const flags = ['--expose-gc', ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), '--import', 'tsx', 'bench/gateway.ts', '--config', file];
+  const flags = ['--expose-gc', ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts'), '--config', file];
   // Logs (one line per upstream call at info) are written, to /dev/null: pino's cost is measured, a disk's is not.
   const proc = spawnNode(flags, 'ignore');
   const origin = `http://127.0.0.1:${port}`;
@@ -323,6 +346,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   };
   const procs: Proc[] = [];
   try {
+    if (o.runtime === 'dist') {
+      log('build: tsc -p tsconfig.build.json');
+      await build();
+    }
     log(`simulators: ${o.owners} owners per vendor`);
     const { proc: simProc, upstream } = await startSimulators(o.owners, o);
     procs.push(simProc);
