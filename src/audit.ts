@@ -3,6 +3,7 @@ import type { Context } from './context.js';
 import type { Ref } from './domain/ref.js';
 import { GatewayError, UpstreamError } from './errors.js';
 import { upstreamObserver } from './http/observe.js';
+import { isReplayed } from './idempotency/idempotency.js';
 import type { Logger } from './logger.js';
 
 export interface AuditRecord {
@@ -74,7 +75,7 @@ export function auditRefusal(ctx: Context, operation: string): void {
 /** Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included). */
 export async function audited<T>(ctx: Context, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
   let upstreamStatus: number | string | null = null;
-  const record = (outcome: string, status: number | string | null) => {
+  const record = (outcome: string, status: number | string | null, replayed = false) => {
     let t: AuditTarget;
     try {
       t = target();
@@ -92,7 +93,7 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       fields: t.fields,
       outcome,
       upstreamStatus: status,
-      ...(t.replayed ? { replayed: true } : {}),
+      ...(t.replayed || replayed ? { replayed: true } : {}),
     });
   };
   try {
@@ -101,7 +102,9 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
     return result;
   } catch (err) {
     const outcome = err instanceof GatewayError ? err.constructor.name : 'InternalError';
-    record(outcome, err instanceof UpstreamError ? (err.status ?? upstreamStatus) : upstreamStatus);
+    // A replayed failure sent nothing: its status belongs to the first attempt's record.
+    if (isReplayed(err)) record(outcome, null, true);
+    else record(outcome, err instanceof UpstreamError ? (err.status ?? upstreamStatus) : upstreamStatus);
     throw err;
   }
 }

@@ -27,6 +27,14 @@ interface StoredRecord {
   outcome?: unknown;
 }
 
+/** Errors thrown as a replay of an earlier outcome: nothing was sent upstream for them. */
+const replayedErrors = new WeakSet<object>();
+
+/** Whether `err` is an earlier outcome replayed under an idempotency key (so the audit can say so). */
+export function isReplayed(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && replayedErrors.has(err);
+}
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Sorted keys and ISO dates: two equal inputs always hash alike. */
@@ -82,6 +90,7 @@ export class Idempotency {
       if (found.state === 'done') {
         const outcome = decodeOutcome<T>(found.outcome);
         if (outcome.ok) return { value: outcome.value, replayed: true };
+        replayedErrors.add(outcome.error);
         throw outcome.error;
       }
       if (Date.now() + wait >= call.deadline) {

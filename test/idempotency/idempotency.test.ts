@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyConflictError, RateLimitedError, UpstreamError } from '../../src/errors.js';
 import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
-import { Idempotency } from '../../src/idempotency/idempotency.js';
+import { Idempotency, isReplayed } from '../../src/idempotency/idempotency.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
 import type { SharedStore } from '../../src/store/store.js';
@@ -75,6 +75,9 @@ describe.each(redisAvailable ? ['memory', 'redis'] : ['memory'])('idempotent mut
     expect(runs).toBe(1);
     expect(second).toBeInstanceOf(UpstreamError);
     expect(second).toMatchObject({ code: 'UPSTREAM_ERROR', status: 500, outcomeUnknown: true, source, message: (first as Error).message });
+    // The audit record of the replay must not claim an upstream call: the error says it is a replay.
+    expect(isReplayed(first)).toBe(false);
+    expect(isReplayed(second)).toBe(true);
   });
 
   it('releases the key after a failure that certainly changed nothing', async () => {
