@@ -91,7 +91,8 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       target: t.ref?.path ?? null,
       fields: t.fields,
       outcome,
-      upstreamStatus: status,
+      // A replay sent nothing: the upstream status belongs to the first attempt's record.
+      upstreamStatus: t.replayed ? null : status,
       ...(t.replayed ? { replayed: true } : {}),
     });
   };

@@ -110,7 +110,10 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
       }),
       keys: t.field({
         type: [KeyRef],
-        description: "The connection's keys after the rotation, read fresh from Auth0.",
+        // Nullable: the rotation has happened by now; a failed re-read must not erase `newKey`
+        // (a null here would null the whole result and read as a failed, retryable rotation).
+        nullable: true,
+        description: "The connection's keys after the rotation, read fresh from Auth0; null (with an error) when that read fails — the rotation itself succeeded, see newKey.",
         resolve: async (p) => {
           const keys = (await p.session.ownerCredentials(p.connection)) as Auth0ConnectionKeyRecord[];
           return keys;

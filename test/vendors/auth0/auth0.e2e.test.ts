@@ -384,7 +384,7 @@ describe('rotateConnectionKeys', () => {
     const cert = new X509Certificate(result.newKey.cert!);
     expect(cert.fingerprint).toBe(result.newKey.fingerprint);
     expect(result.newKey.thumbprint).toBe(cert.fingerprint.replace(/:/g, ''));
-    const roles = Object.fromEntries(result.keys.map((k) => [k.kid, k.role]));
+    const roles = Object.fromEntries(result.keys!.map((k) => [k.kid, k.role]));
     expect(roles).toEqual({ [oldCurrent.kid]: 'PREVIOUS', [oldNext.kid]: 'CURRENT', [result.newKey.kid!]: 'NEXT' });
     expect(result.connection).toMatchObject({ name: 'okta-workforce' });
 
@@ -415,6 +415,19 @@ describe('rotateConnectionKeys', () => {
     staging.inject({ method: 'POST', route: '/api/v2/connections/:id/keys/rotate', status: 500, afterApply: true });
     const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
     expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', status: 500, outcomeUnknown: true, message: expect.stringContaining('may or may not') });
+    expect(staging.apiRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('still reports the new key when reading the keys after a successful rotation fails', async () => {
+    const { id, globalId } = connectionGlobalId(staging, 'partner-oidc');
+    staging.inject({ method: 'GET', route: '/api/v2/connections/:id/keys', status: 503, times: 3 });
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    // The rotation happened: the caller must learn so (and its new kid), or it would rotate again.
+    const result = res.data?.rotateConnectionKeys;
+    if (result?.__typename !== 'RotateConnectionKeysSuccess') throw new Error(JSON.stringify(res));
+    expect(result.newKey.kid).toBe(staging.state.keys.get(id)!.find((k) => k.next)!.kid);
+    expect(result.keys).toBeNull();
+    expect(res.errors).toEqual([expect.objectContaining({ path: ['rotateConnectionKeys', 'keys'], extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', status: 503 }) })]);
     expect(staging.apiRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
