@@ -17,6 +17,9 @@
  *   --runtime R         dist (default): compile with tsc (tsconfig.build.json) and run the gateway and
  *                       simulators as plain node on dist/, as production should; tsx: run the
  *                       sources through `node --import tsx` (no build; what `npm start` does)
+ *   --node-flags F      V8/Node flags of the gateway process (BENCH_NODE_FLAGS, default
+ *                       "--max-semi-space-size=8 --max-old-space-size=160": the production sizing of
+ *                       bench/README.md; "" for Node's defaults)
  *   --cpu-prof          run the gateway with --cpu-prof (profiles in bench/results/profiles/)
  *   --out FILE          JSON result path (default bench/results/<timestamp>.json)
  *   --quiet             no progress lines on stderr
@@ -34,6 +37,8 @@ import { autocannonRun, closedLoop, graphqlCaller, type GraphQLTarget, type Load
 import type { BenchUpstream } from './simulators.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Heap sizing for a gateway container (see bench/README.md, "Memory"). */
+export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=8 --max-old-space-size=160';
 const ALL_SCENARIOS = ['typename', 'q1', 'q2', 'q3', 'q4', 'q5', 'latency', 'large', 'memory'] as const;
 type Scenario = (typeof ALL_SCENARIOS)[number];
 
@@ -46,12 +51,13 @@ export interface BenchOptions {
   latencyMs: number;
   scenarios: Scenario[];
   runtime: 'dist' | 'tsx';
+  nodeFlags: string[];
   cpuProf: boolean;
   out: string | null;
   quiet: boolean;
 }
 
-function options(argv: string[]): BenchOptions {
+export function options(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -63,6 +69,7 @@ function options(argv: string[]): BenchOptions {
       latency: { type: 'string' },
       scenarios: { type: 'string' },
       runtime: { type: 'string' },
+      'node-flags': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
@@ -89,6 +96,7 @@ function options(argv: string[]): BenchOptions {
       if (r !== 'dist' && r !== 'tsx') throw new Error('BENCH_RUNTIME: use dist or tsx');
       return r;
     })(),
+    nodeFlags: (values['node-flags'] ?? env.BENCH_NODE_FLAGS ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter(Boolean),
     cpuProf: values['cpu-prof'] ?? false,
     out: values.out ?? null,
     quiet: values.quiet ?? false,
@@ -182,7 +190,7 @@ async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: strin
   writeFileSync(file, JSON.stringify(config, null, 2));
   const profDir = join(ROOT, 'bench/results/profiles');
   if (o.cpuProf) mkdirSync(profDir, { recursive: true });
-  const flags = ['--expose-gc', ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts'), '--config', file];
+  const flags = ['--expose-gc', ...o.nodeFlags, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts'), '--config', file];
   // Logs (one line per upstream call at info) are written, to /dev/null: pino's cost is measured, a disk's is not.
   const proc = spawnNode(flags, 'ignore');
   const origin = `http://127.0.0.1:${port}`;
@@ -567,7 +575,7 @@ export function renderTable(r: BenchResult): string {
   lines.push(
     `credential-gateway benchmark — ${r.startedAt} — node ${r.machine.node}, ${r.machine.cpus} CPUs, load ${r.machine.load.map((x) => x.toFixed(2)).join(' ')}`,
   );
-  lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated`);
+  lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated; gateway: ${r.options.runtime}, node ${r.options.nodeFlags.join(' ') || '(default flags)'}`);
   lines.push('');
   lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway RSS MB |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
