@@ -173,7 +173,7 @@ export class HttpClient {
   private async attempt<S extends z.ZodType>(req: UpstreamRequest<S>, attempt: number, idempotent: boolean): Promise<z.output<S>> {
     const useAuth = req.auth !== false && this.options.tokens !== undefined;
     // The token comes first, outside any slot: a token fetch needs a slot of its own.
-    let token = useAuth ? await this.token(req.scope) : undefined;
+    let token = useAuth ? (this.options.tokens!.peek() ?? (await this.token(req.scope))) : undefined;
 
     const wait = this.breaker.admit();
     if (wait !== null) {
@@ -189,7 +189,7 @@ export class HttpClient {
     }
     let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
-      await this.waitForBudget(req.scope);
+      if (this.options.rateLimit) await this.waitForBudget(req.scope);
       if (req.freshForm) req = { ...req, form: await req.freshForm() };
       const ready = req;
       let res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));

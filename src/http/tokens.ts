@@ -60,6 +60,11 @@ export class TokenCache {
     return held !== null && this.now() < held.expiresAt - this.skew;
   }
 
+  /** The cached token when it is fresh: the synchronous fast path of nearly every call. */
+  peek(): string | null {
+    return this.fresh(this.current) ? this.current.token : null;
+  }
+
   get(): Promise<string> {
     if (this.fresh(this.current)) return Promise.resolve(this.current.token);
     this.inflight ??= this.obtain()

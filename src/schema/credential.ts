@@ -2,7 +2,7 @@ import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { credentialStatus } from '../domain/status.js';
 import { builder } from './builder.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
-import { localId } from './global-id.js';
+import { globalIdOf } from './global-id.js';
 
 export const CredentialOwnerInterface = builder.interfaceRef<OwnerRecord>('CredentialOwner');
 
@@ -11,7 +11,9 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: (c) => c.ref.typename,
   fields: (t) => ({
-    id: t.globalID({ resolve: (c) => ({ type: c.ref.typename, id: localId(c.ref) }) }),
+    // A plain synchronous resolver: Relay's t.globalID wraps every id in an async function, which
+    // makes every credential object in a list a promise for graphql-js to await.
+    id: t.id({ resolve: (c) => globalIdOf(c.ref) }),
     vendor: t.field({ type: VendorEnum, resolve: (c) => c.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (c) => c.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (c) => c.externalId }),
@@ -29,7 +31,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     owner: t.field({
       type: CredentialOwnerInterface,
       nullable: true,
-      resolve: async (c, _args, ctx) => (c.owner ? ((await ctx.sessions.get(c.owner.account).load(c.owner)) as OwnerRecord | null) : null),
+      resolve: (c, _args, ctx) => ctx.sessions.ownerOf(c),
     }),
   }),
 });
@@ -39,7 +41,7 @@ CredentialOwnerInterface.implement({
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: (o) => o.ref.typename,
   fields: (t) => ({
-    id: t.globalID({ resolve: (o) => ({ type: o.ref.typename, id: localId(o.ref) }) }),
+    id: t.id({ resolve: (o) => globalIdOf(o.ref) }),
     vendor: t.field({ type: VendorEnum, resolve: (o) => o.vendor }),
     account: t.string({ resolve: (o) => o.ref.account }),
     externalId: t.string({ resolve: (o) => o.externalId }),

@@ -152,7 +152,13 @@ function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: 
   const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
   if (first != null) window = window.slice(0, first);
   if (args.last != null) window = window.slice(Math.max(0, window.length - args.last));
-  const edges = window.map((e) => ({ node: e.node, cursor: encodeCursor(e.key) }));
+  // Cursors are encoded only when a query selects them.
+  const edges = window.map((e) => ({
+    node: e.node,
+    get cursor() {
+      return encodeCursor(e.key);
+    },
+  }));
   return {
     edges,
     totalCount: items.length,

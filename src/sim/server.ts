@@ -78,7 +78,23 @@ export interface SimulatorHandle {
   clearFaults(): void;
   setLatency(ms: number): void;
   clearRequests(): void;
+  /** Requests received since the last reset, by `METHOD /route/pattern` (unmatched: `METHOD ?`). */
+  stats(): SimStats;
+  resetStats(): void;
+  /**
+   * Whether full requests are kept in `requests` (default on). A benchmark turns it off: under
+   * load, recording every request grows memory without bound; the counters stay on.
+   */
+  setRecording(on: boolean): void;
   close(): Promise<void>;
+}
+
+export interface SimStats {
+  /** Every request but the control API, token calls included. */
+  total: number;
+  /** Requests to public routes (token endpoints). */
+  public: number;
+  byRoute: Record<string, number>;
 }
 
 interface CompiledRoute extends SimRoute {
@@ -131,6 +147,9 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
   const requests: RecordedRequest[] = [];
   let faults: (Fault & { left: number })[] = [];
   let latencyMs = options.latencyMs ?? 0;
+  let recording = true;
+  let counts = new Map<string, number>();
+  let publicCount = 0;
   const sockets = new Set<Socket>();
 
   const send = (res: ServerResponse, r: SimResponse) => {
@@ -162,6 +181,15 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
       latencyMs = Number((body as { ms?: number }).ms ?? 0);
       return send(res, { status: 200, json: {} });
     }
+    if (path === '/__sim/stats' && req.method === 'GET') return send(res, { status: 200, json: handle.stats() });
+    if (path === '/__sim/stats/reset' && req.method === 'POST') {
+      handle.resetStats();
+      return send(res, { status: 200, json: {} });
+    }
+    if (path === '/__sim/recording' && req.method === 'POST') {
+      handle.setRecording((body as { enabled?: boolean }).enabled !== false);
+      return send(res, { status: 200, json: {} });
+    }
     return send(res, { status: 404, json: { error: 'unknown control endpoint' } });
   };
 
@@ -188,11 +216,16 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
         }
       }
       const body = parseBody(req.headers['content-type'], raw);
-      const query: Record<string, string[]> = {};
-      for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, route: route?.pattern ?? null, params, query, headers, body });
+      const counted = `${req.method ?? 'GET'} ${route?.pattern ?? '?'}`;
+      counts.set(counted, (counts.get(counted) ?? 0) + 1);
+      if (route?.public) publicCount++;
+      if (recording) {
+        const query: Record<string, string[]> = {};
+        for (const [k, v] of url.searchParams) (query[k] ??= []).push(v);
+        const headers: Record<string, string | undefined> = {};
+        for (const [k, v] of Object.entries(req.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, route: route?.pattern ?? null, params, query, headers, body });
+      }
 
       if (latencyMs > 0) await sleep(latencyMs);
       const simReq: SimRequest = { method: req.method ?? 'GET', params, query: url.searchParams, headers: req.headers, body, rawBody: raw };
@@ -246,6 +279,18 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
     },
     clearRequests() {
       requests.length = 0;
+    },
+    stats() {
+      let total = 0;
+      for (const n of counts.values()) total += n;
+      return { total, public: publicCount, byRoute: Object.fromEntries(counts) };
+    },
+    resetStats() {
+      counts = new Map();
+      publicCount = 0;
+    },
+    setRecording(on) {
+      recording = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { allows, vendorConfigName, type Caller, type Scope } from '../auth/grants.js';
 import type { RequestScope } from '../context.js';
+import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { AccountAdapter, AccountSession } from './types.js';
@@ -11,6 +12,7 @@ import type { AccountAdapter, AccountSession } from './types.js';
  */
 export class Sessions {
   private readonly open = new Map<string, AccountSession>();
+  private readonly owners = new Map<string, OwnerRecord | null | Promise<OwnerRecord | null>>();
 
   constructor(
     private readonly adapters: ReadonlyMap<string, AccountAdapter>,
@@ -55,6 +57,27 @@ export class Sessions {
     const session = this.readable(account);
     if (!session) throw new NotFoundError(`no account named "${account}" is configured`);
     return session;
+  }
+
+  /**
+   * A credential's owner. The credentials of a list share a few owners: once one is read it is
+   * returned as a value rather than a promise, so graphql-js completes the other credentials
+   * synchronously instead of awaiting each.
+   */
+  ownerOf(c: CredentialRecord): OwnerRecord | null | Promise<OwnerRecord | null> {
+    const ref = c.owner;
+    if (!ref) return null;
+    const key = `${ref.typename}\u0000${ref.account}\u0000${ref.path.join('\u0000')}`;
+    const known = this.owners.get(key);
+    if (known !== undefined) return known;
+    const pending = this.get(ref.account)
+      .load(ref)
+      .then((owner) => {
+        this.owners.set(key, owner as OwnerRecord | null);
+        return owner as OwnerRecord | null;
+      });
+    this.owners.set(key, pending);
+    return pending;
   }
 
   private session(adapter: AccountAdapter): AccountSession {

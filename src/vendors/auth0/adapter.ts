@@ -84,7 +84,7 @@ export class Auth0Session implements AccountSession {
   private connectionsPromise: Promise<Auth0ConnectionRecord[]> | null = null;
 
   private readonly clientCredentials = requestLoader(async (clientId: string) => {
-    const list = await this.get(`${API}/clients/{client_id}/credentials`, { client_id: clientId }, api.clientCredential.array(), 'client');
+    const list = await this.get(`${API}/clients/{client_id}/credentials`, { client_id: clientId }, api.clientCredentials, 'client');
     const records = list.map((c) => clientCredentialRecord(this.account, clientId, c));
     for (const r of records) this.credential.prime([clientId, r.externalId], r);
     return records;
@@ -101,7 +101,7 @@ export class Auth0Session implements AccountSession {
   });
 
   private readonly keys = requestLoader(async (connectionId: string) => {
-    const list = await this.get(`${API}/connections/{id}/keys`, { id: connectionId }, api.connectionKey.array(), 'connection');
+    const list = await this.get(`${API}/connections/{id}/keys`, { id: connectionId }, api.connectionKeys, 'connection');
     return list.map((k) => connectionKeyRecord(this.account, connectionId, k));
   });
 

@@ -41,6 +41,8 @@ export const clientCredential = z.looseObject({
   updated_at: vendorDate.optional(),
   expires_at: vendorDate.nullable().optional(),
 });
+/** Built once: zod compiles a schema on its first parse. */
+export const clientCredentials = clientCredential.array();
 export type ClientCredential = z.output<typeof clientCredential>;
 
 export const client = z.looseObject({
@@ -79,4 +81,6 @@ export const connectionKey = z.looseObject({
   key_use: openEnum(KEY_USES),
   subject_dn: z.string().optional(),
 });
+/** Built once: zod compiles a schema on its first parse. */
+export const connectionKeys = connectionKey.array();
 export type ConnectionKey = z.output<typeof connectionKey>;

@@ -101,13 +101,22 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
 
 /** The certificate's own validity is the key's lifetime: Auth0 reports no expiry field for keys. */
 function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } | null {
+  // Parsing X.509 costs more than the rest of a key's record; a connection's keys change rarely.
+  const known = validities.get(pem);
+  if (known !== undefined) return known;
+  let validity: { notBefore: Date; notAfter: Date } | null;
   try {
     const x = new X509Certificate(pem);
-    return { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
+    validity = { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
   } catch {
-    return null;
+    validity = null;
   }
+  if (validities.size >= MAX_VALIDITIES) validities.delete(validities.keys().next().value!);
+  validities.set(pem, validity);
+  return validity;
 }
+const MAX_VALIDITIES = 2_000;
+const validities = new Map<string, { notBefore: Date; notAfter: Date } | null>();
 
 export function connectionKeyRecord(account: string, connectionId: string, k: ConnectionKey): Auth0ConnectionKeyRecord {
   const validity = certificateValidity(k.cert);

@@ -110,7 +110,7 @@ export class ConductorOneSession implements AccountSession {
 
   private readonly credentials = requestLoader(async (servicePrincipalId: string) => {
     const list = await collectPages(this.http.source, (pageToken) =>
-      this.page(api.credential, {
+      this.page(api.credentialPage, {
         route: `${API}/service_principals/{service_principal_id}/credentials`,
         params: { service_principal_id: servicePrincipalId },
         query: { page_size: PAGE_SIZE, page_token: pageToken },
@@ -139,8 +139,8 @@ export class ConductorOneSession implements AccountSession {
   ) {}
 
   /** One page of a `{list, nextPageToken}` list. */
-  private async page<S extends z.ZodType>(item: S, req: Omit<UpstreamRequest<z.ZodType>, 'method' | 'scope' | 'schema'>): Promise<Page<z.output<S>>> {
-    const res = await this.read({ ...req, schema: api.page(item) });
+  private async page<S extends z.ZodType>(schema: api.PageSchema<S>, req: Omit<UpstreamRequest<z.ZodType>, 'method' | 'scope' | 'schema'>): Promise<Page<z.output<S>>> {
+    const res = await this.read({ ...req, schema });
     return { items: res.list ?? [], next: res.nextPageToken };
   }
 
@@ -204,7 +204,7 @@ export class ConductorOneSession implements AccountSession {
 
   private principals(): Promise<ConductorOneServicePrincipalRecord[]> {
     this.principalsPromise ??= collectPages(this.http.source, (pageToken) =>
-      this.page(api.servicePrincipal, {
+      this.page(api.servicePrincipalPage, {
         route: `${API}/service_principals`,
         query: { page_size: PAGE_SIZE, page_token: pageToken },
         resource: 'service principals',

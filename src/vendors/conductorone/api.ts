@@ -75,8 +75,12 @@ export const credential = z.looseObject({
 export type Credential = z.output<typeof credential>;
 
 /** `{list, nextPageToken}`; both may be absent (an empty last page is `{}`). */
-export const page = <T extends z.ZodType>(item: T) =>
+const page = <T extends z.ZodType>(item: T) =>
   z.object({ list: z.array(item).nullable().optional(), nextPageToken: z.string().nullable().optional() });
+export type PageSchema<T extends z.ZodType> = ReturnType<typeof page<T>>;
+// Built once, not per call: zod compiles a schema on its first parse.
+export const servicePrincipalPage = page(servicePrincipal);
+export const credentialPage = page(credential);
 
 export const servicePrincipalEnvelope = z.object({ servicePrincipal: servicePrincipal.nullable().optional() });
 export const credentialEnvelope = z.object({ credential: credential.nullable().optional() });

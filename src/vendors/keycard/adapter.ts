@@ -13,7 +13,7 @@ import type { KeycardAccountConfig } from './account.js';
 import * as api from './api.js';
 import { keycardIds } from './ids.js';
 import { collectPages } from '../pages.js';
-import { keycardPage } from './pagination.js';
+import { keycardPage, type CursorPage } from './pagination.js';
 import {
   T,
   credentialRecord,
@@ -95,7 +95,7 @@ export class KeycardSession implements AccountSession {
   );
 
   private readonly credentials = requestLoader(async (serviceAccountId: string) => {
-    const list = await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.credential, 'service account');
+    const list = await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.credentialPage, 'service account');
     const records = list.map((c) => credentialRecord(this.account, serviceAccountId, c, 'list'));
     for (const r of records) this.credential.prime([serviceAccountId, r.externalId], r);
     return records;
@@ -108,7 +108,7 @@ export class KeycardSession implements AccountSession {
 
   /** Permissions of listed credentials: the owner's list once more, expanded. */
   private readonly listedCredentialPermissions = requestLoader(async (serviceAccountId: string) =>
-    permissionMap(await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.withPermissions, 'service account', EXPAND)),
+    permissionMap(await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.permissionsPage, 'service account', EXPAND)),
   );
 
   private readonly credentialPermissions = requestLoader(async ([serviceAccountId, id]: [string, string]) => {
@@ -137,9 +137,9 @@ export class KeycardSession implements AccountSession {
   }
 
   /** Every page of an organization-scoped list, at the largest page size. */
-  private list<S extends z.ZodType>(route: string, params: Record<string, string>, item: S, resource: string, query: Query = {}) {
-    return collectPages(this.http.source, async (after) =>
-      keycardPage(this.http.source, await this.get(route, params, api.page(item), resource, { ...query, limit: api.PAGE_SIZE, after })),
+  private list<P extends z.ZodType<CursorPage<unknown>>>(route: string, params: Record<string, string>, schema: P, resource: string, query: Query = {}) {
+    return collectPages<z.output<P>['items'][number]>(this.http.source, async (after) =>
+      keycardPage(this.http.source, await this.get(route, params, schema, resource, { ...query, limit: api.PAGE_SIZE, after })),
     );
   }
 
@@ -207,7 +207,7 @@ export class KeycardSession implements AccountSession {
   }
 
   private serviceAccounts(): Promise<KeycardServiceAccountRecord[]> {
-    this.ownersPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.serviceAccount, 'organization').then((list) =>
+    this.ownersPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.serviceAccountPage, 'organization').then((list) =>
       list.map((sa) => {
         const record = serviceAccountRecord(this.account, sa, 'list');
         this.owner.prime(sa.id, record);
@@ -218,7 +218,7 @@ export class KeycardSession implements AccountSession {
   }
 
   private listedOwnerPermissions(): Promise<Map<string, api.Permissions>> {
-    this.listedOwnerPermissionsPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.withPermissions, 'organization', EXPAND).then(permissionMap);
+    this.listedOwnerPermissionsPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.permissionsPage, 'organization', EXPAND).then(permissionMap);
     return this.listedOwnerPermissionsPromise;
   }
 }

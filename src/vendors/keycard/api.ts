@@ -33,7 +33,7 @@ export const pageInfo = z.looseObject({
   end_cursor: z.string().nullish(),
 });
 
-export const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), page_info: pageInfo });
+const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), page_info: pageInfo });
 
 export const serviceAccount = z.looseObject({
   id: z.string().min(1),
@@ -59,3 +59,8 @@ export type Credential = z.output<typeof credential>;
 
 /** Just the permissions of an expanded resource (list items or a single get). */
 export const withPermissions = z.looseObject({ id: z.string().min(1), permissions: permissions.optional() });
+
+// Built once, not per call: zod compiles a schema on its first parse.
+export const serviceAccountPage = page(serviceAccount);
+export const credentialPage = page(credential);
+export const permissionsPage = page(withPermissions);

@@ -1,0 +1,620 @@
+/**
+ * `npm run bench`: the gateway against the direct REST limit, over loopback vendor simulators.
+ *
+ * Starts the simulators (bench/simulators.ts) and the gateway (bench/gateway.ts → src/main.ts
+ * serve) as separate processes, warms up, runs bounded scenarios, prints one table with PASS/FAIL
+ * lines and writes it as JSON under bench/results/. Exit code 0 unless something crashed: it is a
+ * report, the targets are read from it. See bench/README.md.
+ *
+ * Options (flag or environment variable):
+ *   --duration S        seconds per measured run (BENCH_DURATION, default 8)
+ *   --warmup S          seconds of warm-up per scenario (BENCH_WARMUP, default 2)
+ *   --connections N     concurrency of the throughput runs (BENCH_CONNECTIONS, default 32)
+ *   --owners N          owners per vendor (BENCH_OWNERS, default 20)
+ *   --owners-large N    owners per vendor of the "flat as owners grow" run (BENCH_OWNERS_LARGE, default 50)
+ *   --latency MS        upstream latency of the latency runs (BENCH_LATENCY, default 20)
+ *   --scenarios LIST    any of typename,q1,q2,q3,q4,q5,latency,large,memory (BENCH_SCENARIOS, default all)
+ *   --runtime R         dist (default): compile with tsc (tsconfig.build.json) and run the gateway and
+ *                       simulators as plain node on dist/, as production should; tsx: run the
+ *                       sources through `node --import tsx` (no build; what `npm start` does)
+ *   --node-flags F      V8/Node flags of the gateway process (BENCH_NODE_FLAGS, default
+ *                       "--max-semi-space-size=8 --max-old-space-size=160": the production sizing of
+ *                       bench/README.md; "" for Node's defaults)
+ *   --cpu-prof          run the gateway with --cpu-prof (profiles in bench/results/profiles/)
+ *   --out FILE          JSON result path (default bench/results/<timestamp>.json)
+ *   --quiet             no progress lines on stderr
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { DirectClient } from './direct.js';
+import { autocannonRun, closedLoop, graphqlCaller, type GraphQLTarget, type LoadResult } from './load.js';
+import type { BenchUpstream } from './simulators.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Heap sizing for a gateway container (see bench/README.md, "Memory"). */
+export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=8 --max-old-space-size=160';
+const ALL_SCENARIOS = ['typename', 'q1', 'q2', 'q3', 'q4', 'q5', 'latency', 'large', 'memory'] as const;
+type Scenario = (typeof ALL_SCENARIOS)[number];
+
+export interface BenchOptions {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  owners: number;
+  ownersLarge: number;
+  latencyMs: number;
+  scenarios: Scenario[];
+  runtime: 'dist' | 'tsx';
+  nodeFlags: string[];
+  cpuProf: boolean;
+  out: string | null;
+  quiet: boolean;
+}
+
+export function options(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      owners: { type: 'string' },
+      'owners-large': { type: 'string' },
+      latency: { type: 'string' },
+      scenarios: { type: 'string' },
+      runtime: { type: 'string' },
+      'node-flags': { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const env = process.env;
+  const num = (flag: string | undefined, name: string, fallback: number) => {
+    const n = Number(flag ?? env[name] ?? fallback);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number`);
+    return n;
+  };
+  const list = (values.scenarios ?? env.BENCH_SCENARIOS ?? ALL_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of list) if (!(ALL_SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}; use ${ALL_SCENARIOS.join(',')}`);
+  return {
+    durationS: num(values.duration, 'BENCH_DURATION', 8),
+    warmupS: num(values.warmup, 'BENCH_WARMUP', 2),
+    connections: num(values.connections, 'BENCH_CONNECTIONS', 32),
+    owners: num(values.owners, 'BENCH_OWNERS', 20),
+    ownersLarge: num(values['owners-large'], 'BENCH_OWNERS_LARGE', 50),
+    latencyMs: num(values.latency, 'BENCH_LATENCY', 20),
+    scenarios: list as Scenario[],
+    runtime: (() => {
+      const r = values.runtime ?? env.BENCH_RUNTIME ?? 'dist';
+      if (r !== 'dist' && r !== 'tsx') throw new Error('BENCH_RUNTIME: use dist or tsx');
+      return r;
+    })(),
+    nodeFlags: (values['node-flags'] ?? env.BENCH_NODE_FLAGS ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter(Boolean),
+    cpuProf: values['cpu-prof'] ?? false,
+    out: values.out ?? null,
+    quiet: values.quiet ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+interface Proc {
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function spawnNode(args: string[], stdout: 'pipe' | 'ignore'): Proc {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** How to run one of our entry points (`bench/x.ts`) in its own process. */
+const entry = (o: BenchOptions, file: string) => (o.runtime === 'dist' ? [join('dist', file.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', file]);
+
+/** `tsc -p tsconfig.build.json`: src/ and bench/ as plain JavaScript under dist/. */
+function build(): Promise<void> {
+  return new Promise((resolveBuild, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    child.once('exit', (code) => (code === 0 ? resolveBuild() : reject(new Error(`build failed:\n${out}`))));
+  });
+}
+
+async function startSimulators(owners: number, o: BenchOptions): Promise<{ proc: Proc; upstream: BenchUpstream }> {
+  const proc = spawnNode([...entry(o, 'bench/simulators.ts'), '--owners', String(owners), '--per-owner', '2', '--big-owner', '50'], 'pipe');
+  const line = await new Promise<string>((resolveLine, reject) => {
+    let out = '';
+    proc.child.stdout!.on('data', (d) => {
+      out += String(d);
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolveLine(out.slice(0, nl));
+    });
+    proc.child.once('exit', (code) => reject(new Error(`simulators exited (${code}): ${proc.stderr()}`)));
+  });
+  void o;
+  return { proc, upstream: JSON.parse(line) as BenchUpstream };
+}
+
+const freePort = () =>
+  new Promise<number>((resolvePort) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+
+interface GatewayHandle {
+  proc: Proc;
+  url: string;
+  origin: string;
+  apiKey: string;
+}
+
+/** Every knob the benchmark sets, and why, is in bench/README.md ("The gateway's configuration"). */
+async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: string, label: string): Promise<GatewayHandle> {
+  const port = await freePort();
+  const apiKey = `cgw_bench_${randomBytes(16).toString('hex')}`;
+  const pool = Math.max(64, upstream.seed.owners + 8);
+  const config = {
+    listen: { host: '127.0.0.1', port },
+    logLevel: 'info',
+    auth: { apiKeys: [{ name: 'bench', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['credentials:read', 'credentials:write', 'keys:rotate'] }] },
+    http: { rateLimit: false, connections: pool, concurrency: pool },
+    accounts: upstream.accounts,
+  };
+  const file = join(dir, `gateway-${label}.json`);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const profDir = join(ROOT, 'bench/results/profiles');
+  if (o.cpuProf) mkdirSync(profDir, { recursive: true });
+  const flags = ['--expose-gc', ...o.nodeFlags, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts'), '--config', file];
+  // Logs (one line per upstream call at info) are written, to /dev/null: pino's cost is measured, a disk's is not.
+  const proc = spawnNode(flags, 'ignore');
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.child.exitCode !== null) throw new Error(`gateway exited: ${proc.stderr()}`);
+    try {
+      if ((await fetch(`${origin}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gateway did not become ready: ${proc.stderr()}`);
+    await sleep(100);
+  }
+  return { proc, url: `${origin}/graphql`, origin, apiKey };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Measurements beside the load
+
+async function simControl(upstream: BenchUpstream, path: string, body?: unknown): Promise<unknown[]> {
+  return Promise.all(
+    upstream.sims.map(async (s) => {
+      const res = await fetch(`${s.url}/__sim/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+      return res.json();
+    }),
+  );
+}
+
+interface Stats {
+  total: number;
+  public: number;
+  byRoute: Record<string, number>;
+}
+
+/** Upstream API requests (token calls apart) per operation, by `account METHOD route`. */
+async function upstreamPerOp(upstream: BenchUpstream, op: () => Promise<unknown>, times = 4): Promise<{ perOp: number; byRoute: Record<string, number>; tokenCalls: number }> {
+  await simControl(upstream, 'stats/reset', {});
+  for (let i = 0; i < times; i++) await op();
+  const stats = (await Promise.all(upstream.sims.map(async (s) => [s.account, (await (await fetch(`${s.url}/__sim/stats`)).json()) as Stats] as const))).filter(Boolean);
+  const byRoute: Record<string, number> = {};
+  let total = 0;
+  let tokenCalls = 0;
+  for (const [account, st] of stats) {
+    tokenCalls += st.public;
+    for (const [route, n] of Object.entries(st.byRoute)) {
+      if (/token/.test(route)) continue;
+      byRoute[`${account} ${route}`] = n / times;
+      total += n;
+    }
+  }
+  return { perOp: (total - 0) / times, byRoute, tokenCalls };
+}
+
+function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb * 1024;
+}
+
+/** Samples the gateway's RSS every 200 ms while `run` goes; returns the peak. */
+async function withRss<T>(gw: GatewayHandle, run: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+  let peak = rssOf(gw.proc.child.pid!);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssOf(gw.proc.child.pid!));
+    } catch {
+      // process gone; the run reports it
+    }
+  }, 200);
+  try {
+    const result = await run();
+    peak = Math.max(peak, rssOf(gw.proc.child.pid!));
+    return { result, peakRss: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Full GC in the gateway (SIGUSR2, see bench/gateway.ts), then its RSS and V8 heap in use. */
+async function settledMemory(gw: GatewayHandle): Promise<{ rss: number; heapUsed: number }> {
+  gw.proc.child.kill('SIGUSR2');
+  await sleep(500);
+  gw.proc.child.kill('SIGUSR2');
+  await sleep(300);
+  const text = await (await fetch(`${gw.origin}/metrics`)).text();
+  const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN);
+  return { rss: rssOf(gw.proc.child.pid!), heapUsed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+const QUERIES = {
+  typename: '{ __typename }',
+  q1: 'query Q1($id: ID!) { node(id: $id) { __typename id ... on Credential { name kind status expiresAt } } }',
+  q2: 'query Q2($owner: ID!) { credentials(filter: { owner: $owner }, first: 50) { totalCount edges { node { __typename id name kind status expiresAt } } } }',
+  q3:
+    'query Q3($before: DateTime!) { credentials(filter: { expiresBefore: $before }, first: 500) { totalCount ' +
+    'edges { node { __typename id vendor account name status expiresAt owner { id name } } } } }',
+  q4:
+    'mutation Q4($id: ID!, $at: DateTime) { updateCredential(input: { id: $id, expiresAt: $at }) { __typename ' +
+    '... on UpdateCredentialSuccess { credential { id expiresAt status } } ... on Error { message } } }',
+  q5:
+    'mutation Q5($id: ID!) { rotateConnectionKeys(input: { connectionId: $id }) { __typename ' +
+    '... on RotateConnectionKeysSuccess { newKey { kid role } } ... on Error { message } } }',
+};
+
+function target(gw: GatewayHandle, query: string, variables: Record<string, unknown> = {}): GraphQLTarget {
+  return {
+    url: gw.url,
+    headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey },
+    body: JSON.stringify({ query, variables }),
+  };
+}
+
+export interface Row {
+  scenario: string;
+  description: string;
+  concurrency: number;
+  gateway: LoadResult & { peakRss: number };
+  direct?: LoadResult;
+  /** gateway / direct requests per second. */
+  ratio?: number;
+  upstreamPerOp?: number;
+  directUpstreamPerOp?: number;
+}
+
+export interface Check {
+  target: string;
+  pass: boolean;
+  measured: string;
+}
+
+export interface BenchResult {
+  startedAt: string;
+  machine: { node: string; cpus: number; load: number[] };
+  options: BenchOptions;
+  rows: Row[];
+  latency: { owners: number; latencyMs: number; gatewayP50: number; directP50: number; ratio: number; gatewayOps: number; directOps: number }[];
+  q1Latency?: { gatewayP50: number; directP50: number; addedMs: number };
+  upstream?: { q3Gateway: Record<string, number>; q3Direct: Record<string, number> };
+  memory?: { rssAfter: number[]; heapAfter: number[]; peakRss: number };
+  checks: Check[];
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const log = (msg: string) => o.quiet || process.stderr.write(`[bench] ${msg}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
+  const want = (s: Scenario) => o.scenarios.includes(s);
+  const ms = (s: number) => s * 1000;
+  const result: BenchResult = {
+    startedAt: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() },
+    options: o,
+    rows: [],
+    latency: [],
+    checks: [],
+  };
+  const procs: Proc[] = [];
+  try {
+    if (o.runtime === 'dist') {
+      log('build: tsc -p tsconfig.build.json');
+      await build();
+    }
+    log(`simulators: ${o.owners} owners per vendor`);
+    const { proc: simProc, upstream } = await startSimulators(o.owners, o);
+    procs.push(simProc);
+    const gw = await startGateway(upstream, o, dir, 'main');
+    procs.push(gw.proc);
+    const direct = new DirectClient(upstream, Math.max(64, o.owners + 8));
+    await direct.init();
+    const caller = (q: string, v?: Record<string, unknown>) => graphqlCaller(target(gw, q, v), 1);
+
+    const fx = upstream.fixtures;
+    const scenarios: { key: Scenario; description: string; query: string; vars?: Record<string, unknown>; direct?: () => Promise<unknown>; concurrency?: number; check: (data: any) => void }[] = [
+      { key: 'typename', description: '{ __typename } (framework floor)', query: QUERIES.typename, check: (d) => assert(d.__typename === 'Query', 'typename') },
+      { key: 'q1', description: 'Q1 one credential by id (node)', query: QUERIES.q1, vars: { id: fx.credential.id }, direct: () => direct.q1(), check: (d) => assert(d.node?.id === fx.credential.id, 'Q1 node') },
+      {
+        key: 'q2',
+        description: 'Q2 a page of 50 credentials of one owner',
+        query: QUERIES.q2,
+        vars: { owner: fx.bigOwner.id },
+        direct: () => direct.q2(),
+        check: (d) => assert(d.credentials.edges.length === 50, 'Q2 page of 50'),
+      },
+      {
+        key: 'q3',
+        description: `Q3 inventory: 4 vendors × ${o.owners} owners, expiresBefore`,
+        query: QUERIES.q3,
+        vars: { before: upstream.expiresBefore },
+        direct: () => direct.q3(),
+        check: (d) => assert(d.credentials.totalCount > 0, 'Q3 matches'),
+      },
+      {
+        key: 'q4',
+        description: 'Q4 updateCredential (Auth0 expiresAt)',
+        query: QUERIES.q4,
+        vars: { id: fx.updated.id, at: new Date(Date.now() + 90 * 86_400_000).toISOString() },
+        check: (d) => assert(d.updateCredential.__typename === 'UpdateCredentialSuccess', `Q4 ${JSON.stringify(d)}`),
+      },
+      {
+        key: 'q5',
+        description: 'Q5 rotateConnectionKeys (Auth0; simulator mints an RSA key per call)',
+        query: QUERIES.q5,
+        vars: { id: fx.connection.id },
+        concurrency: 4,
+        check: (d) => assert(d.rotateConnectionKeys.__typename === 'RotateConnectionKeysSuccess', `Q5 ${JSON.stringify(d)}`),
+      },
+    ];
+
+    let q3Count: number | null = null;
+    for (const s of scenarios) {
+      if (!want(s.key)) continue;
+      const conc = s.concurrency ?? o.connections;
+      const c = caller(s.query, s.vars);
+      const probe = await c.call();
+      s.check(probe.data);
+      if (s.key === 'q3') {
+        q3Count = (probe.data as any).credentials.totalCount;
+        const directCount = (await direct.q3()).length;
+        assert(q3Count === directCount, `Q3: gateway found ${q3Count} credentials, direct ${directCount}`);
+      }
+      const up = s.key === 'typename' ? null : await upstreamPerOp(upstream, () => c.call(), s.key === 'q5' ? 1 : 4);
+      const upDirect = s.direct ? await upstreamPerOp(upstream, s.direct) : null;
+      if (s.key === 'q3' && up && upDirect) result.upstream = { q3Gateway: up.byRoute, q3Direct: upDirect.byRoute };
+      log(`${s.key}: warm-up`);
+      const t = target(gw, s.query, s.vars);
+      await autocannonRun(t, conc, ms(o.warmupS));
+      if (s.direct) await closedLoop(s.direct, conc, ms(o.warmupS));
+      log(`${s.key}: gateway ×${conc}, ${o.durationS}s`);
+      const { result: g, peakRss } = await withRss(gw, () => autocannonRun(t, conc, ms(o.durationS)));
+      let d: LoadResult | undefined;
+      if (s.direct) {
+        log(`${s.key}: direct ×${conc}, ${o.durationS}s`);
+        d = await closedLoop(s.direct, conc, ms(o.durationS));
+      }
+      result.rows.push({
+        scenario: s.key,
+        description: s.description,
+        concurrency: conc,
+        gateway: { ...g, peakRss },
+        ...(d ? { direct: d, ratio: g.rps / d.rps } : {}),
+        ...(up ? { upstreamPerOp: up.perOp } : {}),
+        ...(upDirect ? { directUpstreamPerOp: upDirect.perOp } : {}),
+      });
+      if (s.key === 'q1') {
+        log('q1: concurrency 1 latency, gateway and direct');
+        await closedLoop(() => c.call(), 1, ms(o.warmupS));
+        const gl = await closedLoop(() => c.call(), 1, ms(o.durationS));
+        const dl = await closedLoop(() => direct.q1(), 1, ms(o.durationS));
+        result.q1Latency = { gatewayP50: gl.p50, directP50: dl.p50, addedMs: gl.p50 - dl.p50 };
+      }
+      await c.close();
+    }
+
+    if (want('memory')) {
+      log('memory: Q3 load three times, full GC after each');
+      const t = target(gw, QUERIES.q3, { before: upstream.expiresBefore });
+      const rssAfter: number[] = [];
+      const heapAfter: number[] = [];
+      let peakRss = 0;
+      for (let i = 0; i < 3; i++) {
+        const { peakRss: p } = await withRss(gw, () => autocannonRun(t, o.connections, ms(o.durationS)));
+        peakRss = Math.max(peakRss, p);
+        const m = await settledMemory(gw);
+        rssAfter.push(m.rss);
+        heapAfter.push(m.heapUsed);
+      }
+      result.memory = { rssAfter, heapAfter, peakRss };
+    }
+
+    const latencyRun = async (up: BenchUpstream, g: GatewayHandle, d: DirectClient, owners: number) => {
+      await simControl(up, 'latency', { ms: o.latencyMs });
+      const c = graphqlCaller(target(g, QUERIES.q3, { before: up.expiresBefore }), 1);
+      await closedLoop(() => c.call(), 1, ms(o.warmupS));
+      await closedLoop(() => d.q3(), 1, ms(o.warmupS));
+      log(`latency: Q3 at ${o.latencyMs} ms upstream, ${owners} owners, concurrency 1`);
+      const gl = await closedLoop(() => c.call(), 1, ms(o.durationS));
+      const dl = await closedLoop(() => d.q3(), 1, ms(o.durationS));
+      await c.close();
+      await simControl(up, 'latency', { ms: 0 });
+      result.latency.push({ owners, latencyMs: o.latencyMs, gatewayP50: gl.p50, directP50: dl.p50, ratio: gl.p50 / dl.p50, gatewayOps: gl.ok, directOps: dl.ok });
+    };
+    if (want('latency')) await latencyRun(upstream, gw, direct, o.owners);
+    await direct.close();
+    await gw.proc.stop();
+    await simProc.stop();
+
+    if (want('large')) {
+      log(`simulators: ${o.ownersLarge} owners per vendor`);
+      const large = await startSimulators(o.ownersLarge, o);
+      procs.push(large.proc);
+      const gwLarge = await startGateway(large.upstream, o, dir, 'large');
+      procs.push(gwLarge.proc);
+      const directLarge = new DirectClient(large.upstream, Math.max(64, o.ownersLarge + 8));
+      await directLarge.init();
+      await latencyRun(large.upstream, gwLarge, directLarge, o.ownersLarge);
+      await directLarge.close();
+      await gwLarge.proc.stop();
+      await large.proc.stop();
+    }
+    result.checks = checks(result, o);
+    return result;
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function assert(ok: unknown, what: string): asserts ok {
+  if (!ok) throw new Error(`wrong answer: ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets (issue 7), computed from this run's figures only
+
+const MB = 1024 * 1024;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function checks(r: BenchResult, o: BenchOptions): Check[] {
+  const out: Check[] = [];
+  const row = (k: string) => r.rows.find((x) => x.scenario === k);
+  const q1 = row('q1');
+  const tn = row('typename');
+  const q3 = row('q3');
+  if (q1?.ratio !== undefined) out.push({ target: 'Q1 throughput ≥ 10% of direct REST', pass: q1.ratio >= 0.1, measured: pct(q1.ratio) });
+  if (q1 && tn) {
+    const x = q1.gateway.rps / tn.gateway.rps;
+    out.push({ target: 'Q1 throughput ≥ 60% of { __typename }', pass: x >= 0.6, measured: pct(x) });
+  }
+  if (r.q1Latency) {
+    out.push({ target: 'Q1 added p50 latency at concurrency 1 ≤ 1 ms', pass: r.q1Latency.addedMs <= 1, measured: `${r.q1Latency.addedMs.toFixed(2)} ms (${r.q1Latency.gatewayP50.toFixed(2)} vs ${r.q1Latency.directP50.toFixed(2)})` });
+  }
+  if (q3?.ratio !== undefined) out.push({ target: `Q3 throughput ≥ 50% of direct at concurrency ${q3.concurrency}`, pass: q3.ratio >= 0.5, measured: pct(q3.ratio) });
+  for (const l of r.latency) {
+    out.push({
+      target: `Q3 p50 ≤ 1.15× direct critical path (${l.latencyMs} ms upstream, ${l.owners} owners, concurrency 1)`,
+      pass: l.ratio <= 1.15,
+      measured: `${l.ratio.toFixed(3)}× (${l.gatewayP50.toFixed(1)} vs ${l.directP50.toFixed(1)} ms)`,
+    });
+  }
+  if (r.latency.length === 2) {
+    const [a, b] = r.latency as [BenchResult['latency'][0], BenchResult['latency'][0]];
+    // Flat: the gateway's p50 grows by no more than the direct path's, plus 2 ms.
+    const growth = b.gatewayP50 - a.gatewayP50 - (b.directP50 - a.directP50);
+    out.push({ target: `Q3 latency flat from ${a.owners} to ${b.owners} owners (gateway growth ≤ direct growth + 2 ms)`, pass: growth <= 2, measured: `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} ms beyond direct` });
+  }
+  if (q3?.upstreamPerOp !== undefined && q3.directUpstreamPerOp !== undefined && r.upstream) {
+    const same = JSON.stringify(sorted(r.upstream.q3Gateway)) === JSON.stringify(sorted(r.upstream.q3Direct));
+    out.push({ target: 'Q3 upstream requests exactly the direct path’s (none duplicated)', pass: same, measured: `${q3.upstreamPerOp} vs ${q3.directUpstreamPerOp} per operation${same ? ', same routes' : ', routes differ'}` });
+  }
+  const peak = Math.max(0, ...r.rows.map((x) => x.gateway.peakRss), r.memory?.peakRss ?? 0);
+  if (peak > 0) out.push({ target: 'Gateway RSS under load ≤ 200 MB', pass: peak <= 200 * MB, measured: `${(peak / MB).toFixed(0)} MB peak` });
+  if (r.memory) {
+    const [, second, third] = r.memory.rssAfter;
+    const [, h2, h3] = r.memory.heapAfter;
+    // After the first run (warm caches, JIT), a further run must not leave more behind.
+    const rssGrowth = (third! - second!) / MB;
+    const heapGrowth = (h3! - h2!) / MB;
+    out.push({
+      target: 'No memory growth across repeated runs (after GC: run 3 vs run 2, heap ≤ +2 MB, RSS ≤ +10 MB)',
+      pass: heapGrowth <= 2 && rssGrowth <= 10,
+      measured: `heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB, RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MB`,
+    });
+  }
+  void o;
+  return out;
+}
+
+const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+export function renderTable(r: BenchResult): string {
+  const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
+  const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+  const lines: string[] = [];
+  lines.push(
+    `credential-gateway benchmark — ${r.startedAt} — node ${r.machine.node}, ${r.machine.cpus} CPUs, load ${r.machine.load.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated; gateway: ${r.options.runtime}, node ${r.options.nodeFlags.join(' ') || '(default flags)'}`);
+  lines.push('');
+  lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway RSS MB |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const x of r.rows) {
+    lines.push(
+      `| ${x.description} | ${x.concurrency} | ${f0(x.gateway.rps)} | ${f1(x.gateway.p50)} | ${f1(x.gateway.p99)} | ${x.direct ? f0(x.direct.rps) : '–'} | ${x.direct ? f1(x.direct.p50) : '–'} | ${x.ratio !== undefined ? pct(x.ratio) : '–'} | ${x.upstreamPerOp ?? '–'}${x.directUpstreamPerOp !== undefined ? ` / ${x.directUpstreamPerOp}` : ''} | ${f0(x.gateway.peakRss / MB)} |`,
+    );
+  }
+  if (r.q1Latency) {
+    lines.push('');
+    lines.push(`Q1 at concurrency 1: gateway p50 ${r.q1Latency.gatewayP50.toFixed(2)} ms, direct p50 ${r.q1Latency.directP50.toFixed(2)} ms, added ${r.q1Latency.addedMs.toFixed(2)} ms`);
+  }
+  for (const l of r.latency) {
+    lines.push(`Q3 at ${l.latencyMs} ms upstream latency, ${l.owners} owners, concurrency 1: gateway p50 ${l.gatewayP50.toFixed(1)} ms, direct p50 ${l.directP50.toFixed(1)} ms → ${l.ratio.toFixed(3)}×`);
+  }
+  if (r.memory) {
+    lines.push(
+      `Memory after Q3 runs 1-3 and full GC: RSS ${r.memory.rssAfter.map((b) => f0(b / MB)).join(' / ')} MB, heap ${r.memory.heapAfter.map((b) => f1(b / MB)).join(' / ')} MB`,
+    );
+  }
+  lines.push('');
+  for (const c of r.checks) lines.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.measured}`);
+  return lines.join('\n');
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const o = options(process.argv.slice(2));
+  runBench(o)
+    .then((r) => {
+      const table = renderTable(r);
+      process.stdout.write(`${table}\n`);
+      const out = o.out ?? join(ROOT, 'bench/results', `${r.startedAt.replace(/[:.]/g, '-')}.json`);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify({ ...r, table }, null, 2)}\n`);
+      process.stdout.write(`\nwritten: ${out}\n`);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    });
+}

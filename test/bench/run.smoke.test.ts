@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { options, renderTable, runBench } from '../../bench/run.js';
+
+/**
+ * Keeps `npm run bench` working: the whole pipeline (simulator and gateway processes, load,
+ * direct client, upstream counting, table) on a tiny scale. It asserts what the run did, never
+ * how fast: speed is the benchmark's business, not CI's.
+ */
+describe('npm run bench (smoke)', () => {
+  it('runs every measured path on a tiny scale and reports the same upstream calls as the direct client', { timeout: 120_000 }, async () => {
+    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--scenarios', 'typename,q1,q3,q4', '--quiet']);
+    const r = await runBench(o);
+
+    const row = (key: string) => r.rows.find((x) => x.scenario === key)!;
+    for (const key of ['typename', 'q1', 'q3', 'q4']) {
+      expect(row(key).gateway.ok, key).toBeGreaterThan(0);
+      expect(row(key).gateway.errors, key).toBe(0);
+    }
+    expect(row('q1')).toMatchObject({ upstreamPerOp: 1, directUpstreamPerOp: 1 });
+    expect(row('q1').direct!.ok).toBeGreaterThan(0);
+    expect(row('q4').upstreamPerOp).toBe(1);
+    // Q3 with 2 owners per vendor: owner lists, each owner's credentials, and the vault list.
+    expect(row('q3').upstreamPerOp).toBeGreaterThan(4);
+    expect(r.upstream!.q3Gateway).toEqual(r.upstream!.q3Direct);
+    expect(r.checks.find((c) => c.target.startsWith('Q3 upstream requests'))?.pass).toBe(true);
+
+    const table = renderTable(r);
+    expect(table).toContain('| Q1 one credential by id (node) |');
+    expect(table).toMatch(/^(PASS|FAIL) {2}Q1 throughput ≥ 10% of direct REST/m);
+  });
+});
