@@ -1,25 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IdempotencyConflictError, RateLimitedError, UpstreamError } from '../../src/errors.js';
 import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
-import { MemoryStore } from '../../src/store/memory.js';
-import { RedisStore } from '../../src/store/redis.js';
-import type { SharedStore } from '../../src/store/store.js';
-import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { storeKinds, useStores } from '../fixtures/stores.js';
 
-let redis: RedisServer | undefined;
-const stores: Record<string, SharedStore> = {};
-beforeAll(async () => {
-  stores.memory = new MemoryStore();
-  if (redisAvailable) {
-    redis = await startRedis();
-    stores.redis = new RedisStore({ url: redis.url, keyPrefix: 'idem-test:' });
-  }
-});
-afterAll(async () => {
-  await Promise.all(Object.values(stores).map((s) => s.close()));
-  await redis?.stop();
-});
+const stores = useStores('idem-test:');
 
 const source = { vendor: 'AUTH0' as const, account: 'prod' };
 let n = 0;
@@ -31,7 +16,7 @@ const call = (input: unknown = { id: 'x' }, extra: { caller?: string; key?: stri
   deadline: Date.now() + 5_000,
 });
 
-describe.each(redisAvailable ? ['memory', 'redis'] : ['memory'])('idempotent mutations on the %s store', (kind) => {
+describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
   const idem = () => new Idempotency(stores[kind]!);
 
   it('returns the first outcome for the same key and input without running again', async () => {

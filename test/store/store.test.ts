@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/store/memory.js';
+import { describe, expect, it } from 'vitest';
 import { RedisStore } from '../../src/store/redis.js';
-import { gcra, type SharedStore } from '../../src/store/store.js';
-import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { gcra } from '../../src/store/store.js';
+import { redisAvailable } from '../fixtures/redis.js';
+import { storeKinds, useStores } from '../fixtures/stores.js';
 
-let redis: RedisServer | undefined;
-const stores: Record<string, SharedStore> = {};
+const stores = useStores('test:');
 
-beforeAll(async () => {
-  stores.memory = new MemoryStore();
-  if (redisAvailable) {
-    redis = await startRedis();
-    stores.redis = new RedisStore({ url: redis.url, keyPrefix: 'test:' });
-  }
-});
-afterAll(async () => {
-  await Promise.all(Object.values(stores).map((s) => s.close()));
-  await redis?.stop();
-});
-
-const kinds = redisAvailable ? ['memory', 'redis'] : ['memory'];
 let n = 0;
 const key = () => `k${++n}-${Math.random().toString(36).slice(2)}`;
 
-describe.each(kinds)('the %s store', (kind) => {
+describe.each(storeKinds)('the %s store', (kind) => {
   const store = () => stores[kind]!;
 
   it('stores a value until its time to live runs out', async () => {

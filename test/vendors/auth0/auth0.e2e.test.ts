@@ -10,6 +10,7 @@ import {
   UpdateCredentialDocument,
 } from '../../gql/graphql.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
+import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
 
 const PROD = 'auth0-prod';
 const STAGING = 'auth0-staging';
@@ -456,11 +457,7 @@ describe('the simulated rate limit', () => {
 
 describe('one account failing', () => {
   it.each([
-    // Each fault outlasts the retries (or asks for a wait past the request deadline).
-    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after': '300' } }, 'RATE_LIMITED'],
-    ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
+    ...ACCOUNT_FAILURES,
   ])('keeps the other account’s credentials and adds one error naming the failed one (%s)', async (_label, fault, code) => {
     staging.inject({ route: '/api/v2/clients', ...fault });
     const res = await h.exec(ListCredentialsDocument, { filter: AUTH0_ONLY, first: 500 });

@@ -11,6 +11,7 @@ import {
   ConductorOneUpdateCredentialDocument,
 } from '../../gql/graphql.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
+import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
 
 const ACCOUNT = 'conductorone-sandbox';
 const TENANT = 'conductorone-sandbox.conductor.one';
@@ -601,11 +602,7 @@ describe('the simulator enforces the update mask', () => {
 
 describe('one account failing', () => {
   it.each([
-    // Each fault outlasts the retries (or asks for a wait past the request deadline).
-    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after': '300' } }, 'RATE_LIMITED'],
-    ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
+    ...ACCOUNT_FAILURES,
     ['a 403 PERMISSION_DENIED', { status: 403, json: { code: 7, message: 'permission denied', details: [] } }, 'UPSTREAM_ERROR'],
   ])('keeps the other vendors’ credentials and adds one error naming it (%s)', async (_label, fault, code) => {
     sim.inject({ route: API, ...fault });

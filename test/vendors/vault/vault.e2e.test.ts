@@ -13,6 +13,7 @@ import {
 } from '../../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../../fixtures/callers.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
+import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
 
 const PROD = 'vault-prod';
 const STAGING = 'vault-staging';
@@ -496,11 +497,7 @@ describe('updateCredential: vault failures', () => {
 
 describe('one account failing', () => {
   it.each([
-    // Each fault outlasts the retries (or asks for a wait past the request deadline).
-    ['a 503', { status: 503, times: 3 }, 'UPSTREAM_ERROR'],
-    ['a 429', { status: 429, headers: { 'retry-after': '300' } }, 'RATE_LIMITED'],
-    ['malformed JSON', { malformed: true }, 'UPSTREAM_ERROR'],
-    ['a connection reset', { reset: true, times: 3 }, 'UPSTREAM_ERROR'],
+    ...ACCOUNT_FAILURES,
   ])('keeps the other vault and the other vendors, plus one error naming the failed vault (%s)', async (_label, fault, code) => {
     staging.inject({ route: '/api/v1/credentials', ...fault });
     const res = await h.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT', 'AUTH0'] } });
