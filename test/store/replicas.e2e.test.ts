@@ -101,6 +101,14 @@ const rotationAudits = (p: GatewayProcess) =>
     .filter((l) => l.msg === 'audit')
     .map((l) => l.audit as { operation: string; outcome: string; replayed?: boolean; upstreamStatus: unknown })
     .filter((r) => r.operation === 'rotateConnectionKeys');
+/**
+ * The process's rotation audits once it has logged at least `count` of them: a log line reaches
+ * the test through the child's stdout pipe, possibly a moment after the response.
+ */
+async function rotationAuditsOnce(p: GatewayProcess, count: number) {
+  for (const deadline = Date.now() + 3_000; rotationAudits(p).length < count && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  return rotationAudits(p);
+}
 /** Every upstream call a process logged with HTTP 429 from the simulator. */
 const logged429 = (p: GatewayProcess, account: string) => p.logs().filter((l) => l.msg === 'upstream call' && l.account === account && l.status === 429);
 
@@ -131,6 +139,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     // A slow vendor keeps the first rotation in flight while the duplicate arrives at the other process.
     prod().setLatency(300);
     const input = { connectionId: globalId, signingAlg: 'RS256' as const, idempotencyKey: newKey('concurrent') };
+    const [auditsA, auditsB] = [rotationAudits(a).length, rotationAudits(b).length];
     const [ra, rb] = await Promise.all([rotate(a, input), rotate(b, input)]);
 
     expect(rotatePosts()).toHaveLength(1);
@@ -142,7 +151,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     expect(after.filter((k) => !before.includes(k))).toEqual([kid]);
     expect(before.filter((k) => !after.includes(k))).toHaveLength(before.length === 3 ? 1 : 0);
     // One process sent it, the other replayed its outcome.
-    const last = [rotationAudits(a).at(-1)!, rotationAudits(b).at(-1)!];
+    const last = [(await rotationAuditsOnce(a, auditsA + 1)).at(-1)!, (await rotationAuditsOnce(b, auditsB + 1)).at(-1)!];
     expect(last.map((r) => r.outcome)).toEqual(['success', 'success']);
     expect(last.filter((r) => r.replayed === true)).toHaveLength(1);
   });
@@ -151,15 +160,17 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     const { id, globalId } = connection('partner-oidc');
     const before = kids(prod().state.keys.get(id));
     const input = { connectionId: globalId, idempotencyKey: newKey('sequential') };
+    const [auditsA, auditsB] = [rotationAudits(a).length, rotationAudits(b).length];
     const first = await rotate(a, input);
     const second = await rotate(b, input);
 
     expect(rotatePosts()).toHaveLength(1);
     expect(newKidOf(second)).toBe(newKidOf(first));
     expect(kids(prod().state.keys.get(id)).filter((k) => !before.includes(k))).toEqual([newKidOf(first)]);
-    expect(rotationAudits(a).at(-1)).toMatchObject({ outcome: 'success' });
-    expect(rotationAudits(a).at(-1)!.replayed).toBeUndefined();
-    expect(rotationAudits(b).at(-1)).toMatchObject({ outcome: 'success', replayed: true });
+    const [lastA, lastB] = [(await rotationAuditsOnce(a, auditsA + 1)).at(-1)!, (await rotationAuditsOnce(b, auditsB + 1)).at(-1)!];
+    expect(lastA).toMatchObject({ outcome: 'success' });
+    expect(lastA.replayed).toBeUndefined();
+    expect(lastB).toMatchObject({ outcome: 'success', replayed: true });
   });
 
   it('refuses the same key with a different input on the other process with INPUT_MISMATCH, sending nothing', async () => {
@@ -177,6 +188,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     const before = kids(prod().state.keys.get(id));
     prod().inject({ method: 'POST', route: '/api/v2/connections/:id/keys/rotate', status: 500, afterApply: true });
     const input = { connectionId: globalId, idempotencyKey: newKey('unknown') };
+    const [auditsA, auditsB] = [rotationAudits(a).length, rotationAudits(b).length];
     const first = await rotate(a, input);
     expect(first).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: PROD, status: 500, outcomeUnknown: true });
     expect(rotatePosts()).toHaveLength(1);
@@ -192,7 +204,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     expect(prod().requests).toEqual([]);
     expect(kids(prod().state.keys.get(id))).toEqual(after);
     // The audit tells the one attempt that reached the vendor from the replays that sent nothing.
-    const [sent, ...replays] = [...rotationAudits(a).slice(-3), ...rotationAudits(b).slice(-1)];
+    const [sent, ...replays] = [...(await rotationAuditsOnce(a, auditsA + 3)).slice(-3), ...(await rotationAuditsOnce(b, auditsB + 1)).slice(-1)];
     expect(sent).toMatchObject({ outcome: 'UpstreamError', upstreamStatus: 500 });
     expect(sent!.replayed).toBeUndefined();
     for (const r of replays) expect(r).toMatchObject({ outcome: 'UpstreamError', upstreamStatus: null, replayed: true });
