@@ -29,6 +29,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -154,7 +155,6 @@ async function startSimulators(owners: number, o: BenchOptions): Promise<{ proc:
     });
     proc.child.once('exit', (code) => reject(new Error(`simulators exited (${code}): ${proc.stderr()}`)));
   });
-  void o;
   return { proc, upstream: JSON.parse(line) as BenchUpstream };
 }
 
@@ -208,7 +208,6 @@ async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: strin
   return { proc, url: `${origin}/graphql`, origin, apiKey };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // Measurements beside the load
@@ -495,7 +494,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       await gwLarge.proc.stop();
       await large.proc.stop();
     }
-    result.checks = checks(result, o);
+    result.checks = checks(result);
     return result;
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -513,7 +512,7 @@ function assert(ok: unknown, what: string): asserts ok {
 const MB = 1024 * 1024;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function checks(r: BenchResult, o: BenchOptions): Check[] {
+export function checks(r: BenchResult): Check[] {
   const out: Check[] = [];
   const row = (k: string) => r.rows.find((x) => x.scenario === k);
   const q1 = row('q1');
@@ -559,7 +558,6 @@ export function checks(r: BenchResult, o: BenchOptions): Check[] {
       measured: `heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB, RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MB`,
     });
   }
-  void o;
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox.js';
@@ -148,7 +149,6 @@ const resultName = (body: Record<string, unknown>) => {
   return codes.length ? `data+${[...new Set(codes)].sort().join('+')}` : 'data';
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const totalRequests = () => [...sandbox.simulators.values()].reduce((n, s) => n + s.requests.length, 0);
 
 describe('soak: one gateway process, mixed traffic, faults on a schedule', () => {

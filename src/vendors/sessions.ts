@@ -1,6 +1,7 @@
 import { allows, vendorConfigName, type Caller, type Scope } from '../auth/grants.js';
 import type { RequestScope } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import { refKey } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { AccountAdapter, AccountSession } from './types.js';
@@ -67,7 +68,7 @@ export class Sessions {
   ownerOf(c: CredentialRecord): OwnerRecord | null | Promise<OwnerRecord | null> {
     const ref = c.owner;
     if (!ref) return null;
-    const key = `${ref.typename}\u0000${ref.account}\u0000${ref.path.join('\u0000')}`;
+    const key = refKey(ref);
     const known = this.owners.get(key);
     if (known !== undefined) return known;
     const pending = this.get(ref.account)

@@ -5,6 +5,7 @@ import type { SimulatorHandle } from '../../src/sim/server.js';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import { newCredentialId, type Auth0Simulator, type SimKey } from '../../src/vendors/auth0/simulator.js';
 import { ListCredentialsDocument, NodesDocument, RotateConnectionKeysDocument, type RotateConnectionKeysMutation } from '../gql/graphql.js';
+import { until } from '../fixtures/faults.js';
 import { removeConfigs, spawnGateway, type GatewayProcess } from '../fixtures/process.js';
 import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
@@ -101,12 +102,9 @@ const rotationAudits = (p: GatewayProcess) =>
     .filter((l) => l.msg === 'audit')
     .map((l) => l.audit as { operation: string; outcome: string; replayed?: boolean; upstreamStatus: unknown })
     .filter((r) => r.operation === 'rotateConnectionKeys');
-/**
- * The process's rotation audits once it has logged at least `count` of them: a log line reaches
- * the test through the child's stdout pipe, possibly a moment after the response.
- */
+/** The process's rotation audits once at least `count` have come through its stdout pipe (a moment after the response). */
 async function rotationAuditsOnce(p: GatewayProcess, count: number) {
-  for (const deadline = Date.now() + 3_000; rotationAudits(p).length < count && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  await until(() => rotationAudits(p).length >= count, `${count} rotation audits from ${p.name}`, 3_000);
   return rotationAudits(p);
 }
 /** Every upstream call a process logged with HTTP 429 from the simulator. */
