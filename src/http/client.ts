@@ -18,6 +18,7 @@ import { Limiter } from './limiter.js';
 import { upstreamObserver } from './observe.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
+import { send, type RawResponse } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -88,12 +89,6 @@ export interface UpstreamRequest<S extends z.ZodType> {
   log?: Record<string, string | number>;
   /** Values that must never appear in an error (a secret being written): cut from vendor messages. */
   redact?: readonly string[];
-}
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -273,12 +268,11 @@ export class HttpClient {
       },
     });
     try {
-      const res = await this.pool.request({ method: req.method, path, headers, body, signal: req.scope?.signal });
-      const text = await res.body.text();
-      this.log(req, attempt, res.statusCode, performance.now() - started);
-      span?.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
-      return { status: res.statusCode, headers: res.headers, text };
+      const res = await send(this.pool, { method: req.method, path, headers, body }, req.scope?.signal);
+      this.log(req, attempt, res.status, performance.now() - started);
+      span?.setAttribute('http.response.status_code', res.status);
+      if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+      return res;
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name;
       const aborted = (err as Error).name === 'AbortError' || req.scope?.signal?.aborted === true;

@@ -5,14 +5,31 @@ export class Limiter {
 
   constructor(readonly limit: number) {}
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) {
+      this.active++;
+      return this.holding(fn);
     }
+    return new Promise<void>((resolve) => this.queue.push(resolve)).then(() => this.holding(fn));
+  }
+
+  /** Runs `fn` in a slot already taken; the slot passes straight to the next in line, so none can jump the queue. */
+  private holding<T>(fn: () => Promise<T>): Promise<T> {
+    return fn().then(
+      (value) => {
+        this.release();
+        return value;
+      },
+      (err: unknown) => {
+        this.release();
+        throw err;
+      },
+    );
+  }
+
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.active--;
   }
 }

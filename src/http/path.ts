@@ -4,11 +4,23 @@
  * made only of dots (`.`, `..`) has its dots encoded too, so no id can climb to another route.
  */
 export function buildPath(template: string, params: Record<string, string> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+  const parts = split(template);
+  let path = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i]!;
     const value = params[key];
     if (value === undefined || value === '') throw new Error(`path parameter ${key} is missing`);
-    return encodeSegment(value);
-  });
+    path += encodeSegment(value) + parts[i + 1]!;
+  }
+  return path;
+}
+
+/** Templates split once into literal text (even indices) and parameter names (odd); they are a fixed set of route constants. */
+const templates = new Map<string, string[]>();
+function split(template: string): string[] {
+  let parts = templates.get(template);
+  if (!parts) templates.set(template, (parts = template.split(/\{(\w+)\}/)));
+  return parts;
 }
 
 export function encodeSegment(value: string): string {

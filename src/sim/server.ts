@@ -96,6 +96,8 @@ export interface SimStats {
   /** Requests to public routes (token endpoints). */
   public: number;
   byRoute: Record<string, number>;
+  /** TCP connections opened (by any client): with keep-alive pools it stays flat under load. */
+  connections: number;
 }
 
 interface CompiledRoute extends SimRoute {
@@ -149,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
   let recording = true;
   let counts = new Map<string, number>();
   let publicCount = 0;
+  let connectionCount = 0;
   const sockets = new Set<Socket>();
 
   const send = (res: ServerResponse, r: SimResponse) => {
@@ -255,6 +258,7 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
   };
 
   server.on('connection', (socket) => {
+    connectionCount++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -282,11 +286,12 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
     stats() {
       let total = 0;
       for (const n of counts.values()) total += n;
-      return { total, public: publicCount, byRoute: Object.fromEntries(counts) };
+      return { total, public: publicCount, byRoute: Object.fromEntries(counts), connections: connectionCount };
     },
     resetStats() {
       counts = new Map();
       publicCount = 0;
+      connectionCount = 0;
     },
     setRecording(on) {
       recording = on;

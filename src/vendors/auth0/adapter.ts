@@ -86,7 +86,7 @@ export class Auth0Session implements AccountSession {
   private readonly clientCredentials = requestLoader(async (clientId: string) => {
     const list = await this.get(`${API}/clients/{client_id}/credentials`, { client_id: clientId }, api.clientCredentials, 'client');
     const records = list.map((c) => clientCredentialRecord(this.account, clientId, c));
-    for (const r of records) this.credential.prime([clientId, r.externalId], r);
+    for (const r of records) this.credential.remember([clientId, r.externalId], r);
     return records;
   });
 
@@ -179,8 +179,8 @@ export class Auth0Session implements AccountSession {
       scope: this.scope,
     });
     const record = clientCredentialRecord(this.account, clientId, updated);
-    this.credential.clear([clientId, credentialId]).prime([clientId, credentialId], record);
-    this.clientCredentials.clear(clientId);
+    this.credential.replace([clientId, credentialId], record);
+    this.clientCredentials.forget(clientId);
     return record;
   }
 
@@ -200,7 +200,7 @@ export class Auth0Session implements AccountSession {
       scope: this.scope,
     });
     // Keys read later in this request must show the rotated set, not the cached one.
-    this.keys.clear(connectionId);
+    this.keys.forget(connectionId);
     return { connection, newKey: connectionKeyRecord(this.account, connectionId, key) };
   }
 

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { openEnum, vendorDate } from '../zod-helpers.js';
 
-/** Auth0 Management API v2 JSON, as far as the gateway reads it (../shared/vendor-apis/auth0). */
+/**
+ * Auth0 Management API v2 JSON, as far as the gateway reads it (../shared/vendor-apis/auth0).
+ * Unknown fields are accepted and dropped (`z.object` strips): nothing reads them, and keeping
+ * them copied every field of every listed item.
+ */
 
 export const CLIENT_CREDENTIAL_ALGS = ['RS256', 'RS384', 'PS256'] as const;
 export const CLIENT_CREDENTIAL_TYPES = ['public_key', 'cert_subject_dn', 'x509_cert'] as const;
@@ -29,7 +33,7 @@ export function errorMessage(body: unknown): string | undefined {
   return 'message' in parsed.data ? parsed.data.message : (parsed.data.error_description ?? parsed.data.error);
 }
 
-export const clientCredential = z.looseObject({
+export const clientCredential = z.object({
   id: z.string().min(1),
   name: z.string().optional(),
   kid: z.string().optional(),
@@ -45,7 +49,7 @@ export const clientCredential = z.looseObject({
 export const clientCredentials = clientCredential.array();
 export type ClientCredential = z.output<typeof clientCredential>;
 
-export const client = z.looseObject({
+export const client = z.object({
   client_id: z.string().min(1),
   name: z.string().optional(),
   description: z.string().optional(),
@@ -57,7 +61,7 @@ export type Client = z.output<typeof client>;
 /** `from`/`take` (checkpoint) paging: the only mode without Auth0's 1,000-result offset cap. */
 export const clientsCheckpointPage = z.object({ next: z.string().optional(), clients: z.array(client) });
 
-export const connection = z.looseObject({
+export const connection = z.object({
   id: z.string().min(1),
   name: z.string().optional(),
   display_name: z.string().optional(),
@@ -67,7 +71,7 @@ export const connection = z.looseObject({
 export type Connection = z.output<typeof connection>;
 export const connectionsCheckpointPage = z.object({ next: z.string().optional(), connections: z.array(connection) });
 
-export const connectionKey = z.looseObject({
+export const connectionKey = z.object({
   kid: z.string().min(1),
   cert: z.string(),
   pkcs: z.string().optional(),

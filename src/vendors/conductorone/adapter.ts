@@ -118,7 +118,7 @@ export class ConductorOneSession implements AccountSession {
       }),
     );
     const records = list.map((c) => credentialRecord(this.account, servicePrincipalId, c));
-    for (const r of records) this.credential.prime([servicePrincipalId, r.externalId], r);
+    for (const r of records) this.credential.remember([servicePrincipalId, r.externalId], r);
     return records;
   });
 
@@ -197,8 +197,8 @@ export class ConductorOneSession implements AccountSession {
       throw new UpstreamError(`${this.http.source.vendor} account "${this.account}" answered the update without the credential`, this.http.source, 200, false);
     }
     const record = credentialRecord(this.account, servicePrincipalId, res.credential);
-    this.credential.clear([servicePrincipalId, id]).prime([servicePrincipalId, id], record);
-    this.credentials.clear(servicePrincipalId);
+    this.credential.replace([servicePrincipalId, id], record);
+    this.credentials.forget(servicePrincipalId);
     return record;
   }
 
@@ -211,7 +211,7 @@ export class ConductorOneSession implements AccountSession {
       }),
     ).then((list) => {
       const records = list.map((sp) => servicePrincipalRecord(this.account, sp));
-      for (const r of records) this.principal.prime(r.externalId, r);
+      for (const r of records) this.principal.remember(r.externalId, r);
       return records;
     });
     return this.principalsPromise;

@@ -4,7 +4,8 @@ import { openEnum, vendorDate } from '../zod-helpers.js';
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
  * gRPC-transcoded: camelCase, and proto3 JSON leaves out unpopulated fields (false, [], "", null),
- * so every field may be absent.
+ * so every field may be absent. Unknown fields are accepted and dropped (`z.object` strips):
+ * nothing reads them, and keeping them copied every field of every listed item.
  */
 
 export const USER_STATUSES = ['UNKNOWN', 'ENABLED', 'DISABLED', 'DELETED'] as const;
@@ -43,7 +44,7 @@ export function errorMessage(body: unknown): string | undefined {
 const timestamp = vendorDate.nullable().optional();
 const strings = z.array(z.string()).nullable().optional();
 
-export const user = z.looseObject({
+export const user = z.object({
   id: z.string().optional(),
   displayName: z.string().optional(),
   email: z.string().optional(),
@@ -51,7 +52,7 @@ export const user = z.looseObject({
   type: openEnum(USER_TYPES),
 });
 
-export const servicePrincipal = z.looseObject({
+export const servicePrincipal = z.object({
   id: z.string().min(1),
   displayName: z.string().optional(),
   createdAt: timestamp,
@@ -60,7 +61,7 @@ export const servicePrincipal = z.looseObject({
 });
 export type ServicePrincipal = z.output<typeof servicePrincipal>;
 
-export const credential = z.looseObject({
+export const credential = z.object({
   id: z.string().min(1),
   clientId: z.string().optional(),
   displayName: z.string().optional(),

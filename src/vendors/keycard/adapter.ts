@@ -97,7 +97,7 @@ export class KeycardSession implements AccountSession {
   private readonly credentials = requestLoader(async (serviceAccountId: string) => {
     const list = await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.credentialPage, 'service account');
     const records = list.map((c) => credentialRecord(this.account, serviceAccountId, c, 'list'));
-    for (const r of records) this.credential.prime([serviceAccountId, r.externalId], r);
+    for (const r of records) this.credential.remember([serviceAccountId, r.externalId], r);
     return records;
   });
 
@@ -201,8 +201,8 @@ export class KeycardSession implements AccountSession {
     });
     const record = credentialRecord(this.account, serviceAccountId, updated, 'get');
     // Reads later in this request see the change: the cached list is dropped, the record replaced.
-    this.credential.clear([serviceAccountId, credentialId]).prime([serviceAccountId, credentialId], record);
-    this.credentials.clear(serviceAccountId);
+    this.credential.replace([serviceAccountId, credentialId], record);
+    this.credentials.forget(serviceAccountId);
     return record;
   }
 
@@ -210,7 +210,7 @@ export class KeycardSession implements AccountSession {
     this.ownersPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.serviceAccountPage, 'organization').then((list) =>
       list.map((sa) => {
         const record = serviceAccountRecord(this.account, sa, 'list');
-        this.owner.prime(sa.id, record);
+        this.owner.remember(sa.id, record);
         return record;
       }),
     );

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { vendorDate } from '../zod-helpers.js';
 
-/** Keycard management API JSON, as far as the gateway reads it (shared/vendor-apis/keycard). */
+/**
+ * Keycard management API JSON, as far as the gateway reads it (shared/vendor-apis/keycard).
+ * Unknown fields are accepted and dropped (`z.object` strips): nothing reads them, and keeping
+ * them copied every field of every listed item.
+ */
 
 /** Credential `description` limit on create and update. */
 export const MAX_DESCRIPTION = 500;
@@ -15,7 +19,7 @@ export const tokenResponse = z.object({
   // `refresh_token` is dropped here: the gateway simply repeats the client-credentials grant.
 });
 
-export const errorBody = z.looseObject({ message: z.string(), code: z.string().optional(), status: z.number().optional() });
+export const errorBody = z.object({ message: z.string(), code: z.string().optional(), status: z.number().optional() });
 
 export function errorMessage(body: unknown): string | undefined {
   const parsed = errorBody.safeParse(body);
@@ -28,14 +32,14 @@ export const permissions = z.record(z.string(), z.record(z.string(), z.boolean()
 export type Permissions = z.output<typeof permissions>;
 
 /** Organization-scoped lists say `has_prev_page` (zone-scoped ones `has_previous_page`); only the forward half is read. */
-export const pageInfo = z.looseObject({
+export const pageInfo = z.object({
   has_next_page: z.boolean(),
   end_cursor: z.string().nullish(),
 });
 
-const page = <T extends z.ZodType>(item: T) => z.looseObject({ items: z.array(item), page_info: pageInfo });
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page_info: pageInfo });
 
-export const serviceAccount = z.looseObject({
+export const serviceAccount = z.object({
   id: z.string().min(1),
   name: z.string(),
   description: z.string().nullish(),
@@ -46,7 +50,7 @@ export const serviceAccount = z.looseObject({
 export type ServiceAccount = z.output<typeof serviceAccount>;
 
 /** Credential metadata; `client_secret` exists only in the create response and is never read. */
-export const credential = z.looseObject({
+export const credential = z.object({
   id: z.string().min(1),
   client_id: z.string().min(1),
   name: z.string(),
@@ -58,7 +62,7 @@ export const credential = z.looseObject({
 export type Credential = z.output<typeof credential>;
 
 /** Just the permissions of an expanded resource (list items or a single get). */
-export const withPermissions = z.looseObject({ id: z.string().min(1), permissions: permissions.optional() });
+export const withPermissions = z.object({ id: z.string().min(1), permissions: permissions.optional() });
 
 // Built once, not per call: zod compiles a schema on its first parse.
 export const serviceAccountPage = page(serviceAccount);

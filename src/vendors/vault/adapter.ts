@@ -83,7 +83,7 @@ export class VaultSession implements AccountSession {
       return { items: page.credentials, next: page.nextPageToken };
     }).then((list) => {
       const records = list.map((c) => credentialRecord(this.account, c));
-      for (const r of records) this.credential.prime(r.externalId, r);
+      for (const r of records) this.credential.remember(r.externalId, r);
       return records;
     });
     return this.listPromise;
@@ -116,7 +116,7 @@ export class VaultSession implements AccountSession {
     });
     const record = credentialRecord(this.account, updated);
     // Later reads in this request see the change: the loader and any list already fetched.
-    this.credential.clear(uuid).prime(uuid, record);
+    this.credential.replace(uuid, record);
     this.listPromise = this.listPromise?.then((list) => list.map((c) => (c.externalId === uuid ? record : c))) ?? null;
     return record;
   }

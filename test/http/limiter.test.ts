@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Limiter } from '../../src/http/limiter.js';
+
+/** A call that finishes when the test says so. */
+function gate() {
+  let open!: () => void;
+  let fail!: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => ((open = resolve), (fail = reject)));
+  return { done, open, fail };
+}
+const ticks = () => new Promise((r) => setImmediate(r));
+
+describe('Limiter', () => {
+  it('runs at most `limit` calls at once and starts the rest in arrival order', async () => {
+    const limiter = new Limiter(2);
+    const gates = [gate(), gate(), gate(), gate()];
+    const started: number[] = [];
+    const runs = gates.map((g, i) => limiter.run(() => (started.push(i), g.done)));
+    await ticks();
+    expect(started).toEqual([0, 1]);
+    gates[1]!.open();
+    await ticks();
+    expect(started).toEqual([0, 1, 2]);
+    gates[0]!.open();
+    await ticks();
+    expect(started).toEqual([0, 1, 2, 3]);
+    gates[2]!.open();
+    gates[3]!.open();
+    await Promise.all(runs);
+  });
+
+  it('frees the slot of a failed call and passes its error on', async () => {
+    const limiter = new Limiter(1);
+    const failing = gate();
+    const first = limiter.run(() => failing.done);
+    const second = limiter.run(async () => 'second ran');
+    failing.fail(new Error('upstream down'));
+    await expect(first).rejects.toThrow('upstream down');
+    await expect(second).resolves.toBe('second ran');
+  });
+
+  it('lets no newcomer take a slot that is being handed to a queued call', async () => {
+    const limiter = new Limiter(1);
+    const g = gate();
+    let running = 0;
+    let most = 0;
+    const call = async () => {
+      most = Math.max(most, ++running);
+      await ticks();
+      running--;
+    };
+    const first = limiter.run(() => g.done);
+    const queued = limiter.run(call);
+    g.open();
+    await first;
+    // The slot is on its way to `queued`; a call arriving now must wait behind it.
+    const late = limiter.run(call);
+    await Promise.all([queued, late]);
+    expect(most).toBe(1);
+  });
+});

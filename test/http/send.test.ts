@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../../src/http/send.js';
+
+/** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms. */
+let server: Server;
+let origin: string;
+const received: string[] = [];
+let pool: Pool;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    received.push(`${req.method} ${req.url}`);
+    if (req.url === '/slow') {
+      const timer = setTimeout(() => res.end('{"late":true}'), 300);
+      res.on('close', () => clearTimeout(timer));
+      return;
+    }
+    res.writeHead(req.url === '/json' ? 200 : 429, { 'content-type': 'application/json', 'retry-after': '7' });
+    res.write('{"items":[1,');
+    res.end('2,3],"name":"zürich"}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterEach(async () => {
+  await pool?.close();
+  received.length = 0;
+});
+
+describe('send', () => {
+  it('returns the status, the parsed headers and the whole body as text', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const res = await send(pool, { method: 'GET', path: '/json' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(res.text)).toEqual({ items: [1, 2, 3], name: 'zürich' });
+  });
+
+  it('returns error statuses as answers, with their headers', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const res = await send(pool, { method: 'POST', path: '/busy', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(429);
+    expect(res.headers['retry-after']).toBe('7');
+    expect(received).toEqual(['POST /busy']);
+  });
+
+  it('rejects with the signal’s reason when aborted mid-exchange', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const controller = new AbortController();
+    const pending = send(pool, { method: 'GET', path: '/slow' }, controller.signal);
+    await sleep(50);
+    controller.abort(new DOMException('deadline', 'TimeoutError'));
+    await expect(pending).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('fails at once when aborted while queued behind a busy connection, and never sends', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const settled: string[] = [];
+    const first = send(pool, { method: 'GET', path: '/slow' }).then(() => settled.push('first answered'));
+    const controller = new AbortController();
+    const queued = send(pool, { method: 'GET', path: '/json' }, controller.signal).catch((err: Error) => settled.push(`queued ${err.name}`));
+    await sleep(50);
+    controller.abort();
+    await Promise.all([first, queued]);
+    // Failed when aborted, not when /slow freed the connection.
+    expect(settled).toEqual(['queued AbortError', 'first answered']);
+    await sleep(20);
+    expect(received).toEqual(['GET /slow']);
+  });
+
+  it('does not send when the signal is already aborted', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    await expect(send(pool, { method: 'GET', path: '/json' }, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(received).toEqual([]);
+  });
+});
