@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -24,7 +24,48 @@ export function censorSecrets(line: Record<string, unknown>): Record<string, unk
   return out;
 }
 
-/** Structured JSON logs (pino). */
+/**
+ * Standard output for log lines, written once per event-loop turn: a fan-out query logs one line
+ * per upstream call, and those arrive in bursts. pino's default asynchronous stream issues a write
+ * per line when idle and, when busy, re-measures its whole pending buffer on every line; here the
+ * lines of a turn are joined and leave in one synchronous write (`sink`, which retries while a
+ * pipe is full), on the next turn at the latest, and on exit.
+ */
+const buffered = new Set<TurnBufferedDestination>();
+
+export class TurnBufferedDestination implements DestinationStream {
+  private lines: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly sink: { write(chunk: string): unknown }) {
+    if (buffered.size === 0) process.once('exit', () => buffered.forEach((d) => d.flushSync()));
+    buffered.add(this);
+  }
+
+  write(line: string): void {
+    this.lines.push(line);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushSync);
+    }
+  }
+
+  readonly flushSync = (): void => {
+    this.scheduled = false;
+    if (this.lines.length === 0) return;
+    const chunk = this.lines.join('');
+    this.lines = [];
+    this.sink.write(chunk);
+  };
+
+  /** pino's `logger.flush(cb)`. */
+  flush(cb?: (err?: Error) => void): void {
+    this.flushSync();
+    cb?.();
+  }
+}
+
+/** Structured JSON logs (pino), to standard output unless a destination is given. */
 export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   const config = {
@@ -32,7 +73,7 @@ export function createLogger(options: { level?: string; destination?: NodeJS.Wri
     base: { service: 'credential-gateway' },
     formatters: { log: censorSecrets },
   };
-  return options.destination ? pino(config, options.destination) : pino(config);
+  return pino(config, options.destination ?? new TurnBufferedDestination(pino.destination({ dest: 1, sync: true })));
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

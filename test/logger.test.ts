@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { censorSecrets, createLogger } from '../src/logger.js';
+import { pino } from 'pino';
+import { censorSecrets, createLogger, TurnBufferedDestination } from '../src/logger.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -39,5 +40,37 @@ describe('logger', () => {
     const { logger, lines } = capture();
     logger.error({ err: new Error('boom') }, 'failed');
     expect(lines[0]).toMatchObject({ err: { message: 'boom', type: 'Error' }, msg: 'failed' });
+  });
+});
+
+describe('TurnBufferedDestination', () => {
+  const sink = () => {
+    const chunks: string[] = [];
+    return { chunks, write: (chunk: string) => chunks.push(chunk) };
+  };
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it('writes the lines of one event-loop turn as one chunk, in order, on the next turn', async () => {
+    const out = sink();
+    const logger = pino({ base: null, timestamp: false }, new TurnBufferedDestination(out));
+    logger.info('one');
+    logger.info('two');
+    expect(out.chunks).toEqual([]);
+    await nextTurn();
+    expect(out.chunks).toEqual(['{"level":30,"msg":"one"}\n{"level":30,"msg":"two"}\n']);
+    logger.info('three');
+    await nextTurn();
+    expect(out.chunks).toHaveLength(2);
+    expect(out.chunks[1]).toBe('{"level":30,"msg":"three"}\n');
+  });
+
+  it('writes what is pending at once when flushed (as on exit)', () => {
+    const out = sink();
+    const destination = new TurnBufferedDestination(out);
+    destination.write('a\n');
+    destination.flushSync();
+    expect(out.chunks).toEqual(['a\n']);
+    destination.flushSync();
+    expect(out.chunks).toEqual(['a\n']);
   });
 });
