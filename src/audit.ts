@@ -2,7 +2,6 @@ import { appendFile } from 'node:fs/promises';
 import type { Context } from './context.js';
 import type { Ref } from './domain/ref.js';
 import { GatewayError, UpstreamError } from './errors.js';
-import { upstreamObserver } from './http/observe.js';
 import type { Logger } from './logger.js';
 
 export interface AuditRecord {
@@ -96,13 +95,18 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       ...(t.replayed ? { replayed: true } : {}),
     });
   };
+  const { scope } = ctx;
+  const outer = scope.observeUpstream;
+  scope.observeUpstream = (s) => (upstreamStatus = s);
   try {
-    const result = await upstreamObserver.run((s) => (upstreamStatus = s), run);
+    const result = await run();
     record('success', upstreamStatus);
     return result;
   } catch (err) {
     const outcome = err instanceof GatewayError ? err.constructor.name : 'InternalError';
     record(outcome, err instanceof UpstreamError ? (err.status ?? upstreamStatus) : upstreamStatus);
     throw err;
+  } finally {
+    scope.observeUpstream = outer;
   }
 }

@@ -19,6 +19,12 @@ export interface RequestScope {
   /** Who a write is recorded as upstream (vault `operator`): the caller, else the service name. */
   readonly operator: string;
   readonly logger: Logger;
+  /**
+   * Told the status of every upstream call made for this request while set: the audit record of a
+   * mutation learns what the vendor answered. Mutations run one at a time, so one slot per request
+   * is enough (an AsyncLocalStorage would slow every promise of the process once used).
+   */
+  observeUpstream?: ((status: number | string) => void) | undefined;
 }
 
 export interface GatewaySettings {

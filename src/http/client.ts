@@ -15,7 +15,6 @@ import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
-import { upstreamObserver } from './observe.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
 import { send, type RawResponse } from './send.js';
@@ -60,6 +59,8 @@ export interface CallScope {
   readonly deadline?: number;
   /** The request's logger (carries the request id). */
   readonly logger?: Logger;
+  /** Told each attempt's status (see RequestScope.observeUpstream). */
+  readonly observeUpstream?: ((status: number | string) => void) | undefined;
 }
 
 export interface UpstreamRequest<S extends z.ZodType> {
@@ -306,7 +307,7 @@ export class HttpClient {
 
   /** One line and one histogram sample per attempt; the route template, never the raw path. */
   private log(req: UpstreamRequest<z.ZodType>, attempt: number, status: number | string, durationMs: number) {
-    upstreamObserver.getStore()?.(status);
+    req.scope?.observeUpstream?.(status);
     const { vendor, account } = this.source;
     this.options.metrics?.upstream.observe({ vendor, account, method: req.method, route: req.route, outcome: upstreamOutcome(status) }, durationMs / 1000);
     (req.scope?.logger ?? this.options.logger).info(
