@@ -10,7 +10,7 @@ import {
   type UpstreamSource,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { upstreamOutcome, type Metrics } from '../observability/metrics.js';
+import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import type { SharedStore } from '../store/store.js';
@@ -113,6 +113,7 @@ export class HttpClient {
   private readonly origin: string;
   private readonly basePath: string;
   private readonly retry: RetrySettings;
+  private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
@@ -120,6 +121,7 @@ export class HttpClient {
     this.basePath = url.pathname.replace(/\/$/, '');
     this.source = { vendor: options.vendor, account: options.account };
     this.retry = options.retry ?? NO_RETRY;
+    this.recordDuration = options.metrics && upstreamRecorder(options.metrics, options.vendor, options.account);
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 32,
       pipelining: 1,
@@ -309,7 +311,7 @@ export class HttpClient {
   private log(req: UpstreamRequest<z.ZodType>, attempt: number, status: number | string, durationMs: number) {
     req.scope?.observeUpstream?.(status);
     const { vendor, account } = this.source;
-    this.options.metrics?.upstream.observe({ vendor, account, method: req.method, route: req.route, outcome: upstreamOutcome(status) }, durationMs / 1000);
+    this.recordDuration?.(req.method, req.route, status, durationMs / 1000);
     (req.scope?.logger ?? this.options.logger).info(
       { vendor, account, method: req.method, route: req.route, ...req.log, status, durationMs: Math.round(durationMs * 10) / 10, retries: attempt },
       'upstream call',

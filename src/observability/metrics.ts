@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerState } from '../resilience/breaker.js';
+import { SeriesHistogram, type Recorder } from './series-histogram.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -19,13 +20,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly upstream = new Histogram({
-    name: 'upstream_request_duration_seconds',
-    help: 'Vendor API calls (each attempt) by vendor, account, method, route template and outcome.',
-    labelNames: ['vendor', 'account', 'method', 'route', 'outcome'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
-    registers: [this.registry],
-  });
+  /** One sample per upstream call: label sets bound once (see SeriesHistogram). */
+  readonly upstream = new SeriesHistogram(
+    'upstream_request_duration_seconds',
+    'Vendor API calls (each attempt) by vendor, account, method, route template and outcome.',
+    ['vendor', 'account', 'method', 'route', 'outcome'] as const,
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    this.registry,
+  );
 
   readonly retries = new Counter({
     name: 'upstream_retries_total',
@@ -56,6 +58,18 @@ export class Metrics {
   breakerChanged(vendor: string, account: string, state: BreakerState): void {
     this.breaker.set({ vendor, account }, BREAKER_VALUE[state]);
   }
+}
+
+/** Records upstream call durations of one account, each (method, route, outcome) bound once. */
+export function upstreamRecorder(metrics: Metrics, vendor: string, account: string): (method: string, route: string, status: number | string, seconds: number) => void {
+  const bound = new Map<string, Recorder>();
+  return (method, route, status, seconds) => {
+    const outcome = upstreamOutcome(status);
+    const key = `${method} ${route} ${outcome}`;
+    let record = bound.get(key);
+    if (!record) bound.set(key, (record = metrics.upstream.bind({ vendor, account, method, route, outcome })));
+    record(seconds);
+  };
 }
 
 /** Outcome label of one upstream attempt. */
