@@ -21,14 +21,17 @@
  *                       "--max-semi-space-size=8 --max-old-space-size=160": the production sizing of
  *                       bench/README.md; "" for Node's defaults)
  *   --cpu-prof          run the gateway with --cpu-prof (profiles in bench/results/profiles/)
+ *   --pin               (Linux, taskset) the gateway alone on the last CPU, the load generator and the
+ *                       simulators on the others: its CPU ms/op then measure its own work rather
+ *                       than its share of a contended machine (for comparing two versions)
  *   --out FILE          JSON result path (default bench/results/<timestamp>.json)
  *   --quiet             no progress lines on stderr
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +57,7 @@ export interface BenchOptions {
   runtime: 'dist' | 'tsx';
   nodeFlags: string[];
   cpuProf: boolean;
+  pin: boolean;
   out: string | null;
   quiet: boolean;
 }
@@ -72,6 +76,7 @@ export function options(argv: string[]): BenchOptions {
       runtime: { type: 'string' },
       'node-flags': { type: 'string' },
       'cpu-prof': { type: 'boolean' },
+      pin: { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
     },
@@ -99,6 +104,7 @@ export function options(argv: string[]): BenchOptions {
     })(),
     nodeFlags: (values['node-flags'] ?? env.BENCH_NODE_FLAGS ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter(Boolean),
     cpuProf: values['cpu-prof'] ?? false,
+    pin: values.pin ?? false,
     out: values.out ?? null,
     quiet: values.quiet ?? false,
   };
@@ -130,8 +136,14 @@ function spawnNode(args: string[], stdout: 'pipe' | 'ignore'): Proc {
   };
 }
 
+const gatewayCpu = () => String(cpus().length - 1);
+/** Moves every thread of a process to the given CPUs (children started later inherit it). */
+function pin(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpuList, String(pid)], { stdio: 'ignore' });
+}
+
 /** How to run one of our entry points (`bench/x.ts`) in its own process. */
-const entry = (o: BenchOptions, file: string) => (o.runtime === 'dist' ? [join('dist', file.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', file]);
+const entry = (o: BenchOptions, file: string, distDir = 'dist') => (o.runtime === 'dist' ? [join(distDir, file.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', file]);
 
 /** `tsc -p tsconfig.build.json`: src/ and bench/ as plain JavaScript under dist/. */
 function build(): Promise<void> {
@@ -144,7 +156,7 @@ function build(): Promise<void> {
   });
 }
 
-async function startSimulators(owners: number, o: BenchOptions): Promise<{ proc: Proc; upstream: BenchUpstream }> {
+export async function startSimulators(owners: number, o: BenchOptions): Promise<{ proc: Proc; upstream: BenchUpstream }> {
   const proc = spawnNode([...entry(o, 'bench/simulators.ts'), '--owners', String(owners), '--per-owner', '2', '--big-owner', '50'], 'pipe');
   const line = await new Promise<string>((resolveLine, reject) => {
     let out = '';
@@ -167,7 +179,7 @@ const freePort = () =>
     });
   });
 
-interface GatewayHandle {
+export interface GatewayHandle {
   proc: Proc;
   url: string;
   origin: string;
@@ -175,7 +187,7 @@ interface GatewayHandle {
 }
 
 /** Every knob the benchmark sets, and why, is in bench/README.md ("The gateway's configuration"). */
-async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: string, label: string): Promise<GatewayHandle> {
+export async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: string, label: string, distDir = 'dist'): Promise<GatewayHandle> {
   const port = await freePort();
   const apiKey = `cgw_bench_${randomBytes(16).toString('hex')}`;
   const pool = Math.max(64, upstream.seed.owners + 8);
@@ -190,9 +202,10 @@ async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir: strin
   writeFileSync(file, JSON.stringify(config, null, 2));
   const profDir = join(ROOT, 'bench/results/profiles');
   if (o.cpuProf) mkdirSync(profDir, { recursive: true });
-  const flags = ['--expose-gc', ...o.nodeFlags, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts'), '--config', file];
+  const flags = ['--expose-gc', ...o.nodeFlags, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts', distDir), '--config', file];
   // Logs (one line per upstream call at info) are written, to /dev/null: pino's cost is measured, a disk's is not.
   const proc = spawnNode(flags, 'ignore');
+  if (o.pin) pin(proc.child.pid!, gatewayCpu());
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -225,6 +238,21 @@ interface Stats {
   total: number;
   public: number;
   byRoute: Record<string, number>;
+  connections: number;
+}
+
+/**
+ * Counts the TCP connections the simulators accept from a second into a run (a quarter of a short
+ * one) until its end: the steady state. (The start may re-open sockets the previous run's
+ * cancellations closed: when the load generator hangs up, the gateway aborts its upstream calls.)
+ */
+function steadyConnections(upstream: BenchUpstream, runMs: number): () => Promise<number> {
+  const reset = sleep(Math.min(1000, runMs / 4)).then(() => simControl(upstream, 'stats/reset', {}));
+  return async () => {
+    await reset;
+    const stats = await Promise.all(upstream.sims.map(async (s) => ((await (await fetch(`${s.url}/__sim/stats`)).json()) as Stats).connections));
+    return stats.reduce((a, b) => a + b, 0);
+  };
 }
 
 /** Upstream API requests (token calls apart) per operation, by `account METHOD route`. */
@@ -252,8 +280,17 @@ function rssOf(pid: number): number {
   return kb * 1024;
 }
 
-/** Samples the gateway's RSS every 200 ms while `run` goes; returns the peak. */
-async function withRss<T>(gw: GatewayHandle, run: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+/** CPU seconds (user + system) a process has used so far; /proc/<pid>/stat counts clock ticks (100 Hz). */
+export function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ')'; utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Samples the gateway's RSS every 200 ms while `run` goes; returns the peak and the CPU it used. */
+async function withRss<T>(gw: GatewayHandle, run: () => Promise<T>): Promise<{ result: T; peakRss: number; cpuS: number }> {
+  const cpuBefore = cpuOf(gw.proc.child.pid!);
   let peak = rssOf(gw.proc.child.pid!);
   const timer = setInterval(() => {
     try {
@@ -265,7 +302,7 @@ async function withRss<T>(gw: GatewayHandle, run: () => Promise<T>): Promise<{ r
   try {
     const result = await run();
     peak = Math.max(peak, rssOf(gw.proc.child.pid!));
-    return { result, peakRss: peak };
+    return { result, peakRss: peak, cpuS: cpuOf(gw.proc.child.pid!) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
@@ -285,7 +322,7 @@ async function settledMemory(gw: GatewayHandle): Promise<{ rss: number; heapUsed
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-const QUERIES = {
+export const QUERIES = {
   typename: '{ __typename }',
   q1: 'query Q1($id: ID!) { node(id: $id) { __typename id ... on Credential { name kind status expiresAt } } }',
   q2: 'query Q2($owner: ID!) { credentials(filter: { owner: $owner }, first: 50) { totalCount edges { node { __typename id name kind status expiresAt } } } }',
@@ -300,7 +337,7 @@ const QUERIES = {
     '... on RotateConnectionKeysSuccess { newKey { kid role } } ... on Error { message } } }',
 };
 
-function target(gw: GatewayHandle, query: string, variables: Record<string, unknown> = {}): GraphQLTarget {
+export function target(gw: GatewayHandle, query: string, variables: Record<string, unknown> = {}): GraphQLTarget {
   return {
     url: gw.url,
     headers: { 'content-type': 'application/json', 'x-api-key': gw.apiKey },
@@ -312,8 +349,12 @@ export interface Row {
   scenario: string;
   description: string;
   concurrency: number;
-  gateway: LoadResult & { peakRss: number };
-  direct?: LoadResult;
+  /**
+   * cpuMsPerOp: the gateway process's CPU time per operation; cpuShare: the share of one core it
+   * used; upstreamConnections: TCP connections the simulators accepted during the run.
+   */
+  gateway: LoadResult & { peakRss: number; cpuMsPerOp: number; cpuShare: number; upstreamConnections: number };
+  direct?: LoadResult & { upstreamConnections: number };
   /** gateway / direct requests per second. */
   ratio?: number;
   upstreamPerOp?: number;
@@ -345,13 +386,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const ms = (s: number) => s * 1000;
   const result: BenchResult = {
     startedAt: new Date().toISOString(),
-    machine: { node: process.version, cpus: (await import('node:os')).cpus().length, load: (await import('node:os')).loadavg() },
+    machine: { node: process.version, cpus: cpus().length, load: loadavg() },
     options: o,
     rows: [],
     latency: [],
     checks: [],
   };
   const procs: Proc[] = [];
+  if (o.pin) pin(process.pid, cpus().length > 2 ? `0-${cpus().length - 2}` : '0');
   try {
     if (o.runtime === 'dist') {
       log('build: tsc -p tsconfig.build.json');
@@ -423,17 +465,20 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       await autocannonRun(t, conc, ms(o.warmupS));
       if (s.direct) await closedLoop(s.direct, conc, ms(o.warmupS));
       log(`${s.key}: gateway ×${conc}, ${o.durationS}s`);
-      const { result: g, peakRss } = await withRss(gw, () => autocannonRun(t, conc, ms(o.durationS)));
-      let d: LoadResult | undefined;
+      const steady = steadyConnections(upstream, ms(o.durationS));
+      const { result: g, peakRss, cpuS } = await withRss(gw, () => autocannonRun(t, conc, ms(o.durationS)));
+      const upstreamConnections = await steady();
+      let d: Row['direct'];
       if (s.direct) {
         log(`${s.key}: direct ×${conc}, ${o.durationS}s`);
-        d = await closedLoop(s.direct, conc, ms(o.durationS));
+        const steadyDirect = steadyConnections(upstream, ms(o.durationS));
+        d = { ...(await closedLoop(s.direct, conc, ms(o.durationS))), upstreamConnections: await steadyDirect() };
       }
       result.rows.push({
         scenario: s.key,
         description: s.description,
         concurrency: conc,
-        gateway: { ...g, peakRss },
+        gateway: { ...g, peakRss, cpuMsPerOp: (cpuS * 1000) / g.ok, cpuShare: cpuS / g.durationS, upstreamConnections },
         ...(d ? { direct: d, ratio: g.rps / d.rps } : {}),
         ...(up ? { upstreamPerOp: up.perOp } : {}),
         ...(upDirect ? { directUpstreamPerOp: upDirect.perOp } : {}),
@@ -573,17 +618,19 @@ export function renderTable(r: BenchResult): string {
   lines.push(
     `credential-gateway benchmark — ${r.startedAt} — node ${r.machine.node}, ${r.machine.cpus} CPUs, load ${r.machine.load.map((x) => x.toFixed(2)).join(' ')}`,
   );
-  lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated; gateway: ${r.options.runtime}, node ${r.options.nodeFlags.join(' ') || '(default flags)'}`);
+  lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated; gateway: ${r.options.runtime}, node ${r.options.nodeFlags.join(' ') || '(default flags)'}${r.options.pin ? ', pinned to its own CPU' : ''}`);
   lines.push('');
-  lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway RSS MB |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway CPU ms/op (core) | gateway RSS MB |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.rows) {
     lines.push(
-      `| ${x.description} | ${x.concurrency} | ${f0(x.gateway.rps)} | ${f1(x.gateway.p50)} | ${f1(x.gateway.p99)} | ${x.direct ? f0(x.direct.rps) : '–'} | ${x.direct ? f1(x.direct.p50) : '–'} | ${x.ratio !== undefined ? pct(x.ratio) : '–'} | ${x.upstreamPerOp ?? '–'}${x.directUpstreamPerOp !== undefined ? ` / ${x.directUpstreamPerOp}` : ''} | ${f0(x.gateway.peakRss / MB)} |`,
+      `| ${x.description} | ${x.concurrency} | ${f0(x.gateway.rps)} | ${f1(x.gateway.p50)} | ${f1(x.gateway.p99)} | ${x.direct ? f0(x.direct.rps) : '–'} | ${x.direct ? f1(x.direct.p50) : '–'} | ${x.ratio !== undefined ? pct(x.ratio) : '–'} | ${x.upstreamPerOp ?? '–'}${x.directUpstreamPerOp !== undefined ? ` / ${x.directUpstreamPerOp}` : ''} | ${x.gateway.cpuMsPerOp.toFixed(3)} (${pct(x.gateway.cpuShare)}) | ${f0(x.gateway.peakRss / MB)} |`,
     );
   }
+  lines.push('');
+  const conns = (x: Row) => `${x.scenario} ${x.gateway.upstreamConnections}${x.direct ? ` (direct ${x.direct.upstreamConnections})` : ''}`;
+  lines.push(`Upstream connections opened in each measured run's steady state (keep-alive pools: ~0): ${r.rows.map(conns).join(', ')}`);
   if (r.q1Latency) {
-    lines.push('');
     lines.push(`Q1 at concurrency 1: gateway p50 ${r.q1Latency.gatewayP50.toFixed(2)} ms, direct p50 ${r.q1Latency.directP50.toFixed(2)} ms, added ${r.q1Latency.addedMs.toFixed(2)} ms`);
   }
   for (const l of r.latency) {

@@ -15,6 +15,8 @@ describe('npm run bench (smoke)', () => {
     for (const key of ['typename', 'q1', 'q3', 'q4']) {
       expect(row(key).gateway.ok, key).toBeGreaterThan(0);
       expect(row(key).gateway.errors, key).toBe(0);
+      expect(Number.isFinite(row(key).gateway.cpuMsPerOp), key).toBe(true);
+      expect(row(key).gateway.upstreamConnections, key).toBeGreaterThanOrEqual(0);
     }
     expect(row('q1')).toMatchObject({ upstreamPerOp: 1, directUpstreamPerOp: 1 });
     expect(row('q1').direct!.ok).toBeGreaterThan(0);

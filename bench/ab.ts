@@ -1,0 +1,73 @@
+/**
+ * Interleaved A/B of two builds of the gateway: which of two versions costs less per operation.
+ *
+ * A full `npm run bench` measures one build against the direct limit; between two runs this shared
+ * machine drifts by ±20%, more than most single optimisations gain. Here both builds run side by
+ * side on the same simulators, pinned to the same CPU, and take turns in short runs (A B, B A, …),
+ * so drift hits both alike. It reports each build's gateway CPU per operation and median p50.
+ *
+ *   git worktree add /tmp/base HEAD~1 && (cd /tmp/base && npm ci && npx tsc -p tsconfig.build.json)
+ *   npx tsc -p tsconfig.build.json
+ *   npx tsx bench/ab.ts --a /tmp/base/dist --b dist --scenario q3 --concurrency 1
+ *
+ * Options: --a DIR, --b DIR (compiled trees, default dist), --scenario typename|q1|q2|q3 (q3),
+ * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { autocannonRun, closedLoop, graphqlCaller, type LoadResult } from './load.js';
+import { cpuOf, options, QUERIES, startGateway, startSimulators, target, type GatewayHandle } from './run.js';
+
+const { values } = parseArgs({
+  options: {
+    a: { type: 'string', default: 'dist' },
+    b: { type: 'string', default: 'dist' },
+    scenario: { type: 'string', default: 'q3' },
+    concurrency: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '8' },
+    ms: { type: 'string', default: '2000' },
+    owners: { type: 'string', default: '20' },
+  },
+});
+const scenario = values.scenario as 'typename' | 'q1' | 'q2' | 'q3';
+if (!['typename', 'q1', 'q2', 'q3'].includes(scenario)) throw new Error(`--scenario: typename, q1, q2 or q3`);
+const concurrency = Number(values.concurrency);
+const o = options(['--runtime', 'dist', '--pin']);
+const dir = mkdtempSync(join(tmpdir(), 'cgw-ab-'));
+const sims = await startSimulators(Number(values.owners), o);
+const builds = [values.a, values.b] as const;
+const gateways: GatewayHandle[] = [];
+try {
+  for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, o, dir, 'ab'[i]!, dist));
+  const { fixtures, expiresBefore } = sims.upstream;
+  const vars = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } }[scenario];
+  const targets = gateways.map((g) => target(g, QUERIES[scenario], vars));
+  const callers = targets.map((t) => graphqlCaller(t, concurrency));
+  const run = (i: number, ms: number): Promise<LoadResult> =>
+    concurrency >= 32 ? autocannonRun(targets[i]!, concurrency, ms) : closedLoop(() => callers[i]!.call(), concurrency, ms);
+
+  for (const i of [0, 1]) await run(i, 3000); // warm-up: JIT, pools, tokens
+  const totals = [0, 1].map(() => ({ cpuS: 0, ops: 0, p50s: [] as number[] }));
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const i of round % 2 ? [1, 0] : [0, 1]) {
+      const pid = gateways[i]!.proc.child.pid!;
+      const before = cpuOf(pid);
+      const r = await run(i, Number(values.ms));
+      totals[i]!.cpuS += cpuOf(pid) - before;
+      totals[i]!.ops += r.ok;
+      totals[i]!.p50s.push(r.p50);
+    }
+  }
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
+  for (const [i, t] of totals.entries()) {
+    console.log(`${'AB'[i]} ${builds[i]}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations`);
+  }
+  console.log(`B/A CPU per operation: ${((perOp[1]! / perOp[0]!) * 100).toFixed(1)}%`);
+  await Promise.all(callers.map((c) => c.close()));
+} finally {
+  await Promise.all([...gateways.map((g) => g.proc.stop()), sims.proc.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}
