@@ -24,6 +24,9 @@ export function censorSecrets(line: Record<string, unknown>): Record<string, unk
   return out;
 }
 
+/** Every turn-buffered destination: what they still hold is written when the process exits. */
+const buffered = new Set<TurnBufferedDestination>();
+
 /**
  * Standard output for log lines, written once per event-loop turn: a fan-out query logs one line
  * per upstream call, and those arrive in bursts. pino's default asynchronous stream issues a write
@@ -31,8 +34,6 @@ export function censorSecrets(line: Record<string, unknown>): Record<string, unk
  * lines of a turn are joined and leave in one synchronous write (`sink`, which retries while a
  * pipe is full), on the next turn at the latest, and on exit.
  */
-const buffered = new Set<TurnBufferedDestination>();
-
 export class TurnBufferedDestination implements DestinationStream {
   private lines: string[] = [];
   private scheduled = false;
