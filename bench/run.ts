@@ -351,7 +351,7 @@ export interface Row {
   concurrency: number;
   /**
    * cpuMsPerOp: the gateway process's CPU time per operation; cpuShare: the share of one core it
-   * used; upstreamConnections: TCP connections the simulators accepted during the run.
+   * used; upstreamConnections: TCP connections the simulators accepted in the run's steady state.
    */
   gateway: LoadResult & { peakRss: number; cpuMsPerOp: number; cpuShare: number; upstreamConnections: number };
   direct?: LoadResult & { upstreamConnections: number };
