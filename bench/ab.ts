@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { autocannonRun, closedLoop, graphqlCaller, type LoadResult } from './load.js';
+import { autocannonRun, closedLoop, graphqlCaller, percentile, type LoadResult } from './load.js';
 import { cpuOf, options, QUERIES, startGateway, startSimulators, target, type GatewayHandle } from './run.js';
 
 const { values } = parseArgs({
@@ -60,7 +60,7 @@ try {
       totals[i]!.p50s.push(r.p50);
     }
   }
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
     console.log(`${'AB'[i]} ${builds[i]}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations`);

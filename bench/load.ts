@@ -19,7 +19,8 @@ export interface LoadResult {
   durationS: number;
 }
 
-const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
+/** The p-th percentile of an ascending array (NaN when empty). */
+export const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 
 /** `concurrency` workers run `op` back to back for `durationMs`. */
 export async function closedLoop(op: () => Promise<unknown>, concurrency: number, durationMs: number): Promise<LoadResult> {

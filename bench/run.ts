@@ -241,6 +241,11 @@ interface Stats {
   connections: number;
 }
 
+/** Each simulator's counters, by account. */
+function simStats(upstream: BenchUpstream): Promise<(readonly [string, Stats])[]> {
+  return Promise.all(upstream.sims.map(async (s) => [s.account, (await (await fetch(`${s.url}/__sim/stats`)).json()) as Stats] as const));
+}
+
 /**
  * Counts the TCP connections the simulators accept from a second into a run (a quarter of a short
  * one) until its end: the steady state. (The start may re-open sockets the previous run's
@@ -250,8 +255,7 @@ function steadyConnections(upstream: BenchUpstream, runMs: number): () => Promis
   const reset = sleep(Math.min(1000, runMs / 4)).then(() => simControl(upstream, 'stats/reset', {}));
   return async () => {
     await reset;
-    const stats = await Promise.all(upstream.sims.map(async (s) => ((await (await fetch(`${s.url}/__sim/stats`)).json()) as Stats).connections));
-    return stats.reduce((a, b) => a + b, 0);
+    return (await simStats(upstream)).reduce((sum, [, st]) => sum + st.connections, 0);
   };
 }
 
@@ -259,7 +263,7 @@ function steadyConnections(upstream: BenchUpstream, runMs: number): () => Promis
 async function upstreamPerOp(upstream: BenchUpstream, op: () => Promise<unknown>, times = 4): Promise<{ perOp: number; byRoute: Record<string, number>; tokenCalls: number }> {
   await simControl(upstream, 'stats/reset', {});
   for (let i = 0; i < times; i++) await op();
-  const stats = (await Promise.all(upstream.sims.map(async (s) => [s.account, (await (await fetch(`${s.url}/__sim/stats`)).json()) as Stats] as const))).filter(Boolean);
+  const stats = await simStats(upstream);
   const byRoute: Record<string, number> = {};
   let total = 0;
   let tokenCalls = 0;
