@@ -27,6 +27,18 @@ const httpDefaults = z
   })
   .strict();
 
+const admissionSchema = z
+  .object({
+    adaptive: z.boolean().default(true),
+    min: z.number().int().min(1).max(100_000).default(4),
+    max: z.number().int().min(1).max(100_000).default(256),
+    maxQueued: z.number().int().min(0).max(1_000_000).default(1_024),
+    /** Refuse (503) a request that waited longer than this; default: requestTimeoutMs. */
+    maxWaitMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .strict()
+  .refine((a) => a.min <= a.max, { message: 'min must not exceed max', path: ['min'] });
+
 const limitsSchema = z
   .object({
     maxDepth: z.number().int().min(1).max(100).default(12),
@@ -39,6 +51,8 @@ const limitsSchema = z
     maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
     /** Batched requests (arrays of operations): off unless set to a maximum batch size. */
     batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
+    /** GraphQL requests running at once; the rest wait in arrival order (src/admission.ts). */
+    admission: admissionSchema.default(admissionSchema.parse({})),
   })
   .strict();
 

@@ -8,6 +8,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { Admission } from './admission.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
 import type { Caller } from './auth/grants.js';
@@ -293,7 +294,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  const server = createServer(ops.handler(withBodyLimit(limits.maxBodyBytes, yoga)));
+  const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
+  metrics.watchAdmission(admission);
+  const server = createServer(ops.handler(admission.handler(withBodyLimit(limits.maxBodyBytes, yoga))));
   const gateway: Gateway = {
     yoga,
     server,
@@ -317,6 +320,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       if (!drained) logger.warn({ graceMs }, 'shutdown deadline passed with requests in flight');
       server.closeAllConnections();
       await closed;
+      admission.close();
       await Promise.all([...adapters.values()].map((a) => a.close()));
       await Promise.all([audit.flush(), tracing.shutdown(), store.close()]);
     },

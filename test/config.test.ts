@@ -37,6 +37,11 @@ describe('config', () => {
     expect(config.secrets).toEqual([SECRET, SECRET]);
   });
 
+  it('admits requests adaptively by default and refuses an admission min above its max', () => {
+    expect(parseConfig({ auth: 'none', accounts: [auth0()] }).limits.admission).toEqual({ adaptive: true, min: 4, max: 256, maxQueued: 1024 });
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], limits: { admission: { min: 8, max: 4 } } }))).toEqual(['limits.admission.min: min must not exceed max']);
+  });
+
   it('interpolates ${ENV} and names the field when the variable is unset', () => {
     const config = parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${A0_SECRET}' })] }, { A0_SECRET: 'from-env' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'from-env' });

@@ -55,6 +55,14 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Admission state, read when scraped (see src/admission.ts). */
+  watchAdmission(admission: { readonly current: number; readonly waiting: number; readonly shed: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'graphql_admission_limit', help: 'GraphQL requests allowed to run at once (adaptive).', registers, collect() { this.set(admission.current); } });
+    new Gauge({ name: 'graphql_admission_waiting', help: 'GraphQL requests waiting to start.', registers, collect() { this.set(admission.waiting); } });
+    new Counter({ name: 'graphql_admission_shed_total', help: 'GraphQL requests refused with 503: queue full or waited too long.', registers, collect() { this.reset(); this.inc(admission.shed); } });
+  }
+
   breakerChanged(vendor: string, account: string, state: BreakerState): void {
     this.breaker.set({ vendor, account }, BREAKER_VALUE[state]);
   }

@@ -1,0 +1,129 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdaptiveLimit, Admission, type AdmissionSettings } from '../src/admission.js';
+
+describe('AdaptiveLimit', () => {
+  it('shrinks toward the requests that were running while the event loop is saturated, down to min', () => {
+    const limit = new AdaptiveLimit(4, 256);
+    expect(limit.step(0.99, 32, true)).toBe(25);
+    expect(limit.step(0.99, 25, true)).toBe(20);
+    for (let i = 0; i < 20; i++) limit.step(0.99, limit.value, true);
+    expect(limit.value).toBe(4);
+  });
+
+  it('grows while requests wait and the loop has room, up to max', () => {
+    const limit = new AdaptiveLimit(4, 8, 4);
+    expect(limit.step(0.5, 4, true)).toBe(5);
+    expect(limit.step(0.5, 5, true)).toBe(6);
+    for (let i = 0; i < 10; i++) limit.step(0.3, limit.value, true);
+    expect(limit.value).toBe(8);
+  });
+
+  it('holds when nothing waited, or when the loop is busy but not saturated', () => {
+    const limit = new AdaptiveLimit(4, 256, 10);
+    expect(limit.step(0.2, 3, false)).toBe(10);
+    expect(limit.step(0.85, 10, true)).toBe(10);
+  });
+});
+
+/** A request/response pair with just what Admission touches. */
+function exchange() {
+  const res = Object.assign(new EventEmitter(), {
+    destroyed: false,
+    status: 0,
+    body: '',
+    writeHead(status: number) {
+      this.status = status;
+      return this;
+    },
+    end(body: string) {
+      this.body = body;
+    },
+  });
+  const req = { socket: { destroyed: false } };
+  return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse & typeof res };
+}
+
+const fixed = (over: Partial<AdmissionSettings> = {}): AdmissionSettings => ({ adaptive: false, min: 2, max: 2, maxQueued: 10, maxWaitMs: 60_000, ...over });
+
+describe('Admission', () => {
+  const admissions: Admission[] = [];
+  const make = (settings: AdmissionSettings, clock?: () => number) => {
+    const a = new Admission(settings, clock);
+    admissions.push(a);
+    return a;
+  };
+  afterEach(() => admissions.splice(0).forEach((a) => a.close()));
+
+  it('runs requests up to the limit and starts the rest in arrival order as others finish', () => {
+    const admission = make(fixed());
+    const started: number[] = [];
+    const all = [0, 1, 2, 3].map(() => exchange());
+    const handler = admission.handler((req) => started.push(all.findIndex((x) => x.req === req)));
+    for (const x of all) handler(x.req, x.res);
+    expect(started).toEqual([0, 1]);
+    expect(admission.waiting).toBe(2);
+    all[1]!.res.emit('close');
+    expect(started).toEqual([0, 1, 2]);
+    all[0]!.res.emit('close');
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(admission.active).toBe(2);
+  });
+
+  it('skips a waiting request whose client went away', () => {
+    const admission = make(fixed({ max: 1, min: 1 }));
+    const started: IncomingMessage[] = [];
+    const [a, gone, c] = [exchange(), exchange(), exchange()];
+    const handler = admission.handler((req) => started.push(req));
+    for (const x of [a, gone, c]) handler(x.req, x.res);
+    gone.res.destroyed = true;
+    a.res.emit('close');
+    expect(started).toEqual([a.req, c.req]);
+    expect(gone.res.status).toBe(0);
+  });
+
+  it('refuses with 503 OVERLOADED when the queue is full, without starting the request', () => {
+    const admission = make(fixed({ max: 1, min: 1, maxQueued: 0 }));
+    const started: IncomingMessage[] = [];
+    const [a, b] = [exchange(), exchange()];
+    const handler = admission.handler((req) => started.push(req));
+    handler(a.req, a.res);
+    handler(b.req, b.res);
+    expect(started).toEqual([a.req]);
+    expect(b.res.status).toBe(503);
+    expect(JSON.parse(b.res.body).errors[0].extensions.code).toBe('OVERLOADED');
+    expect(admission.shed).toBe(1);
+  });
+
+  it('refuses a request that waited longer than maxWaitMs instead of starting it late', () => {
+    let now = 0;
+    const admission = make(fixed({ max: 1, min: 1, maxWaitMs: 1_000 }), () => now);
+    const started: IncomingMessage[] = [];
+    const [a, late] = [exchange(), exchange()];
+    const handler = admission.handler((req) => started.push(req));
+    handler(a.req, a.res);
+    handler(late.req, late.res);
+    now = 1_500;
+    a.res.emit('close');
+    expect(started).toEqual([a.req]);
+    expect(late.res.status).toBe(503);
+  });
+
+  it('narrows the limit under a saturated loop and lets waiting requests through as it grows back', () => {
+    const admission = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
+    const started: IncomingMessage[] = [];
+    const handler = admission.handler((req) => started.push(req));
+    const all = Array.from({ length: 6 }, () => exchange());
+    for (const x of all) handler(x.req, x.res);
+    expect(started).toHaveLength(4);
+    admission.step(0.99); // saturated with 4 running: 4 × 0.8
+    expect(admission.current).toBe(3);
+    all[0]!.res.emit('close');
+    all[1]!.res.emit('close');
+    expect(started).toHaveLength(5); // 2 running + 1 started: at the limit of 3
+    admission.step(0.4); // room, and a request waits: the limit grows and it starts at once
+    expect(admission.current).toBe(4);
+    expect(started).toHaveLength(6);
+  });
+});
