@@ -35,6 +35,16 @@ describe('createRequestScope', () => {
     expect(signal.aborted).toBe(false);
   });
 
+  it('cancels what joined its cancellation when the deadline passes, and its signal with it', async () => {
+    const { scope } = scopeOf(new AbortController().signal, 30);
+    const reasons: unknown[] = [];
+    scope.cancellation!.add({ cancel: (reason) => reasons.push(reason) });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(reasons).toHaveLength(1);
+    expect((reasons[0] as Error).name).toBe('TimeoutError');
+    expect(scope.signal!.aborted).toBe(true);
+  });
+
   it('gives the same signal every time and records the caller as operator', () => {
     const { scope } = scopeOf(new AbortController().signal);
     expect(scope.signal).toBe(scope.signal);

@@ -15,6 +15,7 @@ import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
+import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
 import { send, type RawResponse } from './send.js';
@@ -55,6 +56,8 @@ export interface HttpClientOptions {
 /** What a call needs from the GraphQL request it serves (RequestScope satisfies it). */
 export interface CallScope {
   readonly signal?: AbortSignal | undefined;
+  /** Cancels the exchange with `signal`, at less cost per call; used in its place when present. */
+  readonly cancellation?: CancelGroup | undefined;
   /** Epoch ms by which the GraphQL request must answer: no wait or retry goes past it. */
   readonly deadline?: number;
   /** The request's logger (carries the request id). */
@@ -219,7 +222,7 @@ export class HttpClient {
       const signal = scope?.signal;
       if (!signal) return await pending;
       return await new Promise<string>((resolve, reject) => {
-        const onAbort = () => reject(this.cancelled(signal));
+        const onAbort = () => reject(this.cancelled(signal.reason));
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
         pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -241,7 +244,7 @@ export class HttpClient {
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
     if (waitMs <= 0) return;
     await sleep(waitMs, scope?.signal).catch(() => {
-      throw this.cancelled(scope?.signal);
+      throw this.cancelled(scope?.signal?.reason);
     });
   }
 
@@ -270,18 +273,19 @@ export class HttpClient {
         'http.request.resend_count': attempt,
       },
     });
+    const group = cancellationOf(req.scope);
     try {
-      const res = await send(this.pool, { method: req.method, path, headers, body }, req.scope?.signal);
+      const res = await send(this.pool, { method: req.method, path, headers, body }, group);
       this.log(req, attempt, res.status, performance.now() - started);
       span?.setAttribute('http.response.status_code', res.status);
       if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
       return res;
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name;
-      const aborted = (err as Error).name === 'AbortError' || req.scope?.signal?.aborted === true;
+      const aborted = (err as Error).name === 'AbortError' || group?.cancelled === true;
       this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
       span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
-      if (aborted) throw this.cancelled(req.scope?.signal);
+      if (aborted) throw this.cancelled(group?.reason);
       const sent = !NOT_SENT_CODES.has(code);
       throw new UpstreamError(
         `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
@@ -295,8 +299,8 @@ export class HttpClient {
     }
   }
 
-  private cancelled(signal: AbortSignal | undefined): UpstreamError {
-    const timedOut = (signal?.reason as Error | undefined)?.name === 'TimeoutError';
+  private cancelled(reason: unknown): UpstreamError {
+    const timedOut = (reason as Error | undefined)?.name === 'TimeoutError';
     return new UpstreamError(
       timedOut ? `${this.describe()} did not answer within the request deadline` : `request to ${this.describe()} was cancelled`,
       this.source,
@@ -385,4 +389,11 @@ export class HttpClient {
   private describe(): string {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
+}
+
+/** The scope's cancellation; a scope with only a signal (a caller outside GraphQL) gets the signal's group. */
+function cancellationOf(scope: CallScope | undefined): CancelGroup | undefined {
+  if (!scope) return undefined;
+  if (scope.cancellation) return scope.cancellation;
+  return scope.signal ? CancelGroup.of(scope.signal) : undefined;
 }

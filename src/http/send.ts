@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { Cancellable, CancelGroup } from './cancel-group.js';
 
 export interface RawResponse {
   status: number;
@@ -12,43 +13,42 @@ type SendOptions = Pick<Dispatcher.DispatchOptions, 'method' | 'path' | 'headers
  * One HTTP exchange over an undici dispatcher, the whole body read as text. It is undici's
  * `dispatch` with a minimal handler rather than `request()`, which wraps every response in a
  * Readable stream and an AsyncResource: a quarter of an upstream call's CPU, for bodies that are
- * read whole anyway. `signal` aborts the exchange at any point, also while it waits in the
- * pool's queue (then it fails at once rather than when a socket frees up).
+ * read whole anyway. Cancelling `group` aborts the exchange at any point, also while it waits in
+ * the pool's queue (then it fails at once rather than when a socket frees up).
  */
-export function send(dispatcher: Dispatcher, options: SendOptions, signal?: AbortSignal): Promise<RawResponse> {
+export function send(dispatcher: Dispatcher, options: SendOptions, group?: CancelGroup): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    dispatcher.dispatch(options, new BufferingHandler(resolve, reject, signal));
+    const handler = new BufferingHandler(resolve, reject, group);
+    if (group && !group.add(handler)) return reject(group.reason);
+    dispatcher.dispatch(options, handler);
   });
 }
 
-class BufferingHandler implements Dispatcher.DispatchHandler {
+class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   private controller: Dispatcher.DispatchController | null = null;
   private status = 0;
   private headers: RawResponse['headers'] = {};
   private readonly chunks: Buffer[] = [];
   /** Set once the promise is settled; a later abort or error has nothing left to report. */
   private done = false;
-  private readonly onAbort: (() => void) | undefined;
+  private cancelledWith: unknown = undefined;
 
   constructor(
     private readonly resolve: (r: RawResponse) => void,
     private readonly reject: (err: unknown) => void,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    if (signal) {
-      this.onAbort = () => {
-        this.controller?.abort(signal.reason as Error);
-        this.fail(signal.reason);
-      };
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+    private readonly group: CancelGroup | undefined,
+  ) {}
+
+  cancel(reason: unknown): void {
+    this.cancelledWith = reason;
+    this.controller?.abort(reason as Error);
+    this.fail(reason);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    // Aborted while queued: the caller has its answer already; free the slot without sending.
-    if (this.done) controller.abort(this.signal?.reason as Error);
+    // Cancelled while queued: the caller has its answer already; free the slot without sending.
+    if (this.done) controller.abort(this.cancelledWith as Error);
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: RawResponse['headers']): void {
@@ -82,6 +82,6 @@ class BufferingHandler implements Dispatcher.DispatchHandler {
 
   private finish(): void {
     this.done = true;
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.group?.delete(this);
   }
 }

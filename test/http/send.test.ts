@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CancelGroup } from '../../src/http/cancel-group.js';
 import { send } from '../../src/http/send.js';
 
 /** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms. */
@@ -49,13 +50,21 @@ describe('send', () => {
     expect(received).toEqual(['POST /busy']);
   });
 
-  it('rejects with the signal’s reason when aborted mid-exchange', async () => {
+  it('rejects with the group’s reason when cancelled mid-exchange', async () => {
     pool = new Pool(origin, { connections: 1 });
-    const controller = new AbortController();
-    const pending = send(pool, { method: 'GET', path: '/slow' }, controller.signal);
+    const group = new CancelGroup();
+    const pending = send(pool, { method: 'GET', path: '/slow' }, group);
     await sleep(50);
-    controller.abort(new DOMException('deadline', 'TimeoutError'));
+    group.cancel(new DOMException('deadline', 'TimeoutError'));
     await expect(pending).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it('leaves the group once answered, so a later cancel reaches nothing', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const group = new CancelGroup();
+    const res = await send(pool, { method: 'GET', path: '/json' }, group);
+    group.cancel(new Error('too late'));
+    expect(res.status).toBe(200);
   });
 
   it('fails at once when aborted while queued behind a busy connection, and never sends', async () => {
@@ -63,7 +72,7 @@ describe('send', () => {
     const settled: string[] = [];
     const first = send(pool, { method: 'GET', path: '/slow' }).then(() => settled.push('first answered'));
     const controller = new AbortController();
-    const queued = send(pool, { method: 'GET', path: '/json' }, controller.signal).catch((err: Error) => settled.push(`queued ${err.name}`));
+    const queued = send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(controller.signal)).catch((err: Error) => settled.push(`queued ${err.name}`));
     await sleep(50);
     controller.abort();
     await Promise.all([first, queued]);
@@ -73,9 +82,9 @@ describe('send', () => {
     expect(received).toEqual(['GET /slow']);
   });
 
-  it('does not send when the signal is already aborted', async () => {
+  it('does not send when the group is already cancelled', async () => {
     pool = new Pool(origin, { connections: 1 });
-    await expect(send(pool, { method: 'GET', path: '/json' }, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(AbortSignal.abort()))).rejects.toMatchObject({ name: 'AbortError' });
     expect(received).toEqual([]);
   });
 });
