@@ -12,7 +12,7 @@ export interface GatewayServices {
   http: HttpSettings;
   store: SharedStore;
   metrics: Metrics;
-  tracer: Tracer;
+  tracer: Tracer | undefined;
 }
 
 /**
