@@ -9,6 +9,7 @@ import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
 import { parseGlobalId } from './global-id.js';
 import { accountFailure } from './partial-errors.js';
+import type { AccountSession } from '../vendors/types.js';
 
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 100;
@@ -89,9 +90,14 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
     vendors: filter.vendors,
     accounts: owner ? [owner.account, ...(filter.accounts ?? [])].filter((a) => !filter.accounts?.length || filter.accounts.includes(a)) : filter.accounts,
   });
+  const listAll = async (s: AccountSession) => {
+    const list = await s.listCredentials();
+    await ctx.sessions.rememberOwners(s);
+    return list;
+  };
   const perAccount = await Promise.all(
     sessions.map((s) =>
-      (owner ? s.ownerCredentials(owner) : s.listCredentials()).catch((err: unknown) => {
+      (owner ? s.ownerCredentials(owner) : listAll(s)).catch((err: unknown) => {
         ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
         ctx.partialErrors.push(accountFailure(err, s, info));
         return [];

@@ -81,6 +81,15 @@ export class Sessions {
     return pending;
   }
 
+  /**
+   * After a full list of an account's credentials: its owners, already read for that list, become
+   * known values, so every listed credential's `owner` completes synchronously (and the list with it).
+   */
+  async rememberOwners(session: AccountSession): Promise<void> {
+    const owners = await session.listOwners();
+    for (const o of owners) this.owners.set(refKey(o.ref), o);
+  }
+
   private session(adapter: AccountAdapter): AccountSession {
     let session = this.open.get(adapter.account);
     if (!session) {

@@ -51,6 +51,7 @@ export interface AccountSession {
   readonly account: string;
   /** Every credential of every owner in the account. */
   listCredentials(): Promise<CredentialRecord[]>;
+  /** Every owner; after listCredentials (which reads them first) it makes no upstream call. */
   listOwners(): Promise<OwnerRecord[]>;
   /** A credential or owner by the ref a global id carried; null when it does not exist. */
   load(ref: Ref): Promise<CredentialRecord | OwnerRecord | null>;

@@ -17,6 +17,7 @@ function sessionsWith(loads: Ref[]): Sessions {
       loads.push(r);
       return owner;
     },
+    listOwners: async () => [owner],
   } as unknown as AccountSession;
   const adapter = { vendor: 'AUTH0', account: 'prod', session: () => session } as unknown as AccountAdapter;
   const caller: Caller = { name: 'alice', via: 'api-key', grants: [{ scope: 'credentials:read' }] };
@@ -41,6 +42,14 @@ describe('Sessions.ownerOf', () => {
     expect(await a).toBe(owner);
     expect(await b).toBe(owner);
     expect(loads).toHaveLength(1);
+  });
+
+  it('returns owners of an account listed in full as values at once, without any load', async () => {
+    const loads: Ref[] = [];
+    const sessions = sessionsWith(loads);
+    await sessions.rememberOwners(sessions.get('prod'));
+    expect(sessions.ownerOf(credential('a'))).toBe(owner);
+    expect(loads).toHaveLength(0);
   });
 
   it('returns null for a credential without an owner, without any load', () => {
