@@ -11,14 +11,19 @@
  *   npx tsx bench/ab.ts --a /tmp/base/dist --b dist --scenario q3 --concurrency 1
  *
  * Options: --a DIR, --b DIR (compiled trees, default dist), --scenario typename|q1|q2|q3 (q3),
- * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20).
+ * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20),
+ * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings).
+ * Besides CPU and p50 it prints each gateway's peak RSS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { autocannonRun, closedLoop, graphqlCaller, percentile, type LoadResult } from './load.js';
 import { cpuOf, options, QUERIES, startGateway, startSimulators, target, type GatewayHandle } from './run.js';
+
+/** The most resident memory the process has had (VmHWM), in bytes. */
+const peakRssOf = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     ms: { type: 'string', default: '2000' },
     owners: { type: 'string', default: '20' },
+    'a-flags': { type: 'string' },
+    'b-flags': { type: 'string' },
   },
 });
 const scenario = values.scenario as 'typename' | 'q1' | 'q2' | 'q3';
@@ -40,7 +47,8 @@ const sims = await startSimulators(Number(values.owners), o);
 const builds = [values.a, values.b] as const;
 const gateways: GatewayHandle[] = [];
 try {
-  for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, o, dir, 'ab'[i]!, dist));
+  const flags = [values['a-flags'], values['b-flags']].map((f) => (f === undefined ? o.nodeFlags : f.split(/\s+/).filter(Boolean)));
+  for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, { ...o, nodeFlags: flags[i]! }, dir, 'ab'[i]!, dist));
   const { fixtures, expiresBefore } = sims.upstream;
   const vars = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } }[scenario];
   const targets = gateways.map((g) => target(g, QUERIES[scenario], vars));
@@ -63,7 +71,8 @@ try {
   const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
-    console.log(`${'AB'[i]} ${builds[i]}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations`);
+    const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
+    console.log(`${'AB'[i]} ${builds[i]}${values[`${'ab'[i]}-flags` as 'a-flags'] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
   console.log(`B/A CPU per operation: ${((perOp[1]! / perOp[0]!) * 100).toFixed(1)}%`);
   await Promise.all(callers.map((c) => c.close()));
