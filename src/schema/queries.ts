@@ -115,14 +115,30 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   );
 }
 
-/** Soonest expiry first, never-expiring last; ties by a stable key, so cursors survive refetches. */
-function sortKey(c: CredentialRecord): [number, string] {
-  return [c.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER, refKey(c.ref)];
+/**
+ * A credential's place in the list: soonest expiry first, never-expiring last; ties by a stable key,
+ * so cursors survive refetches. The key is computed only when needed (a tie, a cursor): most
+ * credentials of a list never need it.
+ */
+class SortKey {
+  readonly time: number;
+  private ref: string | undefined;
+  constructor(private readonly c: CredentialRecord) {
+    this.time = c.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER;
+  }
+  get id(): string {
+    return (this.ref ??= refKey(this.c.ref));
+  }
+  get pair(): [number, string] {
+    return [this.time, this.id];
+  }
 }
-function compareKeys(a: [number, string], b: [number, string]): number {
-  return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+type Key = { readonly time: number; readonly id: string };
+function compareKeys(a: Key, b: Key): number {
+  return a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
-const encodeCursor = (k: [number, string]) => Buffer.from(JSON.stringify(k)).toString('base64url');
+const cursorKey = ([time, id]: [number, string]): Key => ({ time, id });
+const encodeCursor = (k: SortKey) => Buffer.from(JSON.stringify(k.pair)).toString('base64url');
 function decodeCursor(cursor: string, field: string): [number, string] {
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -146,25 +162,30 @@ function pageWindow(args: PageArgs) {
     if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
   }
   return {
-    after: args.after ? decodeCursor(args.after, 'after') : null,
-    before: args.before ? decodeCursor(args.before, 'before') : null,
+    after: args.after ? cursorKey(decodeCursor(args.after, 'after')) : null,
+    before: args.before ? cursorKey(decodeCursor(args.before, 'before')) : null,
   };
 }
 
+/** Its cursor is encoded only when a query selects it. A class: V8 builds object literals with getters slowly. */
+class Edge {
+  constructor(
+    readonly node: CredentialRecord,
+    private readonly key: SortKey,
+  ) {}
+  get cursor(): string {
+    return encodeCursor(this.key);
+  }
+}
+
 function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: ReturnType<typeof pageWindow>) {
-  const keyed = items.map((node) => ({ node, key: sortKey(node) })).sort((a, b) => compareKeys(a.key, b.key));
+  const keyed = items.map((node) => ({ node, key: new SortKey(node) })).sort((a, b) => compareKeys(a.key, b.key));
   let window = keyed.filter((e) => (!after || compareKeys(e.key, after) > 0) && (!before || compareKeys(e.key, before) < 0));
   const windowSize = window.length;
   const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
   if (first != null) window = window.slice(0, first);
   if (args.last != null) window = window.slice(Math.max(0, window.length - args.last));
-  // Cursors are encoded only when a query selects them.
-  const edges = window.map((e) => ({
-    node: e.node,
-    get cursor() {
-      return encodeCursor(e.key);
-    },
-  }));
+  const edges = window.map((e) => new Edge(e.node, e.key));
   return {
     edges,
     totalCount: items.length,
