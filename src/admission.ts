@@ -133,7 +133,8 @@ export class Admission {
     while (this.running < this.limit.value && this.waiting > 0) {
       const w = this.queue[this.head]!;
       this.queue[this.head++] = undefined as never;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      // Drop the consumed front now and then rather than shifting the array on every start.
+      if (this.head === this.queue.length || (this.head > 1024 && this.head * 2 > this.queue.length)) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }

@@ -4,12 +4,12 @@ import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import { ValidationError } from '../errors.js';
+import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
 import { parseGlobalId } from './global-id.js';
 import { accountFailure } from './partial-errors.js';
-import type { AccountSession } from '../vendors/types.js';
 
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 100;
@@ -92,7 +92,8 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   });
   const listAll = async (s: AccountSession) => {
     const list = await s.listCredentials();
-    await ctx.sessions.rememberOwners(s);
+    // Owners not remembered are loaded one by one when selected: nothing lost but time.
+    await ctx.sessions.rememberOwners(s).catch(() => undefined);
     return list;
   };
   const perAccount = await Promise.all(
