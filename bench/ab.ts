@@ -47,7 +47,8 @@ const sims = await startSimulators(Number(values.owners), o);
 const builds = [values.a, values.b] as const;
 const gateways: GatewayHandle[] = [];
 try {
-  const flags = [values['a-flags'], values['b-flags']].map((f) => (f === undefined ? o.nodeFlags : f.split(/\s+/).filter(Boolean)));
+  const custom = [values['a-flags'], values['b-flags']];
+  const flags = custom.map((f) => (f === undefined ? o.nodeFlags : f.split(/\s+/).filter(Boolean)));
   for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, { ...o, nodeFlags: flags[i]! }, dir, 'ab'[i]!, dist));
   const { fixtures, expiresBefore } = sims.upstream;
   const vars = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } }[scenario];
@@ -72,7 +73,7 @@ try {
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
     const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
-    console.log(`${'AB'[i]} ${builds[i]}${values[`${'ab'[i]}-flags` as 'a-flags'] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
   console.log(`B/A CPU per operation: ${((perOp[1]! / perOp[0]!) * 100).toFixed(1)}%`);
   await Promise.all(callers.map((c) => c.close()));

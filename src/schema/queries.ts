@@ -138,12 +138,11 @@ type Key = { readonly time: number; readonly id: string };
 function compareKeys(a: Key, b: Key): number {
   return a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
-const cursorKey = ([time, id]: [number, string]): Key => ({ time, id });
 const encodeCursor = (k: SortKey) => Buffer.from(JSON.stringify(k.pair)).toString('base64url');
-function decodeCursor(cursor: string, field: string): [number, string] {
+function decodeCursor(cursor: string, field: string): Key {
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string') return [k[0], k[1]];
+    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'number' && typeof k[1] === 'string') return { time: k[0], id: k[1] };
   } catch {
     // fall through
   }
@@ -163,8 +162,8 @@ function pageWindow(args: PageArgs) {
     if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
   }
   return {
-    after: args.after ? cursorKey(decodeCursor(args.after, 'after')) : null,
-    before: args.before ? cursorKey(decodeCursor(args.before, 'before')) : null,
+    after: args.after ? decodeCursor(args.after, 'after') : null,
+    before: args.before ? decodeCursor(args.before, 'before') : null,
   };
 }
 
