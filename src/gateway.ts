@@ -8,6 +8,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { RequestCache } from '@pothos/plugin-scope-auth';
 import { Admission } from './admission.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
@@ -69,6 +70,21 @@ function partialErrorsPlugin(): Plugin<Context> {
           if (extra.length && 'data' in result) setResult({ ...result, errors: [...(result.errors ?? []), ...extra] });
         },
       };
+    },
+  };
+}
+
+/**
+ * Drops the operation's scope-auth cache once it has executed instead of leaving it to the GC.
+ * Pothos keeps that cache in a WeakMap keyed by the context, and the cached value holds the
+ * context. V8's young-generation GC visits such a value as live, so the key (and through the
+ * context, the whole request) survived every scavenge and was promoted, to be freed only by full
+ * collections: at concurrency 32 this was most of Q1's GC time (bench/README.md).
+ */
+function releaseAuthCachePlugin(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      return { onExecuteDone: () => RequestCache.clearForContext(args.contextValue) };
     },
   };
 }
@@ -176,7 +192,9 @@ function metricsPlugin(metrics: Metrics): Plugin<Context> {
     },
     onResponse({ request }) {
       const entry = seen.get(request);
-      if (entry) metrics.requests.observe({ operation_type: entry.type, outcome: entry.outcome }, (performance.now() - entry.started) / 1000);
+      if (!entry) return;
+      seen.delete(request); // at once rather than in a later GC (see releaseAuthCachePlugin)
+      metrics.requests.observe({ operation_type: entry.type, outcome: entry.outcome }, (performance.now() - entry.started) / 1000);
     },
   };
 }
@@ -264,6 +282,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           ]
         : []),
       partialErrorsPlugin(),
+      releaseAuthCachePlugin(),
       {
         // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
         onResultProcess({ request, result, setResult }) {
@@ -287,8 +306,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
           // Credential metadata must not sit in shared caches.
           response.headers.set('cache-control', 'no-store');
           const known = facts.get(request);
-          known?.releases.forEach((release) => release());
-          if (known) response.headers.set('x-request-id', known.requestId);
+          if (!known) return;
+          facts.delete(request); // at once rather than in a later GC (see releaseAuthCachePlugin)
+          known.releases.forEach((release) => release());
+          response.headers.set('x-request-id', known.requestId);
         },
       },
     ],
