@@ -18,8 +18,8 @@
  *                       simulators as plain node on dist/, as production should; tsx: run the
  *                       sources through `node --import tsx` (no build; what `npm start` does)
  *   --node-flags F      V8/Node flags of the gateway process (BENCH_NODE_FLAGS, default
- *                       "--max-semi-space-size=16 --max-old-space-size=160": the production sizing of
- *                       bench/README.md; "" for Node's defaults)
+ *                       DEFAULT_NODE_FLAGS below: the production flags of bench/README.md, "Memory";
+ *                       "" for Node's defaults)
  *   --cpu-prof          run the gateway with --cpu-prof (profiles in bench/results/profiles/)
  *   --pin               (Linux, taskset) the gateway alone on the last CPU, the load generator and the
  *                       simulators on the others: its CPU ms/op then measure its own work rather
@@ -41,8 +41,8 @@ import { autocannonRun, closedLoop, graphqlCaller, type GraphQLTarget, type Load
 import type { BenchUpstream } from './simulators.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Heap sizing for a gateway container (see bench/README.md, "Memory"). */
-export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16 --max-old-space-size=160';
+/** The production flags: heap sizing for a container and no pretenuring (see bench/README.md, "Memory"). */
+export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16 --max-old-space-size=160 --no-allocation-site-pretenuring';
 const ALL_SCENARIOS = ['typename', 'q1', 'q2', 'q3', 'q4', 'q5', 'latency', 'large', 'memory'] as const;
 type Scenario = (typeof ALL_SCENARIOS)[number];
 
