@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 export interface AdmissionSettings {
   /** Adjust the limit to the event loop's load; false keeps it at `max`. */
@@ -17,14 +17,23 @@ export interface AdmissionSettings {
 /** Event-loop utilisation (busy share, 0–1) at which the loop counts as saturated, or as having room. */
 const SATURATED = 0.9;
 const ROOM = 0.8;
+/**
+ * Share of time in GC pauses above which requests running at once cost more than they bring, and
+ * below which more of them are harmless. Measured on the benchmark (bench/README.md): a light
+ * request (one upstream GET) spends ~5% in GC at any limit and runs cheapest with many at once
+ * (batched I/O); an inventory (65 upstream answers) spends 9% at 4 at once, 19% at 8, 24% unlimited.
+ */
+const GC_HIGH = 0.1;
+const GC_LOW = 0.06;
 const INTERVAL_MS = 100;
 
 /**
- * The adaptive part: one step per interval from how busy the event loop was. A saturated loop
- * gains nothing from more requests at once — they only interleave, each living longer and holding
- * its upstream data through more garbage collections — so the limit shrinks toward what was
- * actually running. A loop with room while requests waited means the limit held back work the
- * process could do (requests waiting on upstream I/O), so it grows.
+ * The adaptive part: one step per interval from how busy the event loop was and how much of that
+ * was garbage collection. Requests that hold much data for long (a fan-out's upstream answers)
+ * only interleave on a saturated loop, and each one living longer means its data survives more
+ * collections: when GC takes a large share of a saturated loop, the limit shrinks toward what was
+ * actually running. It grows while requests wait and either the loop has room (they wait on
+ * upstream I/O) or GC stays cheap (light requests, which run cheapest many at once).
  */
 export class AdaptiveLimit {
   constructor(
@@ -34,9 +43,9 @@ export class AdaptiveLimit {
   ) {}
 
   /** `peak`: most requests running at once during the interval; `queued`: whether any waited. */
-  step(utilization: number, peak: number, queued: boolean): number {
-    if (utilization >= SATURATED) this.value = Math.max(this.min, Math.floor(Math.min(this.value, peak) * 0.8));
-    else if (utilization < ROOM && queued) this.value = Math.min(this.max, this.value + Math.max(1, Math.ceil(this.value * 0.2)));
+  step(utilization: number, gcShare: number, peak: number, queued: boolean): number {
+    if (utilization >= SATURATED && gcShare >= GC_HIGH) this.value = Math.max(this.min, Math.floor(Math.min(this.value, peak) * 0.8));
+    else if (queued && (utilization < ROOM || gcShare < GC_LOW)) this.value = Math.min(this.max, this.value + Math.max(1, Math.ceil(this.value * 0.2)));
     return this.value;
   }
 }
@@ -51,9 +60,10 @@ interface Waiting {
 
 /**
  * Admission control in front of GraphQL: at most `limit` requests run at once, the rest wait in
- * arrival order before anything of theirs is read or parsed. Under CPU saturation this keeps
- * throughput up and memory flat instead of letting every request slow down every other one;
- * while the loop has room (upstream latency dominates), the limit stays out of the way.
+ * arrival order before anything of theirs is read or parsed. Under CPU saturation with heavy
+ * requests this keeps throughput up and memory flat instead of letting every request slow down
+ * every other one; while the loop has room (upstream latency dominates) or requests are light, the
+ * limit stays out of the way.
  */
 export class Admission {
   private readonly limit: AdaptiveLimit;
@@ -63,6 +73,11 @@ export class Admission {
   private peak = 0;
   private queuedSinceStep = false;
   private lastElu = performance.eventLoopUtilization();
+  private lastStep = performance.now();
+  /** GC pause time since the last step, and its share of the time, smoothed over steps. */
+  private gcMs = 0;
+  private gcShare = 0;
+  private readonly gcObserver: PerformanceObserver | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
   private next: Handler = () => undefined;
   /** Requests refused because the queue was full or they waited too long. */
@@ -74,6 +89,10 @@ export class Admission {
   ) {
     this.limit = new AdaptiveLimit(settings.min, settings.max);
     if (settings.adaptive && settings.min < settings.max) {
+      this.gcObserver = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) this.gcMs += entry.duration;
+      });
+      this.gcObserver.observe({ entryTypes: ['gc'] });
       this.timer = setInterval(() => this.step(), INTERVAL_MS);
       this.timer.unref();
     }
@@ -105,14 +124,20 @@ export class Admission {
 
   close(): void {
     clearInterval(this.timer);
+    this.gcObserver?.disconnect();
   }
 
-  /** One adaptive step from the event loop's utilisation since the last one. */
-  step(utilization?: number): void {
+  /** One adaptive step from the event loop's utilisation and GC share since the last one (tests pass both). */
+  step(utilization?: number, gcShare?: number): void {
     const elu = performance.eventLoopUtilization();
     const u = utilization ?? performance.eventLoopUtilization(elu, this.lastElu).utilization;
     this.lastElu = elu;
-    this.limit.step(u, this.peak, this.queuedSinceStep || this.waiting > 0);
+    const now = performance.now();
+    // One scavenge more or less moves a 100 ms window's share by several points: smooth it.
+    this.gcShare = gcShare ?? 0.7 * this.gcShare + 0.3 * Math.min(1, this.gcMs / Math.max(1, now - this.lastStep));
+    this.gcMs = 0;
+    this.lastStep = now;
+    this.limit.step(u, this.gcShare, this.peak, this.queuedSinceStep || this.waiting > 0);
     this.peak = this.running;
     this.queuedSinceStep = false;
     this.drain();

@@ -1,29 +1,40 @@
 import { EventEmitter } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdaptiveLimit, Admission, type AdmissionSettings } from '../src/admission.js';
 
 describe('AdaptiveLimit', () => {
-  it('shrinks toward the requests that were running while the event loop is saturated, down to min', () => {
+  it('shrinks toward the requests that were running while a saturated loop spends much of its time in GC, down to min', () => {
     const limit = new AdaptiveLimit(4, 256);
-    expect(limit.step(0.99, 32, true)).toBe(25);
-    expect(limit.step(0.99, 25, true)).toBe(20);
-    for (let i = 0; i < 20; i++) limit.step(0.99, limit.value, true);
+    expect(limit.step(0.99, 0.2, 32, true)).toBe(25);
+    expect(limit.step(0.99, 0.2, 25, true)).toBe(20);
+    for (let i = 0; i < 20; i++) limit.step(0.99, 0.2, limit.value, true);
     expect(limit.value).toBe(4);
   });
 
   it('grows while requests wait and the loop has room, up to max', () => {
     const limit = new AdaptiveLimit(4, 8, 4);
-    expect(limit.step(0.5, 4, true)).toBe(5);
-    expect(limit.step(0.5, 5, true)).toBe(6);
-    for (let i = 0; i < 10; i++) limit.step(0.3, limit.value, true);
+    expect(limit.step(0.5, 0.2, 4, true)).toBe(5);
+    expect(limit.step(0.5, 0.2, 5, true)).toBe(6);
+    for (let i = 0; i < 10; i++) limit.step(0.3, 0.2, limit.value, true);
     expect(limit.value).toBe(8);
   });
 
-  it('holds when nothing waited, or when the loop is busy but not saturated', () => {
+  it('grows while requests wait on a saturated loop whose GC stays cheap: light requests run cheapest many at once', () => {
+    const limit = new AdaptiveLimit(4, 256, 4);
+    expect(limit.step(0.99, 0.04, 4, true)).toBe(5);
+    for (let i = 0; i < 40; i++) limit.step(0.99, 0.04, limit.value, true);
+    expect(limit.value).toBe(256);
+  });
+
+  it('holds when nothing waited, or when GC takes a middling share of a busy loop', () => {
     const limit = new AdaptiveLimit(4, 256, 10);
-    expect(limit.step(0.2, 3, false)).toBe(10);
-    expect(limit.step(0.85, 10, true)).toBe(10);
+    expect(limit.step(0.2, 0, 3, false)).toBe(10);
+    expect(limit.step(0.99, 0.04, 10, false)).toBe(10);
+    expect(limit.step(0.85, 0.08, 10, true)).toBe(10);
+    expect(limit.step(0.99, 0.08, 10, true)).toBe(10);
   });
 });
 
@@ -117,13 +128,30 @@ describe('Admission', () => {
     const all = Array.from({ length: 6 }, () => exchange());
     for (const x of all) handler(x.req, x.res);
     expect(started).toHaveLength(4);
-    admission.step(0.99); // saturated with 4 running: 4 × 0.8
+    admission.step(0.99, 0.3); // saturated, a third of it in GC, with 4 running: 4 × 0.8
     expect(admission.current).toBe(3);
     all[0]!.res.emit('close');
     all[1]!.res.emit('close');
     expect(started).toHaveLength(5); // 2 running + 1 started: at the limit of 3
-    admission.step(0.4); // room, and a request waits: the limit grows and it starts at once
+    admission.step(0.4, 0.3); // room, and a request waits: the limit grows and it starts at once
     expect(admission.current).toBe(4);
     expect(started).toHaveLength(6);
+  });
+
+  it('measures the GC share itself: full collections on a saturated loop narrow the limit, and nothing else does', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const quiet = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
+    const busy = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
+    for (const admission of [quiet, busy]) {
+      const handler = admission.handler(() => undefined);
+      for (let i = 0; i < 4; i++) handler(exchange().req, exchange().res);
+    }
+    quiet.step(0.99);
+    for (const until = performance.now() + 60; performance.now() < until; ) gc();
+    await new Promise((resolve) => setTimeout(resolve, 20)); // GC entries reach observers asynchronously
+    busy.step(0.99);
+    expect(quiet.current).toBe(4);
+    expect(busy.current).toBe(3);
   });
 });
