@@ -13,7 +13,8 @@
  * Options: --a DIR, --b DIR (compiled trees, default dist), --scenario typename|q1|q2|q3 (q3),
  * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20),
  * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings).
- * Besides CPU and p50 it prints each gateway's peak RSS.
+ * Besides CPU and p50 it prints each gateway's GC pause time per operation (from its /metrics) and
+ * peak RSS.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { autocannonRun, closedLoop, graphqlCaller, percentile, type LoadResult } from './load.js';
 import { cpuOf, options, QUERIES, startGateway, startSimulators, target, type GatewayHandle } from './run.js';
+
+/** Seconds the gateway's main thread has spent in GC pauses so far (prom-client's default metrics). */
+async function gcSecondsOf(gw: GatewayHandle): Promise<number> {
+  const text = await (await fetch(`${gw.origin}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
 
 /** The most resident memory the process has had (VmHWM), in bytes. */
 const peakRssOf = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
@@ -58,13 +67,15 @@ try {
     concurrency >= 32 ? autocannonRun(targets[i]!, concurrency, ms) : closedLoop(() => callers[i]!.call(), concurrency, ms);
 
   for (const i of [0, 1]) await run(i, 3000); // warm-up: JIT, pools, tokens
-  const totals = [0, 1].map(() => ({ cpuS: 0, ops: 0, p50s: [] as number[] }));
+  const totals = [0, 1].map(() => ({ cpuS: 0, gcS: 0, ops: 0, p50s: [] as number[] }));
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const i of round % 2 ? [1, 0] : [0, 1]) {
       const pid = gateways[i]!.proc.child.pid!;
+      const gcBefore = await gcSecondsOf(gateways[i]!);
       const before = cpuOf(pid);
       const r = await run(i, Number(values.ms));
       totals[i]!.cpuS += cpuOf(pid) - before;
+      totals[i]!.gcS += (await gcSecondsOf(gateways[i]!)) - gcBefore;
       totals[i]!.ops += r.ok;
       totals[i]!.p50s.push(r.p50);
     }
@@ -73,7 +84,7 @@ try {
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
     const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
-    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation, median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
   console.log(`B/A CPU per operation: ${((perOp[1]! / perOp[0]!) * 100).toFixed(1)}%`);
   await Promise.all(callers.map((c) => c.close()));
