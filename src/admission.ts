@@ -73,7 +73,6 @@ export class Admission {
   private peak = 0;
   private queuedSinceStep = false;
   private lastElu = performance.eventLoopUtilization();
-  private lastStep = performance.now();
   /** GC pause time since the last step, and its share of the time, smoothed over steps. */
   private gcMs = 0;
   private gcShare = 0;
@@ -130,13 +129,12 @@ export class Admission {
   /** One adaptive step from the event loop's utilisation and GC share since the last one (tests pass both). */
   step(utilization?: number, gcShare?: number): void {
     const elu = performance.eventLoopUtilization();
-    const u = utilization ?? performance.eventLoopUtilization(elu, this.lastElu).utilization;
+    const since = performance.eventLoopUtilization(elu, this.lastElu);
     this.lastElu = elu;
-    const now = performance.now();
+    const u = utilization ?? since.utilization;
     // One scavenge more or less moves a 100 ms window's share by several points: smooth it.
-    this.gcShare = gcShare ?? 0.7 * this.gcShare + 0.3 * Math.min(1, this.gcMs / Math.max(1, now - this.lastStep));
+    this.gcShare = gcShare ?? 0.7 * this.gcShare + 0.3 * Math.min(1, this.gcMs / Math.max(1, since.idle + since.active));
     this.gcMs = 0;
-    this.lastStep = now;
     this.limit.step(u, this.gcShare, this.peak, this.queuedSinceStep || this.waiting > 0);
     this.peak = this.running;
     this.queuedSinceStep = false;

@@ -57,6 +57,7 @@ function exchange() {
 }
 
 const fixed = (over: Partial<AdmissionSettings> = {}): AdmissionSettings => ({ adaptive: false, min: 2, max: 2, maxQueued: 10, maxWaitMs: 60_000, ...over });
+const adaptive = (): AdmissionSettings => fixed({ adaptive: true, min: 1, max: 4 });
 
 describe('Admission', () => {
   const admissions: Admission[] = [];
@@ -122,7 +123,7 @@ describe('Admission', () => {
   });
 
   it('narrows the limit under a saturated loop and lets waiting requests through as it grows back', () => {
-    const admission = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
+    const admission = make(adaptive());
     const started: IncomingMessage[] = [];
     const handler = admission.handler((req) => started.push(req));
     const all = Array.from({ length: 6 }, () => exchange());
@@ -141,8 +142,8 @@ describe('Admission', () => {
   it('measures the GC share itself: full collections on a saturated loop narrow the limit, and nothing else does', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const quiet = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
-    const busy = make({ adaptive: true, min: 1, max: 4, maxQueued: 10, maxWaitMs: 60_000 });
+    const quiet = make(adaptive());
+    const busy = make(adaptive());
     for (const admission of [quiet, busy]) {
       const handler = admission.handler(() => undefined);
       for (let i = 0; i < 4; i++) handler(exchange().req, exchange().res);
