@@ -13,7 +13,8 @@
  *   --owners N          owners per vendor (BENCH_OWNERS, default 20)
  *   --owners-large N    owners per vendor of the "flat as owners grow" run (BENCH_OWNERS_LARGE, default 50)
  *   --latency MS        upstream latency of the latency runs (BENCH_LATENCY, default 20)
- *   --scenarios LIST    any of typename,q1,q2,q3,q4,q5,latency,large,memory (BENCH_SCENARIOS, default all)
+ *   --scenarios LIST    any of typename,q1,q2,q3,q4,q5,reference,latency,large,memory (BENCH_SCENARIOS,
+ *                       default all; reference: bench/reference.ts, a bare Yoga + Pothos + undici server)
  *   --runtime R         dist (default): compile with tsc (tsconfig.build.json) and run the gateway and
  *                       simulators as plain node on dist/, as production should; tsx: run the
  *                       sources through `node --import tsx` (no build; what `npm start` does)
@@ -43,7 +44,7 @@ import type { BenchUpstream } from './simulators.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The production flags: heap sizing for a container and no pretenuring (see bench/README.md, "Memory"). */
 export const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16 --max-old-space-size=160 --no-allocation-site-pretenuring';
-const ALL_SCENARIOS = ['typename', 'q1', 'q2', 'q3', 'q4', 'q5', 'latency', 'large', 'memory'] as const;
+const ALL_SCENARIOS = ['typename', 'q1', 'q2', 'q3', 'q4', 'q5', 'reference', 'latency', 'large', 'memory'] as const;
 type Scenario = (typeof ALL_SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -222,6 +223,19 @@ export async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir
 }
 
 
+/** bench/reference.ts on the Auth0 simulator, with the gateway's Node flags and CPU. */
+export async function startReference(upstream: BenchUpstream, o: BenchOptions): Promise<{ proc: Proc; url: string }> {
+  const { auth0 } = upstream.direct;
+  const args = { url: auth0.url, clientId: auth0.clientId, clientSecret: auth0.clientSecret, credential: upstream.fixtures.credential };
+  const proc = spawnNode([...o.nodeFlags, ...entry(o, 'bench/reference.ts'), JSON.stringify(args)], 'pipe');
+  if (o.pin) pin(proc.child.pid!, gatewayCpu());
+  const port = await new Promise<string>((resolvePort, reject) => {
+    proc.child.stdout!.once('data', (d) => resolvePort(String(d).trim()));
+    proc.child.once('exit', (code) => reject(new Error(`reference exited (${code}): ${proc.stderr()}`)));
+  });
+  return { proc, url: `http://127.0.0.1:${port}/graphql` };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Measurements beside the load
 
@@ -293,7 +307,7 @@ export function cpuOf(pid: number): number {
 }
 
 /** Samples the gateway's RSS every 200 ms while `run` goes; returns the peak and the CPU it used. */
-async function withRss<T>(gw: GatewayHandle, run: () => Promise<T>): Promise<{ result: T; peakRss: number; cpuS: number }> {
+async function withRss<T>(gw: { proc: Proc }, run: () => Promise<T>): Promise<{ result: T; peakRss: number; cpuS: number }> {
   const cpuBefore = cpuOf(gw.proc.child.pid!);
   let peak = rssOf(gw.proc.child.pid!);
   const timer = setInterval(() => {
@@ -365,6 +379,8 @@ export interface Row {
   directUpstreamPerOp?: number;
 }
 
+export type ReferenceRun = LoadResult & { cpuMsPerOp: number };
+
 export interface Check {
   target: string;
   pass: boolean;
@@ -380,6 +396,8 @@ export interface BenchResult {
   q1Latency?: { gatewayP50: number; directP50: number; addedMs: number };
   upstream?: { q3Gateway: Record<string, number>; q3Direct: Record<string, number> };
   memory?: { rssAfter: number[]; heapAfter: number[]; peakRss: number };
+  /** bench/reference.ts under the same load: the stack with no gateway work at all. */
+  reference?: { typename: ReferenceRun; q1: ReferenceRun };
   checks: Check[];
 }
 
@@ -495,6 +513,20 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         result.q1Latency = { gatewayP50: gl.p50, directP50: dl.p50, addedMs: gl.p50 - dl.p50 };
       }
       await c.close();
+    }
+
+    if (want('reference')) {
+      log('reference: a bare Yoga + Pothos + undici server, { __typename } and Q1');
+      const ref = await startReference(upstream, o);
+      procs.push(ref.proc);
+      const run = async (query: string, variables?: Record<string, unknown>): Promise<ReferenceRun> => {
+        const t = { url: ref.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) };
+        await autocannonRun(t, o.connections, ms(o.warmupS));
+        const { result: r, cpuS } = await withRss(ref, () => autocannonRun(t, o.connections, ms(o.durationS)));
+        return { ...r, cpuMsPerOp: (cpuS * 1000) / r.ok };
+      };
+      result.reference = { typename: await run(QUERIES.typename), q1: await run(QUERIES.q1, { id: fx.credential.id }) };
+      await ref.proc.stop();
     }
 
     if (want('memory')) {
@@ -636,6 +668,17 @@ export function renderTable(r: BenchResult): string {
   lines.push(`Upstream connections opened in each measured run's steady state (keep-alive pools: ~0): ${r.rows.map(conns).join(', ')}`);
   if (r.q1Latency) {
     lines.push(`Q1 at concurrency 1: gateway p50 ${r.q1Latency.gatewayP50.toFixed(2)} ms, direct p50 ${r.q1Latency.directP50.toFixed(2)} ms, added ${r.q1Latency.addedMs.toFixed(2)} ms`);
+  }
+  if (r.reference) {
+    const { typename: rt, q1: rq } = r.reference;
+    const gq = r.rows.find((x) => x.scenario === 'q1');
+    const gt = r.rows.find((x) => x.scenario === 'typename');
+    const vs = (g: Row | undefined, ref: ReferenceRun) => (g ? ` (the gateway: ${pct(g.gateway.rps / ref.rps)} of it)` : '');
+    lines.push(
+      `Reference, bare Yoga + Pothos + undici (bench/reference.ts): { __typename } ${f0(rt.rps)} req/s, ${rt.cpuMsPerOp.toFixed(3)} ms/op${vs(gt, rt)}; ` +
+        `Q1 ${f0(rq.rps)} req/s, ${rq.cpuMsPerOp.toFixed(3)} ms/op${vs(gq, rq)}; its Q1 = ${pct(rq.rps / rt.rps)} of its { __typename }, ` +
+        `Q1 costs ${(rq.cpuMsPerOp - rt.cpuMsPerOp).toFixed(3)} ms more${gq && gt ? ` (the gateway: ${(gq.gateway.cpuMsPerOp - gt.gateway.cpuMsPerOp).toFixed(3)})` : ''}`,
+    );
   }
   for (const l of r.latency) {
     lines.push(`Q3 at ${l.latencyMs} ms upstream latency, ${l.owners} owners, concurrency 1: gateway p50 ${l.gatewayP50.toFixed(1)} ms, direct p50 ${l.directP50.toFixed(1)} ms → ${l.ratio.toFixed(3)}×`);

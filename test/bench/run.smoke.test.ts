@@ -8,7 +8,7 @@ import { options, renderTable, runBench } from '../../bench/run.js';
  */
 describe('npm run bench (smoke)', () => {
   it('runs every measured path on a tiny scale and reports the same upstream calls as the direct client', { timeout: 120_000 }, async () => {
-    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--scenarios', 'typename,q1,q3,q4', '--quiet']);
+    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--scenarios', 'typename,q1,q3,q4,reference', '--quiet']);
     const r = await runBench(o);
 
     const row = (key: string) => r.rows.find((x) => x.scenario === key)!;
@@ -26,8 +26,15 @@ describe('npm run bench (smoke)', () => {
     expect(r.upstream!.q3Gateway).toEqual(r.upstream!.q3Direct);
     expect(r.checks.find((c) => c.target.startsWith('Q3 upstream requests'))?.pass).toBe(true);
 
+    // The bare reference server answered both of its runs.
+    for (const run of [r.reference!.typename, r.reference!.q1]) {
+      expect(run.ok).toBeGreaterThan(0);
+      expect(run.errors).toBe(0);
+    }
+
     const table = renderTable(r);
     expect(table).toContain('| Q1 one credential by id (node) |');
     expect(table).toMatch(/^(PASS|FAIL) {2}Q1 throughput ≥ 10% of direct REST/m);
+    expect(table).toMatch(/^Reference, bare Yoga \+ Pothos \+ undici .* its Q1 = [\d.]+% of its \{ __typename \}/m);
   });
 });
