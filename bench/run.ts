@@ -222,7 +222,6 @@ export async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir
   return { proc, url: `${origin}/graphql`, origin, apiKey };
 }
 
-
 /** bench/reference.ts on the Auth0 simulator, with the gateway's Node flags and CPU. */
 export async function startReference(upstream: BenchUpstream, o: BenchOptions): Promise<{ proc: Proc; url: string }> {
   const { auth0 } = upstream.direct;
@@ -519,13 +518,20 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       log('reference: a bare Yoga + Pothos + undici server, { __typename } and Q1');
       const ref = await startReference(upstream, o);
       procs.push(ref.proc);
-      const run = async (query: string, variables?: Record<string, unknown>): Promise<ReferenceRun> => {
+      const run = async (query: string, variables: Record<string, unknown> | undefined, check: (data: any) => void): Promise<ReferenceRun> => {
         const t = { url: ref.url, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) };
+        // A failed upstream call would still be an HTTP 200 (with `node: null`): check one answer first.
+        const c = graphqlCaller(t, 1);
+        check((await c.call()).data);
+        await c.close();
         await autocannonRun(t, o.connections, ms(o.warmupS));
         const { result: r, cpuS } = await withRss(ref, () => autocannonRun(t, o.connections, ms(o.durationS)));
         return { ...r, cpuMsPerOp: (cpuS * 1000) / r.ok };
       };
-      result.reference = { typename: await run(QUERIES.typename), q1: await run(QUERIES.q1, { id: fx.credential.id }) };
+      result.reference = {
+        typename: await run(QUERIES.typename, undefined, (d) => assert(d.__typename === 'Query', 'reference typename')),
+        q1: await run(QUERIES.q1, { id: fx.credential.id }, (d) => assert(d.node?.id === fx.credential.id, 'reference Q1 node')),
+      };
       await ref.proc.stop();
     }
 
