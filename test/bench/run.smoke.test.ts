@@ -8,7 +8,7 @@ import { options, renderTable, runBench } from '../../bench/run.js';
  */
 describe('npm run bench (smoke)', () => {
   it('runs every measured path on a tiny scale and reports the same upstream calls as the direct client', { timeout: 120_000 }, async () => {
-    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--scenarios', 'typename,q1,q3,q4,reference', '--quiet']);
+    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--owners-large', '3', '--scenarios', 'typename,q1,q3,q4,reference,latency,large', '--quiet']);
     const r = await runBench(o);
 
     const row = (key: string) => r.rows.find((x) => x.scenario === key)!;
@@ -32,9 +32,18 @@ describe('npm run bench (smoke)', () => {
       expect(run.errors).toBe(0);
     }
 
+    // Q3 with upstream latency at both sizes, gateway and direct interleaved.
+    expect(r.latency.map((l) => l.owners)).toEqual([2, 3]);
+    for (const l of r.latency) {
+      expect(l.gatewayOps).toBeGreaterThan(0);
+      expect(l.directOps).toBeGreaterThan(0);
+      expect(l.gatewayP50).toBeGreaterThan(l.latencyMs * 2); // two round trips: owners, then their credentials
+    }
+
     const table = renderTable(r);
     expect(table).toContain('| Q1 one credential by id (node) |');
     expect(table).toMatch(/^(PASS|FAIL) {2}Q1 throughput ≥ 10% of direct REST/m);
+    expect(table).toMatch(/^(PASS|FAIL) {2}Q3 latency flat from 2 to 3 owners/m);
     expect(table).toMatch(/^Reference, bare Yoga \+ Pothos \+ undici .* its Q1 = [\d.]+% of its \{ __typename \}/m);
   });
 });
