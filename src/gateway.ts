@@ -15,7 +15,7 @@ import { createAuthenticator, type Authenticator } from './auth/authenticate.js'
 import type { Caller } from './auth/grants.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
-import { createRequestScope } from './request-scope.js';
+import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
 import { GatewayError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { DEFAULT_QUERY, graphiqlTabs } from './schema/example-operations.js';
@@ -35,7 +35,7 @@ const DAY_MS = 86_400_000;
 const REALM = 'credential-gateway';
 
 export interface Gateway {
-  yoga: YogaServerInstance<Record<string, never>, Context>;
+  yoga: YogaServerInstance<ServerContext, Context>;
   server: Server;
   audit: AuditLog;
   /** Set after listen(). */
@@ -53,6 +53,9 @@ export interface GatewayOptions {
 }
 
 /** Per-request facts established before GraphQL runs (auth, request id). */
+/** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
+type ServerContext = { req?: IncomingMessage; res?: ServerResponse };
+
 interface RequestFacts {
   requestId: string;
   caller: Caller;
@@ -224,7 +227,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ? (JSON.parse(readFileSync(config.persistedOperations.file, 'utf8')) as Record<string, string>)
     : undefined;
 
-  const yoga = createYoga<Record<string, never>, Context>({
+  const yoga = createYoga<ServerContext, Context>({
     schema: config.federation ? getSubgraphSchema() : getSchema(),
     logging: false,
     landingPage: false,
@@ -244,14 +247,15 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // API-only deployment never needs in memory.
     renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskError(logger) },
-    context: ({ request }): Context => {
+    context: ({ request, res }): Context => {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');
       const { caller } = known;
       const { scope, release } = createRequestScope({
         requestId: known.requestId,
         caller,
-        clientSignal: request.signal,
+        // Served by the Node server: watch the response itself (see watchResponse); through fetch: the signal.
+        client: res ? watchResponse(res) : watchSignal(request.signal),
         timeoutMs: config.requestTimeoutMs,
         logger,
         serviceName: settings.serviceName,

@@ -20,4 +20,24 @@ describe('the request lifecycle', () => {
     expect(contexts.size).toBe(1);
     expect(cleared.mock.calls.map(([context]) => context)).toEqual([...contexts]);
   });
+
+  it('cancels its upstream calls when the client goes away, long before the vendor would answer', async () => {
+    h.reset();
+    h.sim('auth0-prod').inject({ method: 'GET', route: '/api/v2/clients', delayMs: 5_000, times: 5 });
+    const client = new AbortController();
+    const started = Date.now();
+    const pending = fetch(h.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ credentials(first: 5) { edges { node { id } } } }' }),
+      signal: client.signal,
+    }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(h.sim('auth0-prod').apiRequests().some((r) => r.path.startsWith('/api/v2/clients'))).toBe(true));
+    client.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    const cancelled = () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'upstream call' && l.status === 'cancelled');
+    await vi.waitFor(() => expect(cancelled()).toContainEqual(expect.objectContaining({ account: 'auth0-prod', route: '/api/v2/clients' })), { timeout: 2_000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    h.reset();
+  });
 });

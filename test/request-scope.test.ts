@@ -1,10 +1,14 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger.js';
-import { createRequestScope } from '../src/request-scope.js';
+import { createRequestScope, watchResponse, watchSignal, type ClientWatch } from '../src/request-scope.js';
 
 const caller = { name: 'alice', via: 'api-key' as const, grants: [] };
-const scopeOf = (clientSignal: AbortSignal, timeoutMs = 5_000) =>
-  createRequestScope({ requestId: 'r1', caller, clientSignal, timeoutMs, logger: silentLogger, serviceName: 'gw' });
+const scopeWith = (client: ClientWatch, timeoutMs = 5_000) =>
+  createRequestScope({ requestId: 'r1', caller, client, timeoutMs, logger: silentLogger, serviceName: 'gw' });
+const scopeOf = (clientSignal: AbortSignal, timeoutMs = 5_000) => scopeWith(watchSignal(clientSignal), timeoutMs);
+const nodeResponse = () => new ServerResponse(new IncomingMessage(new Socket()));
 
 describe('createRequestScope', () => {
   it('aborts with a TimeoutError once the request deadline passes', async () => {
@@ -43,6 +47,39 @@ describe('createRequestScope', () => {
     expect(reasons).toHaveLength(1);
     expect((reasons[0] as Error).name).toBe('TimeoutError');
     expect(scope.signal!.aborted).toBe(true);
+  });
+
+  it('aborts when the Node response closes before release, as an AbortError', () => {
+    const res = nodeResponse();
+    const { scope } = scopeWith(watchResponse(res));
+    const signal = scope.signal!;
+    res.emit('close');
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('AbortError');
+  });
+
+  it('is cancelled at once when the Node response had already closed', () => {
+    const res = nodeResponse();
+    res.destroy();
+    const { scope } = scopeWith(watchResponse(res));
+    expect(scope.cancellation!.cancelled).toBe(true);
+  });
+
+  it('stops watching the Node response on release: its normal close cancels nothing', () => {
+    const res = nodeResponse();
+    const { scope, release } = scopeWith(watchResponse(res));
+    const signal = scope.signal!;
+    expect(res.listenerCount('close')).toBe(1);
+    release();
+    expect(res.listenerCount('close')).toBe(0);
+    res.emit('close');
+    expect(signal.aborted).toBe(false);
+  });
+
+  it('watches nothing until an upstream call needs the cancellation', () => {
+    const res = nodeResponse();
+    scopeWith(watchResponse(res));
+    expect(res.listenerCount('close')).toBe(0);
   });
 
   it('gives the same signal every time and records the caller as operator', () => {
