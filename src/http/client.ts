@@ -192,13 +192,12 @@ export class HttpClient {
     try {
       if (this.options.rateLimit) await this.waitForBudget(req.scope);
       if (req.freshForm) req = { ...req, form: await req.freshForm() };
-      const ready = req;
-      let res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));
+      let res = await this.exchange(req, token, attempt, idempotent);
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
         token = await this.token(req.scope);
-        res = await this.limiter.run(() => this.exchange(ready, token, attempt, idempotent));
+        res = await this.exchange(req, token, attempt, idempotent);
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
       if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text);
@@ -248,54 +247,64 @@ export class HttpClient {
     });
   }
 
-  /** Sends once and reads the whole body; transport failures become UpstreamErrors. */
+  /**
+   * Sends once in one of the account's concurrency slots and reads the whole body; transport
+   * failures become UpstreamErrors. The slot is taken here rather than by wrapping the call: a free
+   * slot then costs no promise or closure.
+   */
   private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean): Promise<RawResponse> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...req.headers };
-    if (token !== undefined) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (req.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(req.json);
-    } else if (req.form !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(req.form).toString();
-    }
-    const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
-    const started = performance.now();
-    const span = this.options.tracer?.startSpan(`${req.method} ${req.route}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'http.request.method': req.method,
-        'url.template': req.route,
-        'server.address': this.origin,
-        'credential_gateway.vendor': this.source.vendor,
-        'credential_gateway.account': this.source.account,
-        'http.request.resend_count': attempt,
-      },
-    });
-    const group = cancellationOf(req.scope);
+    const queued = this.limiter.acquire();
+    if (queued) await queued;
     try {
-      const res = await send(this.pool, { method: req.method, path, headers, body }, group);
-      this.log(req, attempt, res.status, performance.now() - started);
-      span?.setAttribute('http.response.status_code', res.status);
-      if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
-      return res;
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).name;
-      const aborted = (err as Error).name === 'AbortError' || group?.cancelled === true;
-      this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
-      if (aborted) throw this.cancelled(group?.reason);
-      const sent = !NOT_SENT_CODES.has(code);
-      throw new UpstreamError(
-        `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
-        this.source,
-        null,
-        true,
-        sent && !idempotent,
-      );
+      const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...req.headers };
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (req.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(req.json);
+      } else if (req.form !== undefined) {
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+        body = new URLSearchParams(req.form).toString();
+      }
+      const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
+      const started = performance.now();
+      const span = this.options.tracer?.startSpan(`${req.method} ${req.route}`, {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': req.method,
+          'url.template': req.route,
+          'server.address': this.origin,
+          'credential_gateway.vendor': this.source.vendor,
+          'credential_gateway.account': this.source.account,
+          'http.request.resend_count': attempt,
+        },
+      });
+      const group = cancellationOf(req.scope);
+      try {
+        const res = await send(this.pool, { method: req.method, path, headers, body }, group);
+        this.log(req, attempt, res.status, performance.now() - started);
+        span?.setAttribute('http.response.status_code', res.status);
+        if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+        return res;
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? (err as Error).name;
+        const aborted = (err as Error).name === 'AbortError' || group?.cancelled === true;
+        this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
+        if (aborted) throw this.cancelled(group?.reason);
+        const sent = !NOT_SENT_CODES.has(code);
+        throw new UpstreamError(
+          `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
+          this.source,
+          null,
+          true,
+          sent && !idempotent,
+        );
+      } finally {
+        span?.end();
+      }
     } finally {
-      span?.end();
+      this.limiter.release();
     }
   }
 

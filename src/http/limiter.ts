@@ -5,31 +5,32 @@ export class Limiter {
 
   constructor(readonly limit: number) {}
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Takes a slot: null when one was free (the common case, no promise at all), otherwise a
+   * promise that resolves once a slot is handed over. Every acquire needs one `release()`.
+   */
+  acquire(): Promise<void> | null {
     if (this.active < this.limit) {
       this.active++;
-      return this.holding(fn);
+      return null;
     }
-    return new Promise<void>((resolve) => this.queue.push(resolve)).then(() => this.holding(fn));
+    return new Promise<void>((resolve) => this.queue.push(resolve));
   }
 
-  /** Runs `fn` in a slot already taken; the slot passes straight to the next in line, so none can jump the queue. */
-  private holding<T>(fn: () => Promise<T>): Promise<T> {
-    return fn().then(
-      (value) => {
-        this.release();
-        return value;
-      },
-      (err: unknown) => {
-        this.release();
-        throw err;
-      },
-    );
-  }
-
-  private release(): void {
+  /** Frees a slot; it passes straight to the next in line, so none can jump the queue. */
+  release(): void {
     const next = this.queue.shift();
     if (next) next();
     else this.active--;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const queued = this.acquire();
+    if (queued) await queued;
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
   }
 }

@@ -68,14 +68,19 @@ export class Metrics {
   }
 }
 
-/** Records upstream call durations of one account, each (method, route, outcome) bound once. */
+/**
+ * Records upstream call durations of one account, each (method, route, status) bound once: looked
+ * up by the values the call already has, so a sample builds no key string and no outcome label.
+ */
 export function upstreamRecorder(metrics: Metrics, vendor: string, account: string): (method: string, route: string, status: number | string, seconds: number) => void {
-  const bound = new Map<string, Recorder>();
+  const bound = new Map<string, Map<string, Map<number | string, Recorder>>>();
   return (method, route, status, seconds) => {
-    const outcome = upstreamOutcome(status);
-    const key = `${method} ${route} ${outcome}`;
-    let record = bound.get(key);
-    if (!record) bound.set(key, (record = metrics.upstream.bind({ vendor, account, method, route, outcome })));
+    let byRoute = bound.get(method);
+    if (!byRoute) bound.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    let record = byStatus.get(status);
+    if (!record) byStatus.set(status, (record = metrics.upstream.bind({ vendor, account, method, route, outcome: upstreamOutcome(status) })));
     record(seconds);
   };
 }
