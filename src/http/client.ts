@@ -18,7 +18,7 @@ import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
-import { send, type RawResponse } from './send.js';
+import { CancelledExchange, send, type RawResponse } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -288,10 +288,14 @@ export class HttpClient {
         return res;
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as Error).name;
-        const aborted = (err as Error).name === 'AbortError' || group?.cancelled === true;
+        const aborted = err instanceof CancelledExchange || group?.cancelled === true;
         this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
         span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
-        if (aborted) throw this.cancelled(group?.reason);
+        if (aborted) {
+          // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
+          const onTheWire = err instanceof CancelledExchange ? err.sent : true;
+          throw this.cancelled(group?.reason, onTheWire && !idempotent);
+        }
         const sent = !NOT_SENT_CODES.has(code);
         throw new UpstreamError(
           `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
@@ -308,14 +312,15 @@ export class HttpClient {
     }
   }
 
-  private cancelled(reason: unknown): UpstreamError {
+  private cancelled(reason: unknown, mayHaveApplied = false): UpstreamError {
     const timedOut = (reason as Error | undefined)?.name === 'TimeoutError';
     return new UpstreamError(
-      timedOut ? `${this.describe()} did not answer within the request deadline` : `request to ${this.describe()} was cancelled`,
+      (timedOut ? `${this.describe()} did not answer within the request deadline` : `request to ${this.describe()} was cancelled`) +
+        (mayHaveApplied ? MAYBE_APPLIED : ''),
       this.source,
       null,
       timedOut,
-      false,
+      mayHaveApplied,
       { cancelled: true },
     );
   }

@@ -10,16 +10,33 @@ export interface RawResponse {
 type SendOptions = Pick<Dispatcher.DispatchOptions, 'method' | 'path' | 'headers' | 'body'>;
 
 /**
+ * An exchange stopped by its cancel group. `reason` is the group's (a deadline's TimeoutError, the
+ * client going away); `sent` says whether the request had been handed to a socket, so the vendor
+ * may have received it (and, for a write, applied it).
+ */
+export class CancelledExchange extends Error {
+  override readonly name = 'AbortError';
+
+  constructor(
+    readonly reason: unknown,
+    readonly sent: boolean,
+  ) {
+    super(sent ? 'exchange cancelled after the request was sent' : 'exchange cancelled before the request was sent');
+  }
+}
+
+/**
  * One HTTP exchange over an undici dispatcher, the whole body read as text. It is undici's
  * `dispatch` with a minimal handler rather than `request()`, which wraps every response in a
  * Readable stream and an AsyncResource: a quarter of an upstream call's CPU, for bodies that are
  * read whole anyway. Cancelling `group` aborts the exchange at any point, also while it waits in
- * the pool's queue (then it fails at once rather than when a socket frees up).
+ * the pool's queue (then it fails at once rather than when a socket frees up), with a
+ * CancelledExchange.
  */
 export function send(dispatcher: Dispatcher, options: SendOptions, group?: CancelGroup): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
     const handler = new BufferingHandler(resolve, reject, group);
-    if (group && !group.add(handler)) return reject(group.reason);
+    if (group && !group.add(handler)) return reject(new CancelledExchange(group.reason, false));
     dispatcher.dispatch(options, handler);
   });
 }
@@ -41,10 +58,12 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
 
   cancel(reason: unknown): void {
     this.cancelledWith = reason;
+    // Settled first: aborting makes undici report the abort (onResponseError) at once.
+    this.fail(new CancelledExchange(reason, this.controller !== null));
     this.controller?.abort(reason as Error);
-    this.fail(reason);
   }
 
+  /** undici calls it as it writes the request to a socket: from here on the vendor may see it. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     // Cancelled while queued: the caller has its answer already; free the slot without sending.

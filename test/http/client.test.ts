@@ -105,6 +105,25 @@ describe('HttpClient', () => {
     expect((err as Error).message).toMatch(/cancelled/);
   });
 
+  it('reports a POST cancelled after it was sent as outcome unknown', async () => {
+    hold = true;
+    const controller = new AbortController();
+    const pending = client().request({ method: 'POST', route: '/items/{id}', params: { id: 'rotate' }, json: {}, schema: z.unknown(), scope: { signal: controller.signal } });
+    setTimeout(() => controller.abort(), 50);
+    const err = (await pending.catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toMatchObject({ cancelled: true, outcomeUnknown: true });
+    expect(err.message).toMatch(/was cancelled; the change may or may not have been applied/);
+    expect(seen).toEqual(['/api/items/rotate']);
+  });
+
+  it('reports a POST cancelled before it was sent as not applied, and sends nothing', async () => {
+    const err = (await client()
+      .request({ method: 'POST', route: '/items/{id}', params: { id: 'rotate' }, json: {}, schema: z.unknown(), scope: { signal: AbortSignal.abort() } })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toMatchObject({ cancelled: true, outcomeUnknown: false });
+    expect(seen).toEqual([]);
+  });
+
   it('reports an unreachable vendor as retryable, and a sent POST as outcome unknown only when it was sent', async () => {
     const down = new HttpClient({ vendor: 'AUTH0', account: 'down', baseUrl: 'http://127.0.0.1:1', logger: silentLogger, errorMessage: () => undefined });
     const err = (await down.request({ method: 'POST', route: '/rotate', schema: z.unknown() }).catch((e: unknown) => e)) as UpstreamError;

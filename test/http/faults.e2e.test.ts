@@ -282,6 +282,26 @@ describe('the request deadline', () => {
     await answer;
   });
 
+  it('reports a rotation the deadline cut off after it was sent as outcome unknown, and a retry with its idempotency key sends nothing', async () => {
+    const sim = d.sim('auth0-prod') as Auth0Simulator;
+    const ROTATE = '/api/v2/connections/:id/keys/rotate';
+    const c = sim.state.connections.find((x) => x.strategy === 'okta' || x.strategy === 'oidc')!;
+    const keysBefore = sim.state.keys.get(c.id)!.map((k) => k.kid);
+    const input = { connectionId: encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', c.id])), idempotencyKey: 'rotate-past-deadline' };
+    sim.setLatency(SLOW_MS);
+    const started = Date.now();
+    const res = await d.exec(RotateConnectionKeysDocument, { input });
+    expect(Date.now() - started).toBeLessThan(SLOW_MS);
+    expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: 'auth0-prod', outcomeUnknown: true });
+    expect((res.data?.rotateConnectionKeys as { message: string }).message).toMatch(/did not answer within the request deadline; the change may or may not have been applied/);
+    // The vendor did apply it, after the gateway had stopped waiting: "unknown" was the truth.
+    await until(() => sim.state.keys.get(c.id)!.map((k) => k.kid).join() !== keysBefore.join(), 'the slow rotation to land', SLOW_MS * 2);
+    sim.setLatency(0);
+    const again = await d.exec(RotateConnectionKeysDocument, { input });
+    expect(again.data?.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', outcomeUnknown: true });
+    expect(onRoute(sim, ROTATE, 'POST')).toHaveLength(1);
+  });
+
   // A token fetch is shared by every caller and carries no request's deadline; each caller still
   // answers by its own. The mechanism is the core client's, the same for every vendor with tokens.
   describe('a token endpoint (Auth0)', () => {

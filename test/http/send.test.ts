@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelGroup } from '../../src/http/cancel-group.js';
-import { send } from '../../src/http/send.js';
+import { CancelledExchange, send } from '../../src/http/send.js';
 
 /** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms. */
 let server: Server;
@@ -50,13 +50,16 @@ describe('send', () => {
     expect(received).toEqual(['POST /busy']);
   });
 
-  it('rejects with the group’s reason when cancelled mid-exchange', async () => {
+  it('rejects with the group’s reason, marked as sent, when cancelled mid-exchange', async () => {
     pool = new Pool(origin, { connections: 1 });
     const group = new CancelGroup();
     const pending = send(pool, { method: 'GET', path: '/slow' }, group);
     await sleep(50);
     group.cancel(new DOMException('deadline', 'TimeoutError'));
-    await expect(pending).rejects.toMatchObject({ name: 'TimeoutError' });
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CancelledExchange);
+    expect(err).toMatchObject({ name: 'AbortError', sent: true, reason: { name: 'TimeoutError' } });
+    expect(received).toEqual(['GET /slow']);
   });
 
   it('leaves the group once answered, so a later cancel reaches nothing', async () => {
@@ -72,19 +75,21 @@ describe('send', () => {
     const settled: string[] = [];
     const first = send(pool, { method: 'GET', path: '/slow' }).then(() => settled.push('first answered'));
     const controller = new AbortController();
-    const queued = send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(controller.signal)).catch((err: Error) => settled.push(`queued ${err.name}`));
+    const queued = send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(controller.signal)).catch((err: CancelledExchange) =>
+      settled.push(`queued ${err.name}, sent: ${err.sent}`),
+    );
     await sleep(50);
     controller.abort();
     await Promise.all([first, queued]);
     // Failed when aborted, not when /slow freed the connection.
-    expect(settled).toEqual(['queued AbortError', 'first answered']);
+    expect(settled).toEqual(['queued AbortError, sent: false', 'first answered']);
     await sleep(20);
     expect(received).toEqual(['GET /slow']);
   });
 
   it('does not send when the group is already cancelled', async () => {
     pool = new Pool(origin, { connections: 1 });
-    await expect(send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(AbortSignal.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(send(pool, { method: 'GET', path: '/json' }, CancelGroup.of(AbortSignal.abort()))).rejects.toMatchObject({ name: 'AbortError', sent: false });
     expect(received).toEqual([]);
   });
 });
