@@ -60,8 +60,8 @@ export interface CallScope {
   readonly cancellation?: CancelGroup | undefined;
   /** Epoch ms by which the GraphQL request must answer: no wait or retry goes past it. */
   readonly deadline?: number;
-  /** The request's logger (carries the request id). */
-  readonly logger?: Logger;
+  /** The GraphQL request's id, written on every upstream call's log line. */
+  readonly requestId?: string;
   /** Told each attempt's status (see RequestScope.observeUpstream). */
   readonly observeUpstream?: ((status: number | string) => void) | undefined;
 }
@@ -117,12 +117,15 @@ export class HttpClient {
   private readonly basePath: string;
   private readonly retry: RetrySettings;
   private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
+  /** Bound once to vendor and account: a call's line then adds only its own fields. */
+  private readonly logger: Logger;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
     this.source = { vendor: options.vendor, account: options.account };
+    this.logger = options.logger.child(this.source);
     this.retry = options.retry ?? NO_RETRY;
     this.recordDuration = options.metrics && upstreamRecorder(options.metrics, options.vendor, options.account);
     this.pool = new Pool(this.origin, {
@@ -325,13 +328,24 @@ export class HttpClient {
     );
   }
 
-  /** One line and one histogram sample per attempt; the route template, never the raw path. */
+  /**
+   * One line and one histogram sample per attempt; the route template, never the raw path. The
+   * request id is a field rather than a per-request child logger: building that child (its
+   * bindings serialised anew each time) cost about as much as the line itself.
+   */
   private log(req: UpstreamRequest<z.ZodType>, attempt: number, status: number | string, durationMs: number) {
     req.scope?.observeUpstream?.(status);
-    const { vendor, account } = this.source;
     this.recordDuration?.(req.method, req.route, status, durationMs / 1000);
-    (req.scope?.logger ?? this.options.logger).info(
-      { vendor, account, method: req.method, route: req.route, ...req.log, status, durationMs: Math.round(durationMs * 10) / 10, retries: attempt },
+    this.logger.info(
+      {
+        requestId: req.scope?.requestId,
+        method: req.method,
+        route: req.route,
+        ...req.log,
+        status,
+        durationMs: Math.round(durationMs * 10) / 10,
+        retries: attempt,
+      },
       'upstream call',
     );
   }

@@ -77,12 +77,28 @@ describe('HttpClient', () => {
     expect((err as Error).message).not.toContain('s3cr3t');
   });
 
-  it('logs one line per call with the route template and the extra fields, not the raw path', async () => {
+  it('logs one line per call with the request id, vendor, account, route template and the extra fields, not the raw path', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
-    await client({ logger }).request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown(), log: { clientRequestId: 'abc-123' } });
+    await client({ logger }).request({
+      method: 'GET',
+      route: '/items/{id}',
+      params: { id: 'ok' },
+      schema: z.unknown(),
+      log: { clientRequestId: 'abc-123' },
+      scope: { requestId: 'req-1' },
+    });
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'upstream call', method: 'GET', route: '/items/{id}', status: 200, clientRequestId: 'abc-123' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'upstream call',
+      requestId: 'req-1',
+      vendor: 'AUTH0',
+      account: 'test',
+      method: 'GET',
+      route: '/items/{id}',
+      status: 200,
+      clientRequestId: 'abc-123',
+    });
     expect(lines[0]).not.toContain('/items/ok');
   });
 
