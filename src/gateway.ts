@@ -52,10 +52,10 @@ export interface GatewayOptions {
   graphiqlHeaders?: Record<string, string>;
 }
 
-/** Per-request facts established before GraphQL runs (auth, request id). */
 /** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
 type ServerContext = { req?: IncomingMessage; res?: ServerResponse };
 
+/** Per-request facts established before GraphQL runs (auth, request id). */
 interface RequestFacts {
   requestId: string;
   caller: Caller;

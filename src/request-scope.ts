@@ -26,9 +26,9 @@ export function watchSignal(signal: AbortSignal): ClientWatch {
 /**
  * The client is gone when the Node response closes before it was released. Cheaper than the
  * signal whatwg-node gives the Request: that is an EventTarget behind a Proxy whose traps convert
- * every property key to a string, and adding and removing one listener on it cost ~5% of a
- * one-GET query's CPU (bench/README.md). A response that closes after release (the normal end of
- * every request) is no longer watched.
+ * every property key to a string, and Node's add/removeEventListener read a dozen internal keys
+ * (bench/README.md, fifth round). A response that closes after release (the normal end of every
+ * request) is no longer watched.
  */
 export function watchResponse(res: ServerResponse): ClientWatch {
   return (listener) => {

@@ -259,17 +259,7 @@ export class HttpClient {
     const queued = this.limiter.acquire();
     if (queued) await queued;
     try {
-      const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...req.headers };
-      if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      let body: string | undefined;
-      if (req.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(req.json);
-      } else if (req.form !== undefined) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(req.form).toString();
-      }
-      const path = this.basePath + buildPath(req.route, req.params) + buildQuery(req.query);
+      const wire = this.wire(req, token);
       const started = performance.now();
       const span = this.options.tracer?.startSpan(`${req.method} ${req.route}`, {
         kind: SpanKind.CLIENT,
@@ -284,7 +274,7 @@ export class HttpClient {
       });
       const group = cancellationOf(req.scope);
       try {
-        const res = await send(this.pool, { method: req.method, path, headers, body }, group);
+        const res = await send(this.pool, wire, group);
         this.log(req, attempt, res.status, performance.now() - started);
         span?.setAttribute('http.response.status_code', res.status);
         if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
@@ -313,6 +303,21 @@ export class HttpClient {
     } finally {
       this.limiter.release();
     }
+  }
+
+  /** What goes on the wire: method, path with query, headers (with the token) and body. */
+  private wire(req: UpstreamRequest<z.ZodType>, token: string | undefined) {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...req.headers };
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(req.json);
+    } else if (req.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(req.form).toString();
+    }
+    return { method: req.method, path: this.basePath + buildPath(req.route, req.params) + buildQuery(req.query), headers, body };
   }
 
   private cancelled(reason: unknown, mayHaveApplied = false): UpstreamError {
