@@ -32,7 +32,7 @@ describe('npm run bench (smoke)', () => {
       expect(run.errors).toBe(0);
     }
 
-    // Q3 with upstream latency at both sizes, gateway and direct interleaved.
+    // Q3 with upstream latency at both sizes, gateway then direct.
     expect(r.latency.map((l) => l.owners)).toEqual([2, 3]);
     for (const l of r.latency) {
       expect(l.gatewayOps).toBeGreaterThan(0);
