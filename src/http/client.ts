@@ -256,8 +256,17 @@ export class HttpClient {
    * slot then costs no promise or closure.
    */
   private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean): Promise<RawResponse> {
-    const queued = this.limiter.acquire();
-    if (queued) await queued;
+    const group = cancellationOf(req.scope);
+    const queued = this.limiter.acquire(group);
+    if (queued) {
+      try {
+        await queued;
+      } catch (reason) {
+        // Cancelled while waiting for a slot: nothing was sent.
+        this.log(req, attempt, 'cancelled', 0);
+        throw this.cancelled(reason);
+      }
+    }
     try {
       const wire = this.wire(req, token);
       const started = performance.now();
@@ -272,7 +281,6 @@ export class HttpClient {
           'http.request.resend_count': attempt,
         },
       });
-      const group = cancellationOf(req.scope);
       try {
         const res = await send(this.pool, wire, group);
         this.log(req, attempt, res.status, performance.now() - started);

@@ -121,6 +121,21 @@ describe('HttpClient', () => {
     expect((err as Error).message).toMatch(/cancelled/);
   });
 
+  it('gives up a call waiting for a busy account slot when its request is cancelled, without waiting for the slot', async () => {
+    hold = true;
+    const c = client({ concurrency: 1, headersTimeoutMs: 1_000 });
+    const busy = c.request({ method: 'GET', route: '/items/{id}', params: { id: 'first' }, schema: z.unknown() }).catch((e: unknown) => e);
+    const controller = new AbortController();
+    const started = Date.now();
+    const waiting = c.request({ method: 'POST', route: '/items/{id}', params: { id: 'second' }, json: {}, schema: z.unknown(), scope: { signal: controller.signal } });
+    setTimeout(() => controller.abort(), 50);
+    const err = (await waiting.catch((e: unknown) => e)) as UpstreamError;
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(err).toMatchObject({ cancelled: true, outcomeUnknown: false });
+    expect(seen).toEqual(['/api/items/first']);
+    expect(await busy).toBeInstanceOf(UpstreamError); // the held call times out on its own
+  });
+
   it('reports a POST cancelled after it was sent as outcome unknown', async () => {
     hold = true;
     const controller = new AbortController();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CancelGroup } from '../../src/http/cancel-group.js';
 import { Limiter } from '../../src/http/limiter.js';
 
 /** A call that finishes when the test says so. */
@@ -57,5 +58,35 @@ describe('Limiter', () => {
     const late = limiter.run(call);
     await Promise.all([queued, late]);
     expect(most).toBe(1);
+  });
+
+  it('lets a waiter whose request is cancelled leave the line at once, taking no slot', async () => {
+    const limiter = new Limiter(1);
+    const busy = gate();
+    const first = limiter.run(() => busy.done);
+    const group = new CancelGroup();
+    const started: string[] = [];
+    const cancelled = limiter.run(async () => void started.push('cancelled one'), group);
+    const next = limiter.run(async () => void started.push('next'));
+    group.cancel(new Error('deadline'));
+    await expect(cancelled).rejects.toThrow('deadline');
+    expect(started).toEqual([]);
+    busy.open();
+    await first;
+    await next;
+    // The slot went to the next in line; the cancelled waiter never ran.
+    expect(started).toEqual(['next']);
+  });
+
+  it('refuses at once to queue for a request already cancelled', async () => {
+    const limiter = new Limiter(1);
+    const busy = gate();
+    const first = limiter.run(() => busy.done);
+    const group = new CancelGroup();
+    group.cancel(new Error('gone'));
+    await expect(limiter.run(async () => 'ran', group)).rejects.toThrow('gone');
+    busy.open();
+    await first;
+    await expect(limiter.run(async () => 'ran')).resolves.toBe('ran');
   });
 });
