@@ -253,7 +253,8 @@ export class HttpClient {
   /**
    * Sends once in one of the account's concurrency slots and reads the whole body; transport
    * failures become UpstreamErrors. The slot is taken here rather than by wrapping the call: a free
-   * slot then costs no promise or closure.
+   * slot then costs no promise or closure. A call still waiting for a slot when its request is
+   * cancelled gives up the wait at once.
    */
   private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean): Promise<RawResponse> {
     const group = cancellationOf(req.scope);
