@@ -48,14 +48,4 @@ export class Limiter {
     }
     this.active--;
   }
-
-  async run<T>(fn: () => Promise<T>, group?: CancelGroup): Promise<T> {
-    const queued = this.acquire(group);
-    if (queued) await queued;
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
 }

@@ -11,12 +11,23 @@ function gate() {
 }
 const ticks = () => new Promise((r) => setImmediate(r));
 
+/** Runs `fn` in a slot the way the HTTP client's exchange does: acquire (maybe wait), call, release. */
+async function inSlot<T>(limiter: Limiter, fn: () => Promise<T>, group?: CancelGroup): Promise<T> {
+  const queued = limiter.acquire(group);
+  if (queued) await queued;
+  try {
+    return await fn();
+  } finally {
+    limiter.release();
+  }
+}
+
 describe('Limiter', () => {
   it('runs at most `limit` calls at once and starts the rest in arrival order', async () => {
     const limiter = new Limiter(2);
     const gates = [gate(), gate(), gate(), gate()];
     const started: number[] = [];
-    const runs = gates.map((g, i) => limiter.run(() => (started.push(i), g.done)));
+    const runs = gates.map((g, i) => inSlot(limiter, () => (started.push(i), g.done)));
     await ticks();
     expect(started).toEqual([0, 1]);
     gates[1]!.open();
@@ -33,8 +44,8 @@ describe('Limiter', () => {
   it('frees the slot of a failed call and passes its error on', async () => {
     const limiter = new Limiter(1);
     const failing = gate();
-    const first = limiter.run(() => failing.done);
-    const second = limiter.run(async () => 'second ran');
+    const first = inSlot(limiter, () => failing.done);
+    const second = inSlot(limiter, async () => 'second ran');
     failing.fail(new Error('upstream down'));
     await expect(first).rejects.toThrow('upstream down');
     await expect(second).resolves.toBe('second ran');
@@ -50,12 +61,12 @@ describe('Limiter', () => {
       await ticks();
       running--;
     };
-    const first = limiter.run(() => g.done);
-    const queued = limiter.run(call);
+    const first = inSlot(limiter, () => g.done);
+    const queued = inSlot(limiter, call);
     g.open();
     await first;
     // The slot is on its way to `queued`; a call arriving now must wait behind it.
-    const late = limiter.run(call);
+    const late = inSlot(limiter, call);
     await Promise.all([queued, late]);
     expect(most).toBe(1);
   });
@@ -63,11 +74,11 @@ describe('Limiter', () => {
   it('lets a waiter whose request is cancelled leave the line at once, taking no slot', async () => {
     const limiter = new Limiter(1);
     const busy = gate();
-    const first = limiter.run(() => busy.done);
+    const first = inSlot(limiter, () => busy.done);
     const group = new CancelGroup();
     const started: string[] = [];
-    const cancelled = limiter.run(async () => void started.push('cancelled one'), group);
-    const next = limiter.run(async () => void started.push('next'));
+    const cancelled = inSlot(limiter, async () => void started.push('cancelled one'), group);
+    const next = inSlot(limiter, async () => void started.push('next'));
     group.cancel(new Error('deadline'));
     await expect(cancelled).rejects.toThrow('deadline');
     expect(started).toEqual([]);
@@ -81,12 +92,12 @@ describe('Limiter', () => {
   it('refuses at once to queue for a request already cancelled', async () => {
     const limiter = new Limiter(1);
     const busy = gate();
-    const first = limiter.run(() => busy.done);
+    const first = inSlot(limiter, () => busy.done);
     const group = new CancelGroup();
     group.cancel(new Error('gone'));
-    await expect(limiter.run(async () => 'ran', group)).rejects.toThrow('gone');
+    await expect(inSlot(limiter, async () => 'ran', group)).rejects.toThrow('gone');
     busy.open();
     await first;
-    await expect(limiter.run(async () => 'ran')).resolves.toBe('ran');
+    await expect(inSlot(limiter, async () => 'ran')).resolves.toBe('ran');
   });
 });
