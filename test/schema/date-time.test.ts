@@ -1,3 +1,4 @@
+import { Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { DateTime } from '../../src/schema/date-time.js';
 
@@ -24,5 +25,6 @@ describe('DateTime', () => {
   it('still parses variables and literals into Dates', () => {
     expect(DateTime.parseValue('2027-10-27T14:52:34.328Z')).toEqual(new Date('2027-10-27T14:52:34.328Z'));
     expect(() => DateTime.parseValue('yesterday')).toThrow();
+    expect(DateTime.parseLiteral({ kind: Kind.STRING, value: '2027-10-27T14:52:34Z' })).toEqual(new Date('2027-10-27T14:52:34Z'));
   });
 });
