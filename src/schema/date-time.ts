@@ -4,8 +4,8 @@ import { DateTimeResolver } from 'graphql-scalars';
 /**
  * graphql-scalars' DateTime, serialised to its ISO string here instead of left a Date for
  * JSON.stringify: Date's generic `toJSON` path made each value cost several times its string, and
- * a page of credentials carries up to hundreds (bench/README.md, sixth round). The text on the wire is the same; input parsing and the
- * errors for values that are not dates are graphql-scalars'.
+ * a page of credentials carries up to hundreds (bench/README.md, sixth round). The text on the
+ * wire is the same; input parsing and the errors for values that are not dates are graphql-scalars'.
  */
 export const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
