@@ -1,10 +1,37 @@
 import type { Dispatcher } from 'undici';
 import type { Cancellable, CancelGroup } from './cancel-group.js';
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * A vendor's answer. Its headers stay as undici read them (name, value, name, value, … as bytes)
+ * until something asks: only error answers are ever asked (Retry-After), and turning every
+ * answer's headers into strings cost more than the rest of the handler.
+ */
+export class RawResponse {
+  private parsed: ResponseHeaders | undefined;
+
+  constructor(
+    readonly status: number,
+    private readonly rawHeaders: readonly Buffer[],
+    readonly text: string,
+  ) {}
+
+  /** Header names in lower case; a repeated header's values as an array. */
+  get headers(): ResponseHeaders {
+    return (this.parsed ??= parseHeaders(this.rawHeaders));
+  }
+}
+
+function parseHeaders(raw: readonly Buffer[]): ResponseHeaders {
+  const headers: ResponseHeaders = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    const value = raw[i + 1]!.toString('latin1');
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return headers;
 }
 
 type SendOptions = Pick<Dispatcher.DispatchOptions, 'method' | 'path' | 'headers' | 'body'>;
@@ -32,6 +59,12 @@ export class CancelledExchange extends Error {
  * read whole anyway. Cancelling `group` aborts the exchange at any point, also while it waits in
  * the pool's queue (then it fails at once rather than when a socket frees up), with a
  * CancelledExchange.
+ *
+ * The handler speaks the hooks undici 7's connections call (`onConnect`, `onHeaders`, …), which
+ * its types mark deprecated. A handler with the newer `onRequestStart`/`onResponse*` hooks is
+ * wrapped, per exchange, in an adapter that also turns every header into a string: 4% of a
+ * one-GET query's CPU (bench/README.md, tenth round). undici 8 (Node ≥ 22) drops the old hooks
+ * and calls the new ones directly; moving to it means renaming these five methods back.
  */
 export function send(dispatcher: Dispatcher, options: SendOptions, group?: CancelGroup): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
@@ -42,9 +75,10 @@ export function send(dispatcher: Dispatcher, options: SendOptions, group?: Cance
 }
 
 class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
-  private controller: Dispatcher.DispatchController | null = null;
+  /** Set by undici as it writes the request to a socket; null while queued. */
+  private abort: ((reason?: Error) => void) | null = null;
   private status = 0;
-  private headers: RawResponse['headers'] = {};
+  private rawHeaders: Buffer[] = [];
   private readonly chunks: Buffer[] = [];
   /** Set once the promise is settled; a later abort or error has nothing left to report. */
   private done = false;
@@ -58,38 +92,41 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
 
   cancel(reason: unknown): void {
     this.cancelledWith = reason;
-    // Settled first: aborting makes undici report the abort (onResponseError) at once.
-    this.fail(new CancelledExchange(reason, this.controller !== null));
-    this.controller?.abort(reason as Error);
+    // Settled first: aborting makes undici report the abort (onError) at once.
+    this.fail(new CancelledExchange(reason, this.abort !== null));
+    this.abort?.(reason as Error);
   }
 
   /** undici calls it as it writes the request to a socket: from here on the vendor may see it. */
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
     // Cancelled while queued: the caller has its answer already; free the slot without sending.
-    if (this.done) controller.abort(this.cancelledWith as Error);
+    if (this.done) abort(this.cancelledWith as Error);
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: RawResponse['headers']): void {
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     // 1xx informational answers come before the real one.
-    if (statusCode < 200) return;
-    this.status = statusCode;
-    this.headers = headers;
+    if (statusCode >= 200) {
+      this.status = statusCode;
+      this.rawHeaders = rawHeaders;
+    }
+    return true;
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.chunks.push(chunk);
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     if (this.done) return;
     this.finish();
     const { chunks } = this;
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    this.resolve({ status: this.status, headers: this.headers, text });
+    this.resolve(new RawResponse(this.status, this.rawHeaders, text));
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     this.fail(error);
   }
 

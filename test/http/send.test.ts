@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelGroup } from '../../src/http/cancel-group.js';
 import { CancelledExchange, send } from '../../src/http/send.js';
 
-/** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms. */
+/** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms, `/multi` with a repeated header. */
 let server: Server;
 let origin: string;
 const received: string[] = [];
@@ -19,6 +19,11 @@ beforeAll(async () => {
       const timer = setTimeout(() => res.end('{"late":true}'), 300);
       res.on('close', () => clearTimeout(timer));
       return;
+    }
+    if (req.url === '/multi') {
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('X-Vendor-Trace', 'abc');
+      return res.end();
     }
     res.writeHead(req.url === '/json' ? 200 : 429, { 'content-type': 'application/json', 'retry-after': '7' });
     res.write('{"items":[1,');
@@ -48,6 +53,14 @@ describe('send', () => {
     expect(res.status).toBe(429);
     expect(res.headers['retry-after']).toBe('7');
     expect(received).toEqual(['POST /busy']);
+  });
+
+  it('names headers in lower case and gathers a repeated header’s values', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const res = await send(pool, { method: 'GET', path: '/multi' });
+    expect(res.headers['x-vendor-trace']).toBe('abc');
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.text).toBe('');
   });
 
   it('rejects with the group’s reason, marked as sent, when cancelled mid-exchange', async () => {
