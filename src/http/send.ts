@@ -62,7 +62,7 @@ export class CancelledExchange extends Error {
  *
  * The handler speaks the hooks undici 7's connections call (`onConnect`, `onHeaders`, …), which
  * its types mark deprecated. A handler with the newer `onRequestStart`/`onResponse*` hooks is
- * wrapped, per exchange, in an adapter that also turns every header into a string: 4% of a
+ * wrapped, per exchange, in an adapter that also turns every header into a string: 2–4% of a
  * one-GET query's CPU (bench/README.md, tenth round). undici 8 (Node ≥ 22) drops the old hooks
  * and calls the new ones directly; moving to it means renaming these five methods back.
  */
