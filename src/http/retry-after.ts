@@ -1,10 +1,12 @@
+import type { ResponseHeaders } from './send.js';
+
 /**
  * Seconds to wait, from `retry-after-ms` (milliseconds, which the Stainless SDKs such as Keycard's
  * prefer; rounded up to whole seconds), `Retry-After` (delta seconds or an HTTP date) or, failing
  * those, Auth0's `X-RateLimit-Reset` (Unix epoch seconds, not a delta). Null when the vendor said
  * nothing usable.
  */
-export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>, now = Date.now()): number | null {
+export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now()): number | null {
   const header = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;

@@ -23,6 +23,7 @@ beforeAll(async () => {
     if (req.url === '/multi') {
       res.setHeader('Set-Cookie', ['a=1', 'b=2']);
       res.setHeader('X-Vendor-Trace', 'abc');
+      res.setHeader('Constructor', 'odd but legal');
       return res.end();
     }
     res.writeHead(req.url === '/json' ? 200 : 429, { 'content-type': 'application/json', 'retry-after': '7' });
@@ -55,11 +56,12 @@ describe('send', () => {
     expect(received).toEqual(['POST /busy']);
   });
 
-  it('names headers in lower case and gathers a repeated header’s values', async () => {
+  it('names headers in lower case, gathers a repeated header’s values, and inherits no names', async () => {
     pool = new Pool(origin, { connections: 1 });
     const res = await send(pool, { method: 'GET', path: '/multi' });
     expect(res.headers['x-vendor-trace']).toBe('abc');
     expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers['constructor']).toBe('odd but legal');
     expect(res.text).toBe('');
   });
 
