@@ -14,7 +14,7 @@
  * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20),
  * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings).
  * Besides CPU and p50 it prints each gateway's GC pause time per operation (from its /metrics) and
- * peak RSS.
+ * peak RSS, and the spread of the rounds' own B/A ratios, which shows how noisy the comparison was.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,17 +68,23 @@ try {
 
   for (const i of [0, 1]) await run(i, 3000); // warm-up: JIT, pools, tokens
   const totals = [0, 1].map(() => ({ cpuS: 0, gcS: 0, ops: 0, p50s: [] as number[] }));
+  /** Each round's B/A CPU per operation: their spread shows what one comparison can resolve. */
+  const roundRatios: number[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
+    const roundPerOp = [0, 0];
     for (const i of round % 2 ? [1, 0] : [0, 1]) {
       const pid = gateways[i]!.proc.child.pid!;
       const gcBefore = await gcSecondsOf(gateways[i]!);
       const before = cpuOf(pid);
       const r = await run(i, Number(values.ms));
-      totals[i]!.cpuS += cpuOf(pid) - before;
+      const cpuS = cpuOf(pid) - before;
+      totals[i]!.cpuS += cpuS;
       totals[i]!.gcS += (await gcSecondsOf(gateways[i]!)) - gcBefore;
       totals[i]!.ops += r.ok;
       totals[i]!.p50s.push(r.p50);
+      roundPerOp[i] = cpuS / r.ok;
     }
+    roundRatios.push(roundPerOp[1]! / roundPerOp[0]!);
   }
   const median = (xs: number[]) => percentile(Float64Array.from(xs).sort(), 50);
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
@@ -86,7 +92,12 @@ try {
     const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
     console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
-  console.log(`B/A CPU per operation: ${((perOp[1]! / perOp[0]!) * 100).toFixed(1)}%`);
+  const sorted = Float64Array.from(roundRatios).sort();
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  console.log(
+    `B/A CPU per operation: ${pct(perOp[1]! / perOp[0]!)} ` +
+      `(per round: median ${pct(percentile(sorted, 50))}, middle half ${pct(percentile(sorted, 25))}–${pct(percentile(sorted, 75))}, ${sorted.length} rounds)`,
+  );
   await Promise.all(callers.map((c) => c.close()));
 } finally {
   await Promise.all([...gateways.map((g) => g.proc.stop()), sims.proc.stop()]);
