@@ -68,7 +68,7 @@ try {
 
   for (const i of [0, 1]) await run(i, 3000); // warm-up: JIT, pools, tokens
   const totals = [0, 1].map(() => ({ cpuS: 0, gcS: 0, ops: 0, p50s: [] as number[] }));
-  /** Each round's B/A CPU per operation: their spread shows what one comparison can resolve. */
+  /** Each round's B/A CPU per operation: their spread shows how noisy the comparison was. */
   const roundRatios: number[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
     const roundPerOp = [0, 0];
