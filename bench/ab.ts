@@ -11,6 +11,8 @@
  *   npx tsx bench/ab.ts --a /tmp/base/dist --b dist --scenario q3 --concurrency 1
  *
  * Options: --a DIR, --b DIR (compiled trees, default dist), --scenario typename|q1|q2|q3 (q3),
+ * --a-scenario, --b-scenario (each side its own; e.g. typename against q1 on one build reads the
+ * Q1 target's ratio with drift hitting both sides alike),
  * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20),
  * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings).
  * Besides CPU and p50 it prints each gateway's GC pause time per operation (from its /metrics) and
@@ -39,6 +41,8 @@ const { values } = parseArgs({
     a: { type: 'string', default: 'dist' },
     b: { type: 'string', default: 'dist' },
     scenario: { type: 'string', default: 'q3' },
+    'a-scenario': { type: 'string' },
+    'b-scenario': { type: 'string' },
     concurrency: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '8' },
     ms: { type: 'string', default: '2000' },
@@ -47,8 +51,9 @@ const { values } = parseArgs({
     'b-flags': { type: 'string' },
   },
 });
-const scenario = values.scenario as 'typename' | 'q1' | 'q2' | 'q3';
-if (!['typename', 'q1', 'q2', 'q3'].includes(scenario)) throw new Error(`--scenario: typename, q1, q2 or q3`);
+type Scenario = 'typename' | 'q1' | 'q2' | 'q3';
+const scenarios = [values['a-scenario'] ?? values.scenario, values['b-scenario'] ?? values.scenario] as Scenario[];
+for (const s of scenarios) if (!['typename', 'q1', 'q2', 'q3'].includes(s)) throw new Error(`scenario ${s}: typename, q1, q2 or q3`);
 const concurrency = Number(values.concurrency);
 const o = options(['--runtime', 'dist', '--pin']);
 const dir = mkdtempSync(join(tmpdir(), 'cgw-ab-'));
@@ -60,8 +65,8 @@ try {
   const flags = custom.map((f) => (f === undefined ? o.nodeFlags : f.split(/\s+/).filter(Boolean)));
   for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, { ...o, nodeFlags: flags[i]! }, dir, 'ab'[i]!, dist));
   const { fixtures, expiresBefore } = sims.upstream;
-  const vars = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } }[scenario];
-  const targets = gateways.map((g) => target(g, QUERIES[scenario], vars));
+  const vars = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } };
+  const targets = gateways.map((g, i) => target(g, QUERIES[scenarios[i]!], vars[scenarios[i]!]));
   const callers = targets.map((t) => graphqlCaller(t, concurrency));
   const run = (i: number, ms: number): Promise<LoadResult> =>
     concurrency >= 32 ? autocannonRun(targets[i]!, concurrency, ms) : closedLoop(() => callers[i]!.call(), concurrency, ms);
@@ -90,7 +95,7 @@ try {
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
     const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
-    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenario} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenarios[i]} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
   const sorted = Float64Array.from(roundRatios).sort();
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -98,6 +103,8 @@ try {
     `B/A CPU per operation: ${pct(perOp[1]! / perOp[0]!)} ` +
       `(per round: median ${pct(percentile(sorted, 50))}, middle half ${pct(percentile(sorted, 25))}–${pct(percentile(sorted, 75))}, ${sorted.length} rounds)`,
   );
+  // Both sides ran the same turns, so their operation counts compare throughputs (a Q1 target reading).
+  if (scenarios[0] !== scenarios[1]) console.log(`B/A throughput (${scenarios[1]} / ${scenarios[0]}): ${pct(totals[1]!.ops / totals[0]!.ops)}`);
   await Promise.all(callers.map((c) => c.close()));
 } finally {
   await Promise.all([...gateways.map((g) => g.proc.stop()), sims.proc.stop()]);
