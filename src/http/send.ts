@@ -83,7 +83,6 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   private readonly chunks: Buffer[] = [];
   /** Set once the promise is settled; a later abort or error has nothing left to report. */
   private done = false;
-  private cancelledWith: unknown = undefined;
 
   constructor(
     private readonly resolve: (r: RawResponse) => void,
@@ -92,7 +91,6 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   ) {}
 
   cancel(reason: unknown): void {
-    this.cancelledWith = reason;
     // Settled first: aborting makes undici report the abort (onError) at once.
     this.fail(new CancelledExchange(reason, this.abort !== null));
     this.abort?.(reason as Error);
@@ -102,7 +100,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   onConnect(abort: (reason?: Error) => void): void {
     this.abort = abort;
     // Cancelled while queued: the caller has its answer already; free the slot without sending.
-    if (this.done) abort(this.cancelledWith as Error);
+    if (this.done) abort(this.group?.reason as Error);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
