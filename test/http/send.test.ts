@@ -21,7 +21,7 @@ beforeAll(async () => {
       return;
     }
     if (req.url === '/multi') {
-      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('Set-Cookie', ['a=1', 'b=2', 'c=3']);
       res.setHeader('X-Vendor-Trace', 'abc');
       res.setHeader('Constructor', 'odd but legal');
       return res.end();
@@ -60,7 +60,7 @@ describe('send', () => {
     pool = new Pool(origin, { connections: 1 });
     const res = await send(pool, { method: 'GET', path: '/multi' });
     expect(res.headers['x-vendor-trace']).toBe('abc');
-    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2', 'c=3']);
     expect(res.headers['constructor']).toBe('odd but legal');
     expect(res.text).toBe('');
   });
