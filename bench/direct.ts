@@ -22,7 +22,7 @@ export class DirectClient {
 
   constructor(
     private readonly upstream: BenchUpstream,
-    private readonly connections: number,
+    connections: number,
   ) {
     for (const { url } of Object.values(upstream.direct)) this.pools.set(url, new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 }));
   }

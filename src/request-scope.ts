@@ -82,7 +82,7 @@ class Scope implements RequestScope {
   /** Cancels upstream calls when the client goes away or the deadline passes, whichever first. */
   get cancellation(): CancelGroup {
     if (!this.group) {
-      const group = (this.group = new CancelGroup());
+      this.group = new CancelGroup();
       if (!this.released) {
         this.timer = setTimeout(this.onDeadline, Math.max(0, this.deadline - Date.now()));
         this.unwatch = this.o.client(this.onClientGone);

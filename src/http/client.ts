@@ -18,7 +18,7 @@ import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { retryAfterSeconds } from './retry-after.js';
-import { CancelledExchange, send, type RawResponse } from './send.js';
+import { CancelledExchange, send, type RawResponse, type ResponseHeaders } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -101,6 +101,8 @@ const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 
 const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource to check';
 /** Errors whose retries already happened further down (a token fetch): never repeated again. */
 const exhausted = new WeakSet<object>();
+/** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
+const vendorVerdict = new WeakMap<object, boolean>();
 
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
@@ -170,7 +172,7 @@ export class HttpClient {
   private mayRetry(err: unknown, attempt: number, idempotent: boolean): boolean {
     if (attempt + 1 >= this.retry.maxAttempts || exhausted.has(err as object)) return false;
     if (!(err instanceof UpstreamError) || err.cancelled || err.circuitOpen) return false;
-    return isRetryable(err.status, idempotent);
+    return isRetryable(err.status, idempotent, vendorVerdict.get(err));
   }
 
   /** One try: token, breaker, rate budget, a concurrency slot, the exchange, and its verdict. */
@@ -401,11 +403,43 @@ export class HttpClient {
     for (const secret of req.redact ?? []) if (secret && vendorMessage) vendorMessage = vendorMessage.split(secret).join('[redacted]');
     vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : '';
+    const err = this.errorFor(status, headers, req, idempotent, detail);
+    const shouldRetry = headers['x-should-retry'];
+    if (shouldRetry === 'true' || shouldRetry === 'false') vendorVerdict.set(err, shouldRetry === 'true');
+    return err;
+  }
+
+  private errorFor(status: number, headers: ResponseHeaders, req: UpstreamRequest<z.ZodType>, idempotent: boolean, detail: string): Error {
     switch (true) {
+      // A token endpoint judges the gateway's own credentials and configuration, never the caller's
+      // input: none of its refusals may read as a ValidationError, or a 404 as `node: null`.
+      case req.auth === false && status >= 400 && status < 500 && status !== 408 && status !== 429:
+        return new UpstreamError(
+          `could not get an access token from ${this.describe()} (HTTP ${status})${detail}` +
+            (status === 404 ? '; check baseUrl' : ''),
+          this.source,
+          status,
+          false,
+        );
       case status === 404:
         return new NotFoundError(`${req.resource ?? 'resource'} not found in ${this.describe()}${detail}`, this.source);
-      case status === 400 || status === 409 || status === 422:
+      // A read carries only what the gateway checked and built, so the vendor refusing it is not
+      // the caller's bad input; a write carries the caller's change, which the vendor may judge.
+      case (status === 400 || status === 422) && req.method === 'GET':
+        return new UpstreamError(`${this.describe()} rejected the gateway's request (HTTP ${status})${detail}`, this.source, status, false);
+      case status === 400 || status === 422:
         return new ValidationError(`${this.describe()} rejected the request (HTTP ${status})${detail}`, [], this.source);
+      case status === 409:
+        // The resource changed underneath (e.g. a concurrent write): the caller's input was fine,
+        // and asking again, which reads the resource afresh, may succeed.
+        return new UpstreamError(
+          `${this.describe()} reported a conflict with the resource's current state (HTTP 409)${detail}; read it and try again`,
+          this.source,
+          status,
+          true,
+        );
+      case status === 408:
+        return new UpstreamError(`${this.describe()} timed out reading the request (HTTP 408)${detail}`, this.source, status, true);
       case status === 429:
         return new RateLimitedError(this.source, retryAfterSeconds(headers));
       case status === 401 || status === 403:

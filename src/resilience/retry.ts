@@ -6,16 +6,20 @@ export interface RetrySettings {
   maxDelayMs: number;
 }
 
-/** Statuses worth repeating: the vendor said "later" (429) or a proxy/gateway in front failed. */
-const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/**
+ * Statuses worth repeating: the vendor said "later" (429), gave up waiting for the request (408),
+ * or a proxy/gateway in front failed.
+ */
+const RETRYABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 
 /**
  * Whether a failed attempt may be repeated. Only idempotent calls (reads, token requests,
  * absolute-value updates) are; a rotation or create is never repeated, whatever happened.
- * `status` is null when no answer came (connection error, timeout, reset).
+ * `status` is null when no answer came (connection error, timeout, reset). A vendor that says
+ * itself whether to repeat (`vendorSays`, from Keycard's `x-should-retry`) overrides the status.
  */
-export function isRetryable(status: number | null, idempotent: boolean): boolean {
-  return idempotent && (status === null || RETRYABLE_STATUSES.has(status));
+export function isRetryable(status: number | null, idempotent: boolean, vendorSays?: boolean): boolean {
+  return idempotent && (vendorSays ?? (status === null || RETRYABLE_STATUSES.has(status)));
 }
 
 /**

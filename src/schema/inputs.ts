@@ -6,11 +6,14 @@ const MAX_YEARS_AHEAD = 100;
 
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
 
-/** What any vendor could accept; vendor-specific limits are checked by the vendor's adapter. */
+/**
+ * What any vendor could accept (the most generous vendor's limit: the vault's 1024-character
+ * description); each vendor's adapter checks its own, narrower limits.
+ */
 const updateInput = z.object({
   id: z.string().min(1).max(2048),
   name: z.string().trim().min(1, 'must not be blank').max(255).optional(),
-  description: z.string().max(1000).nullable().optional(),
+  description: z.string().max(1024).nullable().optional(),
   expiresAt: z
     .date()
     .refine((d) => d.getTime() > Date.now(), 'must be in the future')

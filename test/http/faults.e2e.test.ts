@@ -109,6 +109,36 @@ const CASES: FaultCase[] = [
     outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryable: true } },
   },
   {
+    it: 'retries a 408 (the vendor gave up reading the request) once and answers with the credential',
+    faults: () => [{ status: 408 }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: 'does not retry a 409 and reports it as a retryable UPSTREAM_ERROR, not as the caller’s bad input',
+    faults: () => [{ status: 409 }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 409, retryable: true } },
+  },
+  {
+    it: 'retries a 500 once when the vendor answers x-should-retry: true, and answers with the credential',
+    faults: () => [{ status: 500, headers: { 'x-should-retry': 'true' } }],
+    calls: 2,
+    outcome: { data: true },
+  },
+  {
+    it: 'does not retry a 503 the vendor marks x-should-retry: false',
+    faults: () => [{ status: 503, headers: { 'x-should-retry': 'false' } }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryable: true } },
+  },
+  {
+    it: 'reports a 400 to a read as a non-retryable UPSTREAM_ERROR: the vendor refused the gateway’s request, not the caller’s input',
+    faults: () => [{ status: 400 }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 400, retryable: false } },
+  },
+  {
     it: 'does not retry a 500',
     faults: () => [{ status: 500 }],
     calls: 1,
@@ -193,6 +223,23 @@ for (const v of VENDOR_READS.filter((x) => x.tokenRoute !== null)) describe(`tok
     // The GET that met the revoked token (401) and the one with the new token.
     expect(gets(v)).toHaveLength(2);
     expect(gets(v)[0]!.headers.authorization).not.toBe(gets(v)[1]!.headers.authorization);
+  });
+
+  // The token endpoint judges the gateway's own credentials and configuration: whatever it
+  // refuses, the caller's input was not at fault, and the credential is not missing.
+  for (const status of [400, 401, 403, 404]) it(`reports a token endpoint ${status} as a non-retryable UPSTREAM_ERROR naming the account, asked once`, async () => {
+    const sim = simOf(v) as SimulatorHandle & { revokeTokens(): void };
+    // Start from a cached token (the case before may have left none) that the vendor then revokes.
+    expect((await read(v)).errors).toBeUndefined();
+    sim.clearRequests();
+    sim.revokeTokens();
+    sim.inject({ method: 'POST', route: v.tokenRoute!, status, json: { error: 'invalid_client', message: 'no such client' } });
+    const res = await read(v);
+    expectOutcome(v, res, { error: { code: 'UPSTREAM_ERROR', status, retryable: false } }, target(v).name);
+    expect(res.errors![0]!.message).toContain(`could not get an access token from ${v.vendor} account "${v.account}" (HTTP ${status})`);
+    expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(1);
+    // Only the GET that met the revoked token went.
+    expect(gets(v)).toHaveLength(1);
   });
 });
 

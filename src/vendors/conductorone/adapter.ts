@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { GatewayError, UpstreamError, ValidationError } from '../../errors.js';
+import { UpstreamError, ValidationError } from '../../errors.js';
 import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { IssuedToken } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
@@ -53,26 +53,17 @@ export class ConductorOneAccount implements AccountAdapter {
   /** A fresh signed assertion per attempt (it lives 2 minutes and carries a one-time nonce). */
   private async fetchToken(): Promise<IssuedToken> {
     const source = this.http.source;
-    let res: z.output<typeof api.tokenResponse>;
-    try {
-      res = await this.http.request({
-        method: 'POST',
-        route: '/auth/v1/token',
-        auth: false,
-        // Signed anew for each attempt: a retry must not replay a used nonce.
-        freshForm: async () => tokenRequestForm(this.client.clientId, await signClientAssertion(this.client, this.signer)),
-        schema: api.tokenResponse,
-        resource: 'token endpoint',
-        idempotent: true, // asking for a token changes nothing
-      });
-    } catch (err) {
-      // Like the SDK, any refusal is an authentication failure, never the caller's bad input
-      // (a 400 would otherwise read as ValidationError, a 404 as NotFoundError).
-      if (err instanceof GatewayError && !(err instanceof UpstreamError)) {
-        throw new UpstreamError(`could not get an access token: ${err.message}`, source, null, false);
-      }
-      throw err;
-    }
+    // Any refusal is an authentication failure (the client maps token-endpoint answers so), never the caller's bad input.
+    const res = await this.http.request({
+      method: 'POST',
+      route: '/auth/v1/token',
+      auth: false,
+      // Signed anew for each attempt: a retry must not replay a used nonce.
+      freshForm: async () => tokenRequestForm(this.client.clientId, await signClientAssertion(this.client, this.signer)),
+      schema: api.tokenResponse,
+      resource: 'token endpoint',
+      idempotent: true, // asking for a token changes nothing
+    });
     if (!res.access_token) {
       throw new UpstreamError(`${source.vendor} account "${source.account}" token endpoint returned an empty access_token`, source, 200, false);
     }

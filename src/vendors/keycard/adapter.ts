@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { NotFoundError, UpstreamError, ValidationError } from '../../errors.js';
+import { ValidationError } from '../../errors.js';
 import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
@@ -65,14 +65,8 @@ export class KeycardAccount implements AccountAdapter {
       redact: [this.config.clientSecret, basic],
       idempotent: true, // asking for a token twice is harmless
     });
-    try {
-      const res = await this.http.request(request);
-      return { accessToken: res.access_token, expiresIn: res.expires_in };
-    } catch (err) {
-      // A missing token endpoint is a configuration fault, not a missing resource: it must not read as `node: null`.
-      if (err instanceof NotFoundError) throw new UpstreamError(`${err.message}; check baseUrl`, this.http.source, 404, false);
-      throw err;
-    }
+    const res = await this.http.request(request);
+    return { accessToken: res.access_token, expiresIn: res.expires_in };
   }
 
   session(scope: RequestScope): KeycardSession {

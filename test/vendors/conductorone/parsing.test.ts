@@ -2,8 +2,6 @@ import { describe, expect, it } from 'vitest';
 import * as api from '../../../src/vendors/conductorone/api.js';
 import { credentialRecord, servicePrincipalRecord } from '../../../src/vendors/conductorone/records.js';
 
-const source = { vendor: 'CONDUCTORONE' as const, account: 'c1' };
-
 describe('vendor JSON to records', () => {
   it('reads a proto3-JSON credential whose unpopulated fields are absent', () => {
     const c = api.credential.parse({ id: 'happy-otter-12345', createdAt: '2025-01-01T00:00:00Z' });

@@ -253,6 +253,14 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(c.value).toBe(before.value);
   });
 
+  it('sends a description of exactly 1024 characters, the vault’s limit', async () => {
+    const c = stored(prod, 'stripe-api-key');
+    const description = 'd'.repeat(1024);
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description } });
+    expect(res.data!.updateCredential).toMatchObject({ credential: { description } });
+    expect(puts(prod)[0]!.body).toMatchObject({ description });
+  });
+
   it('sends an unchanged expiry back exactly as the vault wrote it (nanoseconds included)', async () => {
     const c = stored(prod, 'github-actions-token');
     c.expiresAt = '2031-05-06T07:08:09.123456789Z';
@@ -341,7 +349,7 @@ describe('updateCredential refusals, before anything is sent', () => {
     ['a null value', { value: null }, 'input.value'],
     ['an empty value', { value: '' }, 'input.value'],
     ['a blank name', { name: '   ' }, 'input.name'],
-    ['a description over 1000 characters', { description: 'd'.repeat(1001) }, 'input.description'],
+    ['a description over the vault’s 1024 characters', { description: 'd'.repeat(1025) }, 'input.description'],
     ['a past expiry', { expiresAt: '2020-01-01T00:00:00Z' }, 'input.expiresAt'],
     ['a value over the vault’s 64 KiB (UTF-8 bytes)', { value: '€'.repeat(25_000) }, 'input.value'],
   ])('refuses %s with a ValidationError naming the field', async (_label, change, field) => {
@@ -412,10 +420,18 @@ describe('updateCredential: vault failures', () => {
     expect(putCount()).toBe(1);
   });
 
-  it('maps a 409 to ValidationError', async () => {
+  it('reports a 409 (a concurrent change) as a retryable UpstreamError, sent once: the caller may ask again, which reads afresh', async () => {
     prod.inject({ method: 'PUT', status: 409, json: vaultError(409, 'concurrent modification') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
-    expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', message: expect.stringContaining('concurrent modification') });
+    expect(res.data!.updateCredential).toMatchObject({
+      __typename: 'UpstreamError',
+      vendor: 'VAULT',
+      account: PROD,
+      status: 409,
+      retryable: true,
+      message: expect.stringContaining('concurrent modification'),
+    });
+    expect(putCount()).toBe(1);
   });
 
   it('reports a rejected token (401) as a non-retryable UpstreamError naming vendor and account, sent once', async () => {
