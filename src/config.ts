@@ -78,6 +78,14 @@ const gatewaySchema = z
     /** Who may call: API keys (hashes) and/or JWTs, or the explicit string "none". Required. */
     auth: authSchema,
     graphiql: z.boolean().default(true),
+    /**
+     * Web origins whose pages may call the gateway from a browser (CORS). Absent: none, so a page
+     * on another site can neither read the gateway's answers nor send it preflighted requests.
+     */
+    cors: z
+      .object({ origins: z.array(z.url().transform((u) => new URL(u).origin)).min(1), credentials: z.boolean().default(false) })
+      .strict()
+      .optional(),
     /** Serve the Federation v2 subgraph schema (`_service`, `_entities`) for a supergraph router. */
     federation: z.boolean().default(false),
     introspection: z.boolean().default(true),

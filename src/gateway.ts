@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,10 +14,10 @@ import { createAuthenticator, type Authenticator } from './auth/authenticate.js'
 import type { Caller } from './auth/grants.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
-import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
+import { createRequestScope, requestIdFrom, watchResponse, watchSignal } from './request-scope.js';
 import { GatewayError } from './errors.js';
+import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
-import { DEFAULT_QUERY, graphiqlTabs } from './schema/example-operations.js';
 import { getSchema, getSubgraphSchema } from './schema/index.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
@@ -33,6 +32,8 @@ import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
 const REALM = 'credential-gateway';
+/** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF header. */
+const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'];
 
 export interface Gateway {
   yoga: YogaServerInstance<ServerContext, Context>;
@@ -137,14 +138,10 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
  * Authenticates every GraphQL request before anything is parsed or executed. Only the GraphiQL
  * page itself (a GET for HTML) is served without credentials; it sends them with each operation.
  */
-function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, graphiql: boolean): Plugin<Context> {
+function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>): Plugin<Context> {
   return {
-    async onRequest({ request, url, endResponse }) {
-      const header = request.headers.get('x-request-id');
-      const requestId = header && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
-      if (graphiql && request.method === 'GET' && !url.searchParams.has('query') && (request.headers.get('accept') ?? '').includes('text/html')) {
-        return;
-      }
+    async onRequest({ request, endResponse }) {
+      const requestId = requestIdFrom(request.headers.get('x-request-id'));
       const result = await authenticator.authenticate(request.headers);
       if (!result.ok) return endResponse(unauthenticated(result.description, result.error));
       facts.set(request, { requestId, caller: result.caller, releases: [] });
@@ -157,7 +154,12 @@ function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, res: Se
   return (req: IncomingMessage, res: ServerResponse) => {
     const length = req.headers['content-length'];
     const refuse = (status: number, message: string) => {
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        connection: 'close',
+        'cache-control': 'no-store',
+        'x-request-id': requestIdFrom(req.headers['x-request-id']),
+      });
       res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
       req.resume();
     };
@@ -236,16 +238,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // withBodyLimit refuses oversized bodies before Yoga sees them; Yoga's own check would pipe
     // every body through one more stream for nothing.
     maxRequestBodySize: false,
-    graphiql: config.graphiql
-      ? () => {
-          const headers = options.graphiqlHeaders ? JSON.stringify(options.graphiqlHeaders, null, 2) : undefined;
-          return { title: 'credential-gateway', defaultQuery: DEFAULT_QUERY, defaultTabs: graphiqlTabs(headers), headers };
-        }
+    // Served by graphiqlHandler, in front of Yoga: rendered once, not per request.
+    graphiql: false,
+    // Yoga's default answers every origin; cross-origin browser access is opt-in (config `cors`).
+    cors: config.cors
+      ? { origin: config.cors.origins, credentials: config.cors.credentials, allowedHeaders: CORS_HEADERS, exposedHeaders: ['x-request-id'], methods: ['GET', 'POST'] }
       : false,
-    // GraphiQL's assets served by the gateway itself, not a CDN: it works offline and air-gapped.
-    // Loaded on the first page view: the bundle is 9 MB of JavaScript (~35 MB of heap) that an
-    // API-only deployment never needs in memory.
-    renderGraphiQL: async (opts) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(opts),
     maskedErrors: { maskError: maskError(logger) },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
@@ -265,7 +263,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     plugins: [
       metricsPlugin(metrics),
-      authPlugin(authenticator, facts, config.graphiql),
+      authPlugin(authenticator, facts),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention(),
       EnvelopArmorPlugin({
@@ -321,7 +319,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
   metrics.watchAdmission(admission);
-  const server = createServer(ops.handler(admission.handler(withBodyLimit(limits.maxBodyBytes, yoga))));
+  const graphql = admission.handler(withBodyLimit(limits.maxBodyBytes, yoga));
+  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler('/graphql', { headers: options.graphiqlHeaders }, graphql) : graphql));
   const gateway: Gateway = {
     yoga,
     server,

@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Caller } from './auth/grants.js';
 import type { RequestScope } from './context.js';
 import { CancelGroup } from './http/cancel-group.js';
 import type { Logger } from './logger.js';
+
+/** The caller's `X-Request-Id` when it is a sane token (it goes into logs), else a fresh one. */
+export function requestIdFrom(header: string | string[] | null | undefined): string {
+  return typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+}
 
 /**
  * Watches for the client that sent the request going away: calls `listener` with the reason (at

@@ -64,6 +64,13 @@ describe('config', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [] }))[0]).toMatch(/^accounts:/);
   });
 
+  it('allows no cross-origin browser access unless origins are listed, and keeps each as an origin', () => {
+    expect(parseConfig({ auth: 'none', accounts: [auth0()] }).cors).toBeUndefined();
+    const config = parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['https://console.example.com/app/'] } });
+    expect(config.cors).toEqual({ origins: ['https://console.example.com'], credentials: false });
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['*'] } }))[0]).toMatch(/^cors\.origins\.0:/);
+  });
+
   it('reads JSON and YAML files and hides parser detail that could quote a secret', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
     await writeFile(join(dir, 'c.yaml'), `auth: none\naccounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: \${S}\n`);

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { KEYS } from '../fixtures/callers.js';
+import { startHarness, type Harness } from '../fixtures/harness.js';
+
+const ALLOWED = 'https://console.example.com';
+const QUERY = JSON.stringify({ query: '{ __typename }' });
+
+const preflight = (h: Harness, origin: string) =>
+  fetch(h.gateway.url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-api-key' },
+  });
+const post = (h: Harness, origin: string) =>
+  fetch(h.gateway.url, { method: 'POST', headers: { origin, 'content-type': 'application/json', 'x-api-key': KEYS.reader }, body: QUERY });
+/** Callers need a key; a browser's preflight carries none, so it must pass without one. */
+const AUTH = { apiKeys: [{ name: 'console', sha256: createHash('sha256').update(KEYS.reader).digest('hex'), scopes: ['credentials:read'] }] };
+
+describe('cross-origin browser access (CORS)', () => {
+  let closed: Harness;
+  let open: Harness;
+  beforeAll(async () => {
+    closed = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { auth: AUTH } });
+    open = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { auth: AUTH, cors: { origins: [`${ALLOWED}/`] } } });
+  });
+  afterAll(async () => {
+    await closed.close();
+    await open.close();
+  });
+
+  it('lets no other site read an answer or pass a preflight unless configured', async () => {
+    expect((await preflight(closed, ALLOWED)).headers.get('access-control-allow-origin')).toBeNull();
+    const res = await post(closed, 'https://evil.example');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('lets a configured origin pass the preflight with the gateway’s credential headers, and read answers', async () => {
+    const pre = await preflight(open, ALLOWED);
+    expect(pre.status).toBeLessThan(300);
+    expect(pre.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(pre.headers.get('access-control-allow-headers')).toContain('x-api-key');
+    expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
+    const res = await post(open, ALLOWED);
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(res.headers.get('access-control-expose-headers')).toContain('x-request-id');
+  });
+
+  it('never names another origin, or any origin (*), as allowed when some are configured', async () => {
+    // Yoga names the configured origin whoever asks; the browser then refuses the other site.
+    for (const res of [await preflight(open, 'https://evil.example'), await post(open, 'https://evil.example')]) {
+      expect([null, ALLOWED]).toContain(res.headers.get('access-control-allow-origin'));
+    }
+  });
+});
