@@ -59,9 +59,11 @@ describe('request limits', () => {
     expect(body?.errors?.[0]?.message).toMatch(/directive/i);
   });
 
-  it('refuses bodies over the size limit with 413', async () => {
-    const { status } = await gql(h, { query: `{ __typename }`, variables: { pad: 'x'.repeat(200_000) } });
-    expect(status).toBe(413);
+  it('refuses bodies over the size limit with 413, an uncacheable answer naming the request id', async () => {
+    const res = await h.post(JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(200_000) } }), { 'x-request-id': 'big-body-1' });
+    expect(res.status).toBe(413);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('x-request-id')).toBe('big-body-1');
     nothingUpstream();
   });
 
