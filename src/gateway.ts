@@ -110,13 +110,34 @@ function maskError(logger: Logger) {
           extensions: { ...original.extensions(), code: original.code },
         });
       }
-      if (!original || original instanceof GraphQLError) return error;
+      if (!original || original instanceof GraphQLError) return withoutVariableValue(error);
       logger.error({ err: original, path: error.path }, 'unexpected resolver error');
       return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }
     logger.error({ err: error }, 'unexpected error');
     return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
+}
+
+/**
+ * graphql-js prints a whole invalid variable into its error (`Variable "$input" got invalid value
+ * { id: …, value: "…" }; …`), and a variable may carry a secret (the vault's `value`): the error
+ * keeps where and why, not what. A built-in scalar's complaint names the value too, and loses it.
+ */
+function withoutVariableValue(error: GraphQLError): GraphQLError {
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
+  const why = error.originalError?.message;
+  if (!variable || why === undefined || !error.message.endsWith(`; ${why}`)) return error;
+  const printed = error.message.slice(variable[0].length, error.message.length - why.length - 2);
+  const at = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(printed);
+  const reason = why.replace(/^(.*? cannot represent [^:]*value): [\s\S]*$/, '$1');
+  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${reason}`, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: error.extensions,
+  });
 }
 
 /** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */

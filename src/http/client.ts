@@ -39,6 +39,8 @@ export interface HttpClientOptions {
   headers?: Record<string, string> | undefined;
   /** Pulls the human message out of the vendor's own error body format. */
   errorMessage: (body: unknown) => string | undefined;
+  /** The account's secrets from the config: cut from every vendor message, as is the bearer token sent. */
+  secrets?: readonly string[];
   connections?: number;
   concurrency?: number;
   connectTimeoutMs?: number;
@@ -91,7 +93,7 @@ export interface UpstreamRequest<S extends z.ZodType> {
   idempotent?: boolean;
   /** Extra fields for this call's log line, e.g. a vendor correlation id (never secrets). */
   log?: Record<string, string | number>;
-  /** Values that must never appear in an error (a secret being written): cut from vendor messages. */
+  /** Values this call must never let into an error (a secret being written): cut from vendor messages, with the account's secrets. */
   redact?: readonly string[];
 }
 
@@ -206,7 +208,7 @@ export class HttpClient {
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
       if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text);
-      throw this.toError(res, req, idempotent);
+      throw this.toError(res, req, idempotent, token);
     } catch (err) {
       if (err instanceof UpstreamError && err.status === null && !err.cancelled) verdict = 'failure';
       throw err;
@@ -392,7 +394,7 @@ export class HttpClient {
     return parsed.data;
   }
 
-  private toError({ status, headers, text }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean): Error {
+  private toError({ status, headers, text }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean, token: string | undefined): Error {
     let vendorMessage: string | undefined;
     try {
       vendorMessage = this.options.errorMessage(JSON.parse(text));
@@ -400,7 +402,7 @@ export class HttpClient {
       vendorMessage = undefined;
     }
     // Redact before truncating, so a secret cut in half by the limit cannot survive.
-    for (const secret of req.redact ?? []) if (secret && vendorMessage) vendorMessage = vendorMessage.split(secret).join('[redacted]');
+    if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token]);
     vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : '';
     const err = this.errorFor(status, headers, req, idempotent, detail);
@@ -465,6 +467,20 @@ export class HttpClient {
   private describe(): string {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
+}
+
+/**
+ * `message` with every secret cut out, also where the vendor quoted it JSON-escaped inside its
+ * message (a value with a newline or a quote).
+ */
+export function redact(message: string, secrets: readonly (string | undefined)[]): string {
+  for (const secret of secrets) {
+    if (!secret) continue;
+    message = message.split(secret).join('[redacted]');
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) message = message.split(escaped).join('[redacted]');
+  }
+  return message;
 }
 
 /** The scope's cancellation; a scope with only a signal (a caller outside GraphQL) gets the signal's group. */

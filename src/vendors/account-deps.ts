@@ -34,6 +34,7 @@ export function accountDeps(module: VendorModule, account: AccountConfigBase, se
         account: account.name,
         logger: services.logger,
         ...options,
+        secrets,
         connections: overrides.connections ?? defaults.connections,
         concurrency: overrides.concurrency ?? defaults.concurrency,
         connectTimeoutMs: overrides.connectTimeoutMs ?? defaults.connectTimeoutMs,

@@ -11,6 +11,9 @@ import { startHarness, type Harness } from '../fixtures/harness.js';
  */
 let h: Harness;
 const secrets = new Set<string>();
+let invalidVariable = '';
+let nonString = '';
+let quotedToken = '';
 
 beforeAll(async () => {
   const jwt = await jwtFixture();
@@ -52,6 +55,26 @@ beforeAll(async () => {
   await run(UPDATE, { i: { id: firstOf('VAULT'), value: quoted } });
   vault.inject({ method: 'PUT', status: 500, json: { code: 13, message: `could not store ${failed}`, details: [] } });
   await run(UPDATE, { i: { id: firstOf('VAULT'), value: failed } });
+  // A value quoted JSON-escaped inside the vendor's message (it holds a newline).
+  const multiline = 'vault-multiline-VALUE\nsecond-line-3c4d5e6f';
+  secrets.add(multiline);
+  vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `rejected ${JSON.stringify(multiline)}`, details: [] } });
+  await run(UPDATE, { i: { id: firstOf('VAULT'), value: multiline } });
+  // Invalid variables carrying a value: graphql-js would print the whole variable into its error.
+  const echoed = ['vault-echoed-VALUE-5a6b7c8d9e0f1a2b3c4d', 'vault-echoed-VALUE-6b7c8d9e0f1a2b3c4d5e', 'vault-echoed-VALUE-7c8d9e0f1a2b3c4d5e6f'];
+  for (const v of echoed) secrets.add(v);
+  invalidVariable = await run(UPDATE, { i: { id: firstOf('VAULT'), value: echoed[0], bogus: 1 } });
+  await run(UPDATE, { i: { value: echoed[1] } });
+  nonString = await run(UPDATE, { i: { id: firstOf('VAULT'), value: { nested: echoed[2] } } });
+  // Vendors quoting what the gateway sent them: its client secret, its bearer token.
+  const prodSecret = (h.accounts.find((a) => a.name === 'auth0-prod') as unknown as { clientSecret: string }).clientSecret;
+  prod.revokeTokens();
+  prod.inject({ route: '/oauth/token', status: 401, json: { error: 'access_denied', error_description: `Unauthorized client (client_secret=${prodSecret})` } });
+  await run('{ credentials { totalCount } }');
+  await run('{ credentials { totalCount } }'); // a fresh token
+  const bearer = [...prod.state.tokens.keys()].at(-1)!;
+  prod.inject({ route: '/api/v2/clients', status: 403, json: { statusCode: 403, error: 'Forbidden', message: `token ${bearer} lacks read:clients` } });
+  quotedToken = await run('{ credentials { totalCount } }');
   // Forced failures: token refused, token revoked mid-flight, 5xx, malformed JSON, reset.
   prod.revokeTokens();
   await run(UPDATE, { i: { id: cred, expiresAt: null } });
@@ -99,6 +122,22 @@ describe('secret hygiene', () => {
   it('never returns a secret in a response', () => {
     const responses = h.responses.join('\n');
     for (const s of secrets) expect(responses.includes(s), `response contains a secret (${s.slice(0, 6)}…)`).toBe(false);
+  });
+
+  it('says where and why a variable is invalid, never what it holds', () => {
+    const errorOf = (text: string) => (JSON.parse(text) as { errors: { message: string; extensions: { code: string } }[] }).errors[0];
+    expect(errorOf(invalidVariable)).toMatchObject({
+      message: 'Variable "$i" got invalid value; Field "bogus" is not defined by type "UpdateCredentialInput".',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect(errorOf(nonString)).toMatchObject({
+      message: 'Variable "$i" got invalid value at "i.value"; String cannot represent a non string value',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
+  it('keeps a vendor’s message that quoted the bearer token, with the token cut out', () => {
+    expect(quotedToken).toContain('token [redacted] lacks read:clients');
   });
 
   it('masks unexpected failures to a generic message with a request id', () => {

@@ -62,7 +62,7 @@ export class KeycardAccount implements AccountAdapter {
       form: { grant_type: 'client_credentials' },
       schema: api.tokenResponse,
       resource: 'token endpoint',
-      redact: [this.config.clientSecret, basic],
+      redact: [basic], // the client secret itself is the account's, redacted for every call
       idempotent: true, // asking for a token twice is harmless
     });
     const res = await this.http.request(request);

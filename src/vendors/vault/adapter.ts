@@ -24,11 +24,9 @@ export class VaultAccount implements AccountAdapter {
   readonly vendor = 'VAULT' as const;
   readonly account: string;
   private readonly http: HttpClient;
-  private readonly token: string;
 
   constructor(config: VaultAccountConfig, deps: AccountDeps) {
     this.account = config.name;
-    this.token = config.token;
     this.http = deps.http({
       baseUrl: config.baseUrl,
       // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.
@@ -38,7 +36,7 @@ export class VaultAccount implements AccountAdapter {
   }
 
   session(scope: RequestScope): VaultSession {
-    return new VaultSession(this.http, this.account, scope, this.token);
+    return new VaultSession(this.http, this.account, scope);
   }
 
   close(): Promise<void> {
@@ -57,8 +55,6 @@ export class VaultSession implements AccountSession {
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
-    /** Cut from any vendor message, in case a vault echoes the credentials it was sent. */
-    private readonly token: string,
   ) {}
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -77,7 +73,6 @@ export class VaultSession implements AccountSession {
         query: { pageSize: api.MAX_PAGE_SIZE, pageToken },
         schema: api.credentialPage,
         resource: 'credentials',
-        redact: [this.token],
         scope: this.scope,
       });
       return { items: page.credentials, next: page.nextPageToken };
@@ -111,7 +106,7 @@ export class VaultSession implements AccountSession {
       resource: 'credential',
       // Sets absolute values (the same body twice leaves the same state).
       idempotent: true,
-      redact: [this.token, ...(change.value !== undefined ? [change.value] : [])],
+      redact: change.value !== undefined ? [change.value] : [],
       scope: this.scope,
     });
     const record = credentialRecord(this.account, updated);
@@ -128,7 +123,6 @@ export class VaultSession implements AccountSession {
       params: { uuid },
       schema: api.credential,
       resource: 'credential',
-      redact: [this.token],
       scope: this.scope,
     });
   }
