@@ -6,6 +6,7 @@ import { HttpClient } from '../../http/client.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { Auth0AccountConfig } from './account.js';
@@ -219,23 +220,20 @@ export class Auth0Session implements AccountSession {
     return this.connectionsPromise;
   }
 
-  /** Checkpoint paging (`from`/`take`) until Auth0 stops returning `next`. */
-  private async paginate<K extends 'clients' | 'connections', S extends typeof api.clientsCheckpointPage | typeof api.connectionsCheckpointPage>(
+  /** Checkpoint paging (`from`/`take`) until Auth0 stops returning `next` (or returns an empty page). */
+  private paginate<K extends 'clients' | 'connections', S extends typeof api.clientsCheckpointPage | typeof api.connectionsCheckpointPage>(
     key: K,
     route: string,
     schema: S,
     query: Record<string, string | number | boolean | string[]>,
   ) {
-    const all: (K extends 'clients' ? api.Client : api.Connection)[] = [];
-    let from: string | undefined;
-    for (let page = 0; page < 1000; page++) {
+    type Item = K extends 'clients' ? api.Client : api.Connection;
+    return collectPages<Item>(this.http.source, async (from) => {
       const res = (await this.get(route, {}, schema, key, { ...query, take: PAGE_SIZE, ...(from ? { from } : {}) })) as Record<string, unknown> & {
         next?: string;
       };
-      all.push(...(res[key] as typeof all));
-      if (!res.next || (res[key] as unknown[]).length === 0) break;
-      from = res.next;
-    }
-    return all;
+      const items = res[key] as Item[];
+      return { items, next: items.length === 0 ? undefined : res.next };
+    });
   }
 }

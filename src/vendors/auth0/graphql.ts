@@ -26,7 +26,8 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
   const SigningAlg = builder.enumType('Auth0SigningAlgorithm', { values: SIGNING_ALGS });
   const KeyUse = builder.enumType('Auth0KeyUse', { values: enumValues(KEY_USES) });
   const Role = builder.enumType('Auth0KeyRole', {
-    description: 'Where a key stands in the rotation: NEXT becomes CURRENT on rotation, CURRENT becomes PREVIOUS.',
+    description:
+      "Where a key stands in the rotation, from the flag Auth0 sets on it. A rotation adds a NEXT key; how the others' roles shift is Auth0's to decide and not documented by it: read `keys` after rotating.",
     values: ['CURRENT', 'NEXT', 'PREVIOUS'] satisfies KeyRole[],
   });
 

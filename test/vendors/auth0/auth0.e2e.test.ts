@@ -108,6 +108,18 @@ describe('credentials across Auth0 accounts', () => {
     }
   });
 
+  it('reports a checkpoint Auth0 repeats as an error naming the account, instead of looping or returning duplicates', async () => {
+    const page = { clients: [{ client_id: 'loop-client', name: 'loop' }], next: 'same-checkpoint' };
+    prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: page, times: 5 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 10 });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      message: 'AUTH0 account "auth0-prod" repeated a page token while listing',
+      extensions: { code: 'UPSTREAM_ERROR', vendor: 'AUTH0', account: PROD },
+    });
+    expect(prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?'))).toHaveLength(2);
+  });
+
   it('filters by vendor, account, status, kind and expiresBefore', async () => {
     const onlyStaging = await listAll({ accounts: [STAGING] });
     expect(onlyStaging.edges.every((e) => e.node.account === STAGING)).toBe(true);
