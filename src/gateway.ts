@@ -23,6 +23,7 @@ import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
+import { variablePageCostPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
@@ -295,6 +296,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         costLimit: { maxCost: limits.maxCost },
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
+      variablePageCostPlugin(limits.maxCost),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(persisted
         ? [

@@ -59,6 +59,32 @@ describe('request limits', () => {
     expect(body?.errors?.[0]?.message).toMatch(/directive/i);
   });
 
+  describe('the cost limit, with page sizes as literals or variables', () => {
+    const DEEP = (first: string) =>
+      `credentials(first: ${first}) { edges { node { id name status expiresAt owner { id name credentials { id name status expiresAt owner { id name credentials { id name status expiresAt } } } } } } }`;
+    const expectTooCostly = (body: Awaited<ReturnType<typeof gql>>['body']) => {
+      expect(body?.data ?? null).toBeNull();
+      expect(body?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Cost limit of 100000 exceeded/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    };
+
+    it('refuses a costly page size written in the query', async () => {
+      expectTooCostly((await gql(h, { query: `{ ${DEEP('500')} }` })).body);
+      nothingUpstream();
+    });
+
+    it('refuses the same page size given as a variable, or as a variable’s default', async () => {
+      expectTooCostly((await gql(h, { query: `query($n: Int) { ${DEEP('$n')} }`, variables: { n: 500 } })).body);
+      expectTooCostly((await gql(h, { query: `query($n: Int = 500) { ${DEEP('$n')} }` })).body);
+      nothingUpstream();
+    });
+
+    it('runs it with a small page size given as a variable', async () => {
+      const { body } = await gql(h, { query: `query($n: Int) { ${DEEP('$n')} }`, variables: { n: 5 } });
+      expect(body?.errors).toBeUndefined();
+      expect(body?.data).toMatchObject({ credentials: { edges: expect.any(Array) } });
+    });
+  });
+
   it('refuses bodies over the size limit with 413, an uncacheable answer naming the request id', async () => {
     const res = await h.post(JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(200_000) } }), { 'x-request-id': 'big-body-1' });
     expect(res.status).toBe(413);
