@@ -30,14 +30,16 @@ const httpDefaults = z
 const admissionSchema = z
   .object({
     adaptive: z.boolean().default(true),
-    min: z.number().int().min(1).max(100_000).default(4),
+    /** Default 4, or `max` when that is lower (`max: 1` alone is a valid setting). */
+    min: z.number().int().min(1).max(100_000).optional(),
     max: z.number().int().min(1).max(100_000).default(256),
     maxQueued: z.number().int().min(0).max(1_000_000).default(1_024),
     /** Refuse (503) a request that waited longer than this; default: requestTimeoutMs. */
     maxWaitMs: z.number().int().min(1).max(600_000).optional(),
   })
   .strict()
-  .refine((a) => a.min <= a.max, { message: 'min must not exceed max', path: ['min'] });
+  .refine((a) => a.min === undefined || a.min <= a.max, { message: 'min must not exceed max', path: ['min'] })
+  .transform(({ min, ...a }) => ({ ...a, min: min ?? Math.min(4, a.max) }));
 
 const limitsSchema = z
   .object({
@@ -127,33 +129,54 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: str
   return value;
 }
 
-const describe = (prefix: (string | number)[], issue: z.core.$ZodIssue) =>
-  `${[...prefix, ...issue.path].map(String).join('.') || '(root)'}: ${issue.message}`;
+const AUTH_REQUIRED = 'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly';
 
-/** Parses untrusted config JSON; messages name fields and never echo values (they may be secrets). */
+/**
+ * One line per issue, named by its path. A value that matches no option of a union (`auth` is
+ * "none" or an object; a grant a string or an object) is explained by the option of its own
+ * shape, not as a bare "Invalid input".
+ */
+function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[] {
+  const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  if (issue.code === 'invalid_union') {
+    const ofItsShape = issue.errors.filter((option) => !option.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
+    if (ofItsShape.length === 1) return ofItsShape[0]!.flatMap((i) => describe(path, i));
+  }
+  return [`${path.map(String).join('.') || '(root)'}: ${issue.message}`];
+}
+
+/**
+ * Parses untrusted config JSON; messages name fields and never echo values (they may be secrets).
+ * Every issue is reported at once, the accounts' included, so a config is fixed in one round.
+ */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const issues: string[] = [];
   const interpolated = interpolateEnv(raw, env, [], issues);
   if (issues.length) throw new ConfigError(issues);
-  if (interpolated && typeof interpolated === 'object' && !('auth' in interpolated)) {
-    // The one setting with no default: an open gateway must be a decision, not an omission.
-    throw new ConfigError(['auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly']);
-  }
+  const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
+  // The one setting with no default: an open gateway must be a decision, not an omission.
+  const authMissing = object !== undefined && !('auth' in object);
+  if (authMissing) issues.push(AUTH_REQUIRED);
   const base = gatewaySchema.safeParse(interpolated);
-  if (!base.success) throw new ConfigError(base.error.issues.map((i) => describe([], i)));
+  if (!base.success) {
+    for (const issue of base.error.issues) if (!(authMissing && issue.path[0] === 'auth')) issues.push(...describe([], issue));
+  }
 
   const accounts: ConfiguredAccount[] = [];
   const secrets: string[] = [];
   const names = new Set<string>();
-  base.data.accounts.forEach((account, i) => {
-    const module = (vendorModules as readonly VendorModule[]).find((m) => m.configName === account.vendor);
+  const listed = base.success ? base.data.accounts : Array.isArray(object?.accounts) ? (object.accounts as unknown[]) : [];
+  listed.forEach((account, i) => {
+    const vendor = (account as { vendor?: unknown } | null)?.vendor;
+    if (typeof vendor !== 'string') return; // the base schema has said so
+    const module = (vendorModules as readonly VendorModule[]).find((m) => m.configName === vendor);
     if (!module) {
       issues.push(`accounts.${i}.vendor: unknown vendor; use one of ${vendorModules.map((m) => m.configName).join(', ')}`);
       return;
     }
     const parsed = module.accountSchema.safeParse(account);
     if (!parsed.success) {
-      issues.push(...parsed.error.issues.map((issue) => describe(['accounts', i], issue)));
+      issues.push(...parsed.error.issues.flatMap((issue) => describe(['accounts', i], issue)));
       return;
     }
     if (names.has(parsed.data.name)) issues.push(`accounts.${i}.name: duplicate account name`);
@@ -164,7 +187,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     }
     accounts.push({ module, config: parsed.data });
   });
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length || !base.success) throw new ConfigError([...new Set(issues)]);
   return { ...base.data, accounts, secrets };
 }
 

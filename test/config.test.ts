@@ -40,6 +40,8 @@ describe('config', () => {
   it('admits requests adaptively by default and refuses an admission min above its max', () => {
     expect(parseConfig({ auth: 'none', accounts: [auth0()] }).limits.admission).toEqual({ adaptive: true, min: 4, max: 256, maxQueued: 1024 });
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], limits: { admission: { min: 8, max: 4 } } }))).toEqual(['limits.admission.min: min must not exceed max']);
+    // min defaults to 4, or to a lower max.
+    expect(parseConfig({ auth: 'none', accounts: [auth0()], limits: { admission: { max: 1 } } }).limits.admission).toMatchObject({ min: 1, max: 1 });
   });
 
   it('interpolates ${ENV} and names the field when the variable is unset', () => {
@@ -69,6 +71,24 @@ describe('config', () => {
     const config = parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['https://console.example.com/app/'] } });
     expect(config.cors).toEqual({ origins: ['https://console.example.com'], credentials: false });
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['*'] } }))[0]).toMatch(/^cors\.origins\.0:/);
+  });
+
+  it('names the bad field inside auth, where a value matches none of the shapes auth may take', () => {
+    const key = (extra: Record<string, unknown>) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'], ...extra }] });
+    expect(issuesOf(() => parseConfig({ auth: key({ sha256: 'not-hex' }), accounts: [auth0()] }))).toEqual([
+      'auth.apiKeys.0.sha256: must be the hex SHA-256 of the key, not the key',
+    ]);
+    expect(issuesOf(() => parseConfig({ auth: key({ scopes: ['credentials:reed'] }), accounts: [auth0()] }))).toEqual([
+      'auth.apiKeys.0.scopes.0: unknown scope; use one of credentials:read, credentials:write, keys:rotate',
+    ]);
+  });
+
+  it('reports every issue in one round: a missing auth, a bad setting and a bad account together', () => {
+    expect(issuesOf(() => parseConfig({ expiryWarningDays: -1, accounts: [auth0({ baseUrl: 'not a url' })] }))).toEqual([
+      'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly',
+      expect.stringMatching(/^expiryWarningDays: /),
+      expect.stringMatching(/^accounts\.0\.baseUrl: /),
+    ]);
   });
 
   it('reads JSON and YAML files and hides parser detail that could quote a secret', async () => {
