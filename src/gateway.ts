@@ -23,7 +23,7 @@ import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
-import { variablePageCostPlugin } from './page-cost.js';
+import { costOptions, variablePageCostPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
@@ -251,6 +251,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ? (JSON.parse(readFileSync(config.persistedOperations.file, 'utf8')) as Record<string, string>)
     : undefined;
 
+  const cost = costOptions(limits.maxCost);
   const yoga = createYoga<ServerContext, Context>({
     schema: config.federation ? getSubgraphSchema() : getSchema(),
     logging: false,
@@ -293,10 +294,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         maxAliases: { n: limits.maxAliases },
         maxDirectives: { n: limits.maxDirectives },
         maxTokens: { n: limits.maxTokens },
-        costLimit: { maxCost: limits.maxCost },
+        costLimit: cost,
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
-      variablePageCostPlugin(limits.maxCost),
+      variablePageCostPlugin(cost),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(persisted
         ? [

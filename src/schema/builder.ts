@@ -48,7 +48,7 @@ export const builder = new SchemaBuilder<{
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     encodeGlobalID: encodeGlobalId,
-    decodeGlobalID: decodeGlobalId,
+    decodeGlobalID: (id) => decodeGlobalId(id),
   },
   errors: { defaultTypes: [] },
   defaultFieldNullability: false,

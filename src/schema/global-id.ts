@@ -9,8 +9,9 @@ export function encodeGlobalId(typename: string, localId: string | number | bigi
   return Buffer.from(`${typename}:${localId}`, 'utf8').toString('base64url');
 }
 
-export function decodeGlobalId(globalId: string): { typename: string; id: string } {
-  const malformed = () => new ValidationError('Malformed id: not an id issued by this gateway', [{ field: 'id', message: 'malformed' }]);
+/** `field`: the input the id came from, named in the error (`id`, `input.id`, `filter.owner`, …). */
+export function decodeGlobalId(globalId: string, field = 'id'): { typename: string; id: string } {
+  const malformed = () => new ValidationError('Malformed id: not an id issued by this gateway', [{ field, message: 'malformed' }]);
   if (globalId.length === 0 || globalId.length > 2048 || !/^[A-Za-z0-9_-]+=*$/.test(globalId)) throw malformed();
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
   const colon = text.indexOf(':');
@@ -27,8 +28,8 @@ export function globalIdOf(r: Ref): string {
 }
 
 /** Parses a global id into a Ref; any shape this gateway did not issue is a ValidationError. */
-export function parseGlobalId(globalId: string): Ref {
-  const { typename, id } = decodeGlobalId(globalId);
+export function parseGlobalId(globalId: string, field = 'id'): Ref {
+  const { typename, id } = decodeGlobalId(globalId, field);
   let parts: unknown;
   try {
     parts = JSON.parse(id);
@@ -41,7 +42,7 @@ export function parseGlobalId(globalId: string): Ref {
     parts.length < 2 ||
     !parts.every((p) => typeof p === 'string' && p.length > 0)
   ) {
-    throw new ValidationError('Malformed id: not an id issued by this gateway', [{ field: 'id', message: 'malformed' }]);
+    throw new ValidationError('Malformed id: not an id issued by this gateway', [{ field, message: 'malformed' }]);
   }
   const [account, ...path] = parts as string[];
   return { typename, account: account!, path };

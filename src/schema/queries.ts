@@ -1,4 +1,4 @@
-import type { GraphQLResolveInfo } from 'graphql';
+import type { GraphQLInterfaceType, GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { refKey } from '../domain/ref.js';
@@ -9,10 +9,9 @@ import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
 import { parseGlobalId } from './global-id.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 import { accountFailure } from './partial-errors.js';
 
-const MAX_PAGE = 500;
-const DEFAULT_PAGE = 100;
 const MAX_NODES = 100;
 
 const CredentialFilter = builder.inputType('CredentialFilter', {
@@ -84,8 +83,20 @@ builder.queryField('credentials', (t) =>
 
 type Filter = NonNullable<(typeof CredentialFilter)['$inferInput']>;
 
+/** The owner filter's id, which must name an owner (a credential's id there is a mistake worth saying so). */
+function ownerRef(id: string, info: GraphQLResolveInfo) {
+  const ref = parseGlobalId(id, 'filter.owner');
+  const owners = info.schema.getPossibleTypes(info.schema.getType(CredentialOwnerInterface.name) as GraphQLInterfaceType);
+  if (!owners.some((t) => t.name === ref.typename)) {
+    throw new ValidationError(`filter.owner must be the id of a CredentialOwner (${owners.map((t) => t.name).join(', ')}), not of a ${ref.typename}`, [
+      { field: 'filter.owner', message: 'not an owner id' },
+    ]);
+  }
+  return ref;
+}
+
 async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo): Promise<CredentialRecord[]> {
-  const owner = filter.owner ? parseGlobalId(String(filter.owner)) : null;
+  const owner = filter.owner ? ownerRef(String(filter.owner), info) : null;
   const sessions = ctx.sessions.select({
     vendors: filter.vendors,
     accounts: owner ? [owner.account, ...(filter.accounts ?? [])].filter((a) => !filter.accounts?.length || filter.accounts.includes(a)) : filter.accounts,
@@ -198,4 +209,3 @@ function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: 
   };
 }
 
-void CredentialOwnerInterface;

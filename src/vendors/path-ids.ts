@@ -3,14 +3,20 @@ import { ValidationError } from '../errors.js';
 
 /**
  * Checks the vendor path ids a global id carried before any of them goes into a URL. `upstream`
- * is how many leading segments are sent to the vendor (they must match `pattern`); the rest are
- * only matched locally (e.g. an Auth0 key's kid within its connection's key list).
+ * is how many leading segments are sent to the vendor (they must match `pattern`; default all);
+ * the rest are only matched locally (e.g. an Auth0 key's kid within its connection's key list).
+ * `field` names the input the id came from in the refusal (default `id`).
  */
-export function pathIds(r: Ref, length: 1, pattern: RegExp): [string];
-export function pathIds(r: Ref, length: 2, pattern: RegExp, upstream?: number): [string, string];
-export function pathIds(r: Ref, length: number, pattern: RegExp, upstream = length): string[] {
+export interface PathIdOptions {
+  upstream?: number;
+  field?: string;
+}
+
+export function pathIds(r: Ref, length: 1, pattern: RegExp, options?: PathIdOptions): [string];
+export function pathIds(r: Ref, length: 2, pattern: RegExp, options?: PathIdOptions): [string, string];
+export function pathIds(r: Ref, length: number, pattern: RegExp, { upstream = length, field = 'id' }: PathIdOptions = {}): string[] {
   if (r.path.length !== length || !r.path.every((p, i) => (i < upstream ? pattern.test(p) : p.length > 0 && p.length <= 255))) {
-    throw new ValidationError('Malformed id: not an id issued by this gateway', [{ field: 'id', message: 'malformed' }]);
+    throw new ValidationError('Malformed id: not an id issued by this gateway', [{ field, message: 'malformed' }]);
   }
   return [...r.path];
 }

@@ -1,6 +1,7 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { parse, validate } from 'graphql';
 import { parseConfig } from '../../src/config.js';
+import { costOptions } from '../../src/page-cost.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY, graphiqlTabs, ROTATE_EXAMPLE, UPDATE_EXAMPLE } from '../../src/schema/example-operations.js';
 import { getSchema } from '../../src/schema/index.js';
@@ -23,7 +24,7 @@ describe('the GraphiQL example operation', () => {
     const { limits } = parseConfig({ auth: 'none', accounts: [{ vendor: 'vault', name: 'v', baseUrl: 'http://127.0.0.1:1', token: 't' }] });
     const largest = DEFAULT_QUERY.replace(/first: \d+/, 'first: 500');
     expect(largest).not.toBe(DEFAULT_QUERY);
-    expect(validate(getSchema(), parse(largest), [costLimitRule({ maxCost: limits.maxCost })])).toEqual([]);
+    expect(validate(getSchema(), parse(largest), [costLimitRule(costOptions(limits.maxCost))])).toEqual([]);
   });
 
   it("shows every vendor's credential fields", () => {

@@ -156,7 +156,7 @@ export class Auth0Session implements AccountSession {
         case T.clientCredential:
           return this.credential.load(pathIds(r, 2, ID));
         case T.connectionKey: {
-          const [connectionId, kid] = pathIds(r, 2, ID, 1);
+          const [connectionId, kid] = pathIds(r, 2, ID, { upstream: 1 });
           return (await this.keys.load(connectionId)).find((k) => k.kid === kid) ?? null;
         }
         default:
@@ -167,7 +167,7 @@ export class Auth0Session implements AccountSession {
 
   async updateCredential(r: Ref, change: CredentialChange): Promise<Auth0ClientCredentialRecord> {
     acceptedChange('AUTH0', UPDATABLE, r, change);
-    const [clientId, credentialId] = pathIds(r, 2, ID);
+    const [clientId, credentialId] = pathIds(r, 2, ID, { field: 'input.id' });
     // Auth0 answers 201 with the updated credential; `null` clears the expiry.
     const updated = await this.http.request({
       method: 'PATCH',
@@ -190,7 +190,7 @@ export class Auth0Session implements AccountSession {
     if (connection.typename !== T.connection) {
       throw new ValidationError('id does not identify an Auth0 connection', [{ field: 'connectionId', message: 'not a connection id' }]);
     }
-    const [connectionId] = pathIds(connection, 1, ID);
+    const [connectionId] = pathIds(connection, 1, ID, { field: 'input.connectionId' });
     const key = await this.http.request({
       method: 'POST',
       route: `${API}/connections/{id}/keys/rotate`,

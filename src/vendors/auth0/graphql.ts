@@ -142,7 +142,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
             if (key && !key.success) {
               throw new ValidationError('idempotencyKey must be 1-255 printable ASCII characters', [{ field: 'input.idempotencyKey', message: 'malformed' }]);
             }
-            const connection = parseGlobalId(String(input.connectionId));
+            const connection = parseGlobalId(String(input.connectionId), 'input.connectionId');
             ref = connection;
             if (connection.typename !== T.connection) {
               throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);

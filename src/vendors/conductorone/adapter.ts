@@ -172,7 +172,7 @@ export class ConductorOneSession implements AccountSession {
   /** Renames: PATCH `{credential: {displayName}, updateMask: "displayName"}`; the mask names exactly what is sent. */
   async updateCredential(r: Ref, change: CredentialChange): Promise<ConductorOneCredentialRecord> {
     acceptedChange('CONDUCTORONE', UPDATABLE, r, change);
-    const [servicePrincipalId, id] = pathIds(r, 2, ID);
+    const [servicePrincipalId, id] = pathIds(r, 2, ID, { field: 'input.id' });
     const name = displayName(change.name!);
     const res = await this.http.request({
       method: 'PATCH',

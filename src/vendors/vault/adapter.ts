@@ -92,7 +92,7 @@ export class VaultSession implements AccountSession {
 
   async updateCredential(r: Ref, change: CredentialChange): Promise<VaultCredentialRecord> {
     acceptedChange('VAULT', UPDATABLE, r, change);
-    const [uuid] = pathIds(r, 1, UUID);
+    const [uuid] = pathIds(r, 1, UUID, { field: 'input.id' });
     checkLimits(change);
     // Read-modify-write against the vault's current state, not this request's cache.
     const current = await this.fetch(uuid);

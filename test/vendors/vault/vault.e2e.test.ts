@@ -124,8 +124,12 @@ describe('listing vault credentials', () => {
     const res = await h.exec(VaultListCredentialsDocument, { filter: { ...VAULT_ONLY, owner }, first: 50 });
     expect(res.errors).toBeUndefined();
     expect(res.data!.credentials.totalCount).toBe(0);
+    // A credential's id where an owner's belongs is the caller's mistake, and said so.
     const inVault = await h.exec(VaultListCredentialsDocument, { filter: { owner: gid(PROD, stored(prod, 'stripe-api-key').uuid) } });
-    expect(inVault.data!.credentials.totalCount).toBe(0);
+    expect(inVault.errors![0]).toMatchObject({
+      message: expect.stringMatching(/^filter\.owner must be the id of a CredentialOwner \(.*\), not of a VaultCredential$/),
+      extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'filter.owner', message: 'not an owner id' }] },
+    });
     expect(calls(prod)).toEqual([]);
     expect(calls(staging)).toEqual([]);
   });
@@ -359,6 +363,12 @@ describe('updateCredential refusals, before anything is sent', () => {
     expect(h.responses.at(-1)).not.toContain('€€€');
   });
 
+  it('refuses an id this gateway never issued with a ValidationError naming input.id', async () => {
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: 'garbage!', name: 'x' } });
+    expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.id', message: 'malformed' }] });
+    expect(prod.requests).toEqual([]);
+  });
+
   it('refuses an input that changes nothing', async () => {
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: idOf(prod, 'stripe-api-key') } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input' }] });
@@ -378,7 +388,7 @@ describe('updateCredential refusals, before anything is sent', () => {
     ['a uuid without dashes', uuid.replace(/-/g, '')],
   ])('refuses an id with %s: never reaches any vault path', async (_label, evil) => {
     const update = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, evil), name: 'x' } });
-    expect(update.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'id' }] });
+    expect(update.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.id' }] });
     const node = await h.exec(VaultNodeDocument, { id: gid(PROD, evil) });
     expect(node.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(prod.requests).toEqual([]);
