@@ -54,17 +54,17 @@ export interface AuditTarget {
   replayed?: boolean;
 }
 
-/** A mutation refused by scope checks before its resolver ran: the record has no target. */
-export function auditRefusal(ctx: Context, operation: string): void {
+/** A mutation refused by scope checks before its resolver ran, with what its input named. */
+export function auditRefusal(ctx: Context, t: AuditTarget): void {
   ctx.audit.write({
     time: new Date().toISOString(),
     requestId: ctx.scope.requestId,
     caller: ctx.caller.name,
-    operation,
-    vendor: null,
-    account: null,
-    target: null,
-    fields: [],
+    operation: t.operation,
+    vendor: t.vendor ?? null,
+    account: t.ref?.account ?? null,
+    target: t.ref?.path ?? null,
+    fields: t.fields,
     outcome: 'PermissionDeniedError',
     upstreamStatus: null,
   });

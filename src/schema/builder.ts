@@ -6,13 +6,15 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { JSONResolver } from 'graphql-scalars';
-import { auditRefusal } from '../audit.js';
+import { getArgumentValues, type GraphQLResolveInfo } from 'graphql';
+import { auditRefusal, type AuditTarget } from '../audit.js';
 import { holdsAnywhere } from '../auth/grants.js';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import type { Ref } from '../domain/ref.js';
 import { PermissionDeniedError } from '../errors.js';
 import { DateTime } from './date-time.js';
-import { decodeGlobalId, encodeGlobalId } from './global-id.js';
+import { decodeGlobalId, encodeGlobalId, parseGlobalId } from './global-id.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -36,7 +38,7 @@ export const builder = new SchemaBuilder<{
     }),
     unauthorizedError: (_parent, ctx, info) => {
       // Refused before the resolver runs, so the audit record is written here.
-      if (info.parentType.name === 'Mutation') auditRefusal(ctx, info.fieldName);
+      if (info.parentType.name === 'Mutation') auditRefusal(ctx, refusedTarget(ctx, info));
       return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`);
     },
   },
@@ -53,6 +55,29 @@ export const builder = new SchemaBuilder<{
   errors: { defaultTypes: [] },
   defaultFieldNullability: false,
 });
+
+/**
+ * What a refused mutation's input named, for its audit record: the target its `id` or
+ * `connectionId` names (when it parses), its vendor, and the fields it asked to change.
+ */
+function refusedTarget(ctx: Context, info: GraphQLResolveInfo): AuditTarget {
+  let input: Record<string, unknown> = {};
+  try {
+    const args = getArgumentValues(info.parentType.getFields()[info.fieldName]!, info.fieldNodes[0]!, info.variableValues);
+    input = (args.input as Record<string, unknown> | undefined) ?? {};
+  } catch {
+    // Invalid arguments: the record names the operation alone.
+  }
+  const id = input.id ?? input.connectionId;
+  let ref: Ref | null = null;
+  try {
+    ref = typeof id === 'string' ? parseGlobalId(id) : null;
+  } catch {
+    ref = null;
+  }
+  const fields = Object.keys(input).filter((k) => !['id', 'connectionId', 'idempotencyKey'].includes(k) && input[k] !== undefined);
+  return { operation: info.fieldName, ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields };
+}
 
 builder.addScalarType('DateTime', DateTime);
 builder.addScalarType('JSON', JSONResolver);

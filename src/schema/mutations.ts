@@ -44,8 +44,8 @@ builder.mutationField('updateCredential', (t) =>
           const { id, change, idempotencyKey } = parseUpdateInput({ ...input, id: String(input.id) });
           const target = parseGlobalId(id, 'input.id');
           ref = target;
+          vendor = ctx.sessions.vendorOf(target.account);
           const session = ctx.sessions.writable(target.account, 'credentials:write');
-          vendor = session.vendor;
           const onReplay = () => (replayed = true);
           return once(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
             session.updateCredential(target, change),

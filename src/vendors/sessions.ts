@@ -43,6 +43,11 @@ export class Sessions {
     return adapter && this.may(adapter, 'credentials:read') ? this.session(adapter) : null;
   }
 
+  /** The vendor of a configured account, whatever the caller may do there (for audit records). */
+  vendorOf(account: string): Vendor | null {
+    return this.adapters.get(account)?.vendor ?? null;
+  }
+
   /** The account's session for a change needing `scope`; refuses before anything is sent. */
   writable(account: string, scope: Scope): AccountSession {
     const adapter = this.adapters.get(account);

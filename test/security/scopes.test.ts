@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit.js';
-import { encodeGlobalId } from '../../src/schema/global-id.js';
+import { encodeGlobalId, parseGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
@@ -89,17 +89,25 @@ describe('audit log', () => {
     expect(records[0]).toMatchObject({ caller: 'admin', operation: 'updateCredential', vendor: 'AUTH0', account: 'auth0-staging', fields: ['expiresAt'], outcome: 'success', upstreamStatus: 201 });
     expect(records[0]!.requestId).toMatch(/[\w-]+/);
     expect(records[1]).toMatchObject({ fields: ['name'], outcome: 'UnsupportedChangeError', upstreamStatus: null });
-    expect(records[2]).toMatchObject({ caller: 'staging-writer', account: 'auth0-prod', outcome: 'PermissionDeniedError' });
+    expect(records[2]).toMatchObject({ caller: 'staging-writer', vendor: 'AUTH0', account: 'auth0-prod', fields: ['expiresAt'], outcome: 'PermissionDeniedError' });
     expect(lines.join('\n')).not.toContain('secret-looking-new-name');
     expect(h.logs.filter((l) => l.includes('"msg":"audit"'))).toHaveLength(logged + 3);
   });
 
-  it('records mutations refused by scope before any resolver ran', async () => {
+  it('records mutations refused by scope before any resolver ran, with the target and fields their input named', async () => {
     await h.gateway.audit.flush();
     const before = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).length;
-    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, as(KEYS.reader));
+    const connection = connectionOf('auth0-prod');
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connection, signingAlg: 'RS256' } }, as(KEYS.reader));
+    await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-2025'), name: 'never-sent-name' } }, as(KEYS.reader));
     await h.gateway.audit.flush();
-    const records = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as AuditRecord);
-    expect(records).toEqual([expect.objectContaining({ caller: 'reader', operation: 'rotateConnectionKeys', outcome: 'PermissionDeniedError' })]);
+    const lines = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before);
+    const records = lines.map((l) => JSON.parse(l) as AuditRecord);
+    expect(records).toEqual([
+      expect.objectContaining({ caller: 'reader', operation: 'rotateConnectionKeys', vendor: 'AUTH0', account: 'auth0-prod', target: parseGlobalId(connection).path, fields: ['signingAlg'], outcome: 'PermissionDeniedError' }),
+      expect.objectContaining({ caller: 'reader', operation: 'updateCredential', vendor: 'AUTH0', account: 'auth0-prod', fields: ['name'], outcome: 'PermissionDeniedError' }),
+    ]);
+    expect(records[1]!.target).toHaveLength(2);
+    expect(lines.join('\n')).not.toContain('never-sent-name');
   });
 });
