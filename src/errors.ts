@@ -51,6 +51,11 @@ export class ValidationError extends GatewayError {
   override extensions() {
     return { ...this.source, fields: this.fields };
   }
+
+  /** This refusal, naming the account it was about (a vendor's own limits are checked without one). */
+  about(source: UpstreamSource): ValidationError {
+    return this.source ? this : new ValidationError(this.message, this.fields, source);
+  }
 }
 
 export class UnsupportedChangeError extends GatewayError {

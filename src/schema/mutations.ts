@@ -1,5 +1,6 @@
 import { audited } from '../audit.js';
 import type { Ref } from '../domain/ref.js';
+import { ValidationError } from '../errors.js';
 import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
@@ -47,8 +48,11 @@ builder.mutationField('updateCredential', (t) =>
           vendor = ctx.sessions.vendorOf(target.account);
           const session = ctx.sessions.writable(target.account, 'credentials:write');
           const onReplay = () => (replayed = true);
+          const source = { vendor: session.vendor, account: target.account };
           return once(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
-            session.updateCredential(target, change),
+            session.updateCredential(target, change).catch((err: unknown) => {
+              throw err instanceof ValidationError ? err.about(source) : err;
+            }),
           );
         },
       );

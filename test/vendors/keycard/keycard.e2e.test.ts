@@ -385,7 +385,12 @@ describe('updateCredential on Keycard', () => {
   it('refuses a 501-character description before sending, naming input.description', async () => {
     const c = credential(kc, 'billing-rotation-2025');
     const result = await update({ id: c.globalId, name: 'fine', description: 'd'.repeat(501) });
-    expect(result).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.description', message: 'must be at most 500 characters' }] });
+    expect(result).toMatchObject({
+      __typename: 'ValidationError',
+      vendor: 'KEYCARD',
+      account: KC,
+      fields: [{ field: 'input.description', message: 'must be at most 500 characters' }],
+    });
     expect(sentExceptToken(kc)).toEqual([]);
   });
 
