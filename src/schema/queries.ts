@@ -15,7 +15,7 @@ import { accountFailure } from './partial-errors.js';
 const MAX_NODES = 100;
 
 const CredentialFilter = builder.inputType('CredentialFilter', {
-  description: 'All given conditions must hold; a list matches any of its values.',
+  description: 'All given conditions must hold; a list matches any of its values, and an empty list (like an absent one) filters nothing.',
   fields: (t) => ({
     vendors: t.field({ type: [VendorEnum], required: false }),
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),

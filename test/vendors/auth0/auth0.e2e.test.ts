@@ -141,6 +141,13 @@ describe('credentials across Auth0 accounts', () => {
     expect(names).not.toContain('inventory-key');
   });
 
+  it('treats an empty filter list like an absent one: it filters nothing', async () => {
+    const count = async (filter: Record<string, unknown>) => (await h.exec(ListCredentialsDocument, { filter, first: 1 })).data!.credentials.totalCount;
+    const all = await count({});
+    expect(all).toBeGreaterThan(0);
+    expect(await count({ vendors: [], accounts: [], statuses: [], kinds: [] })).toBe(all);
+  });
+
   it('lists only one owner when filtered by owner', async () => {
     const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
     const owner = encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id]));
