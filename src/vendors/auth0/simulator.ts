@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
 import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
-import { hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
+import { bearerToken, hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { SIGNING_ALGS, KEYED_STRATEGIES } from './api.js';
 
 /** Vendor-side JSON, kept exactly as Auth0 would return it. */
@@ -50,10 +50,21 @@ export interface SimKey {
   subject_dn: string;
 }
 
+/** The Management API scopes the gateway needs (README, "Pointing it at a real Auth0 tenant"). */
+export const GATEWAY_SCOPES = [
+  'read:clients',
+  'read:client_credentials',
+  'update:client_credentials',
+  'read:connections',
+  'read:connections_keys',
+  'create:connections_keys',
+  'update:connections_keys',
+] as const;
+
 export interface Auth0State {
   tenant: string;
-  /** The M2M application the gateway authenticates as. */
-  m2m: { clientId: string; clientSecret: string };
+  /** The M2M application the gateway authenticates as, and the scopes granted to it (default GATEWAY_SCOPES). */
+  m2m: { clientId: string; clientSecret: string; scopes?: readonly string[] };
   tokenTtlSeconds: number;
   tokens: IssuedTokens;
   /** Per-tenant Management API budget per one-second window (Auth0 free: 10, paid: 50); null = none. */
@@ -122,6 +133,17 @@ export async function generateKey(tenant: string, alg: SigningAlg, role: Partial
   };
 }
 
+/** The scopes each Management API route needs, per the contract: any one of the sets. */
+const NEEDS: Record<string, readonly (readonly string[])[]> = {
+  'GET /api/v2/clients': [['read:clients'], ['read:client_keys'], ['read:client_credentials'], ['read:client_summary']],
+  'GET /api/v2/clients/:client_id/credentials': [['read:client_credentials']],
+  'GET /api/v2/clients/:client_id/credentials/:credential_id': [['read:client_credentials']],
+  'PATCH /api/v2/clients/:client_id/credentials/:credential_id': [['update:client_credentials']],
+  'GET /api/v2/connections': [['read:connections']],
+  'GET /api/v2/connections/:id/keys': [['read:connections_keys']],
+  'POST /api/v2/connections/:id/keys/rotate': [['create:connections_keys', 'update:connections_keys']],
+};
+
 const patchBody = z.object({ expires_at: z.union([z.iso.datetime({ offset: true }), z.null()]) }).strict();
 const rotateBody = z.union([z.null(), z.undefined(), z.object({ signing_alg: z.enum(SIGNING_ALGS).optional() }).strict()]);
 
@@ -129,6 +151,18 @@ const rotateBody = z.union([z.null(), z.undefined(), z.object({ signing_alg: z.e
 export async function startAuth0Simulator(state: Auth0State, options: { port?: number; latencyMs?: number } = {}): Promise<Auth0Simulator> {
   const clientOf = (id: string) => state.clients.find((c) => c.client_id === id);
   const connectionOf = (id: string) => state.connections.find((c) => c.id === id);
+
+  // Each token carries the scopes granted when it was issued; a route names the scopes it needs:
+  // any one of the sets, all of that set (rotation needs create: and update:connections_keys).
+  const scopesOf = new Map<string, readonly string[]>();
+  const scoped = (needs: readonly (readonly string[])[], route: SimRoute): SimRoute => ({
+    ...route,
+    handle: (req) => {
+      const granted = scopesOf.get(bearerToken(req) ?? '') ?? [];
+      if (needs.some((set) => set.every((scope) => granted.includes(scope)))) return route.handle(req);
+      return fail(403, `Insufficient scope, expected any of: ${needs.map((set) => set.join(',')).join(', ')}`, 'insufficient_scope');
+    },
+  });
 
   // Auth0 answers every API call with its bucket state and 429s once the window's budget is spent.
   let window = { second: 0, used: 0 };
@@ -175,10 +209,9 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
               return { status: 403, json: { error: 'access_denied', error_description: `Service not found: ${body.audience}` } };
             }
             const token = issueToken(state.tokens, state.tokenTtlSeconds);
-            return {
-              status: 200,
-              json: { access_token: token, token_type: 'Bearer', expires_in: state.tokenTtlSeconds, scope: 'read:clients read:client_credentials update:client_credentials read:connections read:connections_keys create:connections_keys update:connections_keys' },
-            };
+            const scopes = state.m2m.scopes ?? GATEWAY_SCOPES;
+            scopesOf.set(token, scopes);
+            return { status: 200, json: { access_token: token, token_type: 'Bearer', expires_in: state.tokenTtlSeconds, scope: scopes.join(' ') } };
           },
         },
         {
@@ -270,7 +303,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
             return { status: 201, json: response };
           },
         },
-      ] satisfies SimRoute[]).map(limited),
+      ] satisfies SimRoute[]).map((r) => limited(r.public ? r : scoped(NEEDS[`${r.method} ${r.pattern}`] ?? [], r))),
     },
     options,
   );

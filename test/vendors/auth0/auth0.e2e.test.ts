@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../../src/schema/global-id.js';
-import type { Auth0Simulator } from '../../../src/vendors/auth0/simulator.js';
+import { GATEWAY_SCOPES, type Auth0Simulator } from '../../../src/vendors/auth0/simulator.js';
 import {
   ListCredentialsDocument,
   NodeDocument,
@@ -388,6 +389,46 @@ describe('updateCredential on Auth0', () => {
       expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError' });
     }
     expect(prod.requests).toEqual([]);
+  });
+});
+
+describe('Management API scopes (the simulator grants what the README lists, and checks each route)', () => {
+  const withScopes = async (scopes: readonly string[], run: () => Promise<void>) => {
+    prod.state.m2m.scopes = scopes;
+    prod.revokeTokens();
+    try {
+      await run();
+    } finally {
+      delete prod.state.m2m.scopes;
+      prod.revokeTokens();
+    }
+  };
+
+  it('grants exactly the scopes the README tells an Auth0 admin to grant', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const listed = /with the scopes\s+`([^`]+)`/.exec(readme)![1]!.split(/\s+/);
+    expect([...listed].sort()).toEqual([...GATEWAY_SCOPES].sort());
+  });
+
+  it('reports a read whose scope was not granted as a non-retryable UpstreamError naming the scope, while other reads answer', async () => {
+    await withScopes(GATEWAY_SCOPES.filter((s) => s !== 'read:connections_keys'), async () => {
+      const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD], kinds: ['SIGNING_KEY', 'CERTIFICATE', 'PUBLIC_KEY'] }, first: 500 });
+      expect(res.errors).toHaveLength(1);
+      expect(res.errors![0]).toMatchObject({
+        message: expect.stringContaining('(HTTP 403): Insufficient scope, expected any of: read:connections_keys'),
+        extensions: { code: 'UPSTREAM_ERROR', vendor: 'AUTH0', account: PROD, status: 403, retryable: false },
+      });
+    });
+  });
+
+  it('refuses a rotation without both create: and update:connections_keys, and nothing rotates', async () => {
+    await withScopes(GATEWAY_SCOPES.filter((s) => s !== 'create:connections_keys'), async () => {
+      const { id, globalId } = connectionGlobalId(prod, 'okta-workforce');
+      const before = prod.state.keys.get(id)!.map((k) => k.kid);
+      const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+      expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', status: 403, retryable: false });
+      expect(prod.state.keys.get(id)!.map((k) => k.kid)).toEqual(before);
+    });
   });
 });
 
