@@ -157,8 +157,8 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
 }
 
 /**
- * Authenticates every GraphQL request before anything is parsed or executed. Only the GraphiQL
- * page itself (a GET for HTML) is served without credentials; it sends them with each operation.
+ * Authenticates every GraphQL request before anything is parsed or executed. The GraphiQL page,
+ * which holds no data, never reaches Yoga: graphiqlHandler serves it in front.
  */
 function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>): Plugin<Context> {
   return {

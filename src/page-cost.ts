@@ -23,8 +23,8 @@ export function costOptions(maxCost: number): CostOptions {
  * GraphQL Armor's cost limit multiplies a connection's cost by a literal `first`/`last`, checked
  * when the document is validated, before variables are known: `first: $n` counted as 1, so a
  * client could nest large pages through a variable. For a document whose page sizes are variables,
- * the same rule runs again at execution with each variable's value written in. Documents with
- * literal page sizes (most, and every cached persisted one) skip it after one look.
+ * the same rule runs again at execution with each variable's value written in. A document with
+ * literal page sizes only skips it after one look (Yoga hands over the same parsed document each time).
  */
 export function variablePageCostPlugin(options: CostOptions): Plugin {
   const hasVariablePages = new WeakMap<DocumentNode, boolean>();

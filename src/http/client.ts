@@ -473,7 +473,7 @@ export class HttpClient {
  * `message` with every secret cut out, also where the vendor quoted it JSON-escaped inside its
  * message (a value with a newline or a quote).
  */
-export function redact(message: string, secrets: readonly (string | undefined)[]): string {
+function redact(message: string, secrets: readonly (string | undefined)[]): string {
   for (const secret of secrets) {
     if (!secret) continue;
     message = message.split(secret).join('[redacted]');
