@@ -405,13 +405,16 @@ export class HttpClient {
     if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token]);
     vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : '';
-    const err = this.errorFor(status, headers, req, idempotent, detail);
     const shouldRetry = headers['x-should-retry'];
-    if (shouldRetry === 'true' || shouldRetry === 'false') vendorVerdict.set(err, shouldRetry === 'true');
+    const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
+    const err = this.errorFor(status, headers, req, idempotent, detail, vendorSays);
+    if (vendorSays !== undefined) vendorVerdict.set(err, vendorSays);
     return err;
   }
 
-  private errorFor(status: number, headers: ResponseHeaders, req: UpstreamRequest<z.ZodType>, idempotent: boolean, detail: string): Error {
+  /** `vendorSays`: the vendor's own verdict on repeating the call, which the caller is told too. */
+  private errorFor(status: number, headers: ResponseHeaders, req: UpstreamRequest<z.ZodType>, idempotent: boolean, detail: string, vendorSays: boolean | undefined): Error {
+    const retryable = (otherwise: boolean) => vendorSays ?? otherwise;
     switch (true) {
       // A token endpoint judges the gateway's own credentials and configuration, never the caller's
       // input: none of its refusals may read as a ValidationError, or a 404 as `node: null`.
@@ -421,14 +424,14 @@ export class HttpClient {
             (status === 404 ? '; check baseUrl' : ''),
           this.source,
           status,
-          false,
+          retryable(false),
         );
       case status === 404:
         return new NotFoundError(`${req.resource ?? 'resource'} not found in ${this.describe()}${detail}`, this.source);
       // A read carries only what the gateway checked and built, so the vendor refusing it is not
       // the caller's bad input; a write carries the caller's change, which the vendor may judge.
       case (status === 400 || status === 422) && req.method === 'GET':
-        return new UpstreamError(`${this.describe()} rejected the gateway's request (HTTP ${status})${detail}`, this.source, status, false);
+        return new UpstreamError(`${this.describe()} rejected the gateway's request (HTTP ${status})${detail}`, this.source, status, retryable(false));
       case status === 400 || status === 422:
         return new ValidationError(`${this.describe()} rejected the request (HTTP ${status})${detail}`, [], this.source);
       case status === 409:
@@ -438,10 +441,10 @@ export class HttpClient {
           `${this.describe()} reported a conflict with the resource's current state (HTTP 409)${detail}; read it and try again`,
           this.source,
           status,
-          true,
+          retryable(true),
         );
       case status === 408:
-        return new UpstreamError(`${this.describe()} timed out reading the request (HTTP 408)${detail}`, this.source, status, true);
+        return new UpstreamError(`${this.describe()} timed out reading the request (HTTP 408)${detail}`, this.source, status, retryable(true));
       case status === 429:
         return new RateLimitedError(this.source, retryAfterSeconds(headers));
       case status === 401 || status === 403:
@@ -449,18 +452,18 @@ export class HttpClient {
           `${this.describe()} refused the gateway's credentials (HTTP ${status})${detail}`,
           this.source,
           status,
-          false,
+          retryable(false),
         );
       case status >= 500:
         return new UpstreamError(
           `${this.describe()} failed (HTTP ${status})${detail}` + (idempotent ? '' : MAYBE_APPLIED),
           this.source,
           status,
-          true,
+          retryable(true),
           !idempotent,
         );
       default:
-        return new UpstreamError(`${this.describe()} answered HTTP ${status}${detail}`, this.source, status, false);
+        return new UpstreamError(`${this.describe()} answered HTTP ${status}${detail}`, this.source, status, retryable(false));
     }
   }
 
@@ -474,7 +477,8 @@ export class HttpClient {
  * message (a value with a newline or a quote).
  */
 function redact(message: string, secrets: readonly (string | undefined)[]): string {
-  for (const secret of secrets) {
+  // Longest first: a secret that begins with another must not lose only its beginning.
+  for (const secret of [...secrets].sort((a, b) => (b?.length ?? 0) - (a?.length ?? 0))) {
     if (!secret) continue;
     message = message.split(secret).join('[redacted]');
     const escaped = JSON.stringify(secret).slice(1, -1);

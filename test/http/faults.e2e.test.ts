@@ -127,10 +127,10 @@ const CASES: FaultCase[] = [
     outcome: { data: true },
   },
   {
-    it: 'does not retry a 503 the vendor marks x-should-retry: false',
+    it: 'does not retry a 503 the vendor marks x-should-retry: false, and tells the caller it is not retryable',
     faults: () => [{ status: 503, headers: { 'x-should-retry': 'false' } }],
     calls: 1,
-    outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryable: true } },
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryable: false } },
   },
   {
     it: 'reports a 400 to a read as a non-retryable UPSTREAM_ERROR: the vendor refused the gateway’s request, not the caller’s input',

@@ -60,6 +60,12 @@ beforeAll(async () => {
   secrets.add(multiline);
   vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `rejected ${JSON.stringify(multiline)}`, details: [] } });
   await run(UPDATE, { i: { id: firstOf('VAULT'), value: multiline } });
+  // A value that begins with another secret (the vault's own token): cut whole, not just its beginning.
+  const vaultToken = (h.accounts.find((a) => a.name === 'vault-sandbox') as unknown as { token: string }).token;
+  const prefixed = `${vaultToken}-then-VALUE-4e5f6a7b8c9d`;
+  secrets.add('-then-VALUE-4e5f6a7b8c9d');
+  vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `rejected ${prefixed}`, details: [] } });
+  await run(UPDATE, { i: { id: firstOf('VAULT'), value: prefixed } });
   // Invalid variables carrying a value: graphql-js would print the whole variable into its error.
   const echoed = ['vault-echoed-VALUE-5a6b7c8d9e0f1a2b3c4d', 'vault-echoed-VALUE-6b7c8d9e0f1a2b3c4d5e', 'vault-echoed-VALUE-7c8d9e0f1a2b3c4d5e6f'];
   for (const v of echoed) secrets.add(v);
