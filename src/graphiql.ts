@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { requestIdFrom } from './request-scope.js';
 import { DEFAULT_QUERY, graphiqlTabs } from './schema/example-operations.js';
 
@@ -13,7 +14,9 @@ interface Page {
   gzip: Buffer;
 }
 
-const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0)(:\d+)?$/i;
+const LOOPBACK_PEERS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+const gzipAsync = promisify(gzip);
 
 /**
  * Serves the GraphiQL page (a GET of the endpoint asking for HTML, with no operation) before
@@ -24,8 +27,10 @@ const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
  * built per request cost ~45 MB of heap each, and clients that never read it could exhaust memory.
  * The bundle is loaded on the first view only: an API-only deployment never holds it.
  *
- * A page that carries headers (the sandbox's key) is served only to a loopback Host, so a web page
- * that rebinds its own name to 127.0.0.1 cannot read the key from it.
+ * A page that carries headers (the sandbox's key) is served only to a client on this machine
+ * (loopback peer) that asked for a loopback name (Host): another machine cannot fetch it, even
+ * with `--host 0.0.0.0`, and a web page that rebinds its own name to 127.0.0.1 cannot read it. No
+ * page may frame it.
  */
 export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next: (req: IncomingMessage, res: ServerResponse) => void) {
   const headers = options.headers ? JSON.stringify(options.headers, null, 2) : undefined;
@@ -35,7 +40,7 @@ export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
     const html = renderGraphiQL({ title: 'credential-gateway', endpoint, defaultQuery: DEFAULT_QUERY, defaultTabs: graphiqlTabs(headers), headers });
     const plain = Buffer.from(html, 'utf8');
-    return { plain, gzip: gzipSync(plain) };
+    return { plain, gzip: await gzipAsync(plain) };
   };
   const current = (): Promise<Page> => {
     const day = new Date().toISOString().slice(0, 10);
@@ -52,21 +57,23 @@ export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next
 
   return (req: IncomingMessage, res: ServerResponse) => {
     if (!wantsPage(req, endpoint)) return next(req, res);
-    if (headers && !LOOPBACK_HOSTS.test(req.headers.host ?? '')) {
+    if (headers && !(LOOPBACK_HOSTS.test(req.headers.host ?? '') && LOOPBACK_PEERS.test(req.socket.remoteAddress ?? ''))) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end('GraphiQL with the sandbox key is served to loopback hosts only (127.0.0.1, localhost, [::1]).\n');
+      return void res.end('GraphiQL with the sandbox key is served on this machine only, at 127.0.0.1, localhost or [::1].\n');
     }
     current().then(
       (p) => {
-        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-        const body = gzip ? p.gzip : p.plain;
+        const zipped = acceptsGzip(req.headers['accept-encoding']);
+        const body = zipped ? p.gzip : p.plain;
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'content-length': body.length,
-          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+          ...(zipped ? { 'content-encoding': 'gzip' } : {}),
           vary: 'accept-encoding',
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',
+          'x-frame-options': 'DENY',
+          'content-security-policy': "frame-ancestors 'none'",
           'x-request-id': requestIdFrom(req.headers['x-request-id']),
         });
         res.end(req.method === 'HEAD' ? undefined : body);
@@ -77,6 +84,15 @@ export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next
       },
     );
   };
+}
+
+/** Whether `Accept-Encoding` takes gzip (`gzip;q=0` refuses it). */
+function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? '').split(',').some((part) => {
+    const [coding, ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
+  });
 }
 
 function wantsPage(req: IncomingMessage, endpoint: string): boolean {

@@ -17,8 +17,8 @@ async function serve(args: string[]): Promise<void> {
     config = await loadConfigFile(file);
   } else {
     sandbox = await startSandbox();
-    // A fresh key per start, shown once: no other machine and no web site can call the sandbox
-    // (it listens on loopback; GraphiQL, which carries the key, is served to loopback hosts only).
+    // A fresh key per start, shown once: no other machine and no web site gets it (GraphiQL, which
+    // carries it, is served only to loopback clients asking for a loopback name; see graphiql.ts).
     apiKey = `cgw_${randomBytes(24).toString('base64url')}`;
     config = parseConfig({
       accounts: sandbox.accounts,

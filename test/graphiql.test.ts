@@ -108,6 +108,28 @@ describe('the GraphiQL page', () => {
     expect(rebound.body.toString('utf8')).not.toContain('cgw_sandbox-key');
   });
 
+  it('refuses the page with the key to a client on another machine, whatever Host it names', () => {
+    const answered: { status?: number; body?: string } = {};
+    const req = { method: 'GET', url: '/graphql', headers: { ...HTML, host: 'localhost:4000' }, socket: { remoteAddress: '192.0.2.7' } };
+    const res = {
+      writeHead: (status: number) => ((answered.status = status), res),
+      end: (body?: string) => void (answered.body = body),
+    };
+    graphiqlHandler('/graphql', { headers: { 'X-API-Key': 'cgw_sandbox-key' } }, () => {
+      throw new Error('not for GraphQL');
+    })(req as never, res as never);
+    expect(answered.status).toBe(403);
+    expect(answered.body).not.toContain('cgw_sandbox-key');
+  });
+
+  it('forbids framing the page, and sends it plain to a client that refuses gzip (q=0)', async () => {
+    const res = await get(keyed, '/graphql', { ...HTML, host: 'localhost', 'accept-encoding': 'gzip;q=0, identity' });
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toBe("frame-ancestors 'none'");
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body.toString('utf8')).toContain('<html');
+  });
+
   it('serves a page without a key to any host', async () => {
     expect((await get(open, '/graphql', { ...HTML, host: 'gateway.internal.example' })).status).toBe(200);
   });
