@@ -123,7 +123,7 @@ function maskError(logger: Logger) {
 /**
  * graphql-js prints a whole invalid variable into its error (`Variable "$input" got invalid value
  * { id: …, value: "…" }; …`), and a variable may carry a secret (the vault's `value`): the error
- * keeps where and why, not what. A built-in scalar's complaint names the value too, and loses it.
+ * keeps where and why, not what.
  */
 function withoutVariableValue(error: GraphQLError): GraphQLError {
   const variable = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
@@ -131,14 +131,29 @@ function withoutVariableValue(error: GraphQLError): GraphQLError {
   if (!variable || why === undefined || !error.message.endsWith(`; ${why}`)) return error;
   const printed = error.message.slice(variable[0].length, error.message.length - why.length - 2);
   const at = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(printed);
-  const reason = why.replace(/^(.*? cannot represent [^:]*value): [\s\S]*$/, '$1');
-  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${reason}`, {
+  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${valueFree(why)}`, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     extensions: error.extensions,
   });
+}
+
+/**
+ * Why an input value was refused, without the value: graphql-js's own messages about fields and
+ * types name only schema names and stay; an enum's or a scalar's complaint quotes the value, and
+ * keeps only its type.
+ */
+function valueFree(why: string): string {
+  if (/^(Field "\w+" (is not defined by type|of required type)|Expected (non-nullable )?type "[^"]+" (to be an object|not to be null))/.test(why)) return why;
+  const inEnum = / does not exist in "(\w+)" enum\./.exec(why);
+  if (inEnum) return `Value does not exist in "${inEnum[1]}" enum.`;
+  const expected = /^Expected type "([^"]+)"\./.exec(why);
+  if (expected) return `Expected type "${expected[1]}".`;
+  const scalar = /^(\w+) cannot represent (?:([^:]*value): )?/.exec(why);
+  if (scalar) return scalar[2] ? `${scalar[1]} cannot represent ${scalar[2]}` : `${scalar[1]} cannot represent the value given`;
+  return 'not a valid value here';
 }
 
 /** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */

@@ -13,6 +13,8 @@ let h: Harness;
 const secrets = new Set<string>();
 let invalidVariable = '';
 let nonString = '';
+let badDate = '';
+let badEnum = '';
 let quotedToken = '';
 
 beforeAll(async () => {
@@ -72,6 +74,12 @@ beforeAll(async () => {
   invalidVariable = await run(UPDATE, { i: { id: firstOf('VAULT'), value: echoed[0], bogus: 1 } });
   await run(UPDATE, { i: { value: echoed[1] } });
   nonString = await run(UPDATE, { i: { id: firstOf('VAULT'), value: { nested: echoed[2] } } });
+  // A scalar's and an enum's complaints quote the value too.
+  const inScalar = 'vault-in-scalar-VALUE-8d9e0f1a2b3c';
+  const inEnum = 'vault-in-enum-VALUE-9e0f1a2b3c4d';
+  for (const v of [inScalar, inEnum]) secrets.add(v);
+  badDate = await run(UPDATE, { i: { id: firstOf('VAULT'), expiresAt: inScalar } });
+  badEnum = await run(ROTATE, { i: { connectionId: conn, signingAlg: inEnum } });
   // Vendors quoting what the gateway sent them: its client secret, its bearer token.
   const prodSecret = (h.accounts.find((a) => a.name === 'auth0-prod') as unknown as { clientSecret: string }).clientSecret;
   prod.revokeTokens();
@@ -136,6 +144,8 @@ describe('secret hygiene', () => {
       message: 'Variable "$i" got invalid value; Field "bogus" is not defined by type "UpdateCredentialInput".',
       extensions: { code: 'BAD_USER_INPUT' },
     });
+    expect(errorOf(badDate).message).toBe('Variable "$i" got invalid value at "i.expiresAt"; DateTime cannot represent the value given');
+    expect(errorOf(badEnum).message).toBe('Variable "$i" got invalid value at "i.signingAlg"; Value does not exist in "Auth0SigningAlgorithm" enum.');
     expect(errorOf(nonString)).toMatchObject({
       message: 'Variable "$i" got invalid value at "i.value"; String cannot represent a non string value',
       extensions: { code: 'BAD_USER_INPUT' },
