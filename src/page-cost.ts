@@ -1,7 +1,20 @@
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
-import { GraphQLError, Kind, validate, visit, type DocumentNode, type ValueNode } from 'graphql';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  TypeInfo,
+  validate,
+  visit,
+  visitWithTypeInfo,
+  type ArgumentNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ValueNode,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { MAX_PAGE } from './schema/paging.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './schema/paging.js';
 
 const PAGE_ARGS = new Set(['first', 'last']);
 
@@ -20,58 +33,81 @@ export function costOptions(maxCost: number): CostOptions {
 }
 
 /**
- * GraphQL Armor's cost limit multiplies a connection's cost by a literal `first`/`last`, checked
- * when the document is validated, before variables are known: `first: $n` counted as 1, so a
- * client could nest large pages through a variable. For a document whose page sizes are variables,
- * the same rule runs again at execution with each variable's value written in. A document with
- * literal page sizes only skips it after one look (Yoga hands over the same parsed document each time).
+ * GraphQL Armor's cost limit multiplies a connection's cost by its `first`/`last`, but reads only
+ * a number written in the document, and only the first of the two it meets: a variable, a null,
+ * both arguments, or neither (the default page) counted as a page of 1, so a client could nest
+ * large pages past the limit. For a document where Armor cannot read every page size, the same
+ * rule runs again at execution, on the operation that runs, with each connection's served page
+ * size written in as `first`. A document whose page sizes are all literal skips it after one look
+ * (Yoga hands over the same parsed document each time).
  */
 export function variablePageCostPlugin(options: CostOptions): Plugin {
-  const hasVariablePages = new WeakMap<DocumentNode, boolean>();
+  const readable = new WeakMap<DocumentNode, boolean>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const document = args.document;
-      let variable = hasVariablePages.get(document);
-      if (variable === undefined) hasVariablePages.set(document, (variable = usesVariablePages(document)));
-      if (!variable) return;
+      const { document, schema } = args;
+      let literal = readable.get(document);
+      if (literal === undefined) readable.set(document, (literal = pageSizesAreLiteral(schema, document)));
+      if (literal) return;
+      const operation = getOperationAST(document, args.operationName);
+      if (!operation) return; // graphql-js reports that itself
       const rejected: GraphQLError[] = [];
       const rule = costLimitRule({ ...options, propagateOnRejection: false, onReject: [(_ctx, err) => void rejected.push(err)] });
-      validate(args.schema, withPageSizes(document, args.variableValues ?? {}), [rule]);
+      validate(schema, withServedPageSizes(schema, document, operation, args.variableValues ?? {}), [rule]);
       if (rejected.length) setResultAndStopExecution({ errors: rejected.map((e) => new GraphQLError(e.message, { extensions: { code: 'QUERY_TOO_COMPLEX' } })) });
     },
   };
 }
 
-function usesVariablePages(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    Argument(node) {
-      if (PAGE_ARGS.has(node.name.value) && node.value.kind === Kind.VARIABLE) found = true;
-    },
-  });
-  return found;
+/** A connection is a field that takes `first` or `last`. */
+function isConnection(typeInfo: TypeInfo): boolean {
+  return typeInfo.getFieldDef()?.args.some((a) => PAGE_ARGS.has(a.name)) ?? false;
+}
+
+/** Whether every connection in the document names its page size as one literal number. */
+function pageSizesAreLiteral(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let literal = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (!isConnection(typeInfo)) return;
+        const sizes = (node.arguments ?? []).filter((a) => PAGE_ARGS.has(a.name.value));
+        if (sizes.length !== 1 || sizes[0]!.value.kind !== Kind.INT) literal = false;
+      },
+    }),
+  );
+  return literal;
 }
 
 /**
- * The document with every variable page size replaced by its value (or its default), at most the
- * largest page the schema serves: a larger one is refused by `credentials` itself, more clearly.
+ * The operation (and the fragments it may spread) with every connection's page size as the
+ * `first` it is served with: `first`, else `last`, else the default page, through variables and
+ * the operation's own defaults, at most the largest page (a larger one is refused by the
+ * connection itself, more clearly).
  */
-function withPageSizes(document: DocumentNode, variables: Record<string, unknown>): DocumentNode {
-  const defaults = new Map<string, ValueNode>();
-  visit(document, {
-    VariableDefinition(node) {
-      if (node.defaultValue) defaults.set(node.variable.name.value, node.defaultValue);
-    },
-  });
-  return visit(document, {
-    Argument(node) {
-      if (!PAGE_ARGS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
-      const name = node.value.name.value;
-      const fallback = defaults.get(name);
-      const given = name in variables ? variables[name] : fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
-      // Anything but a whole number fails coercion later; here it changes nothing.
-      if (!Number.isSafeInteger(given)) return undefined;
-      return { ...node, value: { kind: Kind.INT, value: String(Math.min(given as number, MAX_PAGE)) } };
-    },
-  });
+function withServedPageSizes(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): DocumentNode {
+  const defaults = new Map((operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d.defaultValue]));
+  const sizeOf = (value: ValueNode | undefined): number | null => {
+    if (value?.kind === Kind.INT) return Number(value.value);
+    if (value?.kind !== Kind.VARIABLE) return null;
+    const name = value.name.value;
+    if (name in variables) return Number.isSafeInteger(variables[name]) ? (variables[name] as number) : null;
+    return sizeOf(defaults.get(name));
+  };
+  const typeInfo = new TypeInfo(schema);
+  const only: DocumentNode = { ...document, definitions: document.definitions.filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION) };
+  return visit(
+    only,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (!isConnection(typeInfo)) return undefined;
+        const arg = (name: string) => node.arguments?.find((a) => a.name.value === name)?.value;
+        const served = Math.min(Math.max(sizeOf(arg('first')) ?? sizeOf(arg('last')) ?? DEFAULT_PAGE, 0), MAX_PAGE);
+        const first: ArgumentNode = { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: String(served) } };
+        return { ...node, arguments: [first, ...(node.arguments ?? []).filter((a) => !PAGE_ARGS.has(a.name.value))] };
+      },
+    }),
+  );
 }

@@ -78,6 +78,25 @@ describe('request limits', () => {
       nothingUpstream();
     });
 
+    it('refuses it however the page size is spelled: last, first null, a variable left unset beside last', async () => {
+      expectTooCostly((await gql(h, { query: `{ ${DEEP('null, last: 500')} }` })).body);
+      expectTooCostly((await gql(h, { query: `query($n: Int, $m: Int) { ${DEEP('$n, last: $m')} }`, variables: { m: 500 } })).body);
+      nothingUpstream();
+    });
+
+    it('costs the operation that runs with its own variable defaults, not another operation’s', async () => {
+      const query = `query A($n: Int = 500) { ${DEEP('$n')} } query B($n: Int = 1) { credentials(first: $n) { totalCount } }`;
+      expectTooCostly((await gql(h, { query, operationName: 'A' })).body);
+      const b = await gql(h, { query, operationName: 'B' });
+      expect(b.body?.errors).toBeUndefined();
+    });
+
+    it('costs a connection without first or last at the default page it serves (100)', async () => {
+      const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: ${DEEP('0').replace('(first: 0)', '')}`).join(' ');
+      expectTooCostly((await gql(h, { query: `{ ${aliases} }` })).body);
+      nothingUpstream();
+    });
+
     it('runs it with a small page size given as a variable', async () => {
       const { body } = await gql(h, { query: `query($n: Int) { ${DEEP('$n')} }`, variables: { n: 5 } });
       expect(body?.errors).toBeUndefined();
