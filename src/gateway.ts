@@ -23,7 +23,7 @@ import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
-import { costOptions, variablePageCostPlugin } from './page-cost.js';
+import { costOptions, servedPageCostPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
@@ -312,7 +312,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         costLimit: cost,
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
-      variablePageCostPlugin(cost),
+      servedPageCostPlugin(cost),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(persisted
         ? [

@@ -41,7 +41,7 @@ export function costOptions(maxCost: number): CostOptions {
  * size written in as `first`. A document whose page sizes are all literal skips it after one look
  * (Yoga hands over the same parsed document each time).
  */
-export function variablePageCostPlugin(options: CostOptions): Plugin {
+export function servedPageCostPlugin(options: CostOptions): Plugin {
   const readable = new WeakMap<DocumentNode, boolean>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
