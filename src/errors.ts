@@ -118,6 +118,8 @@ export class RateLimitedError extends UpstreamError {
     readonly retryAfter: number | null,
     /** `vendor`: the vendor answered 429. `client`: the gateway's own budget for the account is spent. */
     readonly limitedBy: 'vendor' | 'client' = 'vendor',
+    /** Whether asking again later may succeed; false only when the vendor says so (`x-should-retry: false`). */
+    retryable = true,
   ) {
     super(
       (limitedBy === 'vendor'
@@ -126,7 +128,7 @@ export class RateLimitedError extends UpstreamError {
         (retryAfter !== null ? `; retry after ${retryAfter}s` : ''),
       source,
       429,
-      true,
+      retryable,
     );
   }
   override extensions() {

@@ -5,7 +5,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { getOperationAST, GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { Admission } from './admission.js';
@@ -98,7 +98,7 @@ function releaseAuthCachePlugin(): Plugin<Context> {
  * Domain errors become GraphQL errors with `extensions.code` (+ vendor/account); anything else is
  * masked to a generic message and logged, so no upstream detail or secret reaches the caller.
  */
-function maskError(logger: Logger) {
+function maskError(logger: Logger, schema: GraphQLSchema) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
@@ -111,7 +111,7 @@ function maskError(logger: Logger) {
           extensions: { ...original.extensions(), code: original.code },
         });
       }
-      if (!original || original instanceof GraphQLError) return withoutVariableValue(error);
+      if (!original || original instanceof GraphQLError) return withoutVariableValue(error, schema);
       logger.error({ err: original, path: error.path }, 'unexpected resolver error');
       return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }
@@ -125,13 +125,13 @@ function maskError(logger: Logger) {
  * { id: …, value: "…" }; …`), and a variable may carry a secret (the vault's `value`): the error
  * keeps where and why, not what.
  */
-function withoutVariableValue(error: GraphQLError): GraphQLError {
+function withoutVariableValue(error: GraphQLError, schema: GraphQLSchema): GraphQLError {
   const variable = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
   const why = error.originalError?.message;
   if (!variable || why === undefined || !error.message.endsWith(`; ${why}`)) return error;
   const printed = error.message.slice(variable[0].length, error.message.length - why.length - 2);
   const at = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(printed);
-  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${valueFree(why)}`, {
+  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${valueFree(why, schema)}`, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
@@ -141,18 +141,20 @@ function withoutVariableValue(error: GraphQLError): GraphQLError {
 }
 
 /**
- * Why an input value was refused, without the value: graphql-js's own messages about fields and
- * types name only schema names and stay; an enum's or a scalar's complaint quotes the value, and
- * keeps only its type.
+ * Why an input value was refused, without the value. graphql-js's own words about fields and types
+ * stay (they name the schema's fields and types, and an unknown field by the key the caller sent).
+ * An enum's or a scalar's complaint quotes the value: only the type's name is kept, and only when
+ * the schema has that type (the quoted value could imitate the wording).
  */
-function valueFree(why: string): string {
+function valueFree(why: string, schema: GraphQLSchema): string {
   if (/^(Field "\w+" (is not defined by type|of required type)|Expected (non-nullable )?type "[^"]+" (to be an object|not to be null))/.test(why)) return why;
-  const inEnum = / does not exist in "(\w+)" enum\./.exec(why);
-  if (inEnum) return `Value does not exist in "${inEnum[1]}" enum.`;
-  const expected = /^Expected type "([^"]+)"\./.exec(why);
-  if (expected) return `Expected type "${expected[1]}".`;
-  const scalar = /^(\w+) cannot represent (?:([^:]*value): )?/.exec(why);
-  if (scalar) return scalar[2] ? `${scalar[1]} cannot represent ${scalar[2]}` : `${scalar[1]} cannot represent the value given`;
+  const inEnum = /^[\s\S]* does not exist in "(\w+)" enum\./.exec(why)?.[1];
+  if (inEnum && isEnumType(schema.getType(inEnum))) return `Value does not exist in "${inEnum}" enum.`;
+  const builtIn = /^(String|Int|Float|Boolean|ID) cannot represent ([^:]*value): /.exec(why);
+  if (builtIn) return `${builtIn[1]} cannot represent ${builtIn[2]}`;
+  const scalar = /^(?:Expected type "(\w+)"\.|(\w+) cannot represent )/.exec(why);
+  const type = scalar?.[1] ?? scalar?.[2];
+  if (type && schema.getType(type)) return `Expected type "${type}".`;
   return 'not a valid value here';
 }
 
@@ -267,8 +269,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     : undefined;
 
   const cost = costOptions(limits.maxCost);
+  const schema = config.federation ? getSubgraphSchema() : getSchema();
   const yoga = createYoga<ServerContext, Context>({
-    schema: config.federation ? getSubgraphSchema() : getSchema(),
+    schema,
     logging: false,
     landingPage: false,
     graphqlEndpoint: '/graphql',
@@ -282,7 +285,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     cors: config.cors
       ? { origin: config.cors.origins, credentials: config.cors.credentials, allowedHeaders: CORS_HEADERS, exposedHeaders: ['x-request-id'], methods: ['GET', 'POST'] }
       : false,
-    maskedErrors: { maskError: maskError(logger) },
+    maskedErrors: { maskError: maskError(logger, schema) },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');

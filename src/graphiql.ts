@@ -90,7 +90,7 @@ export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next
 function acceptsGzip(header: string | undefined): boolean {
   return (header ?? '').split(',').some((part) => {
     const [coding, ...params] = part.trim().split(';');
-    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/i.exec(p)?.[1]).find((v) => v !== undefined);
     return coding?.trim().toLowerCase() === 'gzip' && (q === undefined || Number(q) > 0);
   });
 }

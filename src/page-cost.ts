@@ -93,7 +93,8 @@ function withServedPageSizes(schema: GraphQLSchema, document: DocumentNode, oper
     if (value?.kind === Kind.INT) return Number(value.value);
     if (value?.kind !== Kind.VARIABLE) return null;
     const name = value.name.value;
-    if (name in variables) return Number.isSafeInteger(variables[name]) ? (variables[name] as number) : null;
+    // Own keys only, as graphql-js reads them: `constructor` or `toString` are not values sent.
+    if (Object.hasOwn(variables, name)) return Number.isSafeInteger(variables[name]) ? (variables[name] as number) : null;
     return sizeOf(defaults.get(name));
   };
   const typeInfo = new TypeInfo(schema);

@@ -123,7 +123,7 @@ describe('the GraphiQL page', () => {
   });
 
   it('forbids framing the page, and sends it plain to a client that refuses gzip (q=0)', async () => {
-    const res = await get(keyed, '/graphql', { ...HTML, host: 'localhost', 'accept-encoding': 'gzip;q=0, identity' });
+    const res = await get(keyed, '/graphql', { ...HTML, host: 'localhost', 'accept-encoding': 'gzip;Q=0, identity' });
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['content-security-policy']).toBe("frame-ancestors 'none'");
     expect(res.headers['content-encoding']).toBeUndefined();

@@ -446,7 +446,7 @@ export class HttpClient {
       case status === 408:
         return new UpstreamError(`${this.describe()} timed out reading the request (HTTP 408)${detail}`, this.source, status, retryable(true));
       case status === 429:
-        return new RateLimitedError(this.source, retryAfterSeconds(headers));
+        return new RateLimitedError(this.source, retryAfterSeconds(headers), 'vendor', retryable(true));
       case status === 401 || status === 403:
         return new UpstreamError(
           `${this.describe()} refused the gateway's credentials (HTTP ${status})${detail}`,

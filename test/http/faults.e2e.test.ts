@@ -139,6 +139,12 @@ const CASES: FaultCase[] = [
     outcome: { error: { code: 'UPSTREAM_ERROR', status: 400, retryable: false } },
   },
   {
+    it: 'does not retry a 429 the vendor marks x-should-retry: false, and tells the caller it is not retryable',
+    faults: () => [{ status: 429, headers: { 'x-should-retry': 'false', 'retry-after': '1' } }],
+    calls: 1,
+    outcome: { error: { code: 'RATE_LIMITED', status: 429, retryable: false } },
+  },
+  {
     it: 'does not retry a 500',
     faults: () => [{ status: 500 }],
     calls: 1,

@@ -84,6 +84,11 @@ describe('request limits', () => {
       nothingUpstream();
     });
 
+    it('costs a variable’s default even when the variable is named like an object property (constructor)', async () => {
+      expectTooCostly((await gql(h, { query: `query($constructor: Int = 500) { ${DEEP('$constructor')} }` })).body);
+      nothingUpstream();
+    });
+
     it('costs the operation that runs with its own variable defaults, not another operation’s', async () => {
       const query = `query A($n: Int = 500) { ${DEEP('$n')} } query B($n: Int = 1) { credentials(first: $n) { totalCount } }`;
       expectTooCostly((await gql(h, { query, operationName: 'A' })).body);

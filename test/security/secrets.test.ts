@@ -80,6 +80,11 @@ beforeAll(async () => {
   for (const v of [inScalar, inEnum]) secrets.add(v);
   badDate = await run(UPDATE, { i: { id: firstOf('VAULT'), expiresAt: inScalar } });
   badEnum = await run(ROTATE, { i: { connectionId: conn, signingAlg: inEnum } });
+  // Values that imitate the wording around them.
+  const mimics = ['vault-mimic-VALUE-1a2b3c4d5e6f', 'vault-mimic-VALUE-2b3c4d5e6f7a'];
+  for (const v of mimics) secrets.add(v);
+  await run(UPDATE, { i: { id: firstOf('VAULT'), expiresAt: `${mimics[0]} value: x` } });
+  await run(ROTATE, { i: { connectionId: conn, signingAlg: `a does not exist in "${mimics[1]}" enum.` } });
   // Vendors quoting what the gateway sent them: its client secret, its bearer token.
   const prodSecret = (h.accounts.find((a) => a.name === 'auth0-prod') as unknown as { clientSecret: string }).clientSecret;
   prod.revokeTokens();
@@ -144,7 +149,7 @@ describe('secret hygiene', () => {
       message: 'Variable "$i" got invalid value; Field "bogus" is not defined by type "UpdateCredentialInput".',
       extensions: { code: 'BAD_USER_INPUT' },
     });
-    expect(errorOf(badDate)!.message).toBe('Variable "$i" got invalid value at "i.expiresAt"; DateTime cannot represent the value given');
+    expect(errorOf(badDate)!.message).toBe('Variable "$i" got invalid value at "i.expiresAt"; Expected type "DateTime".');
     expect(errorOf(badEnum)!.message).toBe('Variable "$i" got invalid value at "i.signingAlg"; Value does not exist in "Auth0SigningAlgorithm" enum.');
     expect(errorOf(nonString)).toMatchObject({
       message: 'Variable "$i" got invalid value at "i.value"; String cannot represent a non string value',
