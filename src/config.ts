@@ -47,8 +47,8 @@ const limitsSchema = z
     maxAliases: z.number().int().min(0).max(1000).default(30),
     maxDirectives: z.number().int().min(0).max(1000).default(20),
     maxTokens: z.number().int().min(10).max(100_000).default(2_000),
-    // Armor's cost grows with `first` × selection (src/page-cost.ts); it must admit a page of 500
-    // with every field (~95,000; the GraphiQL example ~63,000) and refuse pages nested through owners.
+    // The cost grows with the page served × selection (src/page-cost.ts); it must admit a page of
+    // 500 with every field (~84,000; the GraphiQL example ~51,000) and refuse pages nested through owners.
     maxCost: z.number().int().min(1).max(10_000_000).default(100_000),
     maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
     /** Batched requests (arrays of operations): off unless set to a maximum batch size. */

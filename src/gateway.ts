@@ -23,7 +23,7 @@ import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
-import { costOptions, servedPageCostPlugin } from './page-cost.js';
+import { costLimitPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
@@ -268,7 +268,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ? (JSON.parse(readFileSync(config.persistedOperations.file, 'utf8')) as Record<string, string>)
     : undefined;
 
-  const cost = costOptions(limits.maxCost);
   const schema = config.federation ? getSubgraphSchema() : getSchema();
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -312,10 +311,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         maxAliases: { n: limits.maxAliases },
         maxDirectives: { n: limits.maxDirectives },
         maxTokens: { n: limits.maxTokens },
-        costLimit: cost,
+        costLimit: { enabled: false }, // costLimitPlugin: it counts the pages served
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
-      servedPageCostPlugin(cost),
+      costLimitPlugin(limits.maxCost),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(persisted
         ? [

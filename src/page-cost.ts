@@ -1,62 +1,86 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import {
   getOperationAST,
   GraphQLError,
   Kind,
   TypeInfo,
-  validate,
   visit,
   visitWithTypeInfo,
   type ArgumentNode,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionNode,
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DEFAULT_PAGE, MAX_PAGE } from './schema/paging.js';
 
 const PAGE_ARGS = new Set(['first', 'last']);
-
-export interface CostOptions {
-  maxCost: number;
-  flattenFragments: boolean;
-}
-
-/**
- * GraphQL Armor's cost limit as the gateway applies it. A fragment costs what its fields cost
- * where it is spread: Armor's default counts each spread as one more level of depth, so the same
- * selection written as fragments cost ~2.5× more, and a page of 500 with every field was refused.
- */
-export function costOptions(maxCost: number): CostOptions {
-  return { maxCost, flattenFragments: true };
-}
+/** GraphQL Armor's cost model, which the limit's default and the README's figures are in. */
+const OBJECT_COST = 2;
+const SCALAR_COST = 1;
+const DEPTH_FACTOR = 1.5;
 
 /**
- * GraphQL Armor's cost limit multiplies a connection's cost by its `first`/`last`, but reads only
- * a number written in the document, and only the first of the two it meets: a variable, a null,
- * both arguments, or neither (the default page) counted as a page of 1, so a client could nest
- * large pages past the limit. For a document where Armor cannot read every page size, the same
- * rule runs again at execution, on the operation that runs, with each connection's served page
- * size written in as `first`. A document whose page sizes are all literal skips it after one look
- * (Yoga hands over the same parsed document each time).
+ * The cost limit (config `limits.maxCost`), checked before execution. It keeps GraphQL Armor's
+ * model (a field 1, an object 2 plus 1.5× its fields, a connection × its page), with two
+ * differences that make it count what is served. Fragments, spread or inline, count as the fields
+ * they hold where they are used: Armor weighted each one as a level deeper, so the same selection
+ * written with fragments cost up to ~2.5× more. A connection counts the page it serves (`first`,
+ * else `last`, else the default page, through variables and the operation's own defaults): Armor
+ * read only a number written in the document, so a variable, a null, `last` or no argument counted
+ * as a page of 1. A document whose page sizes are all written as numbers gets its verdict once.
  */
-export function servedPageCostPlugin(options: CostOptions): Plugin {
-  const readable = new WeakMap<DocumentNode, boolean>();
+export function costLimitPlugin(maxCost: number): Plugin {
+  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const { document, schema } = args;
-      let literal = readable.get(document);
-      if (literal === undefined) readable.set(document, (literal = pageSizesAreLiteral(schema, document)));
-      if (literal) return;
+      const literal = pageSizesAreLiteral(schema, document);
       const operation = getOperationAST(document, args.operationName);
       if (!operation) return; // graphql-js reports that itself
-      const rejected: GraphQLError[] = [];
-      const rule = costLimitRule({ ...options, propagateOnRejection: false, onReject: [(_ctx, err) => void rejected.push(err)] });
-      validate(schema, withServedPageSizes(schema, document, operation, args.variableValues ?? {}), [rule]);
-      if (rejected.length) setResultAndStopExecution({ errors: rejected.map((e) => new GraphQLError(e.message, { extensions: { code: 'QUERY_TOO_COMPLEX' } })) });
+      const key = operation.name?.value ?? '';
+      let known = literal ? verdicts.get(document)?.get(key) : undefined;
+      if (known === undefined) {
+        const cost = costOf(schema, document, operation, args.variableValues ?? {});
+        known = cost > maxCost ? new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, { extensions: { code: 'QUERY_TOO_COMPLEX' } }) : null;
+        if (literal) {
+          let byOperation = verdicts.get(document);
+          if (!byOperation) verdicts.set(document, (byOperation = new Map()));
+          byOperation.set(key, known);
+        }
+      }
+      if (known) setResultAndStopExecution({ errors: [known] });
     },
   };
+}
+
+/** The cost of running `operation` of `document` with `variables`. */
+export function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
+  const served = withServedPageSizes(schema, document, operation, variables);
+  const fragments = new Map(served.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const op = served.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+
+  /** The fields a selection set holds, with its fragments opened in place. */
+  const fieldsOf = (selections: readonly SelectionNode[], opening: ReadonlySet<string>): SelectionNode[] =>
+    selections.flatMap((s) => {
+      if (s.kind === Kind.FIELD) return [s];
+      if (s.kind === Kind.INLINE_FRAGMENT) return fieldsOf(s.selectionSet.selections, opening);
+      const fragment = fragments.get(s.name.value);
+      // Validation refuses fragment cycles before execution; the guard only keeps this total.
+      if (!fragment || opening.has(s.name.value)) return [];
+      return fieldsOf(fragment.selectionSet.selections, new Set([...opening, s.name.value]));
+    });
+  const costOfFields = (selections: readonly SelectionNode[]): number =>
+    fieldsOf(selections, new Set()).reduce((sum, field) => {
+      if (field.kind !== Kind.FIELD || field.name.value === '__schema') return sum; // introspection is free, as in Armor
+      if (!field.selectionSet) return sum + SCALAR_COST;
+      const page = field.arguments?.find((a) => a.name.value === 'first')?.value;
+      const times = page?.kind === Kind.INT ? Math.max(Number(page.value), 1) : 1;
+      return sum + times * (OBJECT_COST + DEPTH_FACTOR * costOfFields(field.selectionSet.selections));
+    }, 0);
+  return costOfFields(op.selectionSet.selections);
 }
 
 /** A connection is a field that takes `first` or `last`. */
@@ -64,8 +88,12 @@ function isConnection(typeInfo: TypeInfo): boolean {
   return typeInfo.getFieldDef()?.args.some((a) => PAGE_ARGS.has(a.name)) ?? false;
 }
 
-/** Whether every connection in the document names its page size as one literal number. */
+const literalDocuments = new WeakMap<DocumentNode, boolean>();
+
+/** Whether every connection in the document names its page size as one written number. */
 function pageSizesAreLiteral(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const known = literalDocuments.get(document);
+  if (known !== undefined) return known;
   const typeInfo = new TypeInfo(schema);
   let literal = true;
   visit(
@@ -78,6 +106,7 @@ function pageSizesAreLiteral(schema: GraphQLSchema, document: DocumentNode): boo
       },
     }),
   );
+  literalDocuments.set(document, literal);
   return literal;
 }
 
