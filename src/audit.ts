@@ -54,6 +54,14 @@ export interface AuditTarget {
   replayed?: boolean;
 }
 
+/** Keys of a mutation input that name its target or its retry, not a change. */
+const NOT_CHANGES = new Set(['id', 'connectionId', 'idempotencyKey']);
+
+/** The names of the fields a mutation input asks to change (set, even to null), never their values. */
+export function changedFields(input: Record<string, unknown>): string[] {
+  return Object.keys(input).filter((k) => !NOT_CHANGES.has(k) && input[k] !== undefined);
+}
+
 /** A mutation refused by scope checks before its resolver ran, with what its input named. */
 export function auditRefusal(ctx: Context, t: AuditTarget): void {
   ctx.audit.write({

@@ -7,7 +7,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { JSONResolver } from 'graphql-scalars';
 import { getArgumentValues, type GraphQLResolveInfo } from 'graphql';
-import { auditRefusal, type AuditTarget } from '../audit.js';
+import { auditRefusal, changedFields, type AuditTarget } from '../audit.js';
 import { holdsAnywhere } from '../auth/grants.js';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
@@ -75,8 +75,7 @@ function refusedTarget(ctx: Context, info: GraphQLResolveInfo): AuditTarget {
   } catch {
     ref = null;
   }
-  const fields = Object.keys(input).filter((k) => !['id', 'connectionId', 'idempotencyKey'].includes(k) && input[k] !== undefined);
-  return { operation: info.fieldName, ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields };
+  return { operation: info.fieldName, ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields: changedFields(input) };
 }
 
 builder.addScalarType('DateTime', DateTime);

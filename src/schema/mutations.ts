@@ -1,4 +1,4 @@
-import { audited } from '../audit.js';
+import { audited, changedFields } from '../audit.js';
 import type { Ref } from '../domain/ref.js';
 import { ValidationError } from '../errors.js';
 import { builder } from './builder.js';
@@ -37,7 +37,7 @@ builder.mutationField('updateCredential', (t) =>
       let ref: Ref | null = null;
       let vendor: string | null = null;
       let replayed = false;
-      const fields = Object.keys(input).filter((k) => k !== 'id' && k !== 'idempotencyKey' && (input as Record<string, unknown>)[k] !== undefined);
+      const fields = changedFields(input);
       return audited(
         ctx,
         () => ({ operation: 'updateCredential', ref, vendor, fields, replayed }),

@@ -1,17 +1,17 @@
 import type { Ref } from '../domain/ref.js';
 import { ValidationError } from '../errors.js';
 
-/**
- * Checks the vendor path ids a global id carried before any of them goes into a URL. `upstream`
- * is how many leading segments are sent to the vendor (they must match `pattern`; default all);
- * the rest are only matched locally (e.g. an Auth0 key's kid within its connection's key list).
- * `field` names the input the id came from in the refusal (default `id`).
- */
 export interface PathIdOptions {
+  /**
+   * How many leading segments are sent to the vendor (they must match `pattern`; default all);
+   * the rest are only matched locally (e.g. an Auth0 key's kid within its connection's key list).
+   */
   upstream?: number;
+  /** The input the id came from, named in the refusal (default `id`). */
   field?: string;
 }
 
+/** Checks the vendor path ids a global id carried before any of them goes into a URL. */
 export function pathIds(r: Ref, length: 1, pattern: RegExp, options?: PathIdOptions): [string];
 export function pathIds(r: Ref, length: 2, pattern: RegExp, options?: PathIdOptions): [string, string];
 export function pathIds(r: Ref, length: number, pattern: RegExp, { upstream = length, field = 'id' }: PathIdOptions = {}): string[] {
