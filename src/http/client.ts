@@ -101,6 +101,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOT
 const MAX_VENDOR_MESSAGE = 300;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource to check';
+const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
 /** Errors whose retries already happened further down (a token fetch): never repeated again. */
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
@@ -207,7 +208,7 @@ export class HttpClient {
         res = await this.exchange(req, token, attempt, idempotent);
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
-      if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text);
+      if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
       if (err instanceof UpstreamError && err.status === null && !err.cancelled) verdict = 'failure';
@@ -368,13 +369,24 @@ export class HttpClient {
     );
   }
 
-  private parse<S extends z.ZodType>(schema: S, status: number, text: string): z.output<S> {
+  /**
+   * The vendor's 2xx answer, parsed. An answer that cannot be read after a non-idempotent write
+   * still means the write happened: that failure is `outcomeUnknown` and not retryable, so an
+   * idempotency key keeps it and a retry cannot repeat the write.
+   */
+  private parse<S extends z.ZodType>(schema: S, status: number, text: string, idempotent: boolean): z.output<S> {
+    const unreadable = (what: string, retryable: boolean) => {
+      const message = `${this.describe()} returned ${what}`;
+      return idempotent
+        ? new UpstreamError(message, this.source, status, retryable)
+        : new UpstreamError(message + APPLIED_UNREADABLE, this.source, status, false, true);
+    };
     let json: unknown = undefined;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
       } catch {
-        throw new UpstreamError(`${this.describe()} returned malformed JSON (HTTP ${status})`, this.source, status, true);
+        throw unreadable(`malformed JSON (HTTP ${status})`, true);
       }
     }
     const parsed = schema.safeParse(json);
@@ -384,12 +396,7 @@ export class HttpClient {
         .slice(0, 3)
         .map((i) => i.path.join('.') || '(root)')
         .join(', ');
-      throw new UpstreamError(
-        `${this.describe()} returned an unexpected response shape (HTTP ${status}) at ${where}`,
-        this.source,
-        status,
-        false,
-      );
+      throw unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, false);
     }
     return parsed.data;
   }

@@ -57,6 +57,29 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     expect(audits().at(-1)).toMatchObject({ operation: 'rotateConnectionKeys', outcome: 'UpstreamError', replayed: true });
   });
 
+  it.each([
+    ['malformed JSON', { malformed: true }],
+    ['an unexpected shape', { json: { unexpected: true } }],
+  ])('keeps a rotation the vendor accepted but answered with %s: outcome unknown, and the retry rotates nothing', async (_, answer) => {
+    const { id, globalId } = connection();
+    sim.inject({ method: 'POST', route: ROTATE_ROUTE, status: 201, afterApply: true, ...answer });
+    const k = key();
+    const first = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    expect(first.data!.rotateConnectionKeys).toMatchObject({
+      __typename: 'UpstreamError',
+      status: 201,
+      retryable: false,
+      outcomeUnknown: true,
+      message: expect.stringContaining('the change was applied'),
+    });
+    const afterFirst = sim.state.keys.get(id)!.map((k) => k.kid);
+
+    const retry = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
+    expect(retry.data!.rotateConnectionKeys).toEqual(first.data!.rotateConnectionKeys);
+    expect(rotations()).toHaveLength(1);
+    expect(sim.state.keys.get(id)!.map((k) => k.kid)).toEqual(afterFirst);
+  });
+
   it('replays a successful rotation: the same new key, no second POST', async () => {
     const { globalId } = connection();
     const k = key();
