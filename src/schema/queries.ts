@@ -97,10 +97,9 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
 
 async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo): Promise<CredentialRecord[]> {
   const owner = filter.owner ? ownerRef(String(filter.owner), info) : null;
-  const sessions = ctx.sessions.select({
-    vendors: filter.vendors,
-    accounts: owner ? [owner.account, ...(filter.accounts ?? [])].filter((a) => !filter.accounts?.length || filter.accounts.includes(a)) : filter.accounts,
-  });
+  // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
+  if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
+  const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts });
   const listAll = async (s: AccountSession) => {
     const list = await s.listCredentials();
     // Owners not remembered are loaded one by one when selected: nothing lost but time.

@@ -157,6 +157,15 @@ describe('credentials across Auth0 accounts', () => {
     expect(apiCalls(staging)).toEqual([]);
   });
 
+  it('ANDs an owner with accounts: an owner outside the listed accounts matches nothing, and no other account is asked', async () => {
+    const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
+    const owner = encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id]));
+    expect((await listAll({ owner, accounts: [STAGING] })).totalCount).toBe(0);
+    const both = await listAll({ owner, accounts: [PROD, STAGING] });
+    expect(both.edges.map((e) => e.node.name).sort()).toEqual(['billing-2024', 'billing-2025', 'billing-next']);
+    expect(apiCalls(staging)).toEqual([]);
+  });
+
   it('computes status uniformly from expiresAt and the 30-day window', async () => {
     const conn = await listAll({ accounts: [PROD] });
     const status = (name: string) => conn.edges.find((e) => e.node.name === name)?.node.status;
