@@ -1,6 +1,8 @@
 import type { Tracer } from '@opentelemetry/api';
 import { HttpClient, type RateLimit } from '../http/client.js';
 import { TokenCache, type IssuedToken } from '../http/tokens.js';
+import { UpstreamError, type UpstreamSource } from '../errors.js';
+import { LockBusy, withLock } from '../store/lock.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SharedStore } from '../store/store.js';
@@ -55,5 +57,20 @@ export function accountDeps(module: VendorModule, account: AccountConfigBase, se
             ? { store: services.store, key: `token:${module.configName}:${account.name}`, sealWith: secrets, logger: services.logger }
             : undefined,
       }),
+    exclusive: async (key, scope, work) => {
+      const source: UpstreamSource = { vendor: module.vendor, account: account.name };
+      const where = `${module.vendor} account "${account.name}"`;
+      try {
+        return await withLock(services.store, `lock:${module.configName}:${account.name}:${key}`, scope, work);
+      } catch (err) {
+        if (err instanceof LockBusy) {
+          throw new UpstreamError(`another change to the same resource in ${where} was still running at the request's deadline; try again`, source, null, true);
+        }
+        if (scope.signal?.aborted && !(err instanceof UpstreamError)) {
+          throw new UpstreamError(`request to ${where} was cancelled while waiting for another change to the same resource`, source, null, false, false, { cancelled: true });
+        }
+        throw err;
+      }
+    },
   };
 }

@@ -40,6 +40,12 @@ export interface AccountDeps {
   http(options: AccountHttpOptions): HttpClient;
   /** A token cache for the account, shared by all replicas when a shared store is configured. */
   tokens(fetchToken: () => Promise<IssuedToken>): TokenCache;
+  /**
+   * Runs `work` as the only one, among every replica, changing `key` (e.g. one credential) in this
+   * account: for a read-modify-write the vendor offers no concurrency control for. A wait that
+   * would outlast the request is refused with a retryable UpstreamError.
+   */
+  exclusive<T>(key: string, scope: RequestScope, work: () => Promise<T>): Promise<T>;
 }
 
 /**

@@ -24,9 +24,11 @@ export class VaultAccount implements AccountAdapter {
   readonly vendor = 'VAULT' as const;
   readonly account: string;
   private readonly http: HttpClient;
+  private readonly exclusive: AccountDeps['exclusive'];
 
   constructor(config: VaultAccountConfig, deps: AccountDeps) {
     this.account = config.name;
+    this.exclusive = deps.exclusive;
     this.http = deps.http({
       baseUrl: config.baseUrl,
       // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.
@@ -36,7 +38,7 @@ export class VaultAccount implements AccountAdapter {
   }
 
   session(scope: RequestScope): VaultSession {
-    return new VaultSession(this.http, this.account, scope);
+    return new VaultSession(this.http, this.account, scope, this.exclusive);
   }
 
   close(): Promise<void> {
@@ -55,6 +57,7 @@ export class VaultSession implements AccountSession {
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
+    private readonly exclusive: AccountDeps['exclusive'],
   ) {}
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -94,20 +97,23 @@ export class VaultSession implements AccountSession {
     acceptedChange('VAULT', UPDATABLE, r, change);
     const [uuid] = pathIds(r, 1, UUID, { field: 'input.id' });
     checkLimits(change);
-    // Read-modify-write against the vault's current state, not this request's cache.
-    const current = await this.fetch(uuid);
-    const body = updateBody(current, change, this.scope.operator);
-    const updated = await this.http.request({
-      method: 'PUT',
-      route: CREDENTIAL,
-      params: { uuid },
-      json: body,
-      schema: api.credential,
-      resource: 'credential',
-      // Sets absolute values (the same body twice leaves the same state).
-      idempotent: true,
-      redact: change.value !== undefined ? [change.value] : [],
-      scope: this.scope,
+    // Read-modify-write against the vault's current state, not this request's cache. The vault has
+    // no version or ETag to detect a change in between, so the gateway's own changes to one secret
+    // take turns: two at once would each send back the field the other just changed.
+    const updated = await this.exclusive(`credential:${uuid}`, this.scope, async () => {
+      const current = await this.fetch(uuid);
+      return this.http.request({
+        method: 'PUT',
+        route: CREDENTIAL,
+        params: { uuid },
+        json: updateBody(current, change, this.scope.operator),
+        schema: api.credential,
+        resource: 'credential',
+        // Sets absolute values (the same body twice leaves the same state).
+        idempotent: true,
+        redact: change.value !== undefined ? [change.value] : [],
+        scope: this.scope,
+      });
     });
     const record = credentialRecord(this.account, updated);
     // Later reads in this request see the change: the loader and any list already fetched.

@@ -338,6 +338,19 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     ]);
     expect(puts(prod)[1]!.body).toMatchObject({ name: 'ldap-bind', description: 'Directory sync bind' });
   });
+
+  it('lets concurrent updates of one secret take turns, so neither overwrites the other’s field', async () => {
+    const c = stored(prod, 'stripe-api-key');
+    prod.setLatency(50);
+    const [a, b] = await Promise.all([
+      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), name: 'stripe-restricted' } }),
+      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description: 'Owned by #payments' } }),
+    ]);
+    expect([a.data!.updateCredential.__typename, b.data!.updateCredential.__typename]).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
+    expect({ name: c.name, description: c.description }).toEqual({ name: 'stripe-restricted', description: 'Owned by #payments' });
+    const path = `/api/v1/credentials/${c.uuid}`;
+    expect(calls(prod)).toEqual([`GET ${path}`, `PUT ${path}`, `GET ${path}`, `PUT ${path}`]);
+  });
 });
 
 describe('updateCredential refusals, before anything is sent', () => {

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { sleep } from '../resilience/retry.js';
+import type { SharedStore } from './store.js';
+
+/** The lock stayed taken until the caller's deadline. */
+export class LockBusy extends Error {}
+
+/**
+ * Runs `work` as the only holder of `key` among every replica sharing `store`: for a vendor's
+ * read-modify-write, which has no concurrency control of its own to stop two changes overwriting
+ * each other. Waiters poll with backoff until their deadline. The lock outlives its holder's
+ * deadline a little, so a replica that dies holding it cannot block the key for long.
+ */
+export async function withLock<T>(
+  store: SharedStore,
+  key: string,
+  until: { readonly deadline: number; readonly signal?: AbortSignal | undefined },
+  work: () => Promise<T>,
+): Promise<T> {
+  const claim = randomBytes(12).toString('hex');
+  for (let wait = 10; !(await store.setIfAbsent(key, claim, Math.max(1_000, until.deadline - Date.now()) + 5_000)); wait = Math.min(wait * 2, 200)) {
+    if (Date.now() + wait >= until.deadline) throw new LockBusy(key);
+    await sleep(wait, until.signal);
+  }
+  try {
+    return await work();
+  } finally {
+    await store.deleteIfEquals(key, claim).catch(() => undefined);
+  }
+}

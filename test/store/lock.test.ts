@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { LockBusy, withLock } from '../../src/store/lock.js';
+import { storeKinds, useStores } from '../fixtures/stores.js';
+
+const stores = useStores('lock-test:');
+let n = 0;
+const key = () => `lock-${++n}-${Math.random().toString(36).slice(2)}`;
+const until = (ms: number) => ({ deadline: Date.now() + ms });
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(storeKinds)('withLock on the %s store', (kind) => {
+  const store = () => stores[kind]!;
+
+  it('lets one holder of a key work at a time, the others in turn', async () => {
+    const k = key();
+    let inside = 0;
+    let most = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3].map((i) =>
+        withLock(store(), k, until(5_000), async () => {
+          most = Math.max(most, ++inside);
+          await tick(30);
+          order.push(i);
+          inside--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(order.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('does not hold back other keys', async () => {
+    let inside = 0;
+    let most = 0;
+    const work = async () => {
+      most = Math.max(most, ++inside);
+      await tick(30);
+      inside--;
+    };
+    await Promise.all([withLock(store(), key(), until(5_000), work), withLock(store(), key(), until(5_000), work)]);
+    expect(most).toBe(2);
+  });
+
+  it('refuses a waiter at its deadline without running its work', async () => {
+    const k = key();
+    let ran = false;
+    const holder = withLock(store(), k, until(5_000), () => tick(400));
+    await tick(20);
+    await expect(withLock(store(), k, until(100), async () => void (ran = true))).rejects.toBeInstanceOf(LockBusy);
+    expect(ran).toBe(false);
+    await holder;
+  });
+
+  it('releases the key when the work fails', async () => {
+    const k = key();
+    await expect(withLock(store(), k, until(5_000), () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(withLock(store(), k, until(50), async () => 'next')).resolves.toBe('next');
+  });
+});
