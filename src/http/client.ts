@@ -106,6 +106,8 @@ const APPLIED_UNREADABLE = '; the change was applied, but its result could not b
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
 const vendorVerdict = new WeakMap<object, boolean>();
+/** Seconds a vendor asked to wait before repeating a failed call (Retry-After on a 503, say). */
+const vendorDelay = new WeakMap<object, number>();
 
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
@@ -155,7 +157,11 @@ export class HttpClient {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
         if (!this.mayRetry(err, attempt, idempotent)) throw err;
-        const retryAfter = err instanceof RateLimitedError ? err.retryAfter : null;
+        const retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
+        // A token request is shared by every caller and has no deadline of its own: waiting out the
+        // vendor's "retry after" in it would hold them all. Each caller's own retries wait instead,
+        // each within its own deadline (the TokenCache refuses new fetches until then).
+        if (retryAfter !== null && req.auth === false) throw err;
         const delay = retryDelayMs(attempt, retryAfter, this.retry);
         const deadline = req.scope?.deadline;
         // Waiting past the GraphQL request's deadline helps no one: report the failure now.
@@ -235,7 +241,9 @@ export class HttpClient {
         pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });
     } catch (err) {
-      if (err && typeof err === 'object') exhausted.add(err);
+      // Retried already, by the token request itself; but a wait the vendor asked for is left to
+      // each caller (see request()).
+      if (err && typeof err === 'object' && !(err instanceof RateLimitedError && err.retryAfter !== null)) exhausted.add(err);
       throw err;
     }
   }
@@ -416,6 +424,8 @@ export class HttpClient {
     const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
     const err = this.errorFor(status, headers, req, idempotent, detail, vendorSays);
     if (vendorSays !== undefined) vendorVerdict.set(err, vendorSays);
+    const asked = status >= 500 ? retryAfterSeconds(headers, Date.now(), false) : null;
+    if (asked !== null) vendorDelay.set(err, asked);
     return err;
   }
 

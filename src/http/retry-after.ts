@@ -3,10 +3,11 @@ import type { ResponseHeaders } from './send.js';
 /**
  * Seconds to wait, from `retry-after-ms` (milliseconds, which the Stainless SDKs such as Keycard's
  * prefer; rounded up to whole seconds), `Retry-After` (delta seconds or an HTTP date) or, failing
- * those, Auth0's `X-RateLimit-Reset` (Unix epoch seconds, not a delta). Null when the vendor said
+ * those and when `rateLimitReset`, Auth0's `X-RateLimit-Reset` (Unix epoch seconds, not a delta;
+ * Auth0 sends it on every answer, so it means "wait" only on a 429). Null when the vendor said
  * nothing usable.
  */
-export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now()): number | null {
+export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now(), rateLimitReset = true): number | null {
   const header = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
@@ -19,7 +20,7 @@ export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now()): n
     const at = Date.parse(retryAfter);
     if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
   }
-  const reset = header('x-ratelimit-reset');
+  const reset = rateLimitReset ? header('x-ratelimit-reset') : undefined;
   if (reset !== undefined && /^\d+$/.test(reset.trim())) {
     return Math.max(0, Math.ceil(Number(reset.trim()) - now / 1000));
   }

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { RateLimitedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sleep } from '../resilience/retry.js';
 import type { SharedStore } from '../store/store.js';
@@ -36,6 +37,8 @@ const WAIT_FOR_PEER_MS = 10_000;
 export class TokenCache {
   private current: Held | null = null;
   private inflight: Promise<string> | null = null;
+  /** The token endpoint asked to wait (429 with Retry-After): no fetch before `until`. */
+  private pause: { until: number; error: RateLimitedError } | null = null;
   private readonly sealKey: Buffer | null;
 
   constructor(
@@ -67,11 +70,23 @@ export class TokenCache {
 
   get(): Promise<string> {
     if (this.fresh(this.current)) return Promise.resolve(this.current.token);
+    const pause = this.pause;
+    if (pause && this.now() < pause.until) {
+      // Asking again before the vendor's wait is over would only be refused again.
+      const { source, limitedBy, retryable } = pause.error;
+      return Promise.reject(new RateLimitedError(source, Math.ceil((pause.until - this.now()) / 1000), limitedBy, retryable));
+    }
     this.inflight ??= this.obtain()
-      .then((held) => {
-        this.current = held;
-        return held.token;
-      })
+      .then(
+        (held) => {
+          this.current = held;
+          return held.token;
+        },
+        (err: unknown) => {
+          if (err instanceof RateLimitedError && err.retryAfter !== null) this.pause = { until: this.now() + err.retryAfter * 1000, error: err };
+          throw err;
+        },
+      )
       .finally(() => {
         this.inflight = null;
       });

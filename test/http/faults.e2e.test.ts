@@ -91,6 +91,13 @@ const CASES: FaultCase[] = [
     outcome: { data: true },
   },
   {
+    it: 'retries a 503 with Retry-After once, after the wait the vendor asked for, and answers with the credential',
+    faults: () => [{ status: 503, headers: { 'retry-after': '1' } }],
+    calls: 2,
+    outcome: { data: true },
+    waitedAtLeastMs: 900,
+  },
+  {
     it: 'retries a 502 once and answers with the credential',
     faults: () => [{ status: 502 }],
     calls: 2,
@@ -231,6 +238,17 @@ for (const v of VENDOR_READS.filter((x) => x.tokenRoute !== null)) describe(`tok
     expect(gets(v)[0]!.headers.authorization).not.toBe(gets(v)[1]!.headers.authorization);
   });
 
+  it('waits out a short Retry-After of the token endpoint within the request, then answers with the credential', async () => {
+    const sim = simOf(v) as SimulatorHandle & { revokeTokens(): void };
+    sim.revokeTokens();
+    sim.inject({ method: 'POST', route: v.tokenRoute!, status: 429, headers: { 'retry-after': '1' } });
+    const started = Date.now();
+    const res = await read(v);
+    expect(res.errors).toBeUndefined();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
+  });
+
   // The token endpoint judges the gateway's own credentials and configuration: whatever it
   // refuses, the caller's input was not at fault, and the credential is not missing.
   for (const status of [400, 401, 403, 404]) it(`reports a token endpoint ${status} as a non-retryable UPSTREAM_ERROR naming the account, asked once`, async () => {
@@ -361,20 +379,38 @@ describe('the request deadline', () => {
     const v = vendorRead('AUTH0');
     const tokenCalls = () => onRoute(d.sim(v.account), v.tokenRoute!, 'POST');
 
-    const TOKEN_FAULTS: { what: string; fault: Fault }[] = [
-      { what: 'that is slow', fault: { delayMs: SLOW_MS, status: 503 } },
-      { what: 'that answers 429 with a Retry-After past the deadline', fault: { status: 429, headers: { 'retry-after': String(SLOW_MS / 1000) } } },
-    ];
-    for (const { what, fault } of TOKEN_FAULTS) it(`${what} does not hold the query past its deadline`, async () => {
+    it('that is slow does not hold the query past its deadline', async () => {
       const sim = d.sim(v.account) as Auth0Simulator;
       sim.revokeTokens();
-      sim.inject({ ...fault, method: 'POST', route: v.tokenRoute! });
+      sim.inject({ delayMs: SLOW_MS, status: 503, method: 'POST', route: v.tokenRoute! });
       await expectDeadlineError(v);
       // Only the GET that met the revoked token went: the query gave up waiting for the new token.
       expect(onRoute(sim, v.route)).toHaveLength(1);
       expect(tokenCalls()).toHaveLength(1);
       // The shared fetch carries on in the background and gets its token with a retry (the next case starts clean).
       await until(() => tokenCalls().length === 2, 'the background token fetch', SLOW_MS * 3);
+    });
+
+    it('that answers 429 with a Retry-After past the deadline refuses every query at once as RATE_LIMITED, and is asked again only after the wait', async () => {
+      const WAIT_S = 2;
+      const sim = d.sim(v.account) as Auth0Simulator;
+      sim.revokeTokens();
+      sim.inject({ status: 429, headers: { 'retry-after': String(WAIT_S) }, method: 'POST', route: v.tokenRoute! });
+      const read = () => d.exec(CredentialNameDocument, { id: v.credentials(sim)[0]!.globalId });
+      const started = Date.now();
+      const [first, second] = [await read(), await read()];
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS);
+      for (const res of [first, second]) {
+        expect(res.errors).toHaveLength(1);
+        expect(res.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', vendor: v.vendor, account: v.account, limitedBy: 'vendor', retryable: true });
+        expect(res.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(WAIT_S);
+      }
+      expect(first.errors![0]!.extensions!.retryAfter).toBe(WAIT_S);
+      // The second query was refused without asking the vendor, which had said to wait.
+      expect(tokenCalls()).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, WAIT_S * 1000));
+      expect((await read()).errors).toBeUndefined();
+      expect(tokenCalls()).toHaveLength(2);
     });
   });
 });

@@ -16,5 +16,7 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds({ 'retry-after-ms': '250.5', 'retry-after': '9' }, now)).toBe(1));
   it('falls back to Retry-After when retry-after-ms is unusable', () =>
     expect(retryAfterSeconds({ 'retry-after-ms': 'soon', 'retry-after': '4' }, now)).toBe(4));
+  it('ignores X-RateLimit-Reset when asked to (Auth0 sends it on every answer, not only a 429)', () =>
+    expect(retryAfterSeconds({ 'x-ratelimit-reset': String(now / 1000 + 5) }, now, false)).toBeNull());
   it('returns null when nothing usable was sent', () => expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeNull());
 });
