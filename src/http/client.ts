@@ -174,8 +174,12 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Called at shutdown, once the requests in flight have finished or been cut off: what still runs
+   * upstream (a background token fetch) serves nobody, and must not hold the process past its grace.
+   */
   async close(): Promise<void> {
-    await this.pool.close();
+    await this.pool.destroy();
   }
 
   private mayRetry(err: unknown, attempt: number, idempotent: boolean): boolean {

@@ -111,6 +111,17 @@ describe('HttpClient', () => {
     expect((err as UpstreamError).retryable).toBe(true);
   });
 
+  it('closes at once, failing a call no request waits for any more (a background token fetch), instead of waiting for its answer', async () => {
+    hold = true;
+    const c = client({ headersTimeoutMs: 15_000 });
+    const pending = c.request({ method: 'POST', route: '/items/{id}', params: { id: 'token' }, auth: false, idempotent: true, schema: z.unknown() }).catch((e: unknown) => e);
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await c.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await pending).toBeInstanceOf(UpstreamError);
+  });
+
   it('propagates the GraphQL request abort signal upstream', async () => {
     hold = true;
     const controller = new AbortController();
