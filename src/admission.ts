@@ -78,6 +78,10 @@ export class Admission {
   private gcShare = 0;
   private readonly gcObserver: PerformanceObserver | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
+  /** Refuses waiters as their maxWaitMs passes, rather than when a slot frees up. */
+  private expiry: NodeJS.Timeout | undefined;
+  /** How long each request that had to wait waited: its deadline started when it arrived. */
+  private readonly waited = new WeakMap<IncomingMessage, number>();
   private next: Handler = () => undefined;
   /** Requests refused because the queue was full or they waited too long. */
   shed = 0;
@@ -121,8 +125,14 @@ export class Admission {
     };
   }
 
+  /** How long `req` waited for its turn (0 when it did not). */
+  waitedMs(req: IncomingMessage): number {
+    return this.waited.get(req) ?? 0;
+  }
+
   close(): void {
     clearInterval(this.timer);
+    clearTimeout(this.expiry);
     this.gcObserver?.disconnect();
   }
 
@@ -154,18 +164,43 @@ export class Admission {
 
   private drain(): void {
     while (this.running < this.limit.value && this.waiting > 0) {
-      const w = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as never;
-      // Drop the consumed front now and then rather than shifting the array on every start.
-      if (this.head === this.queue.length || (this.head > 1024 && this.head * 2 > this.queue.length)) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
+      const w = this.shift();
       // A client that left while waiting needs nothing more.
       if (w.res.destroyed || w.req.socket.destroyed) continue;
-      if (this.clock() - w.since > this.settings.maxWaitMs) this.refuse(w.res);
-      else this.start(w.req, w.res);
+      const waited = this.clock() - w.since;
+      if (waited > this.settings.maxWaitMs) this.refuse(w.res);
+      else {
+        this.waited.set(w.req, waited);
+        this.start(w.req, w.res);
+      }
     }
+    this.expireLater();
+  }
+
+  /** Arms one timer for the oldest waiter's maxWaitMs; arrival order makes it the first to expire. */
+  private expireLater(): void {
+    if (this.expiry !== undefined || this.waiting === 0) return;
+    const dueIn = this.queue[this.head]!.since + this.settings.maxWaitMs - this.clock();
+    this.expiry = setTimeout(() => {
+      this.expiry = undefined;
+      while (this.waiting > 0 && this.clock() - this.queue[this.head]!.since > this.settings.maxWaitMs) {
+        const w = this.shift();
+        if (!w.res.destroyed && !w.req.socket.destroyed) this.refuse(w.res);
+      }
+      this.expireLater();
+    }, Math.max(0, dueIn) + 1);
+    this.expiry.unref();
+  }
+
+  private shift(): Waiting {
+    const w = this.queue[this.head]!;
+    this.queue[this.head++] = undefined as never;
+    // Drop the consumed front now and then rather than shifting the array on every start.
+    if (this.head === this.queue.length || (this.head > 1024 && this.head * 2 > this.queue.length)) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return w;
   }
 
   private refuse(res: ServerResponse): void {

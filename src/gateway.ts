@@ -269,6 +269,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     : undefined;
 
   const schema = config.federation ? getSubgraphSchema() : getSchema();
+  const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
+  metrics.watchAdmission(admission);
   const yoga = createYoga<ServerContext, Context>({
     schema,
     logging: false,
@@ -294,7 +296,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         caller,
         // Served by the Node server: watch the response itself (see watchResponse); through fetch: the signal.
         client: res ? watchResponse(res) : watchSignal(request.signal),
-        timeoutMs: config.requestTimeoutMs,
+        // The deadline runs from arrival: time spent waiting for admission counts.
+        timeoutMs: config.requestTimeoutMs - (res ? admission.waitedMs(res.req) : 0),
         logger,
         serviceName: settings.serviceName,
       });
@@ -358,8 +361,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
-  metrics.watchAdmission(admission);
   const graphql = admission.handler(withBodyLimit(limits.maxBodyBytes, yoga));
   const server = createServer(ops.handler(config.graphiql ? graphiqlHandler('/graphql', { headers: options.graphiqlHeaders }, graphql) : graphql));
   const gateway: Gateway = {

@@ -12,8 +12,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function oneAtATime(maxQueued: number): Promise<Harness> {
-  h = await startHarness({ config: { limits: { admission: { adaptive: false, min: 1, max: 1, maxQueued } } } });
+async function oneAtATime(maxQueued: number, more: { maxWaitMs?: number; requestTimeoutMs?: number } = {}): Promise<Harness> {
+  const { maxWaitMs, requestTimeoutMs } = more;
+  h = await startHarness({ config: { requestTimeoutMs, limits: { admission: { adaptive: false, min: 1, max: 1, maxQueued, maxWaitMs } } } });
   h.sim('vault-sandbox').setLatency(UPSTREAM_MS);
   h.sim('vault-sandbox').clearRequests();
   return h;
@@ -49,5 +50,36 @@ describe('admission', () => {
     const metrics = await (await fetch(`${new URL(h.gateway.url).origin}/metrics`)).text();
     expect(metrics).toMatch(/^graphql_admission_shed_total 1$/m);
     expect(metrics).toMatch(/^graphql_admission_limit 1$/m);
+  });
+
+  it('refuses a waiting request as soon as maxWaitMs has passed, not when the running one ends', async () => {
+    const h = await oneAtATime(10, { maxWaitMs: 100 });
+    const vault = h.sim('vault-sandbox');
+    const SLOW_MS = 2_000;
+    vault.setLatency(SLOW_MS);
+    const first = h.post(VAULT_LIST);
+    await until(() => vault.apiRequests().length === 1, 'the first request upstream');
+    const started = Date.now();
+    const refused = await h.post(VAULT_LIST);
+    expect(Date.now() - started).toBeLessThan(SLOW_MS / 2);
+    expect(refused.status).toBe(503);
+    expect((await first).status).toBe(200);
+    expect(vault.apiRequests()).toHaveLength(1);
+  });
+
+  it('counts the wait for admission in the request deadline: a request answers within requestTimeoutMs of arriving', async () => {
+    const TIMEOUT_MS = 600;
+    const h = await oneAtATime(10, { requestTimeoutMs: TIMEOUT_MS });
+    const vault = h.sim('vault-sandbox');
+    const first = h.post(VAULT_LIST);
+    await until(() => vault.apiRequests().length === 1, 'the first request upstream');
+    const started = Date.now();
+    const late = await h.post(VAULT_LIST);
+    const elapsed = Date.now() - started;
+    // It waited most of UPSTREAM_MS for its turn, so its own upstream call could not finish in what was left.
+    const body = (await late.json()) as { errors?: { message: string; extensions: { code: string } }[] };
+    expect(body.errors?.[0]).toMatchObject({ message: 'VAULT account "vault-sandbox" did not answer within the request deadline', extensions: { code: 'UPSTREAM_ERROR' } });
+    expect(elapsed).toBeLessThan(TIMEOUT_MS + 250);
+    expect((await first).status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AdaptiveLimit, Admission, type AdmissionSettings } from '../src/admission.js';
 
 describe('AdaptiveLimit', () => {
@@ -120,6 +120,42 @@ describe('Admission', () => {
     a.res.emit('close');
     expect(started).toEqual([a.req]);
     expect(late.res.status).toBe(503);
+  });
+
+  it('refuses a waiting request once maxWaitMs has passed, while the running one still runs', () => {
+    vi.useFakeTimers();
+    try {
+      let now = 0;
+      const admission = make(fixed({ max: 1, min: 1, maxWaitMs: 1_000 }), () => now);
+      const [a, late, later] = [exchange(), exchange(), exchange()];
+      const handler = admission.handler(() => undefined);
+      handler(a.req, a.res);
+      handler(late.req, late.res);
+      now = 500;
+      handler(later.req, later.res);
+      now = 1_001;
+      vi.advanceTimersByTime(1_001);
+      expect([late.res.status, later.res.status]).toEqual([503, 0]);
+      now = 1_501;
+      vi.advanceTimersByTime(500);
+      expect(later.res.status).toBe(503);
+      expect(admission.waiting).toBe(0);
+      expect(admission.active).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tells how long a request waited for its turn', () => {
+    let now = 0;
+    const admission = make(fixed({ max: 1, min: 1 }), () => now);
+    const [a, b] = [exchange(), exchange()];
+    const handler = admission.handler(() => undefined);
+    handler(a.req, a.res);
+    handler(b.req, b.res);
+    now = 250;
+    a.res.emit('close');
+    expect([admission.waitedMs(a.req), admission.waitedMs(b.req)]).toEqual([0, 250]);
   });
 
   it('narrows the limit under a saturated loop and lets waiting requests through as it grows back', () => {
