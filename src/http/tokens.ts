@@ -22,6 +22,8 @@ export interface SharedTokens {
 interface Held {
   token: string;
   expiresAt: number;
+  /** When to fetch anew: refreshSkewMs before expiry, or halfway through a lifetime shorter than that. */
+  refreshAt: number;
 }
 
 const LOCK_TTL_MS = 15_000;
@@ -60,7 +62,7 @@ export class TokenCache {
   }
 
   private fresh(held: Held | null): held is Held {
-    return held !== null && this.now() < held.expiresAt - this.skew;
+    return held !== null && this.now() < held.refreshAt;
   }
 
   /** The cached token when it is fresh: the synchronous fast path of nearly every call. */
@@ -106,7 +108,9 @@ export class TokenCache {
 
   private async fetch(): Promise<Held> {
     const { accessToken, expiresIn } = await this.fetchToken();
-    return { token: accessToken, expiresAt: this.now() + expiresIn * 1000 };
+    const now = this.now();
+    const lifetime = expiresIn * 1000;
+    return { token: accessToken, expiresAt: now + lifetime, refreshAt: now + Math.max(lifetime - this.skew, lifetime / 2) };
   }
 
   private async obtain(): Promise<Held> {
@@ -164,7 +168,7 @@ export class TokenCache {
       const decipher = createDecipheriv('aes-256-gcm', this.sealKey!, buf.subarray(0, 12));
       decipher.setAuthTag(buf.subarray(12, 28));
       const held = JSON.parse(Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')) as Held;
-      return typeof held.token === 'string' && typeof held.expiresAt === 'number' ? held : null;
+      return typeof held.token === 'string' && typeof held.expiresAt === 'number' && typeof held.refreshAt === 'number' ? held : null;
     } catch {
       return null;
     }

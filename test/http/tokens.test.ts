@@ -28,6 +28,17 @@ describe('TokenCache', () => {
     expect(await cache.get()).toBe('t2');
   });
 
+  it('keeps a token whose lifetime is shorter than the refresh margin for half of it, instead of fetching one per call', async () => {
+    let now = 0;
+    let calls = 0;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 6 }), { refreshSkewMs: 10_000, clock: () => now });
+    expect(await cache.get()).toBe('t1');
+    now = 2_999;
+    expect(cache.peek()).toBe('t1');
+    now = 3_001;
+    expect(await cache.get()).toBe('t2');
+  });
+
   it('drops a rejected token only if it is still the cached one', async () => {
     let calls = 0;
     const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 }));
