@@ -493,9 +493,13 @@ export class HttpClient {
   }
 }
 
+/** A run of this many characters of a secret found in a message counts as quoting it. */
+const QUOTED_RUN = 8;
+
 /**
  * `message` with every secret cut out, also where the vendor quoted it JSON-escaped inside its
- * message (a value with a newline or a quote).
+ * message (a value with a newline or a quote). A message that still quotes part of a secret (a
+ * prefix, say) is withheld whole: no cut can tell where the quoted part ends.
  */
 function redact(message: string, secrets: readonly (string | undefined)[]): string {
   // Longest first: a secret that begins with another must not lose only its beginning.
@@ -505,7 +509,17 @@ function redact(message: string, secrets: readonly (string | undefined)[]): stri
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret) message = message.split(escaped).join('[redacted]');
   }
+  for (const secret of secrets) {
+    if (secret && quotesPartOf(message, secret)) return '[message withheld: it quoted part of a secret]';
+  }
   return message;
+}
+
+function quotesPartOf(message: string, secret: string): boolean {
+  for (let i = 0; i + QUOTED_RUN <= secret.length; i++) {
+    if (message.includes(secret.slice(i, i + QUOTED_RUN))) return true;
+  }
+  return false;
 }
 
 /** The scope's cancellation; a scope with only a signal (a caller outside GraphQL) gets the signal's group. */

@@ -17,6 +17,11 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.url ?? '');
     if (hold) return; // never answer: the caller must give up
+    if (req.url === '/api/items/echo-prefix') {
+      // A vendor that quotes only the beginning of the rejected input.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'value starting "s3cr3t-va" is too weak' }));
+    }
     if (req.url === '/api/items/echo') {
       // A vendor that quotes the rejected input back in its error message.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -74,6 +79,14 @@ describe('HttpClient', () => {
       .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo' }, json: { value: 's3cr3t-value-123' }, schema: z.unknown(), redact: ['s3cr3t-value-123'] })
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain('value "[redacted]" is too weak');
+    expect((err as Error).message).not.toContain('s3cr3t');
+  });
+
+  it('withholds a vendor error message that quotes part of a secret being written', async () => {
+    const err = await client()
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo-prefix' }, json: { value: 's3cr3t-value-123' }, schema: z.unknown(), redact: ['s3cr3t-value-123'] })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toContain('rejected the request (HTTP 400): [message withheld: it quoted part of a secret]');
     expect((err as Error).message).not.toContain('s3cr3t');
   });
 
