@@ -49,6 +49,9 @@ CredentialOwnerInterface.implement({
     description: t.string({ nullable: true, resolve: (o) => o.description }),
     credentials: t.field({
       type: [CredentialInterface],
+      // Null (with the error) when the vendor fails: the owner itself is still worth returning.
+      nullable: { list: true, items: false },
+      description: "The owner's credentials; null, with an error naming the account, when they could not be read.",
       resolve: (o, _args, ctx) => ctx.sessions.get(o.ref.account).ownerCredentials(o.ref),
     }),
   }),

@@ -74,10 +74,12 @@ builder.queryField('credentials', (t) =>
       },
     },
     {
+      name: 'CredentialConnection',
       fields: (c) => ({
         totalCount: c.int({ description: 'Matching credentials across all pages.', resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
       }),
     },
+    { name: 'CredentialEdge' },
   ),
 );
 

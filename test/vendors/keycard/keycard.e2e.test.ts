@@ -242,6 +242,15 @@ describe('node and nodes', () => {
     expect(res.data?.node).toMatchObject({ name: 'audit-reader', credentials: [] });
   });
 
+  it('keeps a service account whose credentials cannot be read: credentials null, one error naming the account', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    kc.inject({ route: '/organizations/:organization_id/service-accounts/:service_account_id/credentials', malformed: true });
+    const res = await h.exec(KeycardNodeDocument, { id: billing.globalId });
+    expect(res.data?.node).toMatchObject({ id: billing.globalId, name: 'billing-worker', credentials: null });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({ path: ['node', 'credentials'], extensions: { code: 'UPSTREAM_ERROR', vendor: 'KEYCARD', account: KC } });
+  });
+
   it('resolves nodes in order: null for a missing credential, an error only for the malformed id', async () => {
     const c = credential(eu, 'github-actions');
     const sa = serviceAccount(eu, 'terraform-ci');
