@@ -83,6 +83,21 @@ describe('the subgraph', () => {
     expect(res.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
+  it('refuses a representation with an unknown __typename or no string id as BAD_USER_INPUT for that entity only', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 1, filter: { vendors: [VAULT] }) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const { id } = listed.credentials.edges[0]!.node;
+    const res = await gql<{ _entities: ({ id: string } | null)[] }>(ENTITIES, {
+      r: [{ __typename: 'Nope', id }, { __typename: 'VaultCredential', id }, { __typename: 'Credential' }, { __typename: 'Credential', id: 5 }, { __typename: 'PageInfo', id }],
+    });
+    expect(res.data!._entities).toEqual([null, expect.objectContaining({ id }), null, null, null]);
+    expect(res.errors!.map((e) => [e.message, e.extensions?.code])).toEqual([
+      ['representations[0].__typename is not an entity type of this subgraph', 'BAD_USER_INPUT'],
+      ['representations[2].id must be a string id', 'BAD_USER_INPUT'],
+      ['representations[3].id must be a string id', 'BAD_USER_INPUT'],
+      ['representations[4].__typename is not an entity type of this subgraph', 'BAD_USER_INPUT'],
+    ]);
+  });
+
   it('applies the caller’s account limits to entity references', async () => {
     const listed = (await gql<Listed>('{ credentials(first: 500, filter: { accounts: ["auth0-prod"] }) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
     const { id, __typename } = listed.credentials.edges[0]!.node;
