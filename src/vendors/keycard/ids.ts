@@ -17,9 +17,10 @@ export function keycardIds(r: Ref, length: 1, field: string): [string];
 export function keycardIds(r: Ref, length: 2, field: string): [string, string];
 export function keycardIds(r: Ref, length: 1 | 2, field: string): string[] {
   try {
-    return length === 1 ? pathIds(r, 1, KEYCARD_ID) : pathIds(r, 2, KEYCARD_ID);
+    return length === 1 ? pathIds(r, 1, KEYCARD_ID, { field }) : pathIds(r, 2, KEYCARD_ID, { field });
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
+    // Only an id of the right shape broke Keycard's rule; a wrong number of parts was never issued here.
+    if (!(err instanceof ValidationError) || r.path.length !== length) throw err;
     throw new ValidationError(`Malformed id: Keycard ids must be ${ID_RULE}`, [{ field, message: `malformed: ids must be ${ID_RULE}` }]);
   }
 }

@@ -29,8 +29,11 @@ describe('Keycard path ids', () => {
     expect((err as ValidationError).fields).toEqual([{ field: 'input.id', message: expect.stringContaining('1-255 characters') }]);
   });
 
-  it('refuses a ref with the wrong number of path ids', () => {
-    expect(() => keycardIds(ref('KeycardCredential', 'kc', 'sa'), 2, 'id')).toThrow(ValidationError);
+  it('refuses a ref with the wrong number of path ids as not issued here, not as breaking the character rule', () => {
+    expect(() => keycardIds(ref('KeycardCredential', 'kc', 'sa'), 2, 'input.id')).toThrow('Malformed id: not an id issued by this gateway');
+    expect(() => keycardIds(ref('KeycardCredential', 'kc', 'sa'), 2, 'input.id')).toThrow(
+      expect.objectContaining({ fields: [{ field: 'input.id', message: 'malformed' }] }) as unknown as Error,
+    );
     expect(keycardIds(ref('KeycardCredential', 'kc', 'sa', 'c/1'), 2, 'id')).toEqual(['sa', 'c/1']);
   });
 });
