@@ -1,5 +1,7 @@
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeGlobalId } from '../src/schema/global-id.js';
+import { Sessions } from '../src/vendors/sessions.js';
 import { ListCredentialsDocument } from './gql/graphql.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
 
@@ -39,5 +41,24 @@ describe('the request lifecycle', () => {
     await vi.waitFor(() => expect(cancelled()).toContainEqual(expect.objectContaining({ account: 'auth0-prod', route: '/api/v2/clients' })), { timeout: 2_000 });
     expect(Date.now() - started).toBeLessThan(3_000);
     h.reset();
+  });
+});
+
+describe('unexpected errors', () => {
+  it('are masked to a generic INTERNAL_SERVER_ERROR with the request id, and logged for the operator', async () => {
+    const detail = 'internal-detail-9f8e7d6c-never-shown';
+    vi.spyOn(Sessions.prototype, 'readable').mockImplementation(() => {
+      throw new Error(detail);
+    });
+    const res = await h.post(JSON.stringify({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id: encodeGlobalId('VaultCredential', '["vault-sandbox","x"]') } }));
+    const text = await res.text();
+    expect(text).not.toContain(detail);
+    const body = JSON.parse(text) as { data: { node: null }; errors: { message: string; path: string[]; extensions: Record<string, unknown> }[] };
+    expect(body.data.node).toBeNull();
+    expect(body.errors).toEqual([
+      { message: 'Unexpected error.', path: ['node'], locations: expect.any(Array), extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: res.headers.get('x-request-id') } },
+    ]);
+    const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; err?: { message: string } }).find((l) => l.msg === 'unexpected resolver error');
+    expect(logged?.err?.message).toBe(detail);
   });
 });
