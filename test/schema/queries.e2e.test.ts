@@ -81,3 +81,70 @@ describe('node and nodes across vendors', () => {
     expect(res.data!.nodes.map((n) => n?.id)).toEqual([...credentials, ...owners].map((n) => n.id));
   });
 });
+
+describe('paging the credentials connection', () => {
+  /** Every credential of every vendor in one page: the order every other page must follow. */
+  const everyId = async () => (await h.exec(ListCredentialsDocument, { first: 500 })).data!.credentials.edges.map((e) => e.node.id);
+  const page = async (args: { first?: number; after?: string | null; last?: number; before?: string | null }) => {
+    const res = await h.exec(ListCredentialsDocument, args);
+    expect(res.errors).toBeUndefined();
+    const c = res.data!.credentials;
+    return { ids: c.edges.map((e) => e.node.id), cursors: c.edges.map((e) => e.cursor), info: c.pageInfo, total: c.totalCount };
+  };
+
+  it('walks forward with first/after: exact pageInfo on every page, the last one included', async () => {
+    const all = await everyId();
+    const size = 5;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let n = 0; ; n++) {
+      const p = await page({ first: size, after });
+      expect(p.total).toBe(all.length);
+      expect(p.ids).toEqual(all.slice(n * size, (n + 1) * size));
+      expect(p.info).toEqual({
+        hasNextPage: (n + 1) * size < all.length,
+        hasPreviousPage: n > 0,
+        startCursor: p.cursors[0],
+        endCursor: p.cursors.at(-1),
+      });
+      seen.push(...p.ids);
+      if (!p.info.hasNextPage) break;
+      after = p.info.endCursor!;
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it('walks backward with last/before: exact pageInfo on every page, the first one included', async () => {
+    const all = await everyId();
+    const size = 5;
+    const seen: string[] = [];
+    let before: string | null = null;
+    for (let n = 0; ; n++) {
+      const p = await page({ last: size, before });
+      const end = all.length - n * size;
+      expect(p.ids).toEqual(all.slice(Math.max(0, end - size), end));
+      expect(p.info).toEqual({
+        hasNextPage: n > 0,
+        hasPreviousPage: end - size > 0,
+        startCursor: p.cursors[0],
+        endCursor: p.cursors.at(-1),
+      });
+      seen.unshift(...p.ids);
+      if (!p.info.hasPreviousPage) break;
+      before = p.info.startCursor!;
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it('pages between two cursors, and answers an exact fit or an empty page without inventing more', async () => {
+    const all = await everyId();
+    const cursors = (await page({ first: 500 })).cursors;
+    const between = await page({ first: 3, after: cursors[1], before: cursors[5] });
+    expect(between.ids).toEqual(all.slice(2, 5));
+    expect(between.info).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+    const exact = await page({ first: all.length });
+    expect(exact.info).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+    const none = await page({ first: 0 });
+    expect(none).toMatchObject({ ids: [], info: { hasNextPage: true, startCursor: null, endCursor: null } });
+  });
+});
