@@ -3,6 +3,7 @@ import type { AuditRecord } from '../../src/audit.js';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
+import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
 /** Idempotency keys on mutations, end to end against the simulators (in-memory store). */
@@ -137,7 +138,11 @@ describe('updateCredential with an idempotency key', () => {
     expect(first.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { expiresAt } });
     expect(again.data!.updateCredential).toEqual(first.data!.updateCredential);
     expect(patches()).toHaveLength(1);
-    expect(audits().slice(-2).map((a) => a.replayed ?? false)).toEqual([false, true]);
+    const [sent, replayed] = audits().slice(-2);
+    expect(sent).toMatchObject({ fields: ['expiresAt'], upstreamStatus: 201, outcome: 'success' });
+    expect(sent!.replayed).toBeUndefined();
+    // A replay sent nothing, so it has no upstream status; the key itself is not a field changed.
+    expect(replayed).toMatchObject({ fields: ['expiresAt'], upstreamStatus: null, replayed: true });
   });
 
   it('frees the key after a failure that certainly changed nothing, so the retry goes through', async () => {
@@ -149,6 +154,24 @@ describe('updateCredential with an idempotency key', () => {
     const retry = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null, idempotencyKey: k } });
     expect(retry.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(patches()).toHaveLength(2);
+  });
+
+  it('keeps keys per caller: another caller with the same key and input is not replayed the first one’s outcome', async () => {
+    const jwt = await jwtFixture();
+    const authed = await startHarness({ accounts: { auth0: [ACCOUNT] }, config: { auth: authConfig(jwt) } });
+    try {
+      const authedSim = authed.sim(ACCOUNT) as Auth0Simulator;
+      const [clientId, creds] = [...authedSim.state.credentials].find(([, list]) => list.some((c) => c.name === 'billing-next'))!;
+      const id = encodeGlobalId('Auth0ClientCredential', JSON.stringify([ACCOUNT, clientId, creds.find((c) => c.name === 'billing-next')!.id]));
+      const alice = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write' });
+      const input = { id, expiresAt: null, idempotencyKey: key() };
+      const byAdmin = await authed.exec(UpdateCredentialDocument, { input }, { 'x-api-key': KEYS.admin });
+      const byAlice = await authed.exec(UpdateCredentialDocument, { input }, { authorization: `Bearer ${alice}` });
+      expect([byAdmin, byAlice].map((r) => r.data!.updateCredential.__typename)).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
+      expect(authedSim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    } finally {
+      await authed.close();
+    }
   });
 
   it('keeps keys per caller and per operation: the same key for another mutation is not a conflict', async () => {
