@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Vendor } from '../../src/domain/vendor.js';
+import { vendorModules } from '../../src/vendors/registry.js';
 import { ListCredentialsDocument, NodesDocument } from '../gql/graphql.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.reset());
 
-const VENDORS: Vendor[] = ['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT'];
+const VENDORS: Vendor[] = vendorModules.map((m) => m.vendor);
 const accountsOf = (vendor: Vendor) => h.accounts.filter((a) => a.vendor === vendor.toLowerCase()).map((a) => a.name);
 
 async function everything() {
