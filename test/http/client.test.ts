@@ -17,6 +17,11 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.url ?? '');
     if (hold) return; // never answer: the caller must give up
+    if (req.url === '/api/items/echo-long') {
+      // A long message with the secret where the 300-character limit falls.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: `${'x'.repeat(290)} value "s3cr3t-value-123" is too weak` }));
+    }
     if (req.url === '/api/items/echo-prefix') {
       // A vendor that quotes only the beginning of the rejected input.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -83,6 +88,14 @@ describe('HttpClient', () => {
       .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo' }, json: { value: 's3cr3t-value-123' }, schema: z.unknown(), redact: ['s3cr3t-value-123'] })
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain('value "[redacted]" is too weak');
+    expect((err as Error).message).not.toContain('s3cr3t');
+  });
+
+  it('never lets a secret through cut in half by the length limit on vendor messages', async () => {
+    const err = await client()
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo-long' }, json: { value: 's3cr3t-value-123' }, schema: z.unknown(), redact: ['s3cr3t-value-123'] })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/x value "\[r$/);
     expect((err as Error).message).not.toContain('s3cr3t');
   });
 

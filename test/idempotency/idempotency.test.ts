@@ -84,6 +84,13 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     expect(second).toBe(2);
   });
 
+  it('releases the key after an unexpected error (a bug, not a vendor outcome), which it passes on as it is', async () => {
+    const c = call();
+    const bug = new TypeError('cannot read properties of undefined');
+    await expect(idem().run(c, () => Promise.reject(bug))).rejects.toBe(bug);
+    await expect(idem().run(c, async () => 'ran')).resolves.toBe('ran');
+  });
+
   it('keeps the keys of different callers apart', async () => {
     const key = `shared-${++n}`;
     const a = await idem().run(call({ id: 'a' }, { caller: 'alice', key }), async () => 'alice');

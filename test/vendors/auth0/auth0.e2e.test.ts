@@ -176,6 +176,19 @@ describe('credentials across Auth0 accounts', () => {
     expect(status('inventory-key')).toBe('NEVER_EXPIRES');
   });
 
+  it('takes the EXPIRING window from expiryWarningDays: at 7 days, a credential 9 days from expiry is ACTIVE, and the filter agrees', async () => {
+    const week = await startHarness({ accounts: { auth0: [PROD] }, config: { expiryWarningDays: 7 } });
+    try {
+      const res = await week.exec(ListCredentialsDocument, { filter: { ...AUTH0_ONLY, statuses: ['EXPIRING'] }, first: 500 });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.credentials.edges.map((e) => e.node.name)).not.toContain('billing-2025');
+      const all = await week.exec(ListCredentialsDocument, { filter: AUTH0_ONLY, first: 500 });
+      expect(all.data!.credentials.edges.find((e) => e.node.name === 'billing-2025')?.node.status).toBe('ACTIVE');
+    } finally {
+      await week.close();
+    }
+  });
+
   it('orders by soonest expiry and pages with stable cursors both ways', async () => {
     const all = (await listAll()).edges.map((e) => e.node.id);
     const seen: string[] = [];
