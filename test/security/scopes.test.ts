@@ -60,6 +60,8 @@ describe('scopes', () => {
   it('lets the limited caller change its own account', async () => {
     const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-staging', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
     expect(res.data?.updateCredential.__typename).toBe('UpdateCredentialSuccess');
+    expect(h.sim('auth0-staging').requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
   it('refuses writes and rotations to a read-only caller', async () => {

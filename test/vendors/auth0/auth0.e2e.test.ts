@@ -335,6 +335,7 @@ describe('updateCredential on Auth0', () => {
     const res = await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: null } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'AUTH0', account: PROD });
     expect(res.data?.updateCredential).toHaveProperty('message', expect.stringContaining('The credential does not exist'));
+    expect(prod.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('maps a vendor 400 to ValidationError with the vendor message', async () => {
@@ -342,6 +343,8 @@ describe('updateCredential on Auth0', () => {
     prod.inject({ method: 'PATCH', status: 400, json: { statusCode: 400, error: 'Bad Request', message: 'Payload validation error', errorCode: 'invalid_body' } });
     const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'ValidationError', vendor: 'AUTH0', account: PROD, message: expect.stringContaining('Payload validation error') });
+    // Refused input is not retried.
+    expect(prod.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('refreshes the token once after a 401 and then succeeds', async () => {
@@ -401,6 +404,7 @@ describe('updateCredential on Auth0', () => {
     prod.inject({ method: 'PATCH', malformed: true, status: 201 });
     const res = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt: null } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 201, message: expect.stringContaining('malformed JSON') });
+    expect(prod.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('refuses ids with path characters before anything reaches the vendor', async () => {
