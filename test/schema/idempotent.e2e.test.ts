@@ -5,6 +5,7 @@ import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
+import { auth0Credential } from '../fixtures/ids.js';
 
 /** Idempotency keys on mutations, end to end against the simulators (in-memory store). */
 let h: Harness;
@@ -22,13 +23,7 @@ const connection = () => {
   const c = sim.state.connections.find((x) => x.name === 'okta-workforce')!;
   return { id: c.id, globalId: encodeGlobalId('Auth0Connection', JSON.stringify([ACCOUNT, c.id])) };
 };
-const credential = (name: string) => {
-  for (const [clientId, creds] of sim.state.credentials) {
-    const c = creds.find((x) => x.name === name);
-    if (c) return { clientId, id: c.id, globalId: encodeGlobalId('Auth0ClientCredential', JSON.stringify([ACCOUNT, clientId, c.id])) };
-  }
-  throw new Error(name);
-};
+const credential = (name: string) => auth0Credential(sim, ACCOUNT, name);
 const rotations = () => sim.apiRequests().filter((r) => r.route === ROTATE_ROUTE);
 const patches = () => sim.apiRequests().filter((r) => r.method === 'PATCH');
 const audits = () =>
@@ -161,8 +156,7 @@ describe('updateCredential with an idempotency key', () => {
     const authed = await startHarness({ accounts: { auth0: [ACCOUNT] }, config: { auth: authConfig(jwt) } });
     try {
       const authedSim = authed.sim(ACCOUNT) as Auth0Simulator;
-      const [clientId, creds] = [...authedSim.state.credentials].find(([, list]) => list.some((c) => c.name === 'billing-next'))!;
-      const id = encodeGlobalId('Auth0ClientCredential', JSON.stringify([ACCOUNT, clientId, creds.find((c) => c.name === 'billing-next')!.id]));
+      const id = auth0Credential(authedSim, ACCOUNT, 'billing-next').globalId;
       const alice = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write' });
       const input = { id, expiresAt: null, idempotencyKey: key() };
       const byAdmin = await authed.exec(UpdateCredentialDocument, { input }, { 'x-api-key': KEYS.admin });

@@ -7,6 +7,7 @@ import { encodeGlobalId, parseGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { auth0Credential } from '../fixtures/ids.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
@@ -20,14 +21,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.reset());
 
-function credentialOf(account: string, name: string) {
-  const sim = h.sim(account) as Auth0Simulator;
-  for (const [clientId, creds] of sim.state.credentials) {
-    const c = creds.find((x) => x.name === name);
-    if (c) return encodeGlobalId('Auth0ClientCredential', JSON.stringify([account, clientId, c.id]));
-  }
-  throw new Error(name);
-}
+const credentialOf = (account: string, name: string) => auth0Credential(h.sim(account) as Auth0Simulator, account, name).globalId;
 const connectionOf = (account: string) => {
   const sim = h.sim(account) as Auth0Simulator;
   return encodeGlobalId('Auth0Connection', JSON.stringify([account, sim.state.connections[0]!.id]));

@@ -11,6 +11,7 @@ import {
   UpdateCredentialDocument,
 } from '../../gql/graphql.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
+import { auth0Credential } from '../../fixtures/ids.js';
 import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
 
 const PROD = 'auth0-prod';
@@ -27,13 +28,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.reset());
 
-const credentialId = (sim: Auth0Simulator, name: string) => {
-  for (const [clientId, creds] of sim.state.credentials) {
-    const c = creds.find((x) => x.name === name);
-    if (c) return { clientId, credentialId: c.id, globalId: encodeGlobalId('Auth0ClientCredential', JSON.stringify([account(sim), clientId, c.id])) };
-  }
-  throw new Error(`no credential ${name}`);
-};
+const credentialId = (sim: Auth0Simulator, name: string) => auth0Credential(sim, account(sim), name);
 const account = (sim: Auth0Simulator) => (sim === prod ? PROD : STAGING);
 const connectionGlobalId = (sim: Auth0Simulator, name: string) => {
   const c = sim.state.connections.find((x) => x.name === name)!;
