@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
-import { breakerSettings, rateLimitSetting, retrySettings } from './vendors/account-schema.js';
+import { httpSettings } from './vendors/account-schema.js';
 import { vendorModules } from './vendors/registry.js';
-import type { AccountConfigBase, HttpSettings, VendorModule } from './vendors/types.js';
+import type { AccountConfigBase, VendorModule } from './vendors/types.js';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {
@@ -12,20 +12,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const httpDefaults = z
-  .object({
-    connections: z.number().int().min(1).max(512).default(32),
-    concurrency: z.number().int().min(1).max(512).default(32),
-    connectTimeoutMs: z.number().int().min(1).default(5_000),
-    headersTimeoutMs: z.number().int().min(1).default(15_000),
-    bodyTimeoutMs: z.number().int().min(1).default(15_000),
-    retry: retrySettings.default(retrySettings.parse({})),
-    breaker: breakerSettings.default(breakerSettings.parse({})),
-    /** Overrides every vendor's default budget (per account); `false` = no client-side limit. */
-    rateLimit: rateLimitSetting.optional(),
-  })
-  .strict();
 
 const admissionSchema = z
   .object({
@@ -96,7 +82,7 @@ const gatewaySchema = z
     persistedOperations: z.object({ file: z.string().min(1), allowArbitrary: z.boolean().default(false) }).strict().optional(),
     audit: z.object({ file: z.string().min(1).optional() }).strict().default({}),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    http: httpDefaults.default(httpDefaults.parse({})),
+    http: httpSettings.default(httpSettings.parse({})),
     accounts: z.array(z.looseObject({ vendor: z.string(), name: z.string() })).min(1, 'configure at least one account'),
   })
   .strict();
@@ -106,8 +92,7 @@ export interface ConfiguredAccount {
   config: AccountConfigBase;
 }
 
-export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'accounts' | 'http'> {
-  http: HttpSettings;
+export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'accounts'> {
   accounts: ConfiguredAccount[];
   /** Every secret value in the config, so logs and tests can prove none leaks. */
   secrets: string[];

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { Pool } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
 import {
   NotFoundError,
@@ -23,10 +23,9 @@ import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+/** A client-side call budget for one account (config `http.rateLimit`). */
+export const rateLimit = z.object({ perSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict();
+export type RateLimit = z.output<typeof rateLimit>;
 
 export interface HttpClientOptions {
   vendor: Vendor;

@@ -1,11 +1,17 @@
+import { z } from 'zod';
+
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-export interface BreakerSettings {
-  /** Consecutive failures that open the breaker. */
-  failureThreshold: number;
-  /** How long it stays open before one probe call is let through. */
-  cooldownMs: number;
-}
+/** Per-account breaker settings (config `http.breaker`). */
+export const breakerSettings = z
+  .object({
+    /** Consecutive failures that open the breaker. */
+    failureThreshold: z.number().int().min(1).max(1000).default(5),
+    /** How long it stays open before one probe call is let through. */
+    cooldownMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  })
+  .strict();
+export type BreakerSettings = z.output<typeof breakerSettings>;
 
 /**
  * A circuit breaker for one account. Closed: calls go through and consecutive failures are

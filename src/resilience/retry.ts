@@ -1,10 +1,15 @@
+import { z } from 'zod';
+
 /** Per-account retry settings (config `http.retry`). */
-export interface RetrySettings {
-  /** Attempts in all, the first included; 1 disables retries. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export const retrySettings = z
+  .object({
+    /** Attempts in all, the first included; 1 disables retries. */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    baseDelayMs: z.number().int().min(0).max(60_000).default(200),
+    maxDelayMs: z.number().int().min(0).max(300_000).default(5_000),
+  })
+  .strict();
+export type RetrySettings = z.output<typeof retrySettings>;
 
 /**
  * Statuses worth repeating: the vendor said "later" (429), gave up waiting for the request (408),

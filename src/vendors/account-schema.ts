@@ -1,30 +1,31 @@
 import { z } from 'zod';
+import { rateLimit } from '../http/client.js';
+import { breakerSettings } from '../resilience/breaker.js';
+import { retrySettings } from '../resilience/retry.js';
 
 /** Fields every account config has, whatever the vendor. */
 export const accountName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-"');
 
-export const retrySettings = z
-  .object({
-    maxAttempts: z.number().int().min(1).max(10).default(3),
-    baseDelayMs: z.number().int().min(0).max(60_000).default(200),
-    maxDelayMs: z.number().int().min(0).max(300_000).default(5_000),
-  })
-  .strict();
-
-export const breakerSettings = z
-  .object({
-    failureThreshold: z.number().int().min(1).max(1000).default(5),
-    cooldownMs: z.number().int().min(100).max(3_600_000).default(30_000),
-  })
-  .strict();
-
 /** A client-side call budget for one account; `false` turns the vendor's default off. */
-export const rateLimitSetting = z.union([
-  z.literal(false),
-  z.object({ perSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict(),
-]);
+export const rateLimitSetting = z.union([z.literal(false), rateLimit]);
+
+/** Connection and resilience settings for every account (config `http`), overridable per account. */
+export const httpSettings = z
+  .object({
+    connections: z.number().int().min(1).max(512).default(32),
+    concurrency: z.number().int().min(1).max(512).default(32),
+    connectTimeoutMs: z.number().int().min(1).default(5_000),
+    headersTimeoutMs: z.number().int().min(1).default(15_000),
+    bodyTimeoutMs: z.number().int().min(1).default(15_000),
+    retry: retrySettings.default(retrySettings.parse({})),
+    breaker: breakerSettings.default(breakerSettings.parse({})),
+    /** Overrides every vendor's default budget (per account); `false` = no client-side limit. */
+    rateLimit: rateLimitSetting.optional(),
+  })
+  .strict();
+export type HttpSettings = z.output<typeof httpSettings>;
 
 /** Connection and resilience settings: defaults at the top of the config, overridable per account. */
 export const httpOverrides = z

@@ -1,8 +1,6 @@
 import type { z } from 'zod';
 import type { HttpClient, RateLimit } from '../http/client.js';
 import type { IssuedToken, TokenCache } from '../http/tokens.js';
-import type { BreakerSettings } from '../resilience/breaker.js';
-import type { RetrySettings } from '../resilience/retry.js';
 import type { HttpOverrides } from './account-schema.js';
 import type { RequestScope } from '../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../domain/credential.js';
@@ -12,18 +10,7 @@ import type { Logger } from '../logger.js';
 import type { Builder, NodeTypes } from '../schema/builder.js';
 import type { SimulatorHandle } from '../sim/server.js';
 
-/** Connection and resilience settings for every account (config `http`), overridable per account. */
-export interface HttpSettings {
-  connections: number;
-  concurrency: number;
-  connectTimeoutMs: number;
-  headersTimeoutMs: number;
-  bodyTimeoutMs: number;
-  retry: RetrySettings;
-  breaker: BreakerSettings;
-  /** Gateway-wide budget override; absent = each vendor's default, `false` = none. */
-  rateLimit?: RateLimit | false | undefined;
-}
+export type { HttpSettings } from './account-schema.js';
 
 /** What a vendor adapter says about its account's HTTP client; the gateway adds the rest. */
 export interface AccountHttpOptions {
