@@ -386,18 +386,12 @@ export class HttpClient {
    * idempotency key keeps it and a retry cannot repeat the write.
    */
   private parse<S extends z.ZodType>(schema: S, status: number, text: string, idempotent: boolean): z.output<S> {
-    const unreadable = (what: string, retryable: boolean) => {
-      const message = `${this.describe()} returned ${what}`;
-      return idempotent
-        ? new UpstreamError(message, this.source, status, retryable)
-        : new UpstreamError(message + APPLIED_UNREADABLE, this.source, status, false, true);
-    };
     let json: unknown = undefined;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
       } catch {
-        throw unreadable(`malformed JSON (HTTP ${status})`, true);
+        throw this.unreadable(`malformed JSON (HTTP ${status})`, status, idempotent, true);
       }
     }
     const parsed = schema.safeParse(json);
@@ -407,9 +401,16 @@ export class HttpClient {
         .slice(0, 3)
         .map((i) => i.path.join('.') || '(root)')
         .join(', ');
-      throw unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, false);
+      throw this.unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, status, idempotent, false);
     }
     return parsed.data;
+  }
+
+  private unreadable(what: string, status: number, idempotent: boolean, retryable: boolean): UpstreamError {
+    const message = `${this.describe()} returned ${what}`;
+    return idempotent
+      ? new UpstreamError(message, this.source, status, retryable)
+      : new UpstreamError(message + APPLIED_UNREADABLE, this.source, status, false, true);
   }
 
   private toError({ status, headers, text }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean, token: string | undefined): Error {
