@@ -23,13 +23,20 @@ export interface Caller {
  * `scope@vendor:auth0`. Unknown scopes are refused, not ignored.
  */
 export const grantString = z.string().transform((s, ctx): Grant => {
-  const [scope, limit] = s.split('@', 2) as [string, string | undefined];
-  if (!(SCOPES as readonly string[]).includes(scope)) {
+  const [scope, ...limits] = s.split('@');
+  if (!(SCOPES as readonly string[]).includes(scope!)) {
     ctx.addIssue({ code: 'custom', message: `unknown scope; use one of ${SCOPES.join(', ')}` });
     return z.NEVER;
   }
-  if (limit === undefined || limit === '') return { scope: scope as Scope };
-  return limit.startsWith('vendor:') ? { scope: scope as Scope, vendors: [limit.slice(7).toLowerCase()] } : { scope: scope as Scope, accounts: [limit] };
+  // Only a scope with no `@` at all is unlimited: `scope@` or `scope@vendor:` must never widen to every account.
+  if (limits.length === 0) return { scope: scope as Scope };
+  const limit = limits.length === 1 ? limits[0]! : '';
+  const vendor = limit.startsWith('vendor:') ? limit.slice('vendor:'.length) : null;
+  if (limit === '' || vendor === '') {
+    ctx.addIssue({ code: 'custom', message: 'a limited scope names one account or vendor: scope@account or scope@vendor:name' });
+    return z.NEVER;
+  }
+  return vendor !== null ? { scope: scope as Scope, vendors: [vendor.toLowerCase()] } : { scope: scope as Scope, accounts: [limit] };
 });
 
 export const grantSchema = z.union([

@@ -6,7 +6,7 @@ import type { AuditRecord } from '../../src/audit.js';
 import { encodeGlobalId, parseGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
-import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { auth0Credential } from '../fixtures/ids.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
@@ -14,9 +14,11 @@ let h: Harness;
 let auditFile: string;
 const as = (key: string) => ({ 'x-api-key': key });
 
+let jwt: JwtFixture;
 beforeAll(async () => {
   auditFile = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
-  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(await jwtFixture()), audit: { file: auditFile } } });
+  jwt = await jwtFixture();
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt), audit: { file: auditFile } } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.reset());
@@ -55,6 +57,16 @@ describe('scopes', () => {
     const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-staging', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
     expect(res.data?.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(h.sim('auth0-staging').requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(h.sim('auth0-prod').requests).toEqual([]);
+  });
+
+  it('ignores a token scope with an empty limit (scope@) instead of granting it on every account', async () => {
+    const token = await jwt.sign({ sub: 'limited', scope: 'credentials:read@auth0-staging credentials:write@ keys:rotate@vendor:' });
+    const bearer = { authorization: `Bearer ${token}` };
+    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, bearer);
+    expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
+    const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, bearer);
+    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError' });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
