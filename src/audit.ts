@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import type { Caller } from './auth/grants.js';
 import type { Context } from './context.js';
 import type { Ref } from './domain/ref.js';
 import { GatewayError, UpstreamError } from './errors.js';
@@ -8,6 +9,8 @@ export interface AuditRecord {
   time: string;
   requestId: string;
   caller: string;
+  /** How the caller authenticated: an API key and a token subject may share a name. */
+  via: Caller['via'];
   operation: string;
   vendor: string | null;
   account: string | null;
@@ -68,6 +71,7 @@ export function auditRefusal(ctx: Context, t: AuditTarget): void {
     time: new Date().toISOString(),
     requestId: ctx.scope.requestId,
     caller: ctx.caller.name,
+    via: ctx.caller.via,
     operation: t.operation,
     vendor: t.vendor ?? null,
     account: t.ref?.account ?? null,
@@ -92,6 +96,7 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       time: new Date().toISOString(),
       requestId: ctx.scope.requestId,
       caller: ctx.caller.name,
+    via: ctx.caller.via,
       operation: t.operation,
       vendor: t.vendor ?? null,
       account: t.ref?.account ?? null,

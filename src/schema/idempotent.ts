@@ -15,5 +15,6 @@ export async function once<T>(
 ): Promise<T> {
   if (call.key == null) return run();
   const { operation, key, input, onReplay } = call;
-  return ctx.idempotency.run({ caller: ctx.caller.name, operation, key, input, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
+  // An API key and a token subject may share a name; they are still two callers.
+  return ctx.idempotency.run({ caller: `${ctx.caller.via}:${ctx.caller.name}`, operation, key, input, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
 }

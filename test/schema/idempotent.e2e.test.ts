@@ -151,18 +151,24 @@ describe('updateCredential with an idempotency key', () => {
     expect(patches()).toHaveLength(2);
   });
 
-  it('keeps keys per caller: another caller with the same key and input is not replayed the first one’s outcome', async () => {
+  it('keeps keys per caller: another caller, even one of the same name, is not replayed the first one’s outcome', async () => {
     const jwt = await jwtFixture();
     const authed = await startHarness({ accounts: { auth0: [ACCOUNT] }, config: { auth: authConfig(jwt) } });
     try {
       const authedSim = authed.sim(ACCOUNT) as Auth0Simulator;
       const id = auth0Credential(authedSim, ACCOUNT, 'billing-next').globalId;
-      const alice = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write' });
+      // A token whose subject is named like the API key.
+      const alice = await jwt.sign({ sub: 'admin', scope: 'credentials:read credentials:write' });
       const input = { id, expiresAt: null, idempotencyKey: key() };
       const byAdmin = await authed.exec(UpdateCredentialDocument, { input }, { 'x-api-key': KEYS.admin });
       const byAlice = await authed.exec(UpdateCredentialDocument, { input }, { authorization: `Bearer ${alice}` });
       expect([byAdmin, byAlice].map((r) => r.data!.updateCredential.__typename)).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
       expect(authedSim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(2);
+      const records = authed.logs.map((l) => JSON.parse(l) as { msg: string; audit?: AuditRecord }).filter((l) => l.msg === 'audit');
+      expect(records.map((r) => [r.audit!.caller, r.audit!.via, r.audit!.replayed ?? false])).toEqual([
+        ['admin', 'api-key', false],
+        ['admin', 'jwt', false],
+      ]);
     } finally {
       await authed.close();
     }
