@@ -51,10 +51,14 @@ export class Sessions {
   /** The account's session for a change needing `scope`; refuses before anything is sent. */
   writable(account: string, scope: Scope): AccountSession {
     const adapter = this.adapters.get(account);
-    if (!adapter) throw new NotFoundError(`no account named "${account}" is configured`);
-    if (!this.may(adapter, scope)) {
-      throw new PermissionDeniedError(`caller "${this.caller.name}" lacks ${scope} on account "${account}"`);
+    const refused = () => new PermissionDeniedError(`caller "${this.caller.name}" lacks ${scope} on account "${account}"`);
+    if (!adapter) {
+      // Only a caller whose grant would cover an account of that name learns that none exists:
+      // to anyone else, a missing account and another's look alike.
+      const couldAct = this.caller.grants.some((g) => g.scope === scope && !g.vendors && (!g.accounts || g.accounts.includes(account)));
+      throw couldAct ? new NotFoundError(`no account named "${account}" is configured`) : refused();
     }
+    if (!this.may(adapter, scope)) throw refused();
     return this.session(adapter);
   }
 
@@ -76,7 +80,11 @@ export class Sessions {
     const key = memoKey(ref);
     const known = this.owners.get(key);
     if (known !== undefined) return known;
-    const pending = this.get(ref.account)
+    // A credential from an account the caller may not read (the new key of a rotation it may
+    // make) shows no owner.
+    const session = this.readable(ref.account);
+    if (!session) return null;
+    const pending = session
       .load(ref)
       .then((owner) => {
         this.owners.set(key, owner as OwnerRecord | null);

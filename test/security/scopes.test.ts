@@ -70,6 +70,24 @@ describe('scopes', () => {
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
+  it('refuses a change in an account that does not exist exactly as in another caller’s, unless the caller could act there', async () => {
+    const nowhere = encodeGlobalId('Auth0ClientCredential', JSON.stringify(['auth0-dev', 'client', 'cred']));
+    const limited = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future() } }, as(KEYS.stagingWriter));
+    const elsewhere = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    expect([limited, elsewhere].map((r) => r.data?.updateCredential.__typename)).toEqual(['PermissionDeniedError', 'PermissionDeniedError']);
+    const admin = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future() } }, as(KEYS.admin));
+    expect(admin.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', message: 'no account named "auth0-dev" is configured' });
+  });
+
+  it('answers a caller that may rotate but not read with the new key alone: no connection, keys or owner', async () => {
+    const token = await jwt.sign({ sub: 'rotator', scope: 'keys:rotate@auth0-prod' });
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, { authorization: `Bearer ${token}` });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', connection: null, keys: null, newKey: { role: 'NEXT', owner: null } });
+    // The rotation itself, and no read of the connection or its keys.
+    expect(h.sim('auth0-prod').apiRequests().map((r) => `${r.method} ${r.route}`)).toEqual(['POST /api/v2/connections/:id/keys/rotate']);
+  });
+
   it('refuses writes and rotations to a read-only caller', async () => {
     const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.reader));
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });

@@ -107,15 +107,19 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
       connection: t.field({
         type: Connection,
         nullable: true,
-        resolve: async (p) => (await p.session.load(p.connection)) as Auth0ConnectionRecord | null,
+        description: 'The rotated connection; null for a caller who may not read credentials in its account (keys:rotate alone does not).',
+        resolve: async (p, _args, ctx) =>
+          ctx.sessions.readable(p.connection.account) ? ((await p.session.load(p.connection)) as Auth0ConnectionRecord | null) : null,
       }),
       keys: t.field({
         type: [KeyRef],
         // Nullable: the rotation has happened by now; a failed re-read must not erase `newKey`
         // (a null here would null the whole result and read as a failed, retryable rotation).
         nullable: true,
-        description: "The connection's keys after the rotation, read fresh from Auth0; null (with an error) when that read fails — the rotation itself succeeded, see newKey.",
-        resolve: async (p) => {
+        description:
+          "The connection's keys after the rotation, read fresh from Auth0; null (with an error) when that read fails — the rotation itself succeeded, see newKey — and null for a caller who may not read credentials in the account.",
+        resolve: async (p, _args, ctx) => {
+          if (!ctx.sessions.readable(p.connection.account)) return null;
           const keys = (await p.session.ownerCredentials(p.connection)) as Auth0ConnectionKeyRecord[];
           return keys;
         },
