@@ -8,6 +8,7 @@ import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operation
 import { getOperationAST, GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
+import { z } from 'zod';
 import { Admission } from './admission.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
@@ -188,6 +189,16 @@ function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, Reques
   };
 }
 
+/**
+ * The persisted-operations file: `{ "<sha256>": "<document>" }`. A Map, so a hash such as
+ * `__proto__` or `constructor` finds nothing rather than an object's own machinery.
+ */
+function loadPersistedOperations(file: string): Map<string, string> {
+  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
+  return new Map(Object.entries(parsed.data));
+}
+
 /** Refuses bodies over the limit before Yoga reads them. */
 function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, res: ServerResponse) => void) {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -264,9 +275,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const audit = new AuditLog(logger, config.audit.file);
   const facts = new WeakMap<Request, RequestFacts>();
   const { limits } = config;
-  const persisted = config.persistedOperations
-    ? (JSON.parse(readFileSync(config.persistedOperations.file, 'utf8')) as Record<string, string>)
-    : undefined;
+  const persisted = config.persistedOperations ? loadPersistedOperations(config.persistedOperations.file) : undefined;
 
   const schema = config.federation ? getSubgraphSchema() : getSchema();
   const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
@@ -322,7 +331,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       ...(persisted
         ? [
             usePersistedOperations({
-              getPersistedOperation: (hash: string) => persisted[hash] ?? null,
+              getPersistedOperation: (hash: string) => persisted.get(hash) ?? null,
               allowArbitraryOperations: config.persistedOperations!.allowArbitrary,
             }),
           ]

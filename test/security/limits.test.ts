@@ -148,6 +148,11 @@ describe('request limits', () => {
     expect(listed.body?.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
     const unknown = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
     expect(unknown.body?.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+    // Names an object has of its own machinery are hashes like any other: not listed.
+    for (const sha256Hash of ['__proto__', 'constructor', 'toString']) {
+      const odd = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash } } });
+      expect(odd.body?.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+    }
   });
 
   it('can switch introspection and GraphiQL off', async () => {
