@@ -151,3 +151,18 @@ export class IdempotencyConflictError extends GatewayError {
     return { reason: this.reason };
   }
 }
+
+/**
+ * The shared store (Redis) did not answer. What can do without it carries on locally (tokens, the
+ * rate budget); what cannot (idempotency keys, vault updates taking turns) is refused with this,
+ * and nothing is sent upstream.
+ */
+export class SharedStoreUnavailableError extends GatewayError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor() {
+    super("the gateway's shared store is unreachable; try again shortly");
+  }
+  override extensions() {
+    return { retryable: true };
+  }
+}

@@ -11,7 +11,7 @@ export interface OpsOptions {
 /**
  * Operational endpoints beside GraphQL, answered before authentication (they carry no credential
  * data): `/healthz` says the process is alive, `/readyz` that it should get traffic (config loaded,
- * shared store reachable, not shutting down), the metrics path serves Prometheus text. It also
+ * not shutting down; it also says whether the shared store answers), the metrics path serves Prometheus text. It also
  * counts requests in flight, so a shutdown can wait for them.
  */
 export class Ops {
@@ -56,7 +56,9 @@ export class Ops {
       await Promise.race([this.options.store.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000))]);
       this.json(res, 200, { status: 'ready', store: this.options.store.kind });
     } catch {
-      this.json(res, 503, { status: 'shared store unreachable', store: this.options.store.kind });
+      // Still ready: reads and most changes carry on without the store (see SharedStoreUnavailableError),
+      // and every replica would fail this check at once, leaving no replica to serve.
+      this.json(res, 200, { status: 'degraded: shared store unreachable', store: this.options.store.kind });
     }
   }
 

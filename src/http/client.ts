@@ -5,6 +5,7 @@ import type { Vendor } from '../domain/vendor.js';
 import {
   NotFoundError,
   RateLimitedError,
+  SharedStoreUnavailableError,
   UpstreamError,
   ValidationError,
   type UpstreamSource,
@@ -13,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
+import { MemoryStore } from '../store/memory.js';
 import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
@@ -125,6 +127,9 @@ export class HttpClient {
   private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
   /** Bound once to vendor and account: a call's line then adds only its own fields. */
   private readonly logger: Logger;
+  /** The budget while the shared store is unreachable, and when that was last logged. */
+  private localBudget: MemoryStore | undefined;
+  private storeWarnedAt = 0;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
@@ -257,13 +262,32 @@ export class HttpClient {
     if (!rateLimit || !store) return;
     // A slot the call could only use after its deadline is not taken: a refused call spends nothing.
     const maxWaitMs = scope?.deadline === undefined ? undefined : scope.deadline - Date.now();
-    const waitMs = await store.reserveRate(`rate:${this.source.vendor}:${this.source.account}`, rateLimit.perSecond, rateLimit.burst, maxWaitMs);
+    const waitMs = await this.reserve(store, rateLimit, maxWaitMs);
     this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
     if (waitMs <= 0) return;
     await sleep(waitMs, scope?.signal).catch(() => {
       throw this.cancelled(scope?.signal?.reason);
     });
+  }
+
+  /**
+   * The next slot of the account's budget, shared by every replica through the store. With the
+   * store unreachable, from a budget of this replica's own, as without Redis: calls go on.
+   */
+  private async reserve(store: SharedStore, { perSecond, burst }: RateLimit, maxWaitMs: number | undefined): Promise<number> {
+    const key = `rate:${this.source.vendor}:${this.source.account}`;
+    try {
+      return await store.reserveRate(key, perSecond, burst, maxWaitMs);
+    } catch (err) {
+      if (!(err instanceof SharedStoreUnavailableError)) throw err;
+      if (Date.now() - this.storeWarnedAt > 60_000) {
+        this.storeWarnedAt = Date.now();
+        this.logger.warn('shared store unreachable; this replica keeps the call budget on its own');
+      }
+      this.localBudget ??= new MemoryStore();
+      return this.localBudget.reserveRate(key, perSecond, burst, maxWaitMs);
+    }
   }
 
   /**

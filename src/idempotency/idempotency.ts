@@ -104,11 +104,12 @@ export class Idempotency {
       }
       outcome = { ok: false, error: err };
     }
-    if (keeps(outcome)) {
-      await this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', outcome: encodeOutcome(outcome) }), this.ttlMs);
-    } else {
-      await this.store.deleteIfEquals(storeKey, pending);
-    }
+    // The change has run: its outcome reaches the caller even if the store fails now (the pending
+    // claim then expires with its time to live).
+    const keep = keeps(outcome)
+      ? this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', outcome: encodeOutcome(outcome) }), this.ttlMs)
+      : this.store.deleteIfEquals(storeKey, pending);
+    await keep.catch(() => undefined);
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { SharedStoreUnavailableError } from '../errors.js';
 import type { SharedStore } from './store.js';
 
 /** Compare-and-delete: only the owner of a claim or lock releases it. */
@@ -47,25 +48,26 @@ export class RedisStore implements SharedStore {
     this.redis.on('error', () => undefined);
   }
 
-  async get(key: string): Promise<string | null> {
-    return this.redis.get(key);
+  get(key: string): Promise<string | null> {
+    return unavailableOnFailure(this.redis.get(key));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    await unavailableOnFailure(this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) === 'OK';
+    return (await unavailableOnFailure(this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return Number(await this.redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
+    return Number(await unavailableOnFailure(this.redis.eval(DELETE_IF_EQUALS, 1, key, value))) === 1;
   }
 
   async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
     // -1: no limit (Lua has no portable infinity).
-    return Number(await this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs))));
+    const max = String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs));
+    return Number(await unavailableOnFailure(this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max)));
   }
 
   async ping(): Promise<void> {
@@ -74,5 +76,14 @@ export class RedisStore implements SharedStore {
 
   async close(): Promise<void> {
     this.redis.disconnect();
+  }
+}
+
+/** Redis failing becomes one typed error; its own message (addresses, a URL) goes no further. */
+async function unavailableOnFailure<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch {
+    throw new SharedStoreUnavailableError();
   }
 }

@@ -252,33 +252,42 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
   }, 60_000);
 });
 
-describe.runIf(redisAvailable)('readiness follows Redis', () => {
-  it('answers /readyz 200 while Redis is up and 503 once it is gone, while /healthz stays 200', async () => {
+describe.runIf(redisAvailable)('when Redis goes away', () => {
+  it('keeps serving reads and unkeyed changes, says it is degraded, and refuses what needs Redis unsent', async () => {
     const own = await startRedis();
     let stopped = false;
+    // The budgeted account too: its call budget must fall back to this replica's own.
     const p = await spawnGateway(gatewayConfig({ redisUrl: own.url }), { name: 'R' });
     extra.push(p);
     try {
       const ready = await p.get('/readyz');
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({ status: 'ready', store: 'redis' });
-      expect((await p.get('/healthz')).status).toBe(200);
 
       await own.stop();
       stopped = true;
-      let status = 0;
       let body: unknown;
       for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
         const res = await p.get('/readyz');
-        status = res.status;
+        expect(res.status).toBe(200);
         body = await res.json();
-        if (status === 503) break;
+        if ((body as { status: string }).status !== 'ready') break;
       }
-      expect(status).toBe(503);
-      expect(body).toEqual({ status: 'shared store unreachable', store: 'redis' });
-      const health = await p.get('/healthz');
-      expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: 'ok' });
+      expect(body).toEqual({ status: 'degraded: shared store unreachable', store: 'redis' });
+
+      const list = await p.exec(ListCredentialsDocument, { first: 500, filter: { accounts: [PROD, BUDGETED] } });
+      expect(list.errors).toBeUndefined();
+      expect(new Set(list.data!.credentials.edges.map((e) => e.node.account))).toEqual(new Set([PROD, BUDGETED]));
+      expect(p.logs().some((l) => l.msg === 'shared store unreachable; this replica keeps the call budget on its own')).toBe(true);
+
+      const { globalId } = connection('okta-workforce');
+      const posts = rotatePosts().length;
+      const keyed = await p.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: newKey('no-redis') } });
+      expect(keyed.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
+      expect(keyed.errors?.[0]?.message).toBe("the gateway's shared store is unreachable; try again shortly");
+      expect(rotatePosts()).toHaveLength(posts);
+      expect(newKidOf(await rotate(p, { connectionId: globalId }))).toBeTruthy();
+      expect((await p.get('/healthz')).status).toBe(200);
       expect(p.exitCode()).toBeUndefined();
     } finally {
       await p.stop();
