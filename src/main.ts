@@ -9,6 +9,7 @@ import { printSortedSchema, printSortedSubgraph } from './schema/index.js';
 
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+  const port = listenPort(values.port, process.env.PORT); // refused before anything starts
   const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
   let config: GatewayConfig;
   let sandbox: Sandbox | undefined;
@@ -28,8 +29,7 @@ async function serve(args: string[]): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const gateway = createGateway(config, { logger, graphiqlHeaders: apiKey ? { 'X-API-Key': apiKey } : undefined });
-  const port = values.port ?? process.env.PORT;
-  const url = await gateway.listen(port !== undefined ? Number(port) : undefined, values.host);
+  const url = await gateway.listen(port, values.host);
   if (sandbox) {
     process.stdout.write(
       `\ncredential-gateway (sandbox: built-in vendor simulators, no configuration)\n` +
@@ -39,16 +39,31 @@ async function serve(args: string[]): Promise<void> {
   } else {
     logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');
   }
-  // Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), then exit.
+  // Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), then exit, whatever failed on the way.
   const stop = async (signal: string) => {
     logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down');
-    await gateway.close(config.shutdownTimeoutMs);
-    await sandbox?.close();
-    logger.info('stopped');
-    process.exit(0);
+    let code = 0;
+    try {
+      await gateway.close(config.shutdownTimeoutMs);
+      await sandbox?.close();
+      logger.info('stopped');
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      code = 1;
+    }
+    process.exit(code);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** `--port`, else `PORT`, else the config's: a number from 0 (any free port) to 65535, said which was wrong. */
+function listenPort(flag: string | undefined, env: string | undefined): number | undefined {
+  const [source, raw] = flag !== undefined ? ['--port', flag] : env !== undefined && env !== '' ? ['PORT', env] : [null, undefined];
+  if (raw === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(port >= 0 && port <= 65_535)) throw new Error(`${source} must be a port number (0-65535)`);
+  return port;
 }
 
 /** The checked-in SDL files and how each is printed. */
@@ -59,9 +74,11 @@ const SDL_FILES = {
 
 /** Writes the SDL files, or with --check fails when one is stale (CI runs the check). */
 async function printSdl(which: (keyof typeof SDL_FILES)[], args: string[]): Promise<void> {
+  // Strict: a mistyped --check must fail, not rewrite the files and pass.
+  const { values } = parseArgs({ args, options: { check: { type: 'boolean', default: false } } });
   for (const { file, name, print } of which.map((w) => SDL_FILES[w])) {
     const sdl = print();
-    if (args.includes('--check')) {
+    if (values.check) {
       const current = await readFile(file, 'utf8').catch(() => '');
       if (current !== sdl) {
         process.stderr.write(`${name} is stale: run \`npm run schema:print\` and commit it.\n`);

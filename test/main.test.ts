@@ -35,4 +35,24 @@ describe('main serve', () => {
     expect(p.stderr()).toContain('accounts.0.baseUrl');
     expect(p.stderr() + p.stdout()).not.toContain('very-secret-value-123');
   });
+
+  it.each([
+    [['--port', 'abc'], {}, '--port'],
+    [['--port', '70000'], {}, '--port'],
+    [[], { PORT: 'x1' }, 'PORT'],
+  ])('refuses a port that is not a number (%j %j) before starting anything, naming where it came from', async (args, env, source) => {
+    const p = startGatewayProcess(['serve', ...args], env);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain(`fatal: ${source} must be a port number (0-65535)`);
+    expect(p.stdout()).not.toContain('GraphiQL');
+  });
+});
+
+describe('main print-schema', () => {
+  it('refuses a mistyped flag instead of rewriting the schema files and passing', async () => {
+    const p = startGatewayProcess(['print-schema', '--chek']);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain("Unknown option '--chek'");
+    expect(p.stdout()).not.toContain('wrote');
+  });
 });

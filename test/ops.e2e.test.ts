@@ -112,6 +112,14 @@ describe('traces', () => {
   });
   afterAll(() => new Promise<void>((r) => collector.close(() => r())));
 
+  it('shuts down promptly, without failing, when the collector is unreachable', async () => {
+    const dead = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: 'http://127.0.0.1:9' } } });
+    await dead.exec(ListCredentialsDocument, { first: 5, filter: { vendors: ['VAULT'] } });
+    const started = Date.now();
+    await expect(dead.close()).resolves.toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   it('exports a client span per upstream call over OTLP/HTTP when an endpoint is configured', async () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });
@@ -134,6 +142,9 @@ describe('traces', () => {
       'credential_gateway.vendor': 'VAULT',
       'credential_gateway.account': 'vault-sandbox',
       'http.response.status_code': 200,
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(traced.sim('vault-sandbox').url).port),
+      'credential_gateway.request_id': expect.any(String),
     });
     expect(vault[0]!.span.kind).toBe(3); // CLIENT
     expect(vault[0]!.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'credential-gateway' } });

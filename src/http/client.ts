@@ -122,6 +122,8 @@ export class HttpClient {
   private readonly breaker: CircuitBreaker;
   readonly source: UpstreamSource;
   private readonly origin: string;
+  private readonly host: string;
+  private readonly port: number;
   private readonly basePath: string;
   private readonly retry: RetrySettings;
   private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
@@ -134,6 +136,8 @@ export class HttpClient {
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
+    this.host = url.hostname;
+    this.port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     this.basePath = url.pathname.replace(/\/$/, '');
     this.source = { vendor: options.vendor, account: options.account };
     this.logger = options.logger.child(this.source);
@@ -316,7 +320,10 @@ export class HttpClient {
         attributes: {
           'http.request.method': req.method,
           'url.template': req.route,
-          'server.address': this.origin,
+          'server.address': this.host,
+          'server.port': this.port,
+          // The GraphQL request it served: its upstream calls are found by this id, as in the logs.
+          ...(req.scope?.requestId ? { 'credential_gateway.request_id': req.scope.requestId } : {}),
           'credential_gateway.vendor': this.source.vendor,
           'credential_gateway.account': this.source.account,
           'http.request.resend_count': attempt,

@@ -3,10 +3,12 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
+const EXPORT_TIMEOUT_MS = 2_000;
+
 export interface Tracing {
   /** Absent when no endpoint is configured: callers then skip building spans at all. */
   tracer: Tracer | undefined;
-  /** Flushes spans still buffered. */
+  /** Flushes spans still buffered; never fails, and gives up after a few seconds (a collector that is down). */
   shutdown(): Promise<void>;
 }
 
@@ -20,7 +22,20 @@ export function createTracing(config: { otlpEndpoint: string; serviceName: strin
   if (!config) return { tracer: undefined, shutdown: async () => undefined };
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: 500 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }), {
+        scheduledDelayMillis: 500,
+        exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+      }),
+    ],
   });
-  return { tracer: provider.getTracer('credential-gateway'), shutdown: () => provider.shutdown() };
+  return {
+    tracer: provider.getTracer('credential-gateway'),
+    // Spans are worth a short wait at shutdown, not a failed or late exit.
+    shutdown: () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, EXPORT_TIMEOUT_MS)));
+      return Promise.race([provider.shutdown().catch(() => undefined), late]).finally(() => clearTimeout(timer));
+    },
+  };
 }
