@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { Caller } from './auth/grants.js';
 import type { Context } from './context.js';
@@ -27,14 +28,26 @@ export interface AuditRecord {
 /** One structured record per mutation attempt: to the log stream and, if configured, a JSONL file. */
 export class AuditLog {
   private writes: Promise<void> = Promise.resolve();
+  /** Audit records are written at `info` whatever the log level, unless logging is off (`silent`). */
+  private readonly records: Logger;
 
   constructor(
     private readonly logger: Logger,
     private readonly file?: string,
-  ) {}
+  ) {
+    this.records = logger.level === 'silent' ? logger : logger.child({}, { level: 'info' });
+    // A file that cannot be written is found at start, not by the first mutation's missing record.
+    if (file) {
+      try {
+        closeSync(openSync(file, 'a', 0o600));
+      } catch (err) {
+        throw new Error(`audit.file ${file} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+  }
 
   write(record: AuditRecord): void {
-    this.logger.info({ audit: record }, 'audit');
+    this.records.info({ audit: record }, 'audit');
     if (this.file) {
       const file = this.file;
       // Appends are chained so lines never interleave; a failed write is logged, not thrown.

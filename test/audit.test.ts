@@ -1,0 +1,59 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { AuditLog, type AuditRecord } from '../src/audit.js';
+import { createLogger } from '../src/logger.js';
+
+const record: AuditRecord = {
+  time: new Date().toISOString(),
+  requestId: 'r1',
+  caller: 'ops',
+  via: 'api-key',
+  operation: 'updateCredential',
+  vendor: 'AUTH0',
+  account: 'auth0-prod',
+  target: ['client', 'cred'],
+  fields: ['expiresAt'],
+  outcome: 'success',
+  upstreamStatus: 201,
+};
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
+describe('the audit log', () => {
+  it('writes every record to the log stream even when the log level is above info', async () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: 'warn', destination });
+    new AuditLog(logger).write(record);
+    logger.info('an ordinary info line');
+    logger.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    const logged = lines.map((l) => JSON.parse(l) as { msg: string; audit?: AuditRecord });
+    expect(logged.map((l) => l.msg)).toEqual(['audit']);
+    expect(logged[0]!.audit).toEqual(record);
+  });
+
+  it('appends each record to the audit file as one JSON line', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
+    const audit = new AuditLog(createLogger({ level: 'silent' }), file);
+    audit.write(record);
+    audit.write({ ...record, requestId: 'r2' });
+    await audit.flush();
+    expect((await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as AuditRecord).requestId)).toEqual(['r1', 'r2']);
+  });
+
+  it('refuses, at start, an audit file it cannot write, naming it', () => {
+    expect(() => new AuditLog(createLogger({ level: 'silent' }), '/nonexistent-dir/audit.jsonl')).toThrow('audit.file /nonexistent-dir/audit.jsonl cannot be written (ENOENT)');
+  });
+});
