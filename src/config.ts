@@ -98,18 +98,24 @@ export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'acc
   secrets: string[];
 }
 
-/** Replaces `${NAME}` in every string with the environment's value; names the field when unset. */
-export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = []): unknown {
+/**
+ * Replaces `${NAME}` in every string with the environment's value; names the field when unset,
+ * and adds its path to `unset` (its value is then incomplete, so nothing else is said about it).
+ */
+export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
-      if (v === undefined) issues.push(`${path.join('.')}: environment variable ${name} is not set`);
+      if (v === undefined) {
+        issues.push(`${path.join('.')}: environment variable ${name} is not set`);
+        unset.add(path.join('.'));
+      }
       return v ?? '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)], issues));
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)], issues, unset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k], issues)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k], issues, unset)]));
   }
   return value;
 }
@@ -136,8 +142,8 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[
  */
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const issues: string[] = [];
-  const interpolated = interpolateEnv(raw, env, [], issues);
-  if (issues.length) throw new ConfigError(issues);
+  const unset = new Set<string>();
+  const interpolated = interpolateEnv(raw, env, [], issues, unset);
   const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
   // The one setting with no default: an open gateway must be a decision, not an omission.
   const authMissing = object !== undefined && !('auth' in object);
@@ -172,7 +178,9 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     }
     accounts.push({ module, config: parsed.data });
   });
-  if (issues.length || !base.success) throw new ConfigError([...new Set(issues)]);
+  // A field whose variable is unset has had its say ("is not set"); its stand-in value has none.
+  const said = issues.filter((line, i) => issues.indexOf(line) === i && (/: environment variable \w+ is not set$/.test(line) || !unset.has(line.slice(0, line.indexOf(': ')))));
+  if (said.length || !base.success) throw new ConfigError(said);
   return { ...base.data, accounts, secrets };
 }
 

@@ -52,6 +52,11 @@ describe('config', () => {
     ]);
   });
 
+  it('reports an unset variable together with every other issue, and nothing more about the field it left empty', () => {
+    const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${MISSING}' }), auth0({ name: 'other', baseUrl: 'not a url' })] }, {}));
+    expect(issues).toEqual(['accounts.0.clientSecret: environment variable MISSING is not set', expect.stringMatching(/^accounts\.1\.baseUrl: /)]);
+  });
+
   it('names the bad field and never prints a secret', () => {
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: SECRET, clientId: '' })] }));
     expect(issues.some((i) => i.startsWith('accounts.0.baseUrl:'))).toBe(true);
