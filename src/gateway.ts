@@ -166,11 +166,11 @@ function codeFor(message: string): { code?: string } {
   return {};
 }
 
-function unauthenticated(description: string, error: 'missing' | 'invalid_token'): Response {
+function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string): Response {
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
-  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED' } }] }), {
+  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED', requestId } }] }), {
     status: 401,
-    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store', 'x-request-id': requestId },
   });
 }
 
@@ -178,12 +178,16 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
  * Authenticates every GraphQL request before anything is parsed or executed. The GraphiQL page,
  * which holds no data, never reaches Yoga: graphiqlHandler serves it in front.
  */
-function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>): Plugin<Context> {
+function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, logger: Logger): Plugin<Context> {
   return {
     async onRequest({ request, endResponse }) {
       const requestId = requestIdFrom(request.headers.get('x-request-id'));
       const result = await authenticator.authenticate(request.headers);
-      if (!result.ok) return endResponse(unauthenticated(result.description, result.error));
+      if (!result.ok) {
+        // The reason only: never the credential that was offered.
+        logger.warn({ requestId, reason: result.description }, 'unauthenticated request');
+        return endResponse(unauthenticated(result.description, result.error, requestId));
+      }
       facts.set(request, { requestId, caller: result.caller, releases: [] });
     },
   };
@@ -315,7 +319,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     plugins: [
       metricsPlugin(metrics),
-      authPlugin(authenticator, facts),
+      authPlugin(authenticator, facts, logger),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention(),
       EnvelopArmorPlugin({

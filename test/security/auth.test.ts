@@ -26,6 +26,19 @@ describe('callers', () => {
     nothingUpstream();
   });
 
+  it('answers a refused caller with its request id, and logs the reason, never the key offered', async () => {
+    const offered = 'cgw_not_a_configured_key_zzzzzzzzzzzz';
+    const res = await h.post(QUERY, { 'x-api-key': offered, 'x-request-id': 'refused-1' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-request-id')).toBe('refused-1');
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED', requestId: 'refused-1' } }] });
+    const lines = h.logs.filter((l) => l.includes('refused-1'));
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ msg: 'unauthenticated request', requestId: 'refused-1', reason: 'unknown API key' }),
+    ]);
+    expect(h.logs.join('\n')).not.toContain(offered);
+  });
+
   it('accepts a configured API key in X-API-Key or as a bearer token', async () => {
     for (const headers of [{ 'x-api-key': KEYS.reader }, { authorization: `Bearer ${KEYS.reader}` }] as Record<string, string>[]) {
       const res = await h.post(QUERY, headers);
