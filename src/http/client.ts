@@ -109,6 +109,8 @@ const exhausted = new WeakSet<object>();
 const vendorVerdict = new WeakMap<object, boolean>();
 /** Seconds a vendor asked to wait before repeating a failed call (Retry-After on a 503, say). */
 const vendorDelay = new WeakMap<object, number>();
+/** Failures while getting the call's token: the call itself was never sent. */
+const beforeSending = new WeakSet<object>();
 
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
@@ -165,11 +167,14 @@ export class HttpClient {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
         if (!this.mayRetry(err, attempt, idempotent)) throw err;
-        const retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
-        // A token request is shared by every caller and has no deadline of its own: waiting out the
-        // vendor's "retry after" in it would hold them all. Each caller's own retries wait instead,
-        // each within its own deadline (the TokenCache refuses new fetches until then).
-        if (retryAfter !== null && req.auth === false) throw err;
+        let retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
+        if (req.auth === false && retryAfter !== null) {
+          // A token request is shared by every caller and has no deadline of its own. A rate limit's
+          // wait is left to each caller's own retries, each within its own deadline (the TokenCache
+          // refuses new fetches until then); a failure's wait is kept here, but short.
+          if (err instanceof RateLimitedError) throw err;
+          retryAfter = Math.min(retryAfter, this.retry.maxDelayMs / 1000);
+        }
         const delay = retryDelayMs(attempt, retryAfter, this.retry);
         const deadline = req.scope?.deadline;
         // Waiting past the GraphQL request's deadline helps no one: report the failure now.
@@ -193,7 +198,8 @@ export class HttpClient {
   private mayRetry(err: unknown, attempt: number, idempotent: boolean): boolean {
     if (attempt + 1 >= this.retry.maxAttempts || exhausted.has(err as object)) return false;
     if (!(err instanceof UpstreamError) || err.cancelled || err.circuitOpen) return false;
-    return isRetryable(err.status, idempotent, vendorVerdict.get(err));
+    // A call that failed while getting its token was never sent: repeating it is safe for any method.
+    return isRetryable(err.status, idempotent || beforeSending.has(err), vendorVerdict.get(err));
   }
 
   /** One try: token, breaker, rate budget, a concurrency slot, the exchange, and its verdict. */
@@ -253,9 +259,12 @@ export class HttpClient {
         pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
       });
     } catch (err) {
-      // Retried already, by the token request itself; but a wait the vendor asked for is left to
-      // each caller (see request()).
-      if (err && typeof err === 'object' && !(err instanceof RateLimitedError && err.retryAfter !== null)) exhausted.add(err);
+      if (err && typeof err === 'object') {
+        beforeSending.add(err);
+        // Retried already, by the token request itself; but a wait the vendor asked for is left to
+        // each caller (see request()).
+        if (!(err instanceof RateLimitedError && err.retryAfter !== null)) exhausted.add(err);
+      }
       throw err;
     }
   }

@@ -249,6 +249,17 @@ for (const v of VENDOR_READS.filter((x) => x.tokenRoute !== null)) describe(`tok
     expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
   });
 
+  it('retries a token endpoint 503 with a Retry-After within the token request (waiting at most maxDelayMs, 50 ms here), then answers', async () => {
+    const sim = simOf(v) as SimulatorHandle & { revokeTokens(): void };
+    sim.revokeTokens();
+    sim.inject({ method: 'POST', route: v.tokenRoute!, status: 503, headers: { 'retry-after': '30' } });
+    const started = Date.now();
+    const res = await read(v);
+    expect(res.errors).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
+  });
+
   // The token endpoint judges the gateway's own credentials and configuration: whatever it
   // refuses, the caller's input was not at fault, and the credential is not missing.
   for (const status of [400, 401, 403, 404]) it(`reports a token endpoint ${status} as a non-retryable UPSTREAM_ERROR naming the account, asked once`, async () => {
@@ -280,6 +291,16 @@ describe('non-idempotent calls are never retried: Auth0 rotateConnectionKeys', (
     { what: 'a 503', fault: { status: 503 }, status: 503 },
     { what: 'a connection reset after the request was sent', fault: { reset: true }, status: null },
   ];
+  it('rotates once when its new token first meets a short Retry-After: nothing had been applied, so it waits and goes on', async () => {
+    const keysBefore = auth0().state.keys.get(connection().id)!.map((k) => k.kid);
+    (auth0() as Auth0Simulator & { revokeTokens(): void }).revokeTokens(); // the POST meets a 401, then a token 429
+    auth0().inject({ method: 'POST', route: '/oauth/token', status: 429, headers: { 'retry-after': '1' } });
+    const res = await rotate();
+    expect(res.data?.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+    const keysAfter = auth0().state.keys.get(connection().id)!.map((k) => k.kid);
+    expect(keysAfter.filter((kid) => !keysBefore.includes(kid))).toHaveLength(1);
+  });
+
   for (const { what, fault, status } of ROTATION_FAULTS) it(`sends exactly one POST on ${what} and answers UpstreamError with outcomeUnknown`, async () => {
     const keysBefore = auth0().state.keys.get(connection().id)!.map((k) => k.kid);
     auth0().inject({ ...fault, method: 'POST', route: ROTATE });
