@@ -31,16 +31,25 @@ export interface RedisStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** The shared store on Redis (ioredis). Commands fail fast while Redis is down instead of queueing. */
+/** After Redis fails, commands fail at once for this long rather than each waiting for a reconnection. */
+const DOWN_FOR_MS = 5_000;
+
+/**
+ * The shared store on Redis (ioredis). While Redis is down, commands fail fast (a second at most,
+ * then at once for a few seconds) with SharedStoreUnavailableError, so callers fall back or refuse
+ * quickly instead of each waiting out ioredis's reconnection.
+ */
 export class RedisStore implements SharedStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
+  private downUntil = 0;
 
   constructor(options: RedisStoreOptions) {
     this.redis = new Redis(options.url, {
       keyPrefix: options.keyPrefix,
       connectTimeout: options.connectTimeoutMs ?? 2_000,
       maxRetriesPerRequest: 1,
+      commandTimeout: 1_000,
       enableOfflineQueue: true,
       lazyConnect: false,
     });
@@ -49,25 +58,25 @@ export class RedisStore implements SharedStore {
   }
 
   get(key: string): Promise<string | null> {
-    return unavailableOnFailure(this.redis.get(key));
+    return this.run(() => this.redis.get(key));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await unavailableOnFailure(this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
+    await this.run(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await unavailableOnFailure(this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
+    return (await this.run(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
-    return Number(await unavailableOnFailure(this.redis.eval(DELETE_IF_EQUALS, 1, key, value))) === 1;
+    return Number(await this.run(() => this.redis.eval(DELETE_IF_EQUALS, 1, key, value))) === 1;
   }
 
   async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
     // -1: no limit (Lua has no portable infinity).
     const max = String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs));
-    return Number(await unavailableOnFailure(this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max)));
+    return Number(await this.run(() => this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max)));
   }
 
   async ping(): Promise<void> {
@@ -77,13 +86,16 @@ export class RedisStore implements SharedStore {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
-}
 
-/** Redis failing becomes one typed error; its own message (addresses, a URL) goes no further. */
-async function unavailableOnFailure<T>(command: Promise<T>): Promise<T> {
-  try {
-    return await command;
-  } catch {
-    throw new SharedStoreUnavailableError();
+  /** One command; Redis failing becomes one typed error, and its own message (addresses, a URL) goes no further. */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    if (Date.now() < this.downUntil) throw new SharedStoreUnavailableError();
+    try {
+      return await command();
+    } catch {
+      this.downUntil = Date.now() + DOWN_FOR_MS;
+      throw new SharedStoreUnavailableError();
+    }
   }
 }
+
