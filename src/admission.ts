@@ -168,7 +168,7 @@ export class Admission {
       // A client that left while waiting needs nothing more.
       if (w.res.destroyed || w.req.socket.destroyed) continue;
       const waited = this.clock() - w.since;
-      if (waited > this.settings.maxWaitMs) this.refuse(w.res);
+      if (waited >= this.settings.maxWaitMs) this.refuse(w.res);
       else {
         this.waited.set(w.req, waited);
         this.start(w.req, w.res);
@@ -183,12 +183,12 @@ export class Admission {
     const dueIn = this.queue[this.head]!.since + this.settings.maxWaitMs - this.clock();
     this.expiry = setTimeout(() => {
       this.expiry = undefined;
-      while (this.waiting > 0 && this.clock() - this.queue[this.head]!.since > this.settings.maxWaitMs) {
+      while (this.waiting > 0 && this.clock() - this.queue[this.head]!.since >= this.settings.maxWaitMs) {
         const w = this.shift();
         if (!w.res.destroyed && !w.req.socket.destroyed) this.refuse(w.res);
       }
       this.expireLater();
-    }, Math.max(0, dueIn) + 1);
+    }, Math.max(0, dueIn));
     this.expiry.unref();
   }
 

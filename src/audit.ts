@@ -109,7 +109,7 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
       time: new Date().toISOString(),
       requestId: ctx.scope.requestId,
       caller: ctx.caller.name,
-    via: ctx.caller.via,
+      via: ctx.caller.via,
       operation: t.operation,
       vendor: t.vendor ?? null,
       account: t.ref?.account ?? null,

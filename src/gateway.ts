@@ -268,7 +268,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   for (const { module, config: account } of config.accounts) {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
   }
-  const idempotency = new Idempotency(store);
+  const idempotency = new Idempotency(store, logger);
   const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path });
   const settings: GatewaySettings = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,
@@ -282,7 +282,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const persisted = config.persistedOperations ? loadPersistedOperations(config.persistedOperations.file) : undefined;
 
   const schema = config.federation ? getSubgraphSchema() : getSchema();
-  const admission = new Admission({ ...limits.admission, maxWaitMs: limits.admission.maxWaitMs ?? config.requestTimeoutMs });
+  // A request's wait counts toward its deadline, so no request waits longer than its whole deadline.
+  const admission = new Admission({ ...limits.admission, maxWaitMs: Math.min(limits.admission.maxWaitMs ?? Infinity, config.requestTimeoutMs) });
   metrics.watchAdmission(admission);
   const yoga = createYoga<ServerContext, Context>({
     schema,

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,9 +50,16 @@ describe('main serve', () => {
 
 describe('main print-schema', () => {
   it('refuses a mistyped flag instead of rewriting the schema files and passing', async () => {
-    const p = startGatewayProcess(['print-schema', '--chek']);
-    expect(await p.exited).toBe(1);
-    expect(p.stderr()).toContain("Unknown option '--chek'");
-    expect(p.stdout()).not.toContain('wrote');
+    const files = ['schema/schema.graphql', 'schema/subgraph.graphql'];
+    const before = await Promise.all(files.map((f) => readFile(f, 'utf8')));
+    try {
+      const p = startGatewayProcess(['print-schema', '--chek']);
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain("Unknown option '--chek'");
+      expect(p.stdout()).not.toContain('wrote');
+    } finally {
+      // Should that ever regress, the checked-in files are put back as they were.
+      await Promise.all(files.map((f, i) => writeFile(f, before[i]!)));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError, IdempotencyConflictError, UpstreamError } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
+import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
 import { decodeOutcome, encodeOutcome, type Outcome } from './codec.js';
 
@@ -59,6 +60,7 @@ function keeps(outcome: Outcome<unknown>): boolean {
 export class Idempotency {
   constructor(
     private readonly store: SharedStore,
+    private readonly logger: Logger = silentLogger,
     private readonly ttlMs = IDEMPOTENCY_TTL_MS,
   ) {}
 
@@ -72,7 +74,7 @@ export class Idempotency {
       const pending = JSON.stringify(mine);
       // A claim outlives the call's own deadline a little, so a crashed replica cannot block forever.
       if (await this.store.setIfAbsent(storeKey, pending, Math.max(1_000, call.deadline - Date.now()) + 5_000)) {
-        return this.execute(storeKey, pending, mine, execute);
+        return this.execute(call.operation, storeKey, pending, mine, execute);
       }
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
@@ -93,7 +95,7 @@ export class Idempotency {
     }
   }
 
-  private async execute<T>(storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {
+  private async execute<T>(operation: string, storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {
     let outcome: Outcome<T>;
     try {
       outcome = { ok: true, value: await execute() };
@@ -109,7 +111,10 @@ export class Idempotency {
     const keep = keeps(outcome)
       ? this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', outcome: encodeOutcome(outcome) }), this.ttlMs)
       : this.store.deleteIfEquals(storeKey, pending);
-    await keep.catch(() => undefined);
+    await keep.catch(() =>
+      // A retry with the key once the claim expires would run the change again: worth an operator's eye.
+      this.logger.warn({ operation }, 'the outcome of a mutation with an idempotency key could not be stored'),
+    );
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   }

@@ -1,4 +1,6 @@
+import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
+import { ValidationError } from '../errors.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Builder, NodeTypes } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
@@ -30,4 +32,30 @@ export function registerEntities(builder: Builder, nodeTypes: NodeTypes): void {
     key,
     resolveReference: async ({ id }, ctx) => (await load(id, ctx, (r) => !isCredential(r))) as OwnerRecord | null,
   });
+}
+
+/**
+ * `_entities` resolves each representation on its own: one that names no entity type here or has
+ * no string id is a BAD_USER_INPUT error for its index alone. The federation library's resolver
+ * fails the whole list on an unknown `__typename`, and crashes on an id that is not a string.
+ */
+export function checkRepresentations(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()!.getFields()._entities!;
+  const resolveAll = field.resolve!;
+  const entity = (name: unknown) => {
+    const type = typeof name === 'string' ? schema.getType(name) : undefined;
+    return type && (isObjectType(type) || isInterfaceType(type)) && type.extensions?.apollo !== undefined;
+  };
+  field.resolve = (source, args: { representations: Record<string, unknown>[] }, ctx, info) =>
+    args.representations.map((rep, i) => {
+      if (!entity(rep.__typename)) return invalid(i, '__typename', 'is not an entity type of this subgraph');
+      if (typeof rep.id !== 'string') return invalid(i, 'id', 'must be a string id');
+      return (resolveAll(source, { representations: [rep] }, ctx, info) as unknown[])[0];
+    });
+  return schema;
+}
+
+function invalid(index: number, key: string, why: string): ValidationError {
+  const field = `representations[${index}].${key}`;
+  return new ValidationError(`${field} ${why}`, [{ field, message: why }]);
 }
