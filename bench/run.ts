@@ -38,7 +38,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DirectClient } from './direct.js';
-import { autocannonRun, closedLoop, graphqlCaller, type GraphQLTarget, type LoadResult } from './load.js';
+import { answered, autocannonRun, closedLoop, graphqlCaller, type GraphQLTarget, type LoadResult } from './load.js';
 import type { BenchUpstream } from './simulators.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -291,9 +291,10 @@ async function upstreamPerOp(upstream: BenchUpstream, op: () => Promise<unknown>
   return { perOp: (total - 0) / times, byRoute, tokenCalls };
 }
 
-function rssOf(pid: number): number {
+/** Resident memory now (VmRSS), or the most the process has ever held (VmHWM), in bytes. */
+function rssOf(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return kb * 1024;
 }
 
@@ -391,10 +392,23 @@ export interface BenchResult {
   machine: { node: string; cpus: number; load: number[] };
   options: BenchOptions;
   rows: Row[];
-  latency: { owners: number; latencyMs: number; gatewayP50: number; directP50: number; ratio: number; gatewayOps: number; directOps: number }[];
-  q1Latency?: { gatewayP50: number; directP50: number; addedMs: number };
-  upstream?: { q3Gateway: Record<string, number>; q3Direct: Record<string, number> };
-  memory?: { rssAfter: number[]; heapAfter: number[]; peakRss: number };
+  latency: {
+    owners: number;
+    latencyMs: number;
+    gatewayP50: number;
+    directP50: number;
+    ratio: number;
+    gatewayOps: number;
+    directOps: number;
+    gatewayErrors: number;
+    directErrors: number;
+  }[];
+  q1Latency?: { gatewayP50: number; directP50: number; addedMs: number; gatewayErrors: number; directErrors: number };
+  /** Q3's upstream calls per operation by route, and token requests over the same operations (0: tokens are cached). */
+  upstream?: { q3Gateway: Record<string, number>; q3Direct: Record<string, number>; q3GatewayTokenCalls: number; q3DirectTokenCalls: number };
+  memory?: { rssAfter: number[]; heapAfter: number[]; peakRss: number; errors: number };
+  /** The most each gateway process ever held (VmHWM): no spike between samples is missed. */
+  gatewayHwm: { main?: number; large?: number };
   /** bench/reference.ts under the same load: the stack with no gateway work at all. */
   reference?: { typename: ReferenceRun; q1: ReferenceRun };
   checks: Check[];
@@ -405,12 +419,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'cgw-bench-'));
   const want = (s: Scenario) => o.scenarios.includes(s);
   const ms = (s: number) => s * 1000;
+  const hwm = (g: GatewayHandle) => rssOf(g.proc.child.pid!, 'VmHWM');
   const result: BenchResult = {
     startedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: cpus().length, load: loadavg() },
     options: o,
     rows: [],
     latency: [],
+    gatewayHwm: {},
     checks: [],
   };
   const procs: Proc[] = [];
@@ -430,7 +446,17 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const caller = (q: string, v?: Record<string, unknown>) => graphqlCaller(target(gw, q, v), 1);
 
     const fx = upstream.fixtures;
-    const scenarios: { key: Scenario; description: string; query: string; vars?: Record<string, unknown>; direct?: () => Promise<unknown>; concurrency?: number; check: (data: any) => void }[] = [
+    const scenarios: {
+      key: Scenario;
+      description: string;
+      query: string;
+      vars?: Record<string, unknown>;
+      direct?: () => Promise<unknown>;
+      concurrency?: number;
+      /** A mutation's success type: any other answer is an error, not throughput. */
+      success?: string;
+      check: (data: any) => void;
+    }[] = [
       { key: 'typename', description: '{ __typename } (framework floor)', query: QUERIES.typename, check: (d) => assert(d.__typename === 'Query', 'typename') },
       { key: 'q1', description: 'Q1 one credential by id (node)', query: QUERIES.q1, vars: { id: fx.credential.id }, direct: () => direct.q1(), check: (d) => assert(d.node?.id === fx.credential.id, 'Q1 node') },
       {
@@ -454,6 +480,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         description: 'Q4 updateCredential (Auth0 expiresAt)',
         query: QUERIES.q4,
         vars: { id: fx.updated.id, at: new Date(Date.now() + 90 * 86_400_000).toISOString() },
+        success: 'UpdateCredentialSuccess',
         check: (d) => assert(d.updateCredential.__typename === 'UpdateCredentialSuccess', `Q4 ${JSON.stringify(d)}`),
       },
       {
@@ -462,6 +489,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         query: QUERIES.q5,
         vars: { id: fx.connection.id },
         concurrency: 4,
+        success: 'RotateConnectionKeysSuccess',
         check: (d) => assert(d.rotateConnectionKeys.__typename === 'RotateConnectionKeysSuccess', `Q5 ${JSON.stringify(d)}`),
       },
     ];
@@ -480,14 +508,17 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       }
       const up = s.key === 'typename' ? null : await upstreamPerOp(upstream, () => c.call(), s.key === 'q5' ? 1 : 4);
       const upDirect = s.direct ? await upstreamPerOp(upstream, s.direct) : null;
-      if (s.key === 'q3' && up && upDirect) result.upstream = { q3Gateway: up.byRoute, q3Direct: upDirect.byRoute };
+      if (s.key === 'q3' && up && upDirect) {
+        result.upstream = { q3Gateway: up.byRoute, q3Direct: upDirect.byRoute, q3GatewayTokenCalls: up.tokenCalls, q3DirectTokenCalls: upDirect.tokenCalls };
+      }
       log(`${s.key}: warm-up`);
       const t = target(gw, s.query, s.vars);
-      await autocannonRun(t, conc, ms(o.warmupS));
+      const verify = answered(s.success);
+      await autocannonRun(t, conc, ms(o.warmupS), verify);
       if (s.direct) await closedLoop(s.direct, conc, ms(o.warmupS));
       log(`${s.key}: gateway ×${conc}, ${o.durationS}s`);
       const steady = steadyConnections(upstream, ms(o.durationS));
-      const { result: g, peakRss, cpuS } = await withRss(gw, () => autocannonRun(t, conc, ms(o.durationS)));
+      const { result: g, peakRss, cpuS } = await withRss(gw, () => autocannonRun(t, conc, ms(o.durationS), verify));
       const upstreamConnections = await steady();
       let d: Row['direct'];
       if (s.direct) {
@@ -509,7 +540,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         await closedLoop(() => c.call(), 1, ms(o.warmupS));
         const gl = await closedLoop(() => c.call(), 1, ms(o.durationS));
         const dl = await closedLoop(() => direct.q1(), 1, ms(o.durationS));
-        result.q1Latency = { gatewayP50: gl.p50, directP50: dl.p50, addedMs: gl.p50 - dl.p50 };
+        result.q1Latency = { gatewayP50: gl.p50, directP50: dl.p50, addedMs: gl.p50 - dl.p50, gatewayErrors: gl.errors, directErrors: dl.errors };
       }
       await c.close();
     }
@@ -541,14 +572,16 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const rssAfter: number[] = [];
       const heapAfter: number[] = [];
       let peakRss = 0;
+      let errors = 0;
       for (let i = 0; i < 3; i++) {
-        const { peakRss: p } = await withRss(gw, () => autocannonRun(t, o.connections, ms(o.durationS)));
+        const { result: load, peakRss: p } = await withRss(gw, () => autocannonRun(t, o.connections, ms(o.durationS)));
         peakRss = Math.max(peakRss, p);
+        errors += load.errors;
         const m = await settledMemory(gw);
         rssAfter.push(m.rss);
         heapAfter.push(m.heapUsed);
       }
-      result.memory = { rssAfter, heapAfter, peakRss };
+      result.memory = { rssAfter, heapAfter, peakRss, errors };
     }
 
     const latencyRun = async (up: BenchUpstream, g: GatewayHandle, d: DirectClient, owners: number) => {
@@ -561,10 +594,21 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const dl = await closedLoop(() => d.q3(), 1, ms(o.durationS));
       await c.close();
       await simControl(up, 'latency', { ms: 0 });
-      result.latency.push({ owners, latencyMs: o.latencyMs, gatewayP50: gl.p50, directP50: dl.p50, ratio: gl.p50 / dl.p50, gatewayOps: gl.ok, directOps: dl.ok });
+      result.latency.push({
+        owners,
+        latencyMs: o.latencyMs,
+        gatewayP50: gl.p50,
+        directP50: dl.p50,
+        ratio: gl.p50 / dl.p50,
+        gatewayOps: gl.ok,
+        directOps: dl.ok,
+        gatewayErrors: gl.errors,
+        directErrors: dl.errors,
+      });
     };
     if (want('latency')) await latencyRun(upstream, gw, direct, o.owners);
     await direct.close();
+    result.gatewayHwm.main = hwm(gw);
     await gw.proc.stop();
     await simProc.stop();
 
@@ -576,8 +620,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       procs.push(gwLarge.proc);
       const directLarge = new DirectClient(large.upstream, Math.max(64, o.ownersLarge + 8));
       await directLarge.init();
+      // The 20-owner gateway has run every scenario by now: this one gets a like history before
+      // its latency is compared with that one's, or "flat" would compare a warm gateway with a cold one.
+      log(`large: Q3 load ×${o.connections} first, as the main gateway had`);
+      await autocannonRun(target(gwLarge, QUERIES.q3, { before: large.upstream.expiresBefore }), o.connections, ms(o.warmupS + o.durationS));
       await latencyRun(large.upstream, gwLarge, directLarge, o.ownersLarge);
       await directLarge.close();
+      result.gatewayHwm.large = hwm(gwLarge);
       await gwLarge.proc.stop();
       await large.proc.stop();
     }
@@ -629,9 +678,15 @@ export function checks(r: BenchResult): Check[] {
   }
   if (q3?.upstreamPerOp !== undefined && q3.directUpstreamPerOp !== undefined && r.upstream) {
     const same = JSON.stringify(sorted(r.upstream.q3Gateway)) === JSON.stringify(sorted(r.upstream.q3Direct));
-    out.push({ target: 'Q3 upstream requests exactly the direct path’s (none duplicated)', pass: same, measured: `${q3.upstreamPerOp} vs ${q3.directUpstreamPerOp} per operation${same ? ', same routes' : ', routes differ'}` });
+    // Token requests too: none per operation on either side once tokens are cached.
+    const tokens = r.upstream.q3GatewayTokenCalls + r.upstream.q3DirectTokenCalls;
+    out.push({
+      target: 'Q3 upstream requests exactly the direct path’s (none duplicated)',
+      pass: same && tokens === 0,
+      measured: `${q3.upstreamPerOp} vs ${q3.directUpstreamPerOp} per operation${same ? ', same routes' : ', routes differ'}, token requests ${r.upstream.q3GatewayTokenCalls} / ${r.upstream.q3DirectTokenCalls}`,
+    });
   }
-  const peak = Math.max(0, ...r.rows.map((x) => x.gateway.peakRss), r.memory?.peakRss ?? 0);
+  const peak = Math.max(0, ...r.rows.map((x) => x.gateway.peakRss), r.memory?.peakRss ?? 0, r.gatewayHwm.main ?? 0, r.gatewayHwm.large ?? 0);
   if (peak > 0) out.push({ target: 'Gateway RSS under load ≤ 200 MB', pass: peak <= 200 * MB, measured: `${(peak / MB).toFixed(0)} MB peak` });
   if (r.memory) {
     const [, second, third] = r.memory.rssAfter;
@@ -645,9 +700,32 @@ export function checks(r: BenchResult): Check[] {
       measured: `heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB, RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MB`,
     });
   }
+  // Every figure above counts successes only: a failed or wrong answer (an HTTP 200 can carry GraphQL
+  // errors) would read as fast. Any at all, on either side, and the run says so.
+  const counted: [string, number][] = [
+    ...r.rows.flatMap((x): [string, number][] => [
+      [`${x.scenario} gateway`, x.gateway.errors],
+      [`${x.scenario} direct`, x.direct?.errors ?? 0],
+    ]),
+    ['Q1 latency gateway', r.q1Latency?.gatewayErrors ?? 0],
+    ['Q1 latency direct', r.q1Latency?.directErrors ?? 0],
+    ...r.latency.flatMap((l): [string, number][] => [
+      [`Q3 latency ${l.owners} owners gateway`, l.gatewayErrors],
+      [`Q3 latency ${l.owners} owners direct`, l.directErrors],
+    ]),
+    ['memory runs', r.memory?.errors ?? 0],
+    ['reference', (r.reference?.typename.errors ?? 0) + (r.reference?.q1.errors ?? 0)],
+  ];
+  const failed = counted.filter(([, n]) => n > 0);
+  out.push({
+    target: 'Every measured operation answered correctly (no errors, no wrong answers)',
+    pass: failed.length === 0,
+    measured: failed.length === 0 ? 'none failed' : failed.map(([what, n]) => `${what}: ${n}`).join(', '),
+  });
   return out;
 }
 
+const o20 = (r: BenchResult) => r.options.owners;
 const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 // ---------------------------------------------------------------------------------------------
@@ -662,11 +740,11 @@ export function renderTable(r: BenchResult): string {
   );
   lines.push(`${r.options.owners} owners per vendor, ${r.options.durationS}s per run, upstream latency 0 ms unless stated; gateway: ${r.options.runtime}, node ${r.options.nodeFlags.join(' ') || '(default flags)'}${r.options.pin ? ', pinned to its own CPU' : ''}`);
   lines.push('');
-  lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway CPU ms/op (core) | gateway RSS MB |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| scenario | conc. | gateway req/s | p50 ms | p99 ms | direct req/s | direct p50 | gateway/direct | upstream req/op (gw / direct) | gateway CPU ms/op (core) | gateway RSS MB | failed (gw / direct) |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of r.rows) {
     lines.push(
-      `| ${x.description} | ${x.concurrency} | ${f0(x.gateway.rps)} | ${f1(x.gateway.p50)} | ${f1(x.gateway.p99)} | ${x.direct ? f0(x.direct.rps) : '–'} | ${x.direct ? f1(x.direct.p50) : '–'} | ${x.ratio !== undefined ? pct(x.ratio) : '–'} | ${x.upstreamPerOp ?? '–'}${x.directUpstreamPerOp !== undefined ? ` / ${x.directUpstreamPerOp}` : ''} | ${x.gateway.cpuMsPerOp.toFixed(3)} (${pct(x.gateway.cpuShare)}) | ${f0(x.gateway.peakRss / MB)} |`,
+      `| ${x.description} | ${x.concurrency} | ${f0(x.gateway.rps)} | ${f1(x.gateway.p50)} | ${f1(x.gateway.p99)} | ${x.direct ? f0(x.direct.rps) : '–'} | ${x.direct ? f1(x.direct.p50) : '–'} | ${x.ratio !== undefined ? pct(x.ratio) : '–'} | ${x.upstreamPerOp ?? '–'}${x.directUpstreamPerOp !== undefined ? ` / ${x.directUpstreamPerOp}` : ''} | ${x.gateway.cpuMsPerOp.toFixed(3)} (${pct(x.gateway.cpuShare)}) | ${f0(x.gateway.peakRss / MB)} | ${x.gateway.errors}${x.direct ? ` / ${x.direct.errors}` : ''} |`,
     );
   }
   lines.push('');
@@ -688,6 +766,10 @@ export function renderTable(r: BenchResult): string {
   }
   for (const l of r.latency) {
     lines.push(`Q3 at ${l.latencyMs} ms upstream latency, ${l.owners} owners, concurrency 1: gateway p50 ${l.gatewayP50.toFixed(1)} ms, direct p50 ${l.directP50.toFixed(1)} ms → ${l.ratio.toFixed(3)}×`);
+  }
+  if (r.gatewayHwm.main !== undefined || r.gatewayHwm.large !== undefined) {
+    const mb = (b: number | undefined) => (b === undefined ? '–' : `${f0(b / MB)} MB`);
+    lines.push(`Gateway peak RSS over its whole life (VmHWM): ${o20(r)} owners ${mb(r.gatewayHwm.main)}, ${r.options.ownersLarge} owners ${mb(r.gatewayHwm.large)}`);
   }
   if (r.memory) {
     lines.push(

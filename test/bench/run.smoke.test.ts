@@ -24,7 +24,12 @@ describe('npm run bench (smoke)', () => {
     // Q3 with 2 owners per vendor: owner lists, each owner's credentials, and the vault list.
     expect(row('q3').upstreamPerOp).toBeGreaterThan(4);
     expect(r.upstream!.q3Gateway).toEqual(r.upstream!.q3Direct);
+    expect(r.upstream).toMatchObject({ q3GatewayTokenCalls: 0, q3DirectTokenCalls: 0 });
     expect(r.checks.find((c) => c.target.startsWith('Q3 upstream requests'))?.pass).toBe(true);
+    // Every operation counted answered correctly, and each gateway's lifetime peak was read.
+    expect(r.checks.find((c) => c.target.startsWith('Every measured operation answered correctly'))).toMatchObject({ pass: true, measured: 'none failed' });
+    expect(r.gatewayHwm.main).toBeGreaterThan(0);
+    expect(r.gatewayHwm.large).toBeGreaterThan(0);
 
     // The bare reference server answered both of its runs.
     for (const run of [r.reference!.typename, r.reference!.q1]) {
