@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { GraphQLError } from 'graphql';
 import type { AuditLog } from './audit.js';
 import type { Caller } from './auth/grants.js';
@@ -28,6 +29,8 @@ export interface RequestScope {
    * is enough (an AsyncLocalStorage would slow every promise of the process once used).
    */
   observeUpstream?: ((status: number | string) => void) | undefined;
+  /** The GraphQL operation's span, parent of the upstream calls' spans (only when tracing is on). */
+  traceContext?: TraceContext | undefined;
 }
 
 export interface GatewaySettings {

@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { getSchema, getSubgraphSchema } from './schema/index.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
+import { operationSpanPlugin } from './observability/operation-span.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
@@ -320,6 +321,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     plugins: [
       metricsPlugin(metrics),
+      ...(tracing.tracer ? [operationSpanPlugin(tracing.tracer)] : []),
       authPlugin(authenticator, facts, logger),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention(),

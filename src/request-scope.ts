@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Caller } from './auth/grants.js';
 import type { RequestScope } from './context.js';
@@ -72,6 +73,7 @@ class Scope implements RequestScope {
   readonly caller: string | null;
   readonly operator: string;
   observeUpstream: ((status: number | string) => void) | undefined = undefined;
+  traceContext: TraceContext | undefined = undefined;
   private group: CancelGroup | undefined = undefined;
   private timer: NodeJS.Timeout | undefined = undefined;
   private child: Logger | undefined = undefined;

@@ -123,13 +123,14 @@ describe('traces', () => {
   it('exports a client span per upstream call over OTLP/HTTP when an endpoint is configured', async () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });
+    let requestId: string | null = null;
     try {
-      await traced.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } });
+      requestId = (await traced.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } })).headers.get('x-request-id');
     } finally {
       await traced.close(); // flushes the batch
     }
     type Attr = { key: string; value: { stringValue?: string; intValue?: string | number } };
-    type Span = { name: string; kind: number; attributes: Attr[] };
+    type Span = { name: string; kind: number; attributes: Attr[]; traceId: string; spanId: string; parentSpanId?: string };
     const spans = (received as { resourceSpans: { resource: { attributes: Attr[] }; scopeSpans: { spans: Span[] }[] }[] }[]).flatMap((r) =>
       r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, resource: rs.resource })))),
     );
@@ -148,5 +149,15 @@ describe('traces', () => {
     });
     expect(vault[0]!.span.kind).toBe(3); // CLIENT
     expect(vault[0]!.resource.attributes).toContainEqual({ key: 'service.name', value: { stringValue: 'credential-gateway' } });
+
+    // One operation span per request, the parent of its upstream calls: one trace per request.
+    const operation = spans.find(({ span }) => span.name === 'query ListCredentials')!.span;
+    expect(operation.kind).toBe(2); // SERVER
+    expect(Object.fromEntries(operation.attributes.map((a) => [a.key, a.value.stringValue]))).toMatchObject({
+      'graphql.operation.type': 'query',
+      'graphql.operation.name': 'ListCredentials',
+      'credential_gateway.request_id': requestId,
+    });
+    for (const { span } of vault) expect({ traceId: span.traceId, parentSpanId: span.parentSpanId }).toEqual({ traceId: operation.traceId, parentSpanId: operation.spanId });
   });
 });

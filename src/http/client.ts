@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Context as TraceContext, type Tracer } from '@opentelemetry/api';
 import { Pool } from 'undici';
 import { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
@@ -67,6 +67,8 @@ export interface CallScope {
   readonly requestId?: string;
   /** Told each attempt's status (see RequestScope.observeUpstream). */
   readonly observeUpstream?: ((status: number | string) => void) | undefined;
+  /** The span of the GraphQL operation the call serves, its parent in a trace. */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 export interface UpstreamRequest<S extends z.ZodType> {
@@ -324,20 +326,24 @@ export class HttpClient {
     try {
       const wire = this.wire(req, token);
       const started = performance.now();
-      const span = this.options.tracer?.startSpan(`${req.method} ${req.route}`, {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'http.request.method': req.method,
-          'url.template': req.route,
-          'server.address': this.host,
-          'server.port': this.port,
-          // The GraphQL request it served: its upstream calls are found by this id, as in the logs.
-          ...(req.scope?.requestId ? { 'credential_gateway.request_id': req.scope.requestId } : {}),
-          'credential_gateway.vendor': this.source.vendor,
-          'credential_gateway.account': this.source.account,
-          'http.request.resend_count': attempt,
+      const span = this.options.tracer?.startSpan(
+        `${req.method} ${req.route}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'http.request.method': req.method,
+            'url.template': req.route,
+            'server.address': this.host,
+            'server.port': this.port,
+            // The GraphQL request it served: its upstream calls are found by this id, as in the logs.
+            ...(req.scope?.requestId ? { 'credential_gateway.request_id': req.scope.requestId } : {}),
+            'credential_gateway.vendor': this.source.vendor,
+            'credential_gateway.account': this.source.account,
+            'http.request.resend_count': attempt,
+          },
         },
-      });
+        req.scope?.traceContext,
+      );
       try {
         const res = await send(this.pool, wire, group);
         this.log(req, attempt, res.status, performance.now() - started);
