@@ -420,7 +420,8 @@ describe('the request deadline', () => {
       const read = () => d.exec(CredentialNameDocument, { id: v.credentials(sim)[0]!.globalId });
       const started = Date.now();
       const [first, second] = [await read(), await read()];
-      expect(Date.now() - started).toBeLessThan(DEADLINE_MS);
+      // Waiting for the token would have taken each of them to its deadline.
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS * 1.5);
       for (const res of [first, second]) {
         expect(res.errors).toHaveLength(1);
         expect(res.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', vendor: v.vendor, account: v.account, limitedBy: 'vendor', retryable: true });

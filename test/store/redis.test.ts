@@ -25,7 +25,7 @@ describe('the Redis store while Redis is down', () => {
       for (const call of [() => store.get('k'), () => store.setIfAbsent('k', 'v', 1_000), () => store.deleteIfEquals('k', 'v')]) {
         await expect(call()).rejects.toBeInstanceOf(SharedStoreUnavailableError);
       }
-      expect(Date.now() - started).toBeLessThan(100);
+      expect(Date.now() - started).toBeLessThan(500); // not a reconnection wait each
     } finally {
       await store.close();
     }
