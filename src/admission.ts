@@ -101,7 +101,8 @@ export class Admission {
     }
   }
 
-  get current(): number {
+  /** The limit now (the requests running are `active`). */
+  get limitNow(): number {
     return this.limit.value;
   }
 

@@ -57,11 +57,11 @@ const gatewaySchema = z
     /** Shared state for replicas (idempotency, tokens, rate budgets); in memory when absent. */
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),
     metrics: z.object({ enabled: z.boolean().default(true), path: z.string().regex(/^\/[\w/-]*$/).default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
-    /** OpenTelemetry: a span per upstream call, exported over OTLP/HTTP to this endpoint. */
+    /** OpenTelemetry: a span per GraphQL operation and, as its children, one per upstream call, exported over OTLP/HTTP. */
     tracing: z.object({ otlpEndpoint: z.url() }).strict().optional(),
     /** Credentials expiring within this many days are EXPIRING. */
     expiryWarningDays: z.number().positive().max(3650).default(30),
-    /** Operator recorded on vault writes when no caller is authenticated. */
+    /** The service's name: the caller's when auth is `none` (so the vault `operator` then), and OpenTelemetry's `service.name`. */
     serviceName: z.string().min(1).max(128).default('credential-gateway'),
     /** Who may call: API keys (hashes) and/or JWTs, or the explicit string "none". Required. */
     auth: authSchema,
@@ -102,7 +102,7 @@ export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'acc
  * Replaces `${NAME}` in every string with the environment's value; names the field when unset,
  * and adds its path to `unset` (its value is then incomplete, so nothing else is said about it).
  */
-export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];

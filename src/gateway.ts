@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { getOperationAST, GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { z } from 'zod';
 import { Admission } from './admission.js';
@@ -39,12 +39,9 @@ const REALM = 'credential-gateway';
 const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'];
 
 export interface Gateway {
-  yoga: YogaServerInstance<ServerContext, Context>;
-  server: Server;
   audit: AuditLog;
   /** Set after listen(). */
   url: string;
-  metrics: Metrics;
   listen(port?: number, host?: string): Promise<string>;
   /** Stops accepting; in-flight requests get up to `graceMs` to finish. */
   close(graceMs?: number): Promise<void>;
@@ -380,10 +377,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const graphql = admission.handler(withBodyLimit(limits.maxBodyBytes, yoga));
   const server = createServer(ops.handler(config.graphiql ? graphiqlHandler('/graphql', { headers: options.graphiqlHeaders }, graphql) : graphql));
   const gateway: Gateway = {
-    yoga,
-    server,
     audit,
-    metrics,
     url: '',
     async listen(port = config.listen.port, host = config.listen.host) {
       await new Promise<void>((resolve, reject) => {

@@ -100,7 +100,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] | print-schema [--check] | print-subgraph [--check]\n`);
+  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] [--host H] | print-schema [--check] | print-subgraph [--check]\n`);
   process.exit(2);
 }
 run(rest).catch((err: unknown) => {

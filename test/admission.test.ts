@@ -166,12 +166,12 @@ describe('Admission', () => {
     for (const x of all) handler(x.req, x.res);
     expect(started).toHaveLength(4);
     admission.step(0.99, 0.3); // saturated, a third of it in GC, with 4 running: 4 × 0.8
-    expect(admission.current).toBe(3);
+    expect(admission.limitNow).toBe(3);
     all[0]!.res.emit('close');
     all[1]!.res.emit('close');
     expect(started).toHaveLength(5); // 2 running + 1 started: at the limit of 3
     admission.step(0.4, 0.3); // room, and a request waits: the limit grows and it starts at once
-    expect(admission.current).toBe(4);
+    expect(admission.limitNow).toBe(4);
     expect(started).toHaveLength(6);
   });
 
@@ -188,7 +188,7 @@ describe('Admission', () => {
     for (const until = performance.now() + 60; performance.now() < until; ) gc();
     await new Promise((resolve) => setTimeout(resolve, 20)); // GC entries reach observers asynchronously
     busy.step(0.99);
-    expect(quiet.current).toBe(4);
-    expect(busy.current).toBe(3);
+    expect(quiet.limitNow).toBe(4);
+    expect(busy.limitNow).toBe(3);
   });
 });

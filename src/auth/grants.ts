@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Vendor } from '../domain/vendor.js';
 
 export const SCOPES = ['credentials:read', 'credentials:write', 'keys:rotate'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -64,6 +63,5 @@ export function holdsAnywhere(caller: Caller, scope: Scope): boolean {
   return caller.grants.some((g) => g.scope === scope);
 }
 
-export const vendorConfigName = (vendor: Vendor) => vendor.toLowerCase();
 
 export const ALL_GRANTS: readonly Grant[] = SCOPES.map((scope) => ({ scope }));

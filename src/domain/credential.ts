@@ -50,4 +50,3 @@ export interface CredentialChange {
   value?: string;
 }
 export type ChangeField = keyof CredentialChange;
-export const CHANGE_FIELDS: readonly ChangeField[] = ['name', 'description', 'expiresAt', 'value'];

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
 import { decodeOutcome, encodeOutcome, type Outcome } from './codec.js';
 
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotentCall {
   /** Keys belong to a caller: one caller can neither replay nor block another's. */

@@ -56,9 +56,9 @@ export class Metrics {
   }
 
   /** Admission state, read when scraped (see src/admission.ts). */
-  watchAdmission(admission: { readonly current: number; readonly waiting: number; readonly shed: number }): void {
+  watchAdmission(admission: { readonly limitNow: number; readonly waiting: number; readonly shed: number }): void {
     const registers = [this.registry];
-    new Gauge({ name: 'graphql_admission_limit', help: 'GraphQL requests allowed to run at once (adaptive).', registers, collect() { this.set(admission.current); } });
+    new Gauge({ name: 'graphql_admission_limit', help: 'GraphQL requests allowed to run at once (adaptive).', registers, collect() { this.set(admission.limitNow); } });
     new Gauge({ name: 'graphql_admission_waiting', help: 'GraphQL requests waiting to start.', registers, collect() { this.set(admission.waiting); } });
     new Counter({ name: 'graphql_admission_shed_total', help: 'GraphQL requests refused with 503: queue full or waited too long.', registers, collect() { this.reset(); this.inc(admission.shed); } });
   }
@@ -86,7 +86,7 @@ export function upstreamRecorder(metrics: Metrics, vendor: string, account: stri
 }
 
 /** Outcome label of one upstream attempt. */
-export function upstreamOutcome(status: number | string): string {
+function upstreamOutcome(status: number | string): string {
   if (typeof status === 'string') return status === 'circuit_open' || status === 'cancelled' ? status : 'network_error';
   if (status === 429) return '429';
   return `${Math.floor(status / 100)}xx`;

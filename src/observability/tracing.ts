@@ -13,7 +13,7 @@ export interface Tracing {
 }
 
 /**
- * OpenTelemetry spans for upstream calls, exported as OTLP/HTTP when an endpoint is configured;
+ * OpenTelemetry spans (per GraphQL operation, see operation-span.ts, and per upstream call), exported as OTLP/HTTP when an endpoint is configured;
  * otherwise no tracer (even the API's no-op tracer costs a span object and an attribute map per
  * call). The provider is not registered globally, so several gateways (tests) never share or
  * fight over it.

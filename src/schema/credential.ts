@@ -52,7 +52,7 @@ CredentialOwnerInterface.implement({
       // Null (with the error) when the vendor fails: the owner itself is still worth returning.
       nullable: { list: true, items: false },
       description: "The owner's credentials; null, with an error naming the account, when they could not be read.",
-      resolve: (o, _args, ctx) => ctx.sessions.get(o.ref.account).ownerCredentials(o.ref),
+      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref),
     }),
   }),
 });

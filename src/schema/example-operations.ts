@@ -57,8 +57,8 @@ mutation ExtendCredential($id: ID!, $expiresAt: DateTime, $key: String) {
 `;
 
 /** The third GraphiQL tab: rotating an Auth0 connection's signing keys. */
-export const ROTATE_EXAMPLE = `# Rotate an Auth0 connection's signing keys: the NEXT key becomes CURRENT, the
-# CURRENT one PREVIOUS, and a new NEXT key is generated. Not idempotent upstream —
+export const ROTATE_EXAMPLE = `# Rotate an Auth0 connection's signing keys: Auth0 generates a new NEXT key (how the
+# other keys' roles shift is Auth0's to decide: read keys afterwards). Not idempotent upstream —
 # every call retires a key — so the gateway never retries it; send an idempotencyKey
 # and a repeated request returns the first outcome instead of rotating again.
 #

@@ -19,7 +19,7 @@ export function decodeGlobalId(globalId: string, field = 'id'): { typename: stri
   return { typename: text.slice(0, colon), id: text.slice(colon + 1) };
 }
 
-export function localId(r: Ref): string {
+function localId(r: Ref): string {
   return JSON.stringify([r.account, ...r.path]);
 }
 

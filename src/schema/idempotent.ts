@@ -8,7 +8,7 @@ export const IDEMPOTENCY_KEY_DESCRIPTION =
  * Runs a mutation's upstream part at most once per caller and idempotency key; without a key it
  * simply runs. `onReplay` lets the audit record say that nothing was sent this time.
  */
-export async function once<T>(
+export async function withIdempotencyKey<T>(
   ctx: Context,
   call: { operation: string; key: string | null | undefined; input: unknown; onReplay: () => void },
   run: () => Promise<T>,

@@ -10,7 +10,7 @@ import './mutations.js';
 import { checkRepresentations, registerEntities } from './federation.js';
 
 /** Federation version of the subgraph schema (entity interfaces need 2.3). */
-export const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
+const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 
 let registered = false;
 let schema: GraphQLSchema | undefined;

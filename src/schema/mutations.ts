@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, once } from './idempotent.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
 import { parseUpdateInput } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
@@ -49,7 +49,7 @@ builder.mutationField('updateCredential', (t) =>
           const session = ctx.sessions.writable(target.account, 'credentials:write');
           const onReplay = () => (replayed = true);
           const source = { vendor: session.vendor, account: target.account };
-          return once(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
+          return withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
             session.updateCredential(target, change).catch((err: unknown) => {
               throw err instanceof ValidationError ? err.about(source) : err;
             }),

@@ -8,7 +8,7 @@ export interface Page<T> {
 }
 
 /** A runaway cursor (a vendor bug) must not spin forever: 1,000 pages of 100 is far above real use. */
-export const MAX_PAGES = 1_000;
+const MAX_PAGES = 1_000;
 
 /**
  * Follows a vendor's page tokens or cursors until the last page. A token the vendor repeats (a

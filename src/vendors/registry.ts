@@ -3,5 +3,5 @@ import { conductorOne } from './conductorone/index.js';
 import { keycard } from './keycard/index.js';
 import { vault } from './vault/index.js';
 
-/** Every vendor the gateway knows. Adding one: its folder under src/vendors/ and its entry here. */
+/** Every vendor the gateway knows. Adding one: its folder under src/vendors/, its entry here and its name in domain/vendor.ts. */
 export const vendorModules = [auth0, conductorOne, keycard, vault] as const;

@@ -1,10 +1,14 @@
-import { allows, vendorConfigName, type Caller, type Scope } from '../auth/grants.js';
+import { allows, type Caller, type Scope } from '../auth/grants.js';
 import type { RequestScope } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
+import { vendorModules } from './registry.js';
 import type { AccountAdapter, AccountSession } from './types.js';
+
+/** A vendor's name in config and in `scope@vendor:name` grants, as its module declares it. */
+const CONFIG_NAME: ReadonlyMap<Vendor, string> = new Map(vendorModules.map((m) => [m.vendor, m.configName]));
 
 /**
  * Per-request, lazily created sessions of the accounts this caller may use. Reads of accounts
@@ -22,7 +26,7 @@ export class Sessions {
   ) {}
 
   private may(adapter: AccountAdapter, scope: Scope): boolean {
-    return allows(this.caller, scope, vendorConfigName(adapter.vendor), adapter.account);
+    return allows(this.caller, scope, CONFIG_NAME.get(adapter.vendor)!, adapter.account);
   }
 
   /** Readable accounts matching the optional vendor and account-name filters, in config order. */
@@ -63,7 +67,7 @@ export class Sessions {
   }
 
   /** Same-account navigation from a record already read (owner → credentials and back). */
-  get(account: string): AccountSession {
+  readableOrNotFound(account: string): AccountSession {
     const session = this.readable(account);
     if (!session) throw new NotFoundError(`no account named "${account}" is configured`);
     return session;

@@ -73,6 +73,7 @@ describe('HttpClient', () => {
   it('prefixes the base path and parses the response with the schema', async () => {
     const body = await client().request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.object({ ok: z.boolean() }) });
     expect(body).toEqual({ ok: true });
+    expect(seen).toEqual(['/api/items/ok']);
   });
 
   it('maps 404 to NotFoundError with the vendor message', async () => {
@@ -196,7 +197,7 @@ describe('HttpClient', () => {
     expect(seen).toEqual([]);
   });
 
-  it('reports an unreachable vendor as retryable, and a sent POST as outcome unknown only when it was sent', async () => {
+  it('reports an unreachable vendor as retryable, and a POST it never reached as not applied (outcome known)', async () => {
     const down = new HttpClient({ vendor: 'AUTH0', account: 'down', baseUrl: 'http://127.0.0.1:1', logger: silentLogger, errorMessage: () => undefined });
     const err = (await down.request({ method: 'POST', route: '/rotate', schema: z.unknown() }).catch((e: unknown) => e)) as UpstreamError;
     expect(err).toBeInstanceOf(UpstreamError);

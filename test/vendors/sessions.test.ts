@@ -47,7 +47,7 @@ describe('Sessions.ownerOf', () => {
   it('returns owners of an account listed in full as values at once, without any load', async () => {
     const loads: Ref[] = [];
     const sessions = sessionsWith(loads);
-    await sessions.rememberOwners(sessions.get('prod'));
+    await sessions.rememberOwners(sessions.readableOrNotFound('prod'));
     expect(sessions.ownerOf(credential('a'))).toBe(owner);
     expect(loads).toHaveLength(0);
   });

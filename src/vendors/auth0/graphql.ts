@@ -5,7 +5,7 @@ import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, once } from '../../schema/idempotent.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../../schema/idempotent.js';
 import { idempotencyKey } from '../../schema/inputs.js';
 import { parseGlobalId } from '../../schema/global-id.js';
 import { Auth0Session } from './adapter.js';
@@ -156,7 +156,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
             const signingAlg = input.signingAlg ?? null;
             // Rotation is the reason idempotency keys exist: a retried rotate would retire a key.
             const onReplay = () => (replayed = true);
-            const rotated = await once(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, onReplay }, () =>
+            const rotated = await withIdempotencyKey(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, onReplay }, () =>
               session.rotateConnectionKeys(connection, signingAlg),
             );
             return { session, connection: rotated.connection, newKey: rotated.newKey };

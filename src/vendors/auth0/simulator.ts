@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
 import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
@@ -316,8 +316,4 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
 
 export function newCredentialId(): string {
   return `cred_${randomBytes(11).toString('base64url').replace(/[-_]/g, 'x')}`;
-}
-
-export function newClientId(): string {
-  return randomUUID().replace(/-/g, '').slice(0, 32);
 }

@@ -1,7 +1,7 @@
 /**
  * A fixed one-second window request budget for simulators: each call counts one request and says
  * whether it is over the limit (`null` = unlimited, read per call so tests can change it).
- * Vendor-neutral; a candidate for src/sim/ (the Auth0 simulator has the same window inline).
+ * Vendor-neutral; a candidate for src/sim/ (the Auth0, Keycard and vault simulators have the same window inline).
  */
 export function perSecondBudget(limit: () => number | null, clock: () => number = Date.now): () => boolean {
   let window = { second: 0, used: 0 };

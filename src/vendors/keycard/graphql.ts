@@ -10,7 +10,7 @@ const PERMISSIONS =
   'Read from Keycard (`expand=permissions`) only when selected.';
 
 function sessionOf(ctx: Context, account: string): KeycardSession {
-  const session = ctx.sessions.get(account);
+  const session = ctx.sessions.readableOrNotFound(account);
   if (!(session instanceof KeycardSession)) throw new NotFoundError(`no Keycard account named "${account}" is configured`);
   return session;
 }

@@ -54,7 +54,6 @@ export const credentialPage = z.object({
   nextPageToken: z.string().nullish(),
   totalSize: z.number().int().nonnegative().nullish(),
 });
-export type CredentialPage = z.output<typeof credentialPage>;
 
 /** The PUT body (seed field names). `value` is present only to rotate the secret. */
 export interface UpdateCredentialBody {
