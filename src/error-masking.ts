@@ -1,0 +1,74 @@
+import { GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
+import { GatewayError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/**
+ * Domain errors become GraphQL errors with `extensions.code` (+ vendor/account); anything else is
+ * masked to a generic message and logged, so no upstream detail or secret reaches the caller.
+ */
+export function maskError(logger: Logger, schema: GraphQLSchema) {
+  return (error: unknown, message: string): Error => {
+    if (error instanceof GraphQLError) {
+      const original = error.originalError;
+      if (original instanceof GatewayError) {
+        return new GraphQLError(original.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          extensions: { ...original.extensions(), code: original.code },
+        });
+      }
+      if (!original || original instanceof GraphQLError) return withoutVariableValue(error, schema);
+      logger.error({ err: original, path: error.path }, 'unexpected resolver error');
+      return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    }
+    logger.error({ err: error }, 'unexpected error');
+    return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  };
+}
+
+/**
+ * graphql-js prints a whole invalid variable into its error (`Variable "$input" got invalid value
+ * { id: …, value: "…" }; …`), and a variable may carry a secret (the vault's `value`): the error
+ * keeps where and why, not what.
+ */
+function withoutVariableValue(error: GraphQLError, schema: GraphQLSchema): GraphQLError {
+  const variable = /^Variable "\$(\w+)" got invalid value /.exec(error.message);
+  const why = error.originalError?.message;
+  if (!variable || why === undefined || !error.message.endsWith(`; ${why}`)) return error;
+  const printed = error.message.slice(variable[0].length, error.message.length - why.length - 2);
+  const at = / at "(\w+(?:\.\w+|\[\d+\])*)"$/.exec(printed);
+  return new GraphQLError(`Variable "$${variable[1]}" got invalid value${at ? ` at "${at[1]}"` : ''}; ${valueFree(why, schema)}`, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: error.extensions,
+  });
+}
+
+/**
+ * Why an input value was refused, without the value. graphql-js's own words about fields and types
+ * stay (they name the schema's fields and types, and an unknown field by the key the caller sent).
+ * An enum's or a scalar's complaint quotes the value: only the type's name is kept, and only when
+ * the schema has that type (the quoted value could imitate the wording).
+ */
+function valueFree(why: string, schema: GraphQLSchema): string {
+  if (/^(Field "\w+" (is not defined by type|of required type)|Expected (non-nullable )?type "[^"]+" (to be an object|not to be null))/.test(why)) return why;
+  const inEnum = /^[\s\S]* does not exist in "(\w+)" enum\./.exec(why)?.[1];
+  if (inEnum && isEnumType(schema.getType(inEnum))) return `Value does not exist in "${inEnum}" enum.`;
+  const builtIn = /^(String|Int|Float|Boolean|ID) cannot represent ([^:]*value): /.exec(why);
+  if (builtIn) return `${builtIn[1]} cannot represent ${builtIn[2]}`;
+  const scalar = /^(?:Expected type "(\w+)"\.|(\w+) cannot represent )/.exec(why);
+  const type = scalar?.[1] ?? scalar?.[2];
+  if (type && schema.getType(type)) return `Expected type "${type}".`;
+  return 'not a valid value here';
+}
+
+/** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */
+export function codeFor(message: string): { code?: string } {
+  if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
+  if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
+  return {};
+}

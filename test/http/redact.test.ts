@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { redact } from '../../src/http/redact.js';
+
+describe('redact: secrets out of a vendor message', () => {
+  it('cuts every occurrence of a secret', () => expect(redact('bad key s3cr3t-KEY-1 (s3cr3t-KEY-1)', ['s3cr3t-KEY-1'])).toBe('bad key [redacted] ([redacted])'));
+
+  it('cuts a secret the vendor quoted JSON-escaped', () => {
+    const secret = 'line-one\nline-"two"';
+    expect(redact(`rejected ${JSON.stringify(secret)}`, [secret])).toBe('rejected "[redacted]"');
+  });
+
+  it('cuts the longer of two secrets that begin alike whole, not just its beginning', () =>
+    expect(redact('value tok_abcdefgh-and-more', ['tok_abcdefgh', 'tok_abcdefgh-and-more'])).toBe('value [redacted]'));
+
+  it('withholds a message that still quotes eight characters of a secret in a row', () =>
+    expect(redact('value starting "s3cr3t-va" is too weak', ['s3cr3t-value-123'])).toBe('[message withheld: it quoted part of a secret]'));
+
+  it('keeps a message that shares less than that with the secret, and ignores absent secrets', () =>
+    expect(redact('value is too weak', ['s3cr3t-value-123', undefined])).toBe('value is too weak'));
+});
