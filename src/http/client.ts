@@ -106,6 +106,7 @@ const MAX_VENDOR_MESSAGE = 300;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource to check';
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
+const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
 /** Errors whose retries already happened further down (a token fetch): never repeated again. */
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
@@ -235,7 +236,7 @@ export class HttpClient {
         res = await this.exchange(req, token, attempt, idempotent);
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
-      if (res.status >= 200 && res.status < 300) return this.parse(req.schema, res.status, res.text, idempotent);
+      if (res.status >= 200 && res.status < 300) return this.parse(req, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
       if (err instanceof UpstreamError && err.status === null && !err.cancelled) verdict = 'failure';
@@ -428,35 +429,38 @@ export class HttpClient {
   }
 
   /**
-   * The vendor's 2xx answer, parsed. An answer that cannot be read after a non-idempotent write
-   * still means the write happened: that failure is `outcomeUnknown` and not retryable, so an
-   * idempotency key keeps it and a retry cannot repeat the write.
+   * The vendor's 2xx answer, parsed. An answer that cannot be read after a change (not a read, nor
+   * a token request) still means the change was applied: after a rotation or a create that failure
+   * is `outcomeUnknown` and not retryable, so an idempotency key keeps it and a retry cannot repeat
+   * the write; after an update that sets absolute values it says so, and repeating it is harmless.
    */
-  private parse<S extends z.ZodType>(schema: S, status: number, text: string, idempotent: boolean): z.output<S> {
+  private parse<S extends z.ZodType>(req: UpstreamRequest<S>, status: number, text: string, idempotent: boolean): z.output<S> {
+    const change = req.method !== 'GET' && req.auth !== false;
     let json: unknown = undefined;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
       } catch {
-        throw this.unreadable(`malformed JSON (HTTP ${status})`, status, idempotent, true);
+        throw this.unreadable(`malformed JSON (HTTP ${status})`, status, change, idempotent, true);
       }
     }
-    const parsed = schema.safeParse(json);
+    const parsed = req.schema.safeParse(json);
     if (!parsed.success) {
       // Paths only: issue messages could quote upstream values.
       const where = parsed.error.issues
         .slice(0, 3)
         .map((i) => i.path.join('.') || '(root)')
         .join(', ');
-      throw this.unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, status, idempotent, false);
+      throw this.unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, status, change, idempotent, false);
     }
     return parsed.data;
   }
 
-  private unreadable(what: string, status: number, idempotent: boolean, retryable: boolean): UpstreamError {
+  private unreadable(what: string, status: number, change: boolean, idempotent: boolean, retryable: boolean): UpstreamError {
     const message = `${this.describe()} returned ${what}`;
+    if (!change) return new UpstreamError(message, this.source, status, retryable);
     return idempotent
-      ? new UpstreamError(message, this.source, status, retryable)
+      ? new UpstreamError(message + APPLIED_REPEATABLE, this.source, status, true)
       : new UpstreamError(message + APPLIED_UNREADABLE, this.source, status, false, true);
   }
 

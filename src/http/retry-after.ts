@@ -8,6 +8,15 @@ import type { ResponseHeaders } from './send.js';
  * nothing usable.
  */
 export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now(), rateLimitReset = true): number | null {
+  const seconds = askedSeconds(headers, now, rateLimitReset);
+  // A vendor's "a century" (or a number too long to be one) is a day: a wait has to fit an Int, and end.
+  return seconds === null ? null : Math.min(seconds, MAX_WAIT_S);
+}
+
+/** The longest wait a vendor's answer is taken to ask for. */
+export const MAX_WAIT_S = 86_400;
+
+function askedSeconds(headers: ResponseHeaders, now: number, rateLimitReset: boolean): number | null {
   const header = (name: string) => {
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;

@@ -27,6 +27,7 @@ interface Held {
 }
 
 const LOCK_TTL_MS = 15_000;
+const MAX_PAUSE_MS = 300_000;
 const WAIT_FOR_PEER_MS = 10_000;
 
 /**
@@ -85,7 +86,11 @@ export class TokenCache {
           return held.token;
         },
         (err: unknown) => {
-          if (err instanceof RateLimitedError && err.retryAfter !== null) this.pause = { until: this.now() + err.retryAfter * 1000, error: err };
+          if (err instanceof RateLimitedError && err.retryAfter !== null) {
+            // At most a few minutes: one token request that late costs the vendor nothing, and a
+            // wait asked for by mistake (a date far ahead) must not shut the account out for good.
+            this.pause = { until: this.now() + Math.min(err.retryAfter * 1000, MAX_PAUSE_MS), error: err };
+          }
           throw err;
         },
       )

@@ -18,5 +18,11 @@ describe('retryAfterSeconds', () => {
     expect(retryAfterSeconds({ 'retry-after-ms': 'soon', 'retry-after': '4' }, now)).toBe(4));
   it('ignores X-RateLimit-Reset when asked to (Auth0 sends it on every answer, not only a 429)', () =>
     expect(retryAfterSeconds({ 'x-ratelimit-reset': String(now / 1000 + 5) }, now, false)).toBeNull());
+  it('takes a wait longer than a day, however it is written, as a day', () => {
+    expect(retryAfterSeconds({ 'retry-after': '9999999999' }, now)).toBe(86_400);
+    expect(retryAfterSeconds({ 'retry-after-ms': '9'.repeat(400) }, now)).toBe(86_400);
+    expect(retryAfterSeconds({ 'retry-after': 'Fri, 31 Dec 9999 23:59:59 GMT' }, now)).toBe(86_400);
+    expect(retryAfterSeconds({ 'x-ratelimit-reset': '99999999999' }, now)).toBe(86_400);
+  });
   it('returns null when nothing usable was sent', () => expect(retryAfterSeconds({ 'retry-after': 'soon' }, now)).toBeNull());
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimitedError } from '../../src/errors.js';
 import { TokenCache, type SharedTokens } from '../../src/http/tokens.js';
 import { silentLogger } from '../../src/logger.js';
 import { RedisStore } from '../../src/store/redis.js';
@@ -37,6 +38,26 @@ describe('TokenCache', () => {
     expect(cache.peek()).toBe('t1');
     now = 3_001;
     expect(await cache.get()).toBe('t2');
+  });
+
+  it('after a 429, asks the token endpoint nothing until its wait is over, but never waits longer than five minutes', async () => {
+    let now = 0;
+    let calls = 0;
+    const source = { vendor: 'KEYCARD' as const, account: 'kc' };
+    const cache = new TokenCache(
+      async () => {
+        if (++calls === 1) throw new RateLimitedError(source, 86_400);
+        return { accessToken: 'fresh', expiresIn: 3600 };
+      },
+      { clock: () => now },
+    );
+    await expect(cache.get()).rejects.toMatchObject({ retryAfter: 86_400 });
+    now = 299_000;
+    await expect(cache.get()).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1 });
+    expect(calls).toBe(1);
+    now = 300_001;
+    expect(await cache.get()).toBe('fresh');
+    expect(calls).toBe(2);
   });
 
   it('drops a rejected token only if it is still the cached one', async () => {

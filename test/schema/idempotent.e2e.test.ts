@@ -140,6 +140,22 @@ describe('updateCredential with an idempotency key', () => {
     expect(replayed).toMatchObject({ fields: ['expiresAt'], upstreamStatus: null, replayed: true });
   });
 
+  it('says an update the vendor applied but answered unreadably was applied, and lets the retry repeat it (it sets the same values)', async () => {
+    const { globalId } = credential('billing-next');
+    const input = { id: globalId, expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString(), idempotencyKey: key() };
+    sim.inject({ method: 'PATCH', status: 201, malformed: true, afterApply: true });
+    const first = await h.exec(UpdateCredentialDocument, { input });
+    expect(first.data!.updateCredential).toMatchObject({
+      __typename: 'UpstreamError',
+      retryable: true,
+      outcomeUnknown: false,
+      message: expect.stringContaining('the change was applied, but its result could not be read — repeating it sets the same values'),
+    });
+    const retry = await h.exec(UpdateCredentialDocument, { input });
+    expect(retry.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { expiresAt: input.expiresAt } });
+    expect(patches().map((r) => r.body)).toEqual([{ expires_at: input.expiresAt }, { expires_at: input.expiresAt }]);
+  });
+
   it('frees the key after a failure that certainly changed nothing, so the retry goes through', async () => {
     const { globalId } = credential('billing-next');
     const k = key();
