@@ -5,11 +5,12 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { getOperationAST, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { z } from 'zod';
 import { Admission } from './admission.js';
+import { withBodyLimit } from './body-limit.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
 import type { Caller } from './auth/grants.js';
@@ -20,9 +21,11 @@ import { codeFor, maskError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
 import { getSchema, getSubgraphSchema } from './schema/index.js';
+import { partialErrorsPlugin } from './schema/partial-errors.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { operationSpanPlugin } from './observability/operation-span.js';
+import { requestMetricsPlugin } from './observability/request-metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
@@ -62,20 +65,6 @@ interface RequestFacts {
   caller: Caller;
   /** End the scopes of the request's operations (their deadline timers) once the response is out; a batch has several. */
   releases: (() => void)[];
-}
-
-/** Errors of accounts that failed inside lists the others answered; see schema/partial-errors.ts. */
-function partialErrorsPlugin(): Plugin<Context> {
-  return {
-    onExecute({ args }) {
-      return {
-        onExecuteDone({ result, setResult }) {
-          const extra = (args.contextValue as Context).partialErrors;
-          if (extra.length && 'data' in result) setResult({ ...result, errors: [...(result.errors ?? []), ...extra] });
-        },
-      };
-    },
-  };
 }
 
 /**
@@ -128,61 +117,6 @@ function loadPersistedOperations(file: string): Map<string, string> {
   const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
   return new Map(Object.entries(parsed.data));
-}
-
-/** Refuses bodies over the limit before Yoga reads them. */
-function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const length = req.headers['content-length'];
-    const refuse = (status: number, message: string) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        connection: 'close',
-        'cache-control': 'no-store',
-        'x-request-id': requestIdFrom(req.headers['x-request-id']),
-      });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
-      req.resume();
-    };
-    if (length !== undefined && Number(length) > maxBytes) return refuse(413, `request body over ${maxBytes} bytes`);
-    if (length === undefined && req.headers['transfer-encoding']) {
-      // Chunked bodies: count as they arrive.
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > maxBytes && !res.headersSent) {
-          refuse(413, `request body over ${maxBytes} bytes`);
-          req.destroy();
-        }
-      });
-    }
-    handler(req, res);
-  };
-}
-
-/** Request metrics: the operation type and outcome a request ended with, timed from arrival. */
-function metricsPlugin(metrics: Metrics): Plugin<Context> {
-  const seen = new WeakMap<Request, { started: number; type: string; outcome: string }>();
-  return {
-    onRequest({ request }) {
-      seen.set(request, { started: performance.now(), type: 'unknown', outcome: 'error' });
-    },
-    onExecute({ args }) {
-      const entry = seen.get((args.contextValue as { request: Request }).request);
-      if (entry) entry.type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
-    },
-    onResultProcess({ request, result }) {
-      const entry = seen.get(request);
-      if (!entry || Array.isArray(result) || !('data' in result || 'errors' in result)) return;
-      entry.outcome = !result.errors?.length ? 'ok' : result.data ? 'partial' : 'error';
-    },
-    onResponse({ request }) {
-      const entry = seen.get(request);
-      if (!entry) return;
-      seen.delete(request); // at once rather than in a later GC (see releaseAuthCachePlugin)
-      metrics.requests.observe({ operation_type: entry.type, outcome: entry.outcome }, (performance.now() - entry.started) / 1000);
-    },
-  };
 }
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
@@ -246,7 +180,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
     },
     plugins: [
-      metricsPlugin(metrics),
+      requestMetricsPlugin(metrics),
       ...(tracing.tracer ? [operationSpanPlugin(tracing.tracer)] : []),
       authPlugin(authenticator, facts, logger),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.

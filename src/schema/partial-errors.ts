@@ -1,5 +1,7 @@
 import { GraphQLError, type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import { GatewayError } from '../errors.js';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
 import type { AccountSession } from '../vendors/types.js';
 
 /**
@@ -20,4 +22,18 @@ export function accountFailure(err: unknown, session: AccountSession, info: Grap
       },
     },
   );
+}
+
+/** Adds the errors of accounts that failed inside lists the others answered (accountFailure) to the result. */
+export function partialErrorsPlugin(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result, setResult }) {
+          const extra = (args.contextValue as Context).partialErrors;
+          if (extra.length && 'data' in result) setResult({ ...result, errors: [...(result.errors ?? []), ...extra] });
+        },
+      };
+    },
+  };
 }
