@@ -80,7 +80,12 @@ export function changedFields(input: Record<string, unknown>): string[] {
 
 /** A mutation refused by scope checks before its resolver ran, with what its input named. */
 export function auditRefusal(ctx: Context, t: AuditTarget): void {
-  ctx.audit.write({
+  ctx.audit.write(recordOf(ctx, t, 'PermissionDeniedError', null));
+}
+
+/** One mutation attempt's record: who, what and on which target, and how it ended. */
+function recordOf(ctx: Context, t: AuditTarget, outcome: string, upstreamStatus: number | string | null): AuditRecord {
+  return {
     time: new Date().toISOString(),
     requestId: ctx.scope.requestId,
     caller: ctx.caller.name,
@@ -90,9 +95,11 @@ export function auditRefusal(ctx: Context, t: AuditTarget): void {
     account: t.ref?.account ?? null,
     target: t.ref?.path ?? null,
     fields: t.fields,
-    outcome: 'PermissionDeniedError',
-    upstreamStatus: null,
-  });
+    outcome,
+    // A replay sent nothing: the upstream status belongs to the first attempt's record.
+    upstreamStatus: t.replayed ? null : upstreamStatus,
+    ...(t.replayed ? { replayed: true } : {}),
+  };
 }
 
 /** Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included). */
@@ -105,21 +112,7 @@ export async function audited<T>(ctx: Context, target: () => AuditTarget, run: (
     } catch {
       t = { operation: 'unknown', ref: null, fields: [] };
     }
-    ctx.audit.write({
-      time: new Date().toISOString(),
-      requestId: ctx.scope.requestId,
-      caller: ctx.caller.name,
-      via: ctx.caller.via,
-      operation: t.operation,
-      vendor: t.vendor ?? null,
-      account: t.ref?.account ?? null,
-      target: t.ref?.path ?? null,
-      fields: t.fields,
-      outcome,
-      // A replay sent nothing: the upstream status belongs to the first attempt's record.
-      upstreamStatus: t.replayed ? null : status,
-      ...(t.replayed ? { replayed: true } : {}),
-    });
+    ctx.audit.write(recordOf(ctx, t, outcome, status));
   };
   const { scope } = ctx;
   const outer = scope.observeUpstream;
