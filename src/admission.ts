@@ -166,8 +166,7 @@ export class Admission {
   private drain(): void {
     while (this.running < this.limit.value && this.waiting > 0) {
       const w = this.shift();
-      // A client that left while waiting needs nothing more.
-      if (w.res.destroyed || w.req.socket.destroyed) continue;
+      if (gone(w)) continue;
       const waited = this.clock() - w.since;
       if (waited >= this.settings.maxWaitMs) this.refuse(w.res);
       else {
@@ -186,7 +185,7 @@ export class Admission {
       this.expiry = undefined;
       while (this.waiting > 0 && this.clock() - this.queue[this.head]!.since >= this.settings.maxWaitMs) {
         const w = this.shift();
-        if (!w.res.destroyed && !w.req.socket.destroyed) this.refuse(w.res);
+        if (!gone(w)) this.refuse(w.res);
       }
       this.expireLater();
     }, Math.max(0, dueIn));
@@ -209,4 +208,9 @@ export class Admission {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
     res.end(JSON.stringify({ errors: [{ message: 'the gateway is overloaded; retry shortly', extensions: { code: 'OVERLOADED' } }] }));
   }
+}
+
+/** A client that left while waiting needs nothing more, not even a refusal. */
+function gone(w: Waiting): boolean {
+  return w.res.destroyed || w.req.socket.destroyed;
 }
