@@ -12,11 +12,11 @@ import { z } from 'zod';
 import { Admission } from './admission.js';
 import { withBodyLimit } from './body-limit.js';
 import { AuditLog } from './audit.js';
-import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
-import type { Caller } from './auth/grants.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { authPlugin, type RequestFacts } from './auth/plugin.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
-import { createRequestScope, requestIdFrom, watchResponse, watchSignal } from './request-scope.js';
+import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
 import { codeFor, maskError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
@@ -37,7 +37,6 @@ import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
-const REALM = 'credential-gateway';
 /** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF header. */
 const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'];
 
@@ -59,14 +58,6 @@ export interface GatewayOptions {
 /** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
 type ServerContext = { req?: IncomingMessage; res?: ServerResponse };
 
-/** Per-request facts established before GraphQL runs (auth, request id). */
-interface RequestFacts {
-  requestId: string;
-  caller: Caller;
-  /** End the scopes of the request's operations (their deadline timers) once the response is out; a batch has several. */
-  releases: (() => void)[];
-}
-
 /**
  * Drops the operation's scope-auth cache once it has executed instead of leaving it to the GC.
  * Pothos keeps that cache in a WeakMap keyed by the context, and the cached value holds the
@@ -78,33 +69,6 @@ function releaseAuthCachePlugin(): Plugin<Context> {
   return {
     onExecute({ args }) {
       return { onExecuteDone: () => RequestCache.clearForContext(args.contextValue) };
-    },
-  };
-}
-
-function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string): Response {
-  const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
-  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED', requestId } }] }), {
-    status: 401,
-    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store', 'x-request-id': requestId },
-  });
-}
-
-/**
- * Authenticates every GraphQL request before anything is parsed or executed. The GraphiQL page,
- * which holds no data, never reaches Yoga: graphiqlHandler serves it in front.
- */
-function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, logger: Logger): Plugin<Context> {
-  return {
-    async onRequest({ request, endResponse }) {
-      const requestId = requestIdFrom(request.headers.get('x-request-id'));
-      const result = await authenticator.authenticate(request.headers);
-      if (!result.ok) {
-        // The reason only: never the credential that was offered.
-        logger.warn({ requestId, reason: result.description }, 'unauthenticated request');
-        return endResponse(unauthenticated(result.description, result.error, requestId));
-      }
-      facts.set(request, { requestId, caller: result.caller, releases: [] });
     },
   };
 }

@@ -1,0 +1,44 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import type { Logger } from '../logger.js';
+import { requestIdFrom } from '../request-scope.js';
+import type { Authenticator } from './authenticate.js';
+import type { Caller } from './grants.js';
+
+const REALM = 'credential-gateway';
+
+/** Per-request facts established before GraphQL runs (auth, request id). */
+export interface RequestFacts {
+  requestId: string;
+  caller: Caller;
+  /** End the scopes of the request's operations (their deadline timers) once the response is out; a batch has several. */
+  releases: (() => void)[];
+}
+
+function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string): Response {
+  const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
+  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED', requestId } }] }), {
+    status: 401,
+    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store', 'x-request-id': requestId },
+  });
+}
+
+/**
+ * Authenticates every GraphQL request before anything is parsed or executed, and records who
+ * called in `facts` for the context. The GraphiQL page, which holds no data, never reaches Yoga:
+ * graphiqlHandler serves it in front.
+ */
+export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, logger: Logger): Plugin<Context> {
+  return {
+    async onRequest({ request, endResponse }) {
+      const requestId = requestIdFrom(request.headers.get('x-request-id'));
+      const result = await authenticator.authenticate(request.headers);
+      if (!result.ok) {
+        // The reason only: never the credential that was offered.
+        logger.warn({ requestId, reason: result.description }, 'unauthenticated request');
+        return endResponse(unauthenticated(result.description, result.error, requestId));
+      }
+      facts.set(request, { requestId, caller: result.caller, releases: [] });
+    },
+  };
+}
