@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 export const SCOPES = ['credentials:read', 'credentials:write', 'keys:rotate'] as const;
-export type Scope = (typeof SCOPES)[number];
+/** A permission's name as config and tokens spell it (a request's own scope is the unrelated `RequestScope`). */
+export type ScopeName = (typeof SCOPES)[number];
 
 /** A scope, optionally limited to some vendors and/or accounts (absent = all). */
 export interface Grant {
-  scope: Scope;
+  scope: ScopeName;
   vendors?: readonly string[];
   accounts?: readonly string[];
 }
@@ -28,14 +29,14 @@ export const grantString = z.string().transform((s, ctx): Grant => {
     return z.NEVER;
   }
   // Only a scope with no `@` at all is unlimited: `scope@` or `scope@vendor:` must never widen to every account.
-  if (limits.length === 0) return { scope: scope as Scope };
+  if (limits.length === 0) return { scope: scope as ScopeName };
   const limit = limits.length === 1 ? limits[0]! : '';
   const vendor = limit.startsWith('vendor:') ? limit.slice('vendor:'.length) : null;
   if (limit === '' || vendor === '') {
     ctx.addIssue({ code: 'custom', message: 'a limited scope names one account or vendor: scope@account or scope@vendor:name' });
     return z.NEVER;
   }
-  return vendor !== null ? { scope: scope as Scope, vendors: [vendor.toLowerCase()] } : { scope: scope as Scope, accounts: [limit] };
+  return vendor !== null ? { scope: scope as ScopeName, vendors: [vendor.toLowerCase()] } : { scope: scope as ScopeName, accounts: [limit] };
 });
 
 export const grantSchema = z.union([
@@ -50,7 +51,7 @@ export const grantSchema = z.union([
 ]);
 
 /** Does the caller hold `scope` for this account of this vendor (`configName`, e.g. "auth0")? */
-export function allows(caller: Caller, scope: Scope, vendorConfigName: string, account: string): boolean {
+export function allows(caller: Caller, scope: ScopeName, vendorConfigName: string, account: string): boolean {
   return caller.grants.some(
     (g) =>
       g.scope === scope &&
@@ -59,9 +60,8 @@ export function allows(caller: Caller, scope: Scope, vendorConfigName: string, a
   );
 }
 
-export function holdsAnywhere(caller: Caller, scope: Scope): boolean {
+export function holdsAnywhere(caller: Caller, scope: ScopeName): boolean {
   return caller.grants.some((g) => g.scope === scope);
 }
-
 
 export const ALL_GRANTS: readonly Grant[] = SCOPES.map((scope) => ({ scope }));

@@ -1,4 +1,4 @@
-import { allows, type Caller, type Scope } from '../auth/grants.js';
+import { allows, type Caller, type ScopeName } from '../auth/grants.js';
 import type { RequestScope } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
@@ -25,8 +25,8 @@ export class Sessions {
     private readonly caller: Caller,
   ) {}
 
-  private may(adapter: AccountAdapter, scope: Scope): boolean {
-    return allows(this.caller, scope, CONFIG_NAME.get(adapter.vendor)!, adapter.account);
+  private may(adapter: AccountAdapter, needed: ScopeName): boolean {
+    return allows(this.caller, needed, CONFIG_NAME.get(adapter.vendor)!, adapter.account);
   }
 
   /** Readable accounts matching the optional vendor and account-name filters, in config order. */
@@ -52,17 +52,17 @@ export class Sessions {
     return this.adapters.get(account)?.vendor ?? null;
   }
 
-  /** The account's session for a change needing `scope`; refuses before anything is sent. */
-  writable(account: string, scope: Scope): AccountSession {
+  /** The account's session for a change needing the `needed` scope; refuses before anything is sent. */
+  writable(account: string, needed: ScopeName): AccountSession {
     const adapter = this.adapters.get(account);
-    const refused = () => new PermissionDeniedError(`caller "${this.caller.name}" lacks ${scope} on account "${account}"`);
+    const refused = () => new PermissionDeniedError(`caller "${this.caller.name}" lacks ${needed} on account "${account}"`);
     if (!adapter) {
       // Only a caller whose grant would cover an account of that name learns that none exists:
       // to anyone else, a missing account and another's look alike.
-      const couldAct = this.caller.grants.some((g) => g.scope === scope && !g.vendors && (!g.accounts || g.accounts.includes(account)));
+      const couldAct = this.caller.grants.some((g) => g.scope === needed && !g.vendors && (!g.accounts || g.accounts.includes(account)));
       throw couldAct ? new NotFoundError(`no account named "${account}" is configured`) : refused();
     }
-    if (!this.may(adapter, scope)) throw refused();
+    if (!this.may(adapter, needed)) throw refused();
     return this.session(adapter);
   }
 
