@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
+import { SecondWindow } from '../../sim/rate-window.js';
 import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { bearerToken, hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { SIGNING_ALGS, KEYED_STRATEGIES } from './api.js';
@@ -165,7 +166,7 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
   });
 
   // Auth0 answers every API call with its bucket state and 429s once the window's budget is spent.
-  let window = { second: 0, used: 0 };
+  const window = new SecondWindow();
   const limited = (route: SimRoute): SimRoute =>
     route.public
       ? route
@@ -174,15 +175,13 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
           handle: async (req) => {
             if (!state.rateLimit) return route.handle(req);
             const limit = state.rateLimit.perSecond;
-            const second = Math.floor(Date.now() / 1000);
-            if (window.second !== second) window = { second, used: 0 };
-            window.used++;
+            const count = window.take(limit);
             const headers = {
               'x-ratelimit-limit': String(limit),
-              'x-ratelimit-remaining': String(Math.max(0, limit - window.used)),
-              'x-ratelimit-reset': String(second + 1),
+              'x-ratelimit-remaining': String(count.remaining),
+              'x-ratelimit-reset': String(count.resetSecond),
             };
-            if (window.used > limit) return { ...fail(429, 'Global limit has been reached', 'too_many_requests'), headers };
+            if (count.over) return { ...fail(429, 'Global limit has been reached', 'too_many_requests'), headers };
             const res = await route.handle(req);
             return { ...res, headers: { ...headers, ...res.headers } };
           },

@@ -1,9 +1,9 @@
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose';
+import { SecondWindow } from '../../sim/rate-window.js';
 import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { GRPC, USER_STATUSES, USER_TYPES } from './api.js';
 import { ASSERTION_TYPE } from './client-auth.js';
-import { perSecondBudget } from './sim-budget.js';
 
 /** Vendor-side records, shaped like ConductorOne's JSON (nulls are dropped on the wire, as proto3 JSON does). */
 export interface SimUser {
@@ -209,7 +209,8 @@ export async function startConductorOneSimulator(
   const credentialOf = (spId: string, id: string) => state.credentials.get(spId)?.find((c) => c.id === id);
   const noPrincipal = () => fail('NOT_FOUND', 'service principal not found');
 
-  const overBudget = perSecondBudget(() => state.rateLimit?.perSecond ?? null);
+  const window = new SecondWindow();
+  const overBudget = () => state.rateLimit !== null && window.take(state.rateLimit.perSecond).over;
   const limited = (route: SimRoute): SimRoute =>
     route.public
       ? route

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SecondWindow } from '../../sim/rate-window.js';
 import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 
@@ -155,15 +156,12 @@ export async function startKeycardSimulator(state: KeycardState, options: { port
     },
   });
 
-  let window = { second: 0, used: 0 };
+  const window = new SecondWindow();
   const rateLimited = (route: SimRoute): SimResponse | null => {
     if (!state.rateLimit || route.public) return null;
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (window.second !== second) window = { second, used: 0 };
-    if (++window.used <= state.rateLimit.perSecond) return null;
-    const waitMs = (second + 1) * 1000 - now;
-    return { ...fail(429, 'Rate limit exceeded'), headers: { 'retry-after-ms': String(waitMs), 'retry-after': String(Math.ceil(waitMs / 1000)), 'x-should-retry': 'true' } };
+    const { over, msLeft } = window.take(state.rateLimit.perSecond);
+    if (!over) return null;
+    return { ...fail(429, 'Rate limit exceeded'), headers: { 'retry-after-ms': String(msLeft), 'retry-after': String(Math.ceil(msLeft / 1000)), 'x-should-retry': 'true' } };
   };
 
   const serviceAccountOf = (id: string) => state.serviceAccounts.find((s) => s.id === id);

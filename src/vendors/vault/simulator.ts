@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecondWindow } from '../../sim/rate-window.js';
 import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { bearerToken } from '../../sim/tokens.js';
 import { CREDENTIAL_TYPES, HEALTH_STATUSES, type CredentialType, type HealthStatus } from './api.js';
@@ -174,14 +175,12 @@ export async function startVaultSimulator(state: VaultState, options: { port?: n
   const find = (uuid: string) => state.credentials.find((c) => c.uuid.toLowerCase() === uuid.toLowerCase());
 
   // One budget per one-second window; over it, 429 RESOURCE_EXHAUSTED with Retry-After.
-  let window = { second: 0, used: 0 };
+  const window = new SecondWindow();
   const limited = (route: SimRoute): SimRoute => ({
     ...route,
     handle: (req) => {
       if (state.rateLimit) {
-        const second = Math.floor(Date.now() / 1000);
-        if (window.second !== second) window = { second, used: 0 };
-        if (++window.used > state.rateLimit.perSecond) return { ...fail(429, 'rate limit exceeded, retry later'), headers: { 'retry-after': '1' } };
+        if (window.take(state.rateLimit.perSecond).over) return { ...fail(429, 'rate limit exceeded, retry later'), headers: { 'retry-after': '1' } };
       }
       return route.handle(req);
     },
