@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,5 +105,17 @@ describe('config', () => {
     const err = (await loadConfigFile(join(dir, 'bad.json')).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).not.toContain(SECRET);
+  });
+
+  it("loads the README's example config as written, the staging account's http overrides included", async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /```yaml\n(listen:[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    await writeFile(join(dir, 'readme.yaml'), example!);
+    const env = Object.fromEntries([...example!.matchAll(/\$\{(\w+)\}/g)].map(([, name]) => [name!, name!.endsWith('SHA256') ? 'ab'.repeat(32) : `${name}-value`]));
+    const config = await loadConfigFile(join(dir, 'readme.yaml'), env);
+    expect(config.accounts.map((a) => a.config.name)).toEqual(['auth0-prod', 'auth0-staging']);
+    expect(config.accounts[1]!.config.http).toEqual({ concurrency: 4, retry: { maxAttempts: 5 } });
   });
 });

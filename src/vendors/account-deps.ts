@@ -6,7 +6,7 @@ import { LockBusy, withLock } from '../store/lock.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SharedStore } from '../store/store.js';
-import type { HttpOverrides } from './account-schema.js';
+import { accountHttp } from './account-schema.js';
 import type { AccountConfigBase, AccountDeps, HttpSettings, VendorModule } from './types.js';
 
 export interface GatewayServices {
@@ -23,10 +23,8 @@ export interface GatewayServices {
  * rate budget, so adapters never deal with stores, metrics or tracing themselves.
  */
 export function accountDeps(module: VendorModule, account: AccountConfigBase, services: GatewayServices): AccountDeps {
-  const overrides: HttpOverrides = account.http ?? {};
-  const defaults = services.http;
-  const configured = overrides.rateLimit ?? defaults.rateLimit;
-  const rateLimit: RateLimit | null = configured === false ? null : (configured ?? module.defaultRateLimit);
+  const http = accountHttp(services.http, account.http);
+  const rateLimit: RateLimit | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
   const secrets = module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
   return {
     logger: services.logger,
@@ -37,13 +35,7 @@ export function accountDeps(module: VendorModule, account: AccountConfigBase, se
         logger: services.logger,
         ...options,
         secrets,
-        connections: overrides.connections ?? defaults.connections,
-        concurrency: overrides.concurrency ?? defaults.concurrency,
-        connectTimeoutMs: overrides.connectTimeoutMs ?? defaults.connectTimeoutMs,
-        headersTimeoutMs: overrides.headersTimeoutMs ?? defaults.headersTimeoutMs,
-        bodyTimeoutMs: overrides.bodyTimeoutMs ?? defaults.bodyTimeoutMs,
-        retry: { ...defaults.retry, ...overrides.retry },
-        breaker: { ...defaults.breaker, ...overrides.breaker },
+        ...http,
         rateLimit,
         store: services.store,
         metrics: services.metrics,

@@ -27,19 +27,30 @@ export const httpSettings = z
   .strict();
 export type HttpSettings = z.output<typeof httpSettings>;
 
-/** Connection and resilience settings: defaults at the top of the config, overridable per account. */
-export const httpOverrides = z
-  .object({
-    connections: z.number().int().min(1).max(512).optional(),
-    concurrency: z.number().int().min(1).max(512).optional(),
-    connectTimeoutMs: z.number().int().min(1).optional(),
-    headersTimeoutMs: z.number().int().min(1).optional(),
-    bodyTimeoutMs: z.number().int().min(1).optional(),
-    retry: retrySettings.partial().optional(),
-    breaker: breakerSettings.partial().optional(),
-    rateLimit: rateLimitSetting.optional(),
-  })
-  .strict();
+/** An object's fields, each optional and without its default. */
+type Overrides<S extends z.ZodRawShape> = { [K in keyof S]: z.ZodOptional<S[K] extends z.ZodDefault<infer Inner> ? Inner : S[K]> };
+
+/**
+ * `schema` as an override: every field optional and without its default, so an account's `http`
+ * carries only what it names and everything else still comes from the config's top-level `http`.
+ * (zod's `.partial()` keeps defaults, which would quietly reset every unnamed field.)
+ */
+function overridesOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>): z.ZodObject<Overrides<S>> {
+  const shape = Object.fromEntries(Object.entries(schema.shape).map(([key, field]) => [key, z.optional(field instanceof z.ZodDefault ? field.unwrap() : field)]));
+  return z.object(shape).strict() as unknown as z.ZodObject<Overrides<S>>;
+}
+
+/** An account's own `http`: any of the settings above, nested ones field by field. */
+export const httpOverrides = overridesOf(httpSettings).extend({
+  retry: overridesOf(retrySettings).optional(),
+  breaker: overridesOf(breakerSettings).optional(),
+});
 export type HttpOverrides = z.output<typeof httpOverrides>;
+
+/** The settings an account runs with: its own `http` over the config's top-level `http`. */
+export function accountHttp(defaults: HttpSettings, overrides: HttpOverrides = {}): HttpSettings {
+  const { retry, breaker, ...flat } = overrides;
+  return { ...defaults, ...flat, retry: { ...defaults.retry, ...retry }, breaker: { ...defaults.breaker, ...breaker } };
+}
 
 export const baseUrl = z.url({ protocol: /^https?$/ });
