@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { GatewayError, IdempotencyConflictError, UpstreamError } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -20,9 +20,13 @@ export interface IdempotentCall {
 
 interface StoredRecord {
   state: 'pending' | 'done';
-  /** Per-record salt: what is stored is a salted hash, never the input (it may hold a secret). */
-  salt: string;
+  /**
+   * A keyed hash of the input, never the input: it may hold a secret (a vault value), and a plain
+   * hash beside its salt could be guessed at speed by anyone who reads the store.
+   */
   inputHash: string;
+  /** Which key made `inputHash`: records written before the gateway's secrets changed cannot be compared. */
+  keyId: string;
   /** Identifies the claim, so only its owner releases it. */
   claim: string;
   outcome?: unknown;
@@ -53,24 +57,43 @@ function keeps(outcome: Outcome<unknown>): boolean {
   return outcome.ok || (outcome.error instanceof UpstreamError && outcome.error.outcomeUnknown);
 }
 
+export interface IdempotencyOptions {
+  /**
+   * The gateway's account secrets: the input hash is keyed with them, so the store alone does not
+   * let anyone test guesses of a secret input. Replicas with the same config share the key.
+   */
+  secrets: readonly string[];
+  logger?: Logger;
+  ttlMs?: number;
+}
+
 /**
  * Runs a mutation at most once per (caller, operation, key) within 24 h, across every replica
  * sharing the store. Concurrent duplicates wait for the first and get its outcome.
  */
 export class Idempotency {
+  private readonly hashKey: Buffer;
+  private readonly keyId: string;
+  private readonly logger: Logger;
+  private readonly ttlMs: number;
+
   constructor(
     private readonly store: SharedStore,
-    private readonly logger: Logger = silentLogger,
-    private readonly ttlMs = IDEMPOTENCY_TTL_MS,
-  ) {}
+    options: IdempotencyOptions,
+  ) {
+    this.hashKey = Buffer.from(hkdfSync('sha256', options.secrets.join('\u0000'), 'credential-gateway', 'idempotency-input', 32));
+    this.keyId = createHmac('sha256', this.hashKey).update('key-id').digest('hex').slice(0, 16);
+    this.logger = options.logger ?? silentLogger;
+    this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
+  }
 
   /** `onReplay` is told when the outcome (a value or an error) is an earlier one, not a new call. */
   async run<T>(call: IdempotentCall, execute: () => Promise<T>, onReplay: () => void = () => undefined): Promise<T> {
     const storeKey = `idem:${sha256(`${call.caller}\u0000${call.operation}\u0000${call.key}`)}`;
-    const input = canonical(call.input);
+    // Keyed with the record's key too, so equal inputs under two keys do not hash alike.
+    const inputHash = createHmac('sha256', this.hashKey).update(`${storeKey}\u0000${canonical(call.input)}`).digest('hex');
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const salt = randomBytes(16).toString('hex');
-      const mine: StoredRecord = { state: 'pending', salt, inputHash: sha256(salt + input), claim: randomBytes(16).toString('hex') };
+      const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, claim: randomBytes(16).toString('hex') };
       const pending = JSON.stringify(mine);
       // A claim outlives the call's own deadline a little, so a crashed replica cannot block forever.
       if (await this.store.setIfAbsent(storeKey, pending, Math.max(1_000, call.deadline - Date.now()) + 5_000)) {
@@ -79,7 +102,13 @@ export class Idempotency {
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
       const found = JSON.parse(raw) as StoredRecord;
-      if (found.inputHash !== sha256(found.salt + input)) {
+      if (found.keyId !== this.keyId) {
+        throw new IdempotencyConflictError(
+          "This idempotency key was used before the gateway's account secrets changed, so its input cannot be compared; use a new key for a new change.",
+          'INPUT_MISMATCH',
+        );
+      }
+      if (found.inputHash !== inputHash) {
         throw new IdempotencyConflictError('This idempotency key was already used with a different input; use a new key for a new change.', 'INPUT_MISMATCH');
       }
       if (found.state === 'done') {

@@ -17,6 +17,11 @@ export interface GatewayServices {
   tracer: Tracer | undefined;
 }
 
+/** The values of the account's secret config fields (client secrets, tokens, keys). */
+export function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
+  return module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
+}
+
 /**
  * What an account's adapter gets from the gateway: an HTTP client and a token cache already
  * configured with the gateway-wide settings, the account's overrides and the vendor's default
@@ -25,7 +30,7 @@ export interface GatewayServices {
 export function accountDeps(module: VendorModule, account: AccountConfigBase, services: GatewayServices): AccountDeps {
   const http = accountHttp(services.http, account.http);
   const rateLimit: RateLimit | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
-  const secrets = module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
+  const secrets = accountSecrets(module, account);
   return {
     logger: services.logger,
     http: (options) =>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { IdempotencyConflictError, RateLimitedError, SharedStoreUnavailableError, UpstreamError } from '../../src/errors.js';
 import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
@@ -10,6 +11,7 @@ import { storeKinds, useStores } from '../fixtures/stores.js';
 const stores = useStores('idem-test:');
 
 const source = { vendor: 'AUTH0' as const, account: 'prod' };
+const SECRETS = ['vault-token-0123456789'];
 let n = 0;
 const call = (input: unknown = { id: 'x' }, extra: { caller?: string; key?: string } = {}) => ({
   caller: extra.caller ?? 'alice',
@@ -20,7 +22,7 @@ const call = (input: unknown = { id: 'x' }, extra: { caller?: string; key?: stri
 });
 
 describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
-  const idem = () => new Idempotency(stores[kind]!);
+  const idem = () => new Idempotency(stores[kind]!, { secrets: SECRETS });
 
   it('returns the first outcome for the same key and input without running again', async () => {
     const c = call({ id: 'a', at: new Date('2030-01-01T00:00:00Z') });
@@ -101,6 +103,33 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     expect([a, b]).toEqual(['alice', 'bob']);
   });
 
+  it('stores only a hash of the input keyed with the gateway secrets, which a reader of the store cannot test guesses against', async () => {
+    const writes: string[] = [];
+    const store = stores[kind]!;
+    const spied = Object.assign(Object.create(store) as typeof store, {
+      set: (key: string, value: string, ttl: number) => (writes.push(value), store.set(key, value, ttl)),
+    });
+    const input = { id: 'vault-1', change: { value: 'Winter2025!' } };
+    await new Idempotency(spied, { secrets: SECRETS }).run(call(input), async () => 'updated');
+    const record = JSON.parse(writes.at(-1)!) as Record<string, unknown>;
+    expect(Object.keys(record).sort()).toEqual(['claim', 'inputHash', 'keyId', 'outcome', 'state']);
+    expect(writes.join()).not.toContain('Winter2025!');
+    const plain = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    expect(record.inputHash).not.toBe(plain);
+  });
+
+  it("refuses to compare a key's input once the gateway secrets have changed, without running again", async () => {
+    const c = call({ id: 'a' });
+    await idem().run(c, async () => 1);
+    let ran = false;
+    const err = await new Idempotency(stores[kind]!, { secrets: ['rotated-token-9876543210'] })
+      .run(c, async () => ((ran = true), 2))
+      .catch((e: unknown) => e);
+    expect(ran).toBe(false);
+    expect(err).toBeInstanceOf(IdempotencyConflictError);
+    expect(err).toMatchObject({ reason: 'INPUT_MISMATCH', message: expect.stringContaining("gateway's account secrets changed") });
+  });
+
   it('tells a duplicate that outlives its deadline that the first is still in progress', async () => {
     const c = call();
     const slow = idem().run(c, () => new Promise((r) => setTimeout(() => r('done'), 600)));
@@ -130,7 +159,7 @@ describe('idempotent mutations when the store fails after the change ran', () =>
     const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
     const store = new MemoryStore();
     store.set = () => Promise.reject(new SharedStoreUnavailableError());
-    const outcome = await new Idempotency(store, logger).run(call(), async () => 'rotated');
+    const outcome = await new Idempotency(store, { secrets: SECRETS, logger }).run(call(), async () => 'rotated');
     expect(outcome).toBe('rotated');
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ msg: 'the outcome of a mutation with an idempotency key could not be stored', operation: 'rotateConnectionKeys' }),
