@@ -133,7 +133,14 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[
     const ofItsShape = issue.errors.filter((option) => !option.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
     if (ofItsShape.length === 1) return ofItsShape[0]!.flatMap((i) => describe(path, i));
   }
-  return [`${path.map(String).join('.') || '(root)'}: ${issue.message}`];
+  const at = path.map(String).join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    // A mistyped YAML line (`token:s3cr3t` without its space) is a key that holds a value: name
+    // only keys that look like keys.
+    const keys = issue.keys.map((k) => (/^[A-Za-z_$][\w$-]{0,63}$/.test(k) ? `"${k}"` : '(a key not shown: it does not look like a name)'));
+    return [`${at}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`];
+  }
+  return [`${at}: ${issue.message}`];
 }
 
 /**

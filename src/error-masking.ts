@@ -23,6 +23,11 @@ export function maskError(logger: Logger, schema: GraphQLSchema) {
       logger.error({ err: original, path: error.path }, 'unexpected resolver error');
       return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }
+    // Outside execution, a SyntaxError is Yoga's GET parser failing on `variables` or `extensions`:
+    // the caller's mistake, not ours, and its message would quote what the caller sent.
+    if (error instanceof SyntaxError) {
+      return new GraphQLError('Request parameters `variables` and `extensions` must be JSON', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+    }
     logger.error({ err: error }, 'unexpected error');
     return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   };
@@ -66,8 +71,29 @@ function valueFree(why: string, schema: GraphQLSchema): string {
   return 'not a valid value here';
 }
 
+/**
+ * An error as the caller receives it: with a code (derived for the errors graphql-js and GraphQL
+ * Armor raise without one) and the request id, and without `originalError`, where Yoga puts the
+ * body parser's own error, which quotes the request body and with it any secret it carries.
+ */
+export function publicError(error: GraphQLError, requestId: string | undefined): GraphQLError {
+  const { originalError, ...extensions } = error.extensions ?? {};
+  // Yoga answers a request error with its HTTP status (400) only while `originalError` is there,
+  // unless the status is marked as holding for every media type (`spec` unset): keep the status.
+  if (originalError && isHttp(extensions.http)) extensions.http = { ...extensions.http, spec: false };
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...extensions, ...(extensions.code ? {} : codeFor(error.message)), ...(requestId ? { requestId } : {}) },
+  });
+}
+
+const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
 /** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */
-export function codeFor(message: string): { code?: string } {
+function codeFor(message: string): { code?: string } {
   if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
   if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
   return {};

@@ -5,7 +5,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { authPlugin, type RequestFacts } from './auth/plugin.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
 import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
-import { codeFor, maskError } from './error-masking.js';
+import { maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
 import { getSchema, getSubgraphSchema } from './schema/index.js';
@@ -173,20 +173,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
         onResultProcess({ request, result, setResult }) {
           const requestId = facts.get(request)?.requestId;
-          if (!requestId || Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
-          setResult({
-            ...result,
-            errors: result.errors.map(
-              (e) =>
-                new GraphQLError(e.message, {
-                  nodes: e.nodes,
-                  source: e.source,
-                  positions: e.positions,
-                  path: e.path,
-                  extensions: { ...e.extensions, ...(e.extensions?.code ? {} : codeFor(e.message)), requestId },
-                }),
-            ),
-          } as typeof result);
+          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId)) } : r);
+          if (Array.isArray(result)) setResult(result.map(forCaller));
+          else if ('errors' in result) setResult(forCaller(result));
         },
         onResponse({ request, response }) {
           // Credential metadata must not sit in shared caches.

@@ -64,9 +64,14 @@ describe('config', () => {
     expect(issues.join('\n')).not.toContain(SECRET);
   });
 
+  it('does not name an unknown key that holds a value (a YAML line missing its space after the colon)', () => {
+    const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ [`clientSecret:${SECRET}`]: null })] }));
+    expect(issues).toEqual(['accounts.0: unknown key (a key not shown: it does not look like a name)']);
+  });
+
   it('refuses unknown vendors, unknown keys and duplicate names', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
-    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toMatch(/^accounts\.0: Unrecognized key/);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toBe('accounts.0: unknown key "clientSecrte"');
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0(), auth0()] }))).toEqual(['accounts.1.name: duplicate account name']);
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [] }))[0]).toMatch(/^accounts:/);
   });

@@ -102,6 +102,12 @@ export interface UpstreamRequest<S extends z.ZodType> {
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * The credentials an OAuth token request carries in its form (RFC 6749 `client_secret`, RFC 7523
+ * `client_assertion`): a signed assertion is made per attempt, so it is in no account's secrets.
+ */
+const credentialFields = (form: Record<string, string> | undefined): (string | undefined)[] => (form ? [form.client_secret, form.client_assertion] : []);
 const MAX_VENDOR_MESSAGE = 300;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource to check';
@@ -472,7 +478,7 @@ export class HttpClient {
       vendorMessage = undefined;
     }
     // Redact before truncating, so a secret cut in half by the limit cannot survive.
-    if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token]);
+    if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token, ...credentialFields(req.form)]);
     vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : '';
     const shouldRetry = headers['x-should-retry'];

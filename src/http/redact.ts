@@ -14,10 +14,23 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret) message = message.split(escaped).join('[redacted]');
   }
+  // Also as the message reads once escapes are undone: a vendor may have quoted the secret
+  // Go-style (`&` as \u0026), hex- or URL-encoded, leaving no run of it intact.
+  const unescaped = unescape(message);
   for (const secret of secrets) {
-    if (secret && quotesPartOf(message, secret)) return '[message withheld: it quoted part of a secret]';
+    if (!secret) continue;
+    if (quotesPartOf(message, secret) || quotesPartOf(unescaped, secret) || (secret.length < QUOTED_RUN && unescaped !== message && unescaped.includes(secret))) {
+      return '[message withheld: it quoted part of a secret]';
+    }
   }
   return message;
+}
+
+/** `text` with JSON (`\u0026`, `\"`), hex (`\x26`) and URL (`%26`) escapes turned back into characters. */
+function unescape(text: string): string {
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(["\\/])/g, (_, u?: string, x?: string, pct?: string, plain?: string) =>
+    plain ?? String.fromCharCode(parseInt((u ?? x ?? pct)!, 16)),
+  );
 }
 
 function quotesPartOf(message: string, secret: string): boolean {

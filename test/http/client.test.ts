@@ -27,6 +27,16 @@ beforeAll(async () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ message: 'value starting "s3cr3t-va" is too weak' }));
     }
+    if (req.url === '/api/token') {
+      // A token endpoint that quotes the client assertion it refuses.
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: `invalid client_assertion ${new URLSearchParams(body).get('client_assertion')}` }));
+      });
+      return;
+    }
     if (req.url === '/api/items/echo') {
       // A vendor that quotes the rejected input back in its error message.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -90,6 +100,15 @@ describe('HttpClient', () => {
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain('value "[redacted]" is too weak');
     expect((err as Error).message).not.toContain('s3cr3t');
+  });
+
+  it('cuts a client assertion made for this attempt out of the token endpoint message', async () => {
+    const assertion = 'eyJhbGciOiJFZERTQSJ9.eyJub25jZSI6IjEyMyJ9.c2lnbmF0dXJlLTAxMjM0NTY3';
+    const err = await client()
+      .request({ method: 'POST', route: '/token', auth: false, freshForm: async () => ({ grant_type: 'client_credentials', client_assertion: assertion }), schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toContain('invalid client_assertion [redacted]');
+    expect(seen).toEqual(['/api/token']);
   });
 
   it('never lets a secret through cut in half by the length limit on vendor messages', async () => {

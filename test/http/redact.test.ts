@@ -15,6 +15,18 @@ describe('redact: secrets out of a vendor message', () => {
   it('withholds a message that still quotes eight characters of a secret in a row', () =>
     expect(redact('value starting "s3cr3t-va" is too weak', ['s3cr3t-value-123'])).toBe('[message withheld: it quoted part of a secret]'));
 
+  it('withholds a message quoting a secret Go-escaped, hex- or URL-encoded, where no run of it is intact', () => {
+    const secret = 'Xk9&mP2<qL5>vN8&wR4<tZ7>';
+    const go = JSON.stringify(secret).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    const hex = secret.replace(/[&<>]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+    for (const quoted of [`invalid body: {"value":${go}}`, `bad value '${hex}'`, `bad value=${encodeURIComponent(secret)}`]) {
+      expect(redact(quoted, [secret]), quoted).toBe('[message withheld: it quoted part of a secret]');
+    }
+  });
+
+  it('keeps an escaped message that quotes no secret', () =>
+    expect(redact('field \\u0026 value %26 are invalid', ['s3cr3t-value-123'])).toBe('field \\u0026 value %26 are invalid'));
+
   it('keeps a message that shares less than that with the secret, and ignores absent secrets', () =>
     expect(redact('value is too weak', ['s3cr3t-value-123', undefined])).toBe('value is too weak'));
 });

@@ -94,6 +94,7 @@ const CASES: Case[] = [
   { name: 'variables that are not an object', body: () => ({ query: NODE, variables: '"x"' }), expect: 'HTTP 400 BAD_REQUEST' },
   { name: 'batched operations', body: () => [{ query: '{ __typename }' }, { query: '{ __typename }' }], expect: 'HTTP 400 BAD_REQUEST' },
   { name: 'unknown operationName', body: () => ({ query: NODE, operationName: 'Other', variables: { id: 'x' } }), expect: 'HTTP 400 OPERATION_RESOLUTION_FAILURE' },
+  { name: 'variables that are not JSON (GET)', method: 'GET', body: () => ({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: '{"id":' }), expect: 'HTTP 400 BAD_REQUEST' },
   { name: 'mutation over GET', method: 'GET', body: () => ({ query: `mutation { updateCredential(input: { id: "x", expiresAt: null }) { __typename } }` }), headers: () => ({ ...ADMIN, 'x-graphql-yoga-csrf': '1' }), expect: 'HTTP 405 BAD_REQUEST' },
   // callers
   { name: 'no credentials', body: node(() => ids.credential), headers: () => ({}), expect: 'HTTP 401 UNAUTHENTICATED' },
@@ -125,8 +126,9 @@ async function outcome(c: Case): Promise<string> {
   const headers = { 'content-type': 'application/json', ...(c.headers ? await c.headers() : ADMIN) };
   let res: Response;
   if (c.method === 'GET') {
-    const { query } = body as { query: string };
-    res = await fetch(`${h.gateway.url}?query=${encodeURIComponent(query)}`, { headers: { ...headers, accept: 'application/json' } });
+    const { query, variables } = body as { query: string; variables?: string };
+    const search = new URLSearchParams({ query, ...(variables === undefined ? {} : { variables }) });
+    res = await fetch(`${h.gateway.url}?${search}`, { headers: { ...headers, accept: 'application/json' } });
   } else {
     res = await h.post(typeof body === 'string' ? body : JSON.stringify(body), headers);
   }

@@ -16,6 +16,8 @@ let nonString = '';
 let badDate = '';
 let badEnum = '';
 let quotedToken = '';
+let goQuotedAnswer = '';
+let malformedBody = '';
 
 /** A secret as text may hold it: raw, JSON-escaped once (a JSON body), or twice (a message quoting JSON, in a JSON body). */
 const forms = (s: string) => {
@@ -68,6 +70,16 @@ beforeAll(async () => {
   secrets.add(multiline);
   vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `rejected ${JSON.stringify(multiline)}`, details: [] } });
   await run(UPDATE, { i: { id: firstOf('VAULT'), value: multiline } });
+  // A value the vault quotes with Go's JSON escaping (`&` as \u0026, `<` as \u003c): no 8 characters in a row match it as sent.
+  const goEscaped = 'Xk9&mP2<qL5>vN8&wR4<tZ7>';
+  const goQuoted = JSON.stringify(goEscaped).replace(/[&<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  secrets.add(goEscaped).add(goQuoted.slice(1, -1));
+  vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `invalid request body: {"value":${goQuoted}} fails policy`, details: [] } });
+  goQuotedAnswer = await run(UPDATE, { i: { id: firstOf('VAULT'), value: goEscaped } });
+  // A request body that is not JSON: the parser's complaint must not echo the body.
+  const unparsed = 'vault-unparsed-VALUE-2c3d4e5f6a7b8c9d';
+  secrets.add(unparsed);
+  malformedBody = await h.post(`${JSON.stringify({ query: UPDATE, variables: { i: { id: firstOf('VAULT'), value: unparsed } } })} ,`, admin).then((r) => r.text());
   // A value that begins with another secret (the vault's own token): cut whole, not just its beginning.
   const vaultToken = (h.accounts.find((a) => a.name === 'vault-sandbox') as unknown as { token: string }).token;
   const prefixed = `${vaultToken}-then-VALUE-4e5f6a7b8c9d`;
@@ -165,6 +177,16 @@ describe('secret hygiene', () => {
 
   it('keeps a vendor’s message that quoted the bearer token, with the token cut out', () => {
     expect(quotedToken).toContain('token [redacted] lacks read:clients');
+  });
+
+  it('withholds a vendor message that quoted a value in an escaped form', () => {
+    expect(goQuotedAnswer).toContain('[message withheld: it quoted part of a secret]');
+  });
+
+  it('answers a body that is not JSON with BAD_REQUEST, neither echoing the body nor the parser error', () => {
+    const { errors } = JSON.parse(malformedBody) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.extensions).toEqual({ code: 'BAD_REQUEST', requestId: expect.any(String) });
   });
 
 });
