@@ -70,18 +70,26 @@ function keyPair(alg: SigningAlg): Promise<{ publicKey: KeyObject; privateKey: K
 const pem = (label: string, der: Buffer) =>
   `-----BEGIN ${label}-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
 
-export async function generateCertificate(opts: { commonName: string; alg: SigningAlg; notBefore?: Date; validDays?: number }): Promise<GeneratedCertificate> {
+export async function generateCertificate(opts: {
+  commonName: string;
+  alg: SigningAlg;
+  notBefore?: Date;
+  validDays?: number;
+  /** The serial's INTEGER content exactly as given, however (un)lawfully encoded; default 16 random bytes. */
+  serial?: Buffer;
+}): Promise<GeneratedCertificate> {
   const { publicKey, privateKey } = await keyPair(opts.alg);
   const sig = SIGNATURE[opts.alg];
   const algorithm = sig.rsa ? seq(oid(sig.oid), nul()) : seq(oid(sig.oid));
   const notBefore = new Date(Math.floor((opts.notBefore ?? new Date()).getTime() / 1000) * 1000);
   const notAfter = new Date(notBefore.getTime() + (opts.validDays ?? 365) * 86_400_000);
   const name = seq(set(seq(oid('2.5.4.3'), utf8(opts.commonName))));
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive
+  const serial = opts.serial ?? randomBytes(16);
+  // Positive, and minimal: a leading zero byte before one below 0x80 is invalid DER, which OpenSSL refuses.
+  if (!opts.serial) serial[0] = (serial[0]! & 0x7f) | 0x40;
   const tbs = seq(
     explicit(0, int(Buffer.from([2]))),
-    int(serial),
+    opts.serial ? tlv(0x02, serial) : int(serial),
     algorithm,
     name,
     seq(time(notBefore), time(notAfter)),

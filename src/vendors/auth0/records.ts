@@ -1,6 +1,6 @@
-import { X509Certificate } from 'node:crypto';
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { certificateValidity } from './certificate.js';
 import { SIGNING_ALGS, type Client, type ClientCredential, type Connection, type ConnectionKey } from './api.js';
 
 export const T = {
@@ -98,25 +98,6 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
     thumbprintSha256: c.thumbprint_sha256 ?? null,
   };
 }
-
-/** The certificate's own validity is the key's lifetime: Auth0 reports no expiry field for keys. */
-function certificateValidity(pem: string): { notBefore: Date; notAfter: Date } | null {
-  // Parsing X.509 costs more than the rest of a key's record; a connection's keys change rarely.
-  const known = validities.get(pem);
-  if (known !== undefined) return known;
-  let validity: { notBefore: Date; notAfter: Date } | null;
-  try {
-    const x = new X509Certificate(pem);
-    validity = { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
-  } catch {
-    validity = null;
-  }
-  if (validities.size >= MAX_VALIDITIES) validities.delete(validities.keys().next().value!);
-  validities.set(pem, validity);
-  return validity;
-}
-const MAX_VALIDITIES = 2_000;
-const validities = new Map<string, { notBefore: Date; notAfter: Date } | null>();
 
 export function connectionKeyRecord(account: string, connectionId: string, k: ConnectionKey): Auth0ConnectionKeyRecord {
   const validity = certificateValidity(k.cert);
