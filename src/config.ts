@@ -85,7 +85,13 @@ const gatewaySchema = z
     http: httpSettings.default(httpSettings.parse({})),
     accounts: z.array(z.looseObject({ vendor: z.string(), name: z.string() })).min(1, 'configure at least one account'),
   })
-  .strict();
+  .strict()
+  // A router sends operations of its own making (`_service`, `_entities` for every query plan),
+  // which no list of persisted operations can hold: a subgraph behind a router would stop working.
+  .refine((c) => !(c.federation && c.persistedOperations && !c.persistedOperations.allowArbitrary), {
+    path: ['persistedOperations'],
+    message: 'a subgraph (federation: true) must run the router-made operations no persisted list can hold: enforce persisted operations at the router, or set allowArbitrary',
+  });
 
 export interface ConfiguredAccount {
   module: VendorModule;

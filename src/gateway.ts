@@ -32,7 +32,7 @@ import { costLimitPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
-import { accountDeps, accountSecrets } from './vendors/account-deps.js';
+import { accountDeps } from './vendors/account-deps.js';
 import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
@@ -93,7 +93,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   for (const { module, config: account } of config.accounts) {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
   }
-  const idempotency = new Idempotency(store, { secrets: config.accounts.flatMap(({ module, config: account }) => accountSecrets(module, account)), logger });
+  const idempotency = new Idempotency(store, { secrets: config.secrets, logger });
   const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path });
   const settings: GatewaySettings = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,

@@ -69,6 +69,14 @@ describe('config', () => {
     expect(issues).toEqual(['accounts.0: unknown key (a key not shown: it does not look like a name)']);
   });
 
+  it('refuses persisted-only operations on a subgraph, whose router sends operations of its own making', () => {
+    const subgraph = { auth: 'none', accounts: [auth0()], federation: true };
+    expect(issuesOf(() => parseConfig({ ...subgraph, persistedOperations: { file: 'ops.json' } }))).toEqual([
+      expect.stringMatching(/^persistedOperations: a subgraph \(federation: true\) must run the router-made operations/),
+    ]);
+    expect(parseConfig({ ...subgraph, persistedOperations: { file: 'ops.json', allowArbitrary: true } }).federation).toBe(true);
+  });
+
   it('refuses unknown vendors, unknown keys and duplicate names', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toBe('accounts.0: unknown key "clientSecrte"');

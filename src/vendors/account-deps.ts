@@ -18,7 +18,7 @@ export interface GatewayServices {
 }
 
 /** The values of the account's secret config fields (client secrets, tokens, keys). */
-export function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
+function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
   return module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
 }
 
