@@ -95,6 +95,7 @@ const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'objec
 /** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */
 function codeFor(message: string): { code?: string } {
   if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
+  if (/^Required CSRF header/.test(message)) return { code: 'CSRF_PREVENTED' };
   if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
   return {};
 }

@@ -37,6 +37,7 @@ import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
+const GRAPHQL_PATH = '/graphql';
 /** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF header. */
 const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'];
 
@@ -94,7 +95,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
   }
   const idempotency = new Idempotency(store, { secrets: config.secrets, logger });
-  const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path });
+  const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path, graphqlPath: GRAPHQL_PATH });
   const settings: GatewaySettings = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,
     serviceName: config.serviceName,
@@ -114,7 +115,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     schema,
     logging: false,
     landingPage: false,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_PATH,
     batching: limits.batching === false ? false : { limit: limits.batching },
     // withBodyLimit refuses oversized bodies before Yoga sees them; Yoga's own check would pipe
     // every body through one more stream for nothing.
@@ -164,6 +165,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
             usePersistedOperations({
               getPersistedOperation: (hash: string) => persisted.get(hash) ?? null,
               allowArbitraryOperations: config.persistedOperations!.allowArbitrary,
+              customErrors: {
+                // The message Apollo clients recognise, with its usual code.
+                notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+                persistedQueryOnly: {
+                  message: 'Only persisted operations run here: send the sha256Hash of a listed operation instead of a document',
+                  extensions: { code: 'PERSISTED_QUERY_ONLY' },
+                },
+              },
             }),
           ]
         : []),
@@ -191,7 +200,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
 
   const graphql = admission.handler(withBodyLimit(limits.maxBodyBytes, yoga));
-  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler('/graphql', { headers: options.graphiqlHeaders }, graphql) : graphql));
+  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, graphql) : graphql));
   const gateway: Gateway = {
     audit,
     url: '',
@@ -201,7 +210,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         server.listen(port, host, () => resolve());
       });
       const address = server.address() as AddressInfo;
-      gateway.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`;
+      gateway.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_PATH}`;
       return gateway.url;
     },
     async close(graceMs = 0) {

@@ -59,7 +59,7 @@ export function graphiqlHandler(endpoint: string, options: GraphiQLOptions, next
     if (!wantsPage(req, endpoint)) return next(req, res);
     if (headers && !(LOOPBACK_HOSTS.test(req.headers.host ?? '') && LOOPBACK_PEERS.test(req.socket.remoteAddress ?? ''))) {
       res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-      return void res.end('GraphiQL with the sandbox key is served on this machine only, at 127.0.0.1, localhost or [::1].\n');
+      return void res.end('GraphiQL with the sandbox key is served on this machine only, at 127.0.0.1, localhost, [::1] or 0.0.0.0.\n');
     }
     current().then(
       (p) => {

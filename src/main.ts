@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile, parseConfig, type GatewayConfig } from './config.js';
@@ -31,9 +32,10 @@ async function serve(args: string[]): Promise<void> {
   const gateway = createGateway(config, { logger, graphiqlHeaders: apiKey ? { 'X-API-Key': apiKey } : undefined });
   const url = await gateway.listen(port, values.host);
   if (sandbox) {
+    const width = Math.max(...[...sandbox.simulators.keys()].map((name) => name.length));
     process.stdout.write(
       `\ncredential-gateway (sandbox: built-in vendor simulators, no configuration)\n` +
-        [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(16)} ${sim.url}`).join('\n') +
+        [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(width)} ${sim.url}`).join('\n') +
         `\n\n  GraphiQL: ${url}\n  API key:  ${apiKey} (sent as X-API-Key; GraphiQL has it pre-filled)\n\n`,
     );
   } else {
@@ -66,17 +68,27 @@ function listenPort(flag: string | undefined, env: string | undefined): number |
   return port;
 }
 
-/** The checked-in SDL files and how each is printed. */
+/** The checked-in SDL files (relative to the package root) and how each is printed. */
 const SDL_FILES = {
-  schema: { file: new URL('../schema/schema.graphql', import.meta.url), name: 'schema/schema.graphql', print: printSortedSchema },
-  subgraph: { file: new URL('../schema/subgraph.graphql', import.meta.url), name: 'schema/subgraph.graphql', print: printSortedSubgraph },
+  schema: { name: 'schema/schema.graphql', print: printSortedSchema },
+  subgraph: { name: 'schema/subgraph.graphql', print: printSortedSubgraph },
 };
+
+/** The package root, whether this runs from src/ (tsx) or from dist/src/ (compiled). */
+function packageRoot(): URL {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    if (existsSync(new URL('package.json', dir))) return dir;
+    if (new URL('../', dir).href === dir.href) throw new Error('no package.json above this module');
+  }
+}
 
 /** Writes the SDL files, or with --check fails when one is stale (CI runs the check). */
 async function printSdl(which: (keyof typeof SDL_FILES)[], args: string[]): Promise<void> {
   // Strict: a mistyped --check must fail, not rewrite the files and pass.
   const { values } = parseArgs({ args, options: { check: { type: 'boolean', default: false } } });
-  for (const { file, name, print } of which.map((w) => SDL_FILES[w])) {
+  const root = packageRoot();
+  for (const { name, print } of which.map((w) => SDL_FILES[w])) {
+    const file = new URL(name, root);
     const sdl = print();
     if (values.check) {
       const current = await readFile(file, 'utf8').catch(() => '');

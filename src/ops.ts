@@ -6,13 +6,16 @@ export interface OpsOptions {
   store: SharedStore;
   metrics: Metrics | null;
   metricsPath: string;
+  /** Where GraphQL (and GraphiQL) is served; any other path is 404 before authentication. */
+  graphqlPath: string;
 }
 
 /**
  * Operational endpoints beside GraphQL, answered before authentication (they carry no credential
  * data): `/healthz` says the process is alive, `/readyz` that it should get traffic (config loaded,
- * not shutting down; it also says whether the shared store answers), the metrics path serves Prometheus text. It also
- * counts requests in flight, so a shutdown can wait for them.
+ * not shutting down; it also says whether the shared store answers), the metrics path serves
+ * Prometheus text, and any path but GraphQL's is 404. It also counts requests in flight, so a
+ * shutdown can wait for them.
  */
 export class Ops {
   private draining = false;
@@ -25,9 +28,12 @@ export class Ops {
   handler(next: (req: IncomingMessage, res: ServerResponse) => void) {
     return (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?', 1)[0];
-      if (req.method === 'GET' && path === '/healthz') return this.json(res, 200, { status: 'ok' });
-      if (req.method === 'GET' && path === '/readyz') return void this.ready(res);
-      if (req.method === 'GET' && this.options.metrics && path === this.options.metricsPath) return void this.metrics(res);
+      // HEAD too: some load balancers probe with it (Node sends no body for HEAD).
+      const read = req.method === 'GET' || req.method === 'HEAD';
+      if (read && path === '/healthz') return this.json(res, 200, { status: 'ok' });
+      if (read && path === '/readyz') return void this.ready(res);
+      if (read && this.options.metrics && path === this.options.metricsPath) return void this.metrics(res);
+      if (path !== this.options.graphqlPath) return this.json(res, 404, { error: `not found; GraphQL is served at ${this.options.graphqlPath}` });
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();

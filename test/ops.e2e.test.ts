@@ -30,6 +30,22 @@ describe('health and readiness', () => {
     expect(await res.json()).toEqual({ status: 'ready', store: 'memory' });
   });
 
+  it('answers a HEAD probe of /healthz and /readyz with their status and no body', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await fetch(`${origin}${path}`, { method: 'HEAD' });
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe('');
+    }
+  });
+
+  it('answers any path but GraphQL’s with 404, credentials or not', async () => {
+    for (const headers of [{}, admin]) {
+      const res = await fetch(`${origin}/nope`, { headers });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'not found; GraphQL is served at /graphql' });
+    }
+  });
+
   it('still refuses GraphQL without credentials', async () => {
     const res = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     expect(res.status).toBe(401);

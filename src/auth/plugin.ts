@@ -19,6 +19,7 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
   return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED', requestId } }] }), {
     status: 401,
+    statusText: 'Unauthorized',
     headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store', 'x-request-id': requestId },
   });
 }

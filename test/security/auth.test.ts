@@ -20,7 +20,7 @@ const nothingUpstream = () => {
 describe('callers', () => {
   it('answers 401 with a WWW-Authenticate challenge and executes nothing without credentials', async () => {
     const res = await h.post(QUERY);
-    expect(res.status).toBe(401);
+    expect([res.status, res.statusText]).toEqual([401, 'Unauthorized']);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="credential-gateway"');
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     nothingUpstream();

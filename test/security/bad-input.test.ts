@@ -86,8 +86,8 @@ const CASES: Case[] = [
   { name: '1,000 aliases', body: () => ({ query: `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }` }), expect: 'GRAPHQL_PARSE_FAILED' }, // the token limit stops it while parsing
   // transport
   { name: 'huge body', body: () => ({ query: '{ __typename }', variables: { pad: 'x'.repeat(300_000) } }), expect: 'HTTP 413 BAD_REQUEST' },
-  { name: 'text/plain content type (CSRF-able)', body: () => '{"query":"{ __typename }"}', headers: () => ({ ...ADMIN, 'content-type': 'text/plain' }), expect: 'HTTP 403' },
-  { name: 'form content type', body: () => 'query=%7B__typename%7D', headers: () => ({ ...ADMIN, 'content-type': 'application/x-www-form-urlencoded' }), expect: 'HTTP 403' },
+  { name: 'text/plain content type (CSRF-able)', body: () => '{"query":"{ __typename }"}', headers: () => ({ ...ADMIN, 'content-type': 'text/plain' }), expect: 'HTTP 403 CSRF_PREVENTED' },
+  { name: 'form content type', body: () => 'query=%7B__typename%7D', headers: () => ({ ...ADMIN, 'content-type': 'application/x-www-form-urlencoded' }), expect: 'HTTP 403 CSRF_PREVENTED' },
   { name: 'invalid JSON', body: () => '{"query": "{ __typename }"', expect: 'HTTP 400 BAD_REQUEST' },
   { name: 'empty body', body: () => '', expect: 'HTTP 400 BAD_REQUEST' },
   { name: 'query that is not a string', body: () => ({ query: 42 }), expect: 'HTTP 400 BAD_REQUEST' },

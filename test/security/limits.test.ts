@@ -143,11 +143,11 @@ describe('request limits', () => {
 
   it('runs only allow-listed operations in persisted-operations mode', async () => {
     const arbitrary = await gql(allowList, { query: ALLOWED });
-    expect(arbitrary.body?.errors?.[0]?.message).toMatch(/persisted/i);
+    expect(arbitrary.body?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^Only persisted operations run here/), extensions: { code: 'PERSISTED_QUERY_ONLY' } });
     const listed = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash: ALLOWED_HASH } } });
     expect(listed.body?.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
     const unknown = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } });
-    expect(unknown.body?.errors?.[0]?.message).toBe('PersistedQueryNotFound');
+    expect(unknown.body?.errors?.[0]).toMatchObject({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
     // Names an object has of its own machinery are hashes like any other: not listed.
     for (const sha256Hash of ['__proto__', 'constructor', 'toString']) {
       const odd = await gql(allowList, { extensions: { persistedQuery: { version: 1, sha256Hash } } });
