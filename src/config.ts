@@ -197,7 +197,11 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   return { ...base.data, accounts, secrets };
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<GatewayConfig> {
+/**
+ * Reads and parses a config file. `accounts`, when given (the sandbox's simulators), are the
+ * accounts: the file then leaves its own out.
+ */
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, accounts?: readonly unknown[]): Promise<GatewayConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -210,6 +214,10 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   } catch {
     // The parser's message can quote the offending line, which may hold a secret.
     throw new ConfigError([`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`]);
+  }
+  if (accounts && raw && typeof raw === 'object') {
+    if ('accounts' in raw) throw new ConfigError(['accounts: leave them out with --sandbox: the built-in simulators are the accounts']);
+    raw = { ...raw, accounts };
   }
   return parseConfig(raw, env);
 }

@@ -9,14 +9,19 @@ import { startSandbox, type Sandbox } from './sandbox.js';
 import { printSortedSchema, printSortedSubgraph } from './schema/index.js';
 
 async function serve(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'boolean', default: false } },
+  });
   const port = listenPort(values.port, process.env.PORT); // refused before anything starts
   const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
   let config: GatewayConfig;
   let sandbox: Sandbox | undefined;
   let apiKey: string | undefined;
   if (file) {
-    config = await loadConfigFile(file);
+    // With --sandbox, the file's settings (auth, federation, limits…) over the built-in simulators.
+    sandbox = values.sandbox ? await startSandbox() : undefined;
+    config = await loadConfigFile(file, process.env, sandbox?.accounts);
   } else {
     sandbox = await startSandbox();
     // A fresh key per start, shown once: no other machine and no web site gets it (GraphiQL, which
@@ -34,9 +39,11 @@ async function serve(args: string[]): Promise<void> {
   if (sandbox) {
     const width = Math.max(...[...sandbox.simulators.keys()].map((name) => name.length));
     process.stdout.write(
-      `\ncredential-gateway (sandbox: built-in vendor simulators, no configuration)\n` +
+      `\ncredential-gateway (sandbox: built-in vendor simulators, ${file ? `settings from ${file}` : 'no configuration'})\n` +
         [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(width)} ${sim.url}`).join('\n') +
-        `\n\n  GraphiQL: ${url}\n  API key:  ${apiKey} (sent as X-API-Key; GraphiQL has it pre-filled)\n\n`,
+        `\n\n  GraphiQL: ${url}\n` +
+        (apiKey ? `  API key:  ${apiKey} (sent as X-API-Key; GraphiQL has it pre-filled)\n` : '') +
+        '\n',
     );
   } else {
     logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');
@@ -112,7 +119,7 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
 };
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`usage: main.ts serve [--config FILE] [--port N] [--host H] | print-schema [--check] | print-subgraph [--check]\n`);
+  process.stderr.write(`usage: main.ts serve [--config FILE [--sandbox]] [--port N] [--host H] | print-schema [--check] | print-subgraph [--check]\n`);
   process.exit(2);
 }
 run(rest).catch((err: unknown) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,36 @@ describe('main serve', () => {
     } finally {
       await p.stop();
     }
+  });
+
+  it('serves the simulators with a config file’s settings given --sandbox (here a subgraph with its own API key)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const file = join(dir, 'config.json');
+    const key = 'subgraph-test-key-0123456789';
+    const sha256 = createHash('sha256').update(key).digest('hex');
+    await writeFile(file, JSON.stringify({ federation: true, auth: { apiKeys: [{ name: 'router', sha256, scopes: ['credentials:read'] }] } }));
+    const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
+    try {
+      const url = (await p.waitFor(/GraphiQL: (\S+)/, 20_000))[1]!;
+      expect(p.stdout()).toContain(`settings from ${file}`);
+      expect(p.stdout()).not.toContain('API key:');
+      const post = (query: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
+      const sdl = (await (await post('{ _service { sdl } }')).json()) as { data: { _service: { sdl: string } } };
+      expect(sdl.data._service.sdl).toContain('@key(fields: "id")');
+      const list = (await (await post('{ credentials(first: 500) { edges { node { vendor } } } }')).json()) as { data: { credentials: { edges: { node: { vendor: string } }[] } } };
+      expect(new Set(list.data.credentials.edges.map((e) => e.node.vendor))).toEqual(new Set(['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT']));
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('refuses --sandbox with a config file that lists its own accounts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const file = join(dir, 'config.json');
+    await writeFile(file, JSON.stringify({ auth: 'none', accounts: [{ vendor: 'vault', name: 'v', baseUrl: 'https://vault.example.com', token: 't' }] }));
+    const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain('accounts: leave them out with --sandbox');
   });
 
   it('refuses an invalid config at start, naming the field and never printing the secret', async () => {
