@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -105,25 +106,35 @@ export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'acc
 }
 
 /**
- * Replaces `${NAME}` in every string with the environment's value; names the field when unset,
- * and adds its path to `unset` (its value is then incomplete, so nothing else is said about it).
+ * Replaces `${NAME}` in every string with the environment's value, and `${file:/path}` with that
+ * file's content less its final line break (secrets mounted as files by Docker or Kubernetes).
+ * Names the field when one cannot be had, and adds its path to `unset` (its value is then
+ * incomplete, so nothing else is said about it).
  */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name];
+    return value.replace(/\$\{(?:([A-Za-z_][A-Za-z0-9_]*)|file:([^}]+))\}/g, (_, name: string | undefined, file: string | undefined) => {
+      const v = name !== undefined ? env[name] : readSecretFile(file!);
       if (v === undefined) {
-        issues.push(`${path.join('.')}: environment variable ${name} is not set`);
+        issues.push(`${path.join('.')}: ${name !== undefined ? `environment variable ${name} is not set` : `file ${file} cannot be read`}`);
         unset.add(path.join('.'));
       }
       return v ?? '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, [...path, String(i)], issues, unset));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], issues, unset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, [...path, k], issues, unset)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, unset)]));
   }
   return value;
+}
+
+function readSecretFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 const AUTH_REQUIRED = 'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly';
@@ -156,7 +167,7 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const issues: string[] = [];
   const unset = new Set<string>();
-  const interpolated = interpolateEnv(raw, env, [], issues, unset);
+  const interpolated = interpolate(raw, env, [], issues, unset);
   const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
   // The one setting with no default: an open gateway must be a decision, not an omission.
   const authMissing = object !== undefined && !('auth' in object);
@@ -192,7 +203,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     accounts.push({ module, config: parsed.data });
   });
   // A field whose variable is unset has had its say ("is not set"); its stand-in value has none.
-  const said = issues.filter((line, i) => issues.indexOf(line) === i && (/: environment variable \w+ is not set$/.test(line) || !unset.has(line.slice(0, line.indexOf(': ')))));
+  const said = issues.filter((line, i) => issues.indexOf(line) === i && (/: (environment variable \w+ is not set|file .+ cannot be read)$/.test(line) || !unset.has(line.slice(0, line.indexOf(': ')))));
   if (said.length || !base.success) throw new ConfigError(said);
   return { ...base.data, accounts, secrets };
 }

@@ -52,6 +52,18 @@ describe('config', () => {
     ]);
   });
 
+  it('reads ${file:/path} as the file less its final line break, and names the field when the file cannot be read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    await writeFile(join(dir, 'a0-secret'), `${SECRET}\n`, { mode: 0o600 });
+    const config = parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: `\${file:${join(dir, 'a0-secret')}}` })] }, {});
+    expect(config.accounts[0]!.config).toMatchObject({ clientSecret: SECRET });
+    expect(config.secrets).toContain(SECRET);
+    const missing = join(dir, 'nope');
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: `\${file:${missing}}` })] }, {}))).toEqual([
+      `accounts.0.clientSecret: file ${missing} cannot be read`,
+    ]);
+  });
+
   it('reports an unset variable together with every other issue, and nothing more about the field it left empty', () => {
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${MISSING}' }), auth0({ name: 'other', baseUrl: 'not a url' })] }, {}));
     expect(issues).toEqual(['accounts.0.clientSecret: environment variable MISSING is not set', expect.stringMatching(/^accounts\.1\.baseUrl: /)]);
