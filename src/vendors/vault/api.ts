@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openEnum, vendorDate } from '../zod-helpers.js';
+import { isVendorDate, openEnum, vendorDate } from '../zod-helpers.js';
 
 /**
  * The vault's JSON, as far as the gateway reads it (../shared/vendor-apis/vault.openapi.yaml).
@@ -31,7 +31,7 @@ export const MAX_PAGE_SIZE = 100;
  * An RFC 3339 timestamp kept as the vault sent it: read-modify-write sends an unchanged expiry
  * back byte for byte (protobuf timestamps may carry nanoseconds that a Date would drop).
  */
-const rawTimestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a date');
+const rawTimestamp = z.string().refine(isVendorDate, 'not an RFC 3339 date-time');
 
 /** Metadata only: the secret `value` is write-only and never read, even if a vault sent it. */
 export const credential = z.looseObject({
@@ -52,7 +52,8 @@ export const credentialPage = z.object({
   credentials: z.array(credential),
   /** Absent or empty on the last page. */
   nextPageToken: z.string().nullish(),
-  totalSize: z.number().int().nonnegative().nullish(),
+  // Unused, and proto3 JSON writes an int64 as a string: either form is accepted.
+  totalSize: z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/)]).nullish(),
 });
 
 /** The PUT body (seed field names). `value` is present only to rotate the secret. */

@@ -65,6 +65,14 @@ describe('vault credential JSON', () => {
     expect(credentialPage.parse({ credentials: [wire], nextPageToken: 'abc', totalSize: 3 }).nextPageToken).toBe('abc');
     expect(credentialPage.parse({ credentials: [] }).nextPageToken).toBeUndefined();
   });
+
+  it('accepts totalSize as proto3 JSON writes an int64: a string of digits', () => {
+    expect(credentialPage.safeParse({ credentials: [wire], totalSize: '42' }).success).toBe(true);
+  });
+
+  it('refuses a timestamp without its offset, which would be read in the host time zone', () => {
+    expect(credential.safeParse({ ...wire, expiresAt: '2026-03-01T00:00:00' }).success).toBe(false);
+  });
 });
 
 describe('kindOf', () => {
