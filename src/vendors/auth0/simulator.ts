@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateCertificate, type SigningAlg } from '../../sim/x509.js';
 import { SecondWindow } from '../../sim/rate-window.js';
-import { startSimulator, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
+import { startSimulator, type SimRequest, type SimResponse, type SimRoute, type SimulatorHandle } from '../../sim/server.js';
 import { bearerToken, hasValidBearer, issueToken, type IssuedTokens } from '../../sim/tokens.js';
 import { SIGNING_ALGS, KEYED_STRATEGIES } from './api.js';
 
@@ -165,6 +165,10 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
     },
   });
 
+  // PATCH and rotate take JSON only (the contract allows a form body for creating credentials alone).
+  const isJson = (headers: SimRequest['headers']) => Boolean(headers['content-type']?.includes('application/json'));
+  const notJson = () => fail(400, 'Payload validation error: the body must be application/json', 'invalid_body');
+
   // Auth0 answers every API call with its bucket state and 429s once the window's budget is spent.
   const window = new SecondWindow();
   const limited = (route: SimRoute): SimRoute =>
@@ -237,9 +241,10 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
         {
           method: 'PATCH',
           pattern: '/api/v2/clients/:client_id/credentials/:credential_id',
-          handle: ({ params, body }) => {
+          handle: ({ params, body, headers }) => {
             const cred = state.credentials.get(params.client_id!)?.find((c) => c.id === params.credential_id);
             if (!cred) return fail(404, 'The credential does not exist', 'inexistent_credential');
+            if (!isJson(headers)) return notJson();
             if (body === null || typeof body !== 'object' || Object.keys(body).length === 0) {
               return fail(400, 'Payload validation error: Too few properties defined (0), minimum 1', 'invalid_body');
             }
@@ -276,9 +281,10 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
         {
           method: 'POST',
           pattern: '/api/v2/connections/:id/keys/rotate',
-          handle: async ({ params, body }) => {
+          handle: async ({ params, body, headers, rawBody }) => {
             const conn = connectionOf(params.id!);
             if (!conn) return fail(404, 'The connection does not exist', 'inexistent_connection');
+            if (rawBody !== '' && !isJson(headers)) return notJson();
             if (!(KEYED_STRATEGIES as readonly string[]).includes(conn.strategy)) return fail(400, 'Key rotation is only supported for okta and oidc connections', 'invalid_strategy');
             const parsed = rotateBody.safeParse(body);
             if (!parsed.success) return fail(400, 'Payload validation error: signing_alg must be one of ' + SIGNING_ALGS.join(', '), 'invalid_body');

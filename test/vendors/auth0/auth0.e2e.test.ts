@@ -513,9 +513,38 @@ describe('rotateConnectionKeys', () => {
     expect(staging.apiRequests().filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
+  it('reports a rotation of a connection without keys (not okta/oidc) as the ValidationError Auth0 answers, sent once', async () => {
+    const { id, globalId } = connectionGlobalId(staging, 'Username-Password-Authentication');
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'ValidationError', message: expect.stringContaining('only supported for okta and oidc') });
+    expect(staging.apiRequests().map((r) => `${r.method} ${r.path}`)).toEqual([`POST /api/v2/connections/${id}/keys/rotate`]);
+  });
+
   it('reports a missing connection as NotFoundError', async () => {
     const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: encodeGlobalId('Auth0Connection', JSON.stringify([STAGING, 'con_missing'])) } });
     expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'NotFoundError', account: STAGING });
+  });
+});
+
+describe('the simulator', () => {
+  it('refuses a PATCH or a rotation whose body is not JSON, as Auth0 takes JSON only there', async () => {
+    const cfg = h.accounts.find((a) => a.name === STAGING) as unknown as { baseUrl: string; clientId: string; clientSecret: string };
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: cfg.clientId, client_secret: cfg.clientSecret, audience: `${staging.url}/api/v2/` });
+    const token = ((await (await fetch(`${staging.url}/oauth/token`, { method: 'POST', body: form })).json()) as { access_token: string }).access_token;
+    const [clientId, creds] = [...staging.state.credentials.entries()][0]!;
+    const connection = staging.state.connections.find((c) => c.strategy === 'okta')!;
+    const send = (path: string, method: string, type: string, body: string) =>
+      fetch(`${staging.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+    const before = structuredClone(staging.state.keys.get(connection.id));
+    for (const res of [
+      await send(`/api/v2/clients/${clientId}/credentials/${creds[0]!.id}`, 'PATCH', 'application/x-www-form-urlencoded', 'expires_at=2030-01-01T00%3A00%3A00Z'),
+      await send(`/api/v2/clients/${clientId}/credentials/${creds[0]!.id}`, 'PATCH', 'text/plain', '{"expires_at":"2030-01-01T00:00:00Z"}'),
+      await send(`/api/v2/connections/${connection.id}/keys/rotate`, 'POST', 'text/plain', '{"signing_alg":"RS256"}'),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ statusCode: 400, errorCode: 'invalid_body' });
+    }
+    expect(staging.state.keys.get(connection.id)).toEqual(before);
   });
 });
 
