@@ -5,7 +5,6 @@ import type { Vendor } from '../domain/vendor.js';
 import {
   NotFoundError,
   RateLimitedError,
-  SharedStoreUnavailableError,
   UpstreamError,
   ValidationError,
   type UpstreamSource,
@@ -14,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
-import { MemoryStore } from '../store/memory.js';
+import { RateBudgets } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
@@ -141,9 +140,7 @@ export class HttpClient {
   private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
   /** Bound once to vendor and account: a call's line then adds only its own fields. */
   private readonly logger: Logger;
-  /** The budget while the shared store is unreachable, and when that was last logged. */
-  private localBudget: MemoryStore | undefined;
-  private storeWarnedAt = 0;
+  private readonly budgets: RateBudgets | undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
@@ -155,6 +152,7 @@ export class HttpClient {
     this.logger = options.logger.child(this.source);
     this.retry = options.retry ?? NO_RETRY;
     this.recordDuration = options.metrics && upstreamRecorder(options.metrics, options.vendor, options.account);
+    this.budgets = options.store && new RateBudgets(options.store, this.logger);
     this.pool = new Pool(this.origin, {
       connections: options.connections ?? 32,
       pipelining: 1,
@@ -281,36 +279,18 @@ export class HttpClient {
 
   /** Client-side rate budget: queue for a slot, unless the wait would outlast the request. */
   private async waitForBudget(scope: CallScope | undefined): Promise<void> {
-    const { rateLimit, store } = this.options;
-    if (!rateLimit || !store) return;
+    const { rateLimit } = this.options;
+    if (!rateLimit || !this.budgets) return;
     // A slot the call could only use after its deadline is not taken: a refused call spends nothing.
     const maxWaitMs = scope?.deadline === undefined ? undefined : scope.deadline - Date.now();
-    const waitMs = await this.reserve(store, rateLimit, maxWaitMs);
+    // One budget per account, shared by every replica through the store.
+    const waitMs = await this.budgets.reserve(`rate:${this.source.vendor}:${this.source.account}`, rateLimit, maxWaitMs);
     this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
     if (waitMs <= 0) return;
     await sleep(waitMs, scope?.signal).catch(() => {
       throw this.cancelled(scope?.signal?.reason);
     });
-  }
-
-  /**
-   * The next slot of the account's budget, shared by every replica through the store. With the
-   * store unreachable, from a budget of this replica's own, as without Redis: calls go on.
-   */
-  private async reserve(store: SharedStore, { perSecond, burst }: RateLimit, maxWaitMs: number | undefined): Promise<number> {
-    const key = `rate:${this.source.vendor}:${this.source.account}`;
-    try {
-      return await store.reserveRate(key, perSecond, burst, maxWaitMs);
-    } catch (err) {
-      if (!(err instanceof SharedStoreUnavailableError)) throw err;
-      if (Date.now() - this.storeWarnedAt > 60_000) {
-        this.storeWarnedAt = Date.now();
-        this.logger.warn('shared store unreachable; this replica keeps the call budget on its own');
-      }
-      this.localBudget ??= new MemoryStore();
-      return this.localBudget.reserveRate(key, perSecond, burst, maxWaitMs);
-    }
   }
 
   /**

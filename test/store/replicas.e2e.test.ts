@@ -278,7 +278,7 @@ describe.runIf(redisAvailable)('when Redis goes away', () => {
       const list = await p.exec(ListCredentialsDocument, { first: 500, filter: { accounts: [PROD, BUDGETED] } });
       expect(list.errors).toBeUndefined();
       expect(new Set(list.data!.credentials.edges.map((e) => e.node.account))).toEqual(new Set([PROD, BUDGETED]));
-      expect(p.logs().some((l) => l.msg === 'shared store unreachable; this replica keeps the call budget on its own')).toBe(true);
+      expect(p.logs().some((l) => l.msg === 'shared store unreachable; this replica keeps the rate budget on its own')).toBe(true);
 
       const { globalId } = connection('okta-workforce');
       const posts = rotatePosts().length;

@@ -1,0 +1,42 @@
+import { SharedStoreUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { MemoryStore } from './memory.js';
+import type { SharedStore } from './store.js';
+
+export interface Rate {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * Token-bucket budgets kept in the shared store, so every replica draws on the same one. With the
+ * store unreachable, each replica keeps them on its own (as without Redis) and says so once a
+ * minute: calls go on rather than fail for want of a counter.
+ */
+export class RateBudgets {
+  private local: MemoryStore | undefined;
+  private warnedAt = 0;
+
+  constructor(
+    private readonly store: SharedStore,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Reserves the next slot of the budget `key` and returns how long to wait for it (0: now). A
+   * wait of `maxWaitMs` or more reserves nothing and is returned all the same.
+   */
+  async reserve(key: string, { perSecond, burst }: Rate, maxWaitMs?: number): Promise<number> {
+    try {
+      return await this.store.reserveRate(key, perSecond, burst, maxWaitMs);
+    } catch (err) {
+      if (!(err instanceof SharedStoreUnavailableError)) throw err;
+      if (Date.now() - this.warnedAt > 60_000) {
+        this.warnedAt = Date.now();
+        this.logger.warn({ budget: key }, 'shared store unreachable; this replica keeps the rate budget on its own');
+      }
+      this.local ??= new MemoryStore();
+      return this.local.reserveRate(key, perSecond, burst, maxWaitMs);
+    }
+  }
+}
