@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
+import { rate } from './store/rate-budgets.js';
 import { httpSettings } from './vendors/account-schema.js';
 import { vendorModules } from './vendors/registry.js';
 import type { AccountConfigBase, VendorModule } from './vendors/types.js';
@@ -42,6 +43,8 @@ const limitsSchema = z
     batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
     /** GraphQL requests running at once; the rest wait in arrival order (src/admission.ts). */
     admission: admissionSchema.default(admissionSchema.parse({})),
+    /** Each caller's own budget of GraphQL requests (src/caller-rate-limit.ts); absent: none. */
+    perCaller: rate.optional(),
   })
   .strict();
 

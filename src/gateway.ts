@@ -14,6 +14,7 @@ import { withBodyLimit } from './body-limit.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
+import { callerRateLimitPlugin } from './caller-rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings } from './context.js';
 import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
@@ -30,6 +31,7 @@ import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
 import { MemoryStore } from './store/memory.js';
+import { RateBudgets } from './store/rate-budgets.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
 import { accountDeps } from './vendors/account-deps.js';
@@ -148,6 +150,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       requestMetricsPlugin(metrics),
       ...(tracing.tracer ? [operationSpanPlugin(tracing.tracer)] : []),
       authPlugin(authenticator, facts, logger),
+      ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts)] : []),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention(),
       EnvelopArmorPlugin({

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
-import { RateBudgets } from '../store/rate-budgets.js';
+import { RateBudgets, type Rate } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
 import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
@@ -25,9 +25,6 @@ import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** A client-side call budget for one account (config `http.rateLimit`). */
-export const rateLimit = z.object({ perSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict();
-export type RateLimit = z.output<typeof rateLimit>;
 
 export interface HttpClientOptions {
   vendor: Vendor;
@@ -50,7 +47,7 @@ export interface HttpClientOptions {
   retry?: RetrySettings;
   breaker?: BreakerSettings;
   /** Client-side budget for this account; null = none. Shared across replicas through `store`. */
-  rateLimit?: RateLimit | null;
+  rateLimit?: Rate | null;
   store?: SharedStore;
   metrics?: Metrics;
   tracer?: Tracer;

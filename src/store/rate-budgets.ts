@@ -1,12 +1,12 @@
+import { z } from 'zod';
 import { SharedStoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MemoryStore } from './memory.js';
 import type { SharedStore } from './store.js';
 
-export interface Rate {
-  perSecond: number;
-  burst: number;
-}
+/** A token bucket: `perSecond` slots refill each second, up to `burst` held at once. */
+export const rate = z.object({ perSecond: z.number().positive().max(100_000), burst: z.number().int().min(1).max(100_000) }).strict();
+export type Rate = z.output<typeof rate>;
 
 /**
  * Token-bucket budgets kept in the shared store, so every replica draws on the same one. With the

@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
-import { HttpClient, type RateLimit } from '../http/client.js';
+import { HttpClient } from '../http/client.js';
+import type { Rate } from '../store/rate-budgets.js';
 import { TokenCache, type IssuedToken } from '../http/tokens.js';
 import { UpstreamError, type UpstreamSource } from '../errors.js';
 import { LockBusy, withLock } from '../store/lock.js';
@@ -29,7 +30,7 @@ function accountSecrets(module: VendorModule, account: AccountConfigBase): strin
  */
 export function accountDeps(module: VendorModule, account: AccountConfigBase, services: GatewayServices): AccountDeps {
   const http = accountHttp(services.http, account.http);
-  const rateLimit: RateLimit | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
+  const rateLimit: Rate | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
   const secrets = accountSecrets(module, account);
   return {
     logger: services.logger,

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { HttpClient, RateLimit } from '../http/client.js';
+import type { HttpClient } from '../http/client.js';
+import type { Rate } from '../store/rate-budgets.js';
 import type { IssuedToken, TokenCache } from '../http/tokens.js';
 import type { HttpOverrides } from './account-schema.js';
 import type { RequestScope } from '../context.js';
@@ -83,7 +84,7 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   /** Config keys holding secrets: redacted from logs and errors. */
   readonly secretFields: readonly string[];
   /** Client-side call budget per account unless the config says otherwise; null = none. */
-  readonly defaultRateLimit: RateLimit | null;
+  readonly defaultRateLimit: Rate | null;
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
   /** Adds the vendor's types and mutations; returns its credential and owner types (federation entities). */
   registerSchema(builder: Builder): NodeTypes;
