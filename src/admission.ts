@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { requestIdFrom } from './request-scope.js';
 
 export interface AdmissionSettings {
   /** Adjust the limit to the event loop's load; false keeps it at `max`. */
@@ -205,8 +206,9 @@ export class Admission {
 
   private refuse(res: ServerResponse): void {
     this.shed++;
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
-    res.end(JSON.stringify({ errors: [{ message: 'the gateway is overloaded; retry shortly', extensions: { code: 'OVERLOADED' } }] }));
+    const requestId = requestIdFrom(res.req.headers['x-request-id']);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store', 'x-request-id': requestId });
+    res.end(JSON.stringify({ errors: [{ message: 'the gateway is overloaded; retry shortly', extensions: { code: 'OVERLOADED', requestId } }] }));
   }
 }
 

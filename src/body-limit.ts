@@ -6,13 +6,9 @@ export function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, 
   return (req: IncomingMessage, res: ServerResponse) => {
     const length = req.headers['content-length'];
     const refuse = (status: number, message: string) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        connection: 'close',
-        'cache-control': 'no-store',
-        'x-request-id': requestIdFrom(req.headers['x-request-id']),
-      });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close', 'cache-control': 'no-store', 'x-request-id': requestId });
+      res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST', requestId } }] }));
       req.resume();
     };
     if (length !== undefined && Number(length) > maxBytes) return refuse(413, `request body over ${maxBytes} bytes`);

@@ -52,7 +52,8 @@ function exchange() {
       this.body = body;
     },
   });
-  const req = { socket: { destroyed: false } };
+  const req = { socket: { destroyed: false }, headers: { 'x-request-id': 'req-1' } };
+  Object.assign(res, { req });
   return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse & typeof res };
 }
 
@@ -104,7 +105,7 @@ describe('Admission', () => {
     handler(b.req, b.res);
     expect(started).toEqual([a.req]);
     expect(b.res.status).toBe(503);
-    expect(JSON.parse(b.res.body).errors[0].extensions.code).toBe('OVERLOADED');
+    expect(JSON.parse(b.res.body).errors[0].extensions).toEqual({ code: 'OVERLOADED', requestId: 'req-1' });
     expect(admission.shed).toBe(1);
   });
 
