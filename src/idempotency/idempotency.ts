@@ -25,8 +25,10 @@ interface StoredRecord {
    * hash beside its salt could be guessed at speed by anyone who reads the store.
    */
   inputHash: string;
-  /** Which key made `inputHash`: records written before the gateway's secrets changed cannot be compared. */
-  keyId: string;
+  /** Which key made `inputHash`: a record made under other secrets cannot be compared (see run). */
+  keyId?: string;
+  /** Records of the previous release: `inputHash` is sha256(salt + input). */
+  salt?: string;
   /** Identifies the claim, so only its owner releases it. */
   claim: string;
   outcome?: unknown;
@@ -60,7 +62,8 @@ function keeps(outcome: Outcome<unknown>): boolean {
 export interface IdempotencyOptions {
   /**
    * The gateway's account secrets: the input hash is keyed with them, so the store alone does not
-   * let anyone test guesses of a secret input. Replicas with the same config share the key.
+   * let anyone test guesses of a secret input. Replicas with the same secrets share the key,
+   * whatever order their accounts are listed in.
    */
   secrets: readonly string[];
   logger?: Logger;
@@ -81,7 +84,8 @@ export class Idempotency {
     private readonly store: SharedStore,
     options: IdempotencyOptions,
   ) {
-    this.hashKey = Buffer.from(hkdfSync('sha256', options.secrets.join('\u0000'), 'credential-gateway', 'idempotency-input', 32));
+    const secrets = [...new Set(options.secrets)].sort();
+    this.hashKey = Buffer.from(hkdfSync('sha256', secrets.join('\u0000'), 'credential-gateway', 'idempotency-input', 32));
     this.keyId = createHmac('sha256', this.hashKey).update('key-id').digest('hex').slice(0, 16);
     this.logger = options.logger ?? silentLogger;
     this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
@@ -90,8 +94,9 @@ export class Idempotency {
   /** `onReplay` is told when the outcome (a value or an error) is an earlier one, not a new call. */
   async run<T>(call: IdempotentCall, execute: () => Promise<T>, onReplay: () => void = () => undefined): Promise<T> {
     const storeKey = `idem:${sha256(`${call.caller}\u0000${call.operation}\u0000${call.key}`)}`;
+    const input = canonical(call.input);
     // Keyed with the record's key too, so equal inputs under two keys do not hash alike.
-    const inputHash = createHmac('sha256', this.hashKey).update(`${storeKey}\u0000${canonical(call.input)}`).digest('hex');
+    const inputHash = createHmac('sha256', this.hashKey).update(`${storeKey}\u0000${input}`).digest('hex');
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
       const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, claim: randomBytes(16).toString('hex') };
       const pending = JSON.stringify(mine);
@@ -102,13 +107,7 @@ export class Idempotency {
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
       const found = JSON.parse(raw) as StoredRecord;
-      if (found.keyId !== this.keyId) {
-        throw new IdempotencyConflictError(
-          "This idempotency key was used before the gateway's account secrets changed, so its input cannot be compared; use a new key for a new change.",
-          'INPUT_MISMATCH',
-        );
-      }
-      if (found.inputHash !== inputHash) {
+      if (!this.sameInput(found, inputHash, input)) {
         throw new IdempotencyConflictError('This idempotency key was already used with a different input; use a new key for a new change.', 'INPUT_MISMATCH');
       }
       if (found.state === 'done') {
@@ -122,6 +121,16 @@ export class Idempotency {
       }
       await sleep(wait, call.signal);
     }
+  }
+
+  /**
+   * Whether a record was made for this input. One made under other secrets (a credential rotated,
+   * an account added, a replica not yet upgraded) cannot be compared: it is honoured as it is, since
+   * refusing it would send a caller retrying the same change to run it again under a new key.
+   */
+  private sameInput(found: StoredRecord, inputHash: string, input: string): boolean {
+    if (found.salt !== undefined) return found.inputHash === sha256(found.salt + input);
+    return found.keyId !== this.keyId || found.inputHash === inputHash;
   }
 
   private async execute<T>(operation: string, storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {
