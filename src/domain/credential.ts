@@ -25,6 +25,8 @@ export interface CredentialRecord {
   readonly createdAt: Date | null;
   readonly updatedAt: Date | null;
   readonly expiresAt: Date | null;
+  /** The vendor's answer holds an expiry the gateway cannot read (`expiresAt` is then null). */
+  readonly expiryUnknown?: boolean;
   readonly lastUsedAt: Date | null;
   readonly owner: Ref | null;
 }

@@ -26,7 +26,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastUsedAt }),
     status: t.field({
       type: CredentialStatusEnum,
-      resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs),
+      resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs, c.expiryUnknown),
     }),
     owner: t.field({
       type: CredentialOwnerInterface,

@@ -17,5 +17,6 @@ export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
     EXPIRING: { description: 'Expires within the warning window (default 30 days).' },
     EXPIRED: { description: '`expiresAt` is in the past.' },
     NEVER_EXPIRES: { description: 'No expiry is set.' },
+    UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (e.g. an unreadable certificate): it may be past.' },
   } satisfies Record<(typeof CREDENTIAL_STATUSES)[number], unknown>,
 });

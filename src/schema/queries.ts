@@ -122,14 +122,14 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   const before = filter.expiresBefore?.getTime();
   return perAccount.flat().filter(
     (c) =>
-      (!filter.statuses?.length || filter.statuses.includes(credentialStatus(c.expiresAt, now, windowMs))) &&
+      (!filter.statuses?.length || filter.statuses.includes(credentialStatus(c.expiresAt, now, windowMs, c.expiryUnknown))) &&
       (!filter.kinds?.length || filter.kinds.includes(c.kind)) &&
       (before === undefined || (c.expiresAt !== null && c.expiresAt.getTime() < before)),
   );
 }
 
 /**
- * A credential's place in the list: soonest expiry first, never-expiring last; ties by a stable key,
+ * A credential's place in the list: soonest expiry first (an unreadable one before all), never-expiring last; ties by a stable key,
  * so cursors survive refetches. The key is computed only when needed (a tie, a cursor): most
  * credentials of a list never need it.
  */
@@ -137,7 +137,8 @@ class SortKey {
   readonly time: number;
   private ref: string | undefined;
   constructor(private readonly c: CredentialRecord) {
-    this.time = c.expiresAt?.getTime() ?? Number.MAX_SAFE_INTEGER;
+    // An unreadable expiry may be past: it comes first, before the soonest.
+    this.time = c.expiresAt?.getTime() ?? (c.expiryUnknown ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER);
   }
   get id(): string {
     return (this.ref ??= refKey(this.c.ref));

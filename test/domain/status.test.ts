@@ -7,6 +7,7 @@ const window = 30 * 86_400_000;
 
 describe('credentialStatus', () => {
   it('returns EXPIRED for a credential past expiresAt', () => expect(credentialStatus(days(-1), now, window)).toBe('EXPIRED'));
+  it('returns UNKNOWN for an expiry the vendor reported but the gateway cannot read', () => expect(credentialStatus(null, now, window, true)).toBe('UNKNOWN'));
   it('returns EXPIRED at the exact expiry instant', () => expect(credentialStatus(now, now, window)).toBe('EXPIRED'));
   it('returns EXPIRING inside the warning window', () => expect(credentialStatus(days(10), now, window)).toBe('EXPIRING'));
   it('returns EXPIRING at the window’s last instant', () => expect(credentialStatus(days(30), now, window)).toBe('EXPIRING'));

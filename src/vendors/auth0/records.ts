@@ -112,6 +112,8 @@ export function connectionKeyRecord(account: string, connectionId: string, k: Co
     createdAt: validity?.notBefore ?? null,
     updatedAt: null,
     expiresAt: validity?.notAfter ?? null,
+    // The certificate's validity is the key's lifetime: one that cannot be read is no key that never expires.
+    expiryUnknown: validity === null,
     lastUsedAt: null,
     owner: ref(T.connection, account, connectionId),
     kid: k.kid,

@@ -171,6 +171,24 @@ describe('credentials across Auth0 accounts', () => {
     expect(status('inventory-key')).toBe('NEVER_EXPIRES');
   });
 
+  it('reports a key whose certificate cannot be read as UNKNOWN, listed first, while the rest of the tenant answers', async () => {
+    const key = [...prod.state.keys.values()].flat()[0]!;
+    const cert = key.cert;
+    key.cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    try {
+      const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+      expect(res.errors).toBeUndefined();
+      const edges = res.data!.credentials.edges;
+      expect(edges[0]!.node).toMatchObject({ externalId: key.kid, status: 'UNKNOWN', expiresAt: null });
+      expect(edges.filter((e) => e.node.status === 'UNKNOWN')).toHaveLength(1);
+      expect(res.data!.credentials.totalCount).toBe([...prod.state.credentials.values()].flat().length + [...prod.state.keys.values()].flat().length);
+      const unknown = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD], statuses: ['UNKNOWN'] } });
+      expect(unknown.data!.credentials.edges.map((e) => e.node.externalId)).toEqual([key.kid]);
+    } finally {
+      key.cert = cert;
+    }
+  });
+
   it('takes the EXPIRING window from expiryWarningDays: at 7 days, a credential 9 days from expiry is ACTIVE, and the filter agrees', async () => {
     const week = await startHarness({ accounts: { auth0: [PROD] }, config: { expiryWarningDays: 7 } });
     try {

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateCertificate } from '../../../src/sim/x509.js';
 import { certificateValidity } from '../../../src/vendors/auth0/certificate.js';
-import { connectionKey } from '../../../src/vendors/auth0/api.js';
+import { connectionKeyRecord } from '../../../src/vendors/auth0/records.js';
 
 const notBefore = new Date('2026-01-02T03:04:05Z');
 
@@ -24,10 +24,9 @@ describe('certificateValidity: a connection key lifetime', () => {
     expect(certificateValidity('not a pem')).toBeNull();
   });
 
-  it('makes a key answer with an unreadable certificate an unreadable answer, not a key without expiry', () => {
-    const key = { kid: 'k1', cert: 'not a pem', fingerprint: 'f', thumbprint: 't' };
-    const parsed = connectionKey.safeParse(key);
-    expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['cert', 'not a certificate whose validity can be read']]);
+  it('leaves a key with an unreadable certificate with an unknown expiry, not one that never expires', () => {
+    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert: 'not a pem', fingerprint: 'f', thumbprint: 't' });
+    expect(record).toMatchObject({ expiresAt: null, expiryUnknown: true, createdAt: null });
   });
+
 });
