@@ -14,23 +14,42 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret) message = message.split(escaped).join('[redacted]');
   }
-  // Also as the message reads once escapes are undone: a vendor may have quoted the secret
-  // Go-style (`&` as \u0026), hex- or URL-encoded, leaving no run of it intact.
-  const unescaped = unescape(message);
+  // Also as the message reads with escapes undone: a vendor may have quoted the secret Go-style
+  // (`&` as \u0026), hex-, URL- or form-encoded, or escaped twice, leaving no run of it intact.
+  const readings = unescapings(message);
   for (const secret of secrets) {
     if (!secret) continue;
-    if (quotesPartOf(message, secret) || quotesPartOf(unescaped, secret) || (secret.length < QUOTED_RUN && unescaped !== message && unescaped.includes(secret))) {
+    if (readings.some((text, i) => quotesPartOf(text, secret) || (i > 0 && secret.length < QUOTED_RUN && text.includes(secret)))) {
       return '[message withheld: it quoted part of a secret]';
     }
   }
   return message;
 }
 
-/** `text` with JSON (`\u0026`, `\"`), hex (`\x26`) and URL (`%26`) escapes turned back into characters. */
-function unescape(text: string): string {
-  return text.replace(/\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|%([0-9a-fA-F]{2})|\\(["\\/])/g, (_, u?: string, x?: string, pct?: string, plain?: string) =>
-    plain ?? String.fromCharCode(parseInt((u ?? x ?? pct)!, 16)),
+/** `text`, then as it reads with one, two and three rounds of escapes undone (fewer if nothing changes). */
+function unescapings(text: string): string[] {
+  const readings = [text];
+  for (let round = 0; round < 3; round++) {
+    const next = unescapeOnce(readings.at(-1)!);
+    if (next === readings.at(-1)) break;
+    readings.push(next);
+  }
+  return readings;
+}
+
+/** JSON (`\u0026`, `\"`), hex (`\x26`) and URL escapes (`%26`, UTF-8 sequences, `+` for a space) undone once. */
+function unescapeOnce(text: string): string {
+  const unescaped = text.replace(/\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(["\\/])/g, (_, u?: string, x?: string, plain?: string) =>
+    plain ?? String.fromCharCode(parseInt((u ?? x)!, 16)),
   );
+  return unescaped.replace(/(?:%[0-9a-fA-F]{2})+|\+/g, (run) => {
+    if (run === '+') return ' ';
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    }
+  });
 }
 
 function quotesPartOf(message: string, secret: string): boolean {

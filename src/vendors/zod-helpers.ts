@@ -4,7 +4,7 @@ import { z } from 'zod';
  * An RFC 3339 date-time, as every contract declares them (`format: date-time`), with its offset:
  * `Date` alone would take "1" for 2001 and read a time without offset in the host's time zone.
  */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** The Date of an RFC 3339 date-time, or null; `Date` alone would roll February 30 over into March. */
 function rfc3339(s: string): Date | null {

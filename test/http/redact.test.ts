@@ -24,6 +24,19 @@ describe('redact: secrets out of a vendor message', () => {
     }
   });
 
+  it('withholds a message quoting a secret URL-encoded as UTF-8, form-encoded, or escaped twice', () => {
+    const accented = 'pässwörd-ünïcode-1';
+    expect(redact(`bad value=${encodeURIComponent(accented)}`, [accented])).toBe('[message withheld: it quoted part of a secret]');
+    const spaced = 'correct horse battery staple';
+    expect(redact(`bad value=${new URLSearchParams({ v: spaced }).toString()}`, [spaced])).toBe('[message withheld: it quoted part of a secret]');
+    const symbols = 'Xk9&mP2<qL5>vN8&wR4<tZ7>';
+    const twice = symbols.replace(/[&<>]/g, (c) => `\\\\u00${c.charCodeAt(0).toString(16)}`);
+    expect(redact(`upstream said: {\\"value\\":\\"${twice}\\"}`, [symbols])).toBe('[message withheld: it quoted part of a secret]');
+  });
+
+  it('reads %2B as a plus, not as the space a literal + stands for in a form', () =>
+    expect(redact(`bad value=${encodeURIComponent('a+b+c+d+e+f+g+h')}`, ['a+b+c+d+e+f+g+h'])).toBe('[message withheld: it quoted part of a secret]'));
+
   it('keeps an escaped message that quotes no secret', () =>
     expect(redact('field \\u0026 value %26 are invalid', ['s3cr3t-value-123'])).toBe('field \\u0026 value %26 are invalid'));
 

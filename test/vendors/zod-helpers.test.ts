@@ -12,7 +12,7 @@ describe('vendorDate: a vendor timestamp', () => {
     expect(isVendorDate(text)).toBe(true);
   });
 
-  it.each(['1', '5', '2026-11-30', '2026-11-30T23:59:59', 'Mon, 30 Nov 2026 23:59:59 GMT', '2026-02-30T00:00:00Z', ''])(
+  it.each(['1', '5', '2026-11-30', '2026-11-30T23:59:59', '2026-11-30T24:00:00Z', 'Mon, 30 Nov 2026 23:59:59 GMT', '2026-02-30T00:00:00Z', ''])(
     'refuses %j rather than read it as some other date (or in the host time zone)',
     (text) => {
       expect(vendorDate.safeParse(text).success).toBe(false);
