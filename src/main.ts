@@ -41,7 +41,7 @@ async function serve(args: string[]): Promise<void> {
     process.stdout.write(
       `\ncredential-gateway (sandbox: built-in vendor simulators, ${file ? `settings from ${file}` : 'no configuration'})\n` +
         [...sandbox.simulators].map(([name, sim]) => `  ${name.padEnd(width)} ${sim.url}`).join('\n') +
-        `\n\n  GraphiQL: ${url}\n` +
+        `\n\n  ${config.graphiql ? 'GraphiQL' : 'GraphQL'}: ${url}\n` +
         (apiKey ? `  API key:  ${apiKey} (sent as X-API-Key; GraphiQL has it pre-filled)\n` : '') +
         '\n',
     );

@@ -30,10 +30,13 @@ export class Ops {
       const path = (req.url ?? '/').split('?', 1)[0];
       // HEAD too: some load balancers probe with it (Node sends no body for HEAD).
       const read = req.method === 'GET' || req.method === 'HEAD';
-      if (read && path === '/healthz') return this.json(res, 200, { status: 'ok' });
+      // `/health` too: Yoga's own health check answered there before these endpoints existed.
+      if (read && (path === '/healthz' || path === '/health')) return this.json(res, 200, { status: 'ok' });
       if (read && path === '/readyz') return void this.ready(res);
       if (read && this.options.metrics && path === this.options.metricsPath) return void this.metrics(res);
-      if (path !== this.options.graphqlPath) return this.json(res, 404, { error: `not found; GraphQL is served at ${this.options.graphqlPath}` });
+      if (path !== this.options.graphqlPath && path !== `${this.options.graphqlPath}/`) {
+        return this.json(res, 404, { error: `not found; GraphQL is served at ${this.options.graphqlPath}` });
+      }
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();

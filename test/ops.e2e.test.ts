@@ -30,12 +30,17 @@ describe('health and readiness', () => {
     expect(await res.json()).toEqual({ status: 'ready', store: 'memory' });
   });
 
-  it('answers a HEAD probe of /healthz and /readyz with their status and no body', async () => {
-    for (const path of ['/healthz', '/readyz']) {
+  it('answers a HEAD probe of /healthz, /health and /readyz with their status and no body', async () => {
+    for (const path of ['/healthz', '/health', '/readyz']) {
       const res = await fetch(`${origin}${path}`, { method: 'HEAD' });
       expect(res.status, path).toBe(200);
       expect(await res.text()).toBe('');
     }
+  });
+
+  it('serves GraphQL at /graphql/ too, as Yoga did', async () => {
+    const res = await fetch(`${origin}/graphql/`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{"query":"{ __typename }"}' });
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('answers any path but GraphQL’s with 404, credentials or not', async () => {

@@ -43,8 +43,10 @@ export const credential = z.looseObject({
   healthStatus: openEnum(HEALTH_STATUSES),
   expiresAt: rawTimestamp.nullish(),
   createdBy: z.string().nullish(),
-  createDate: vendorDate.nullish(),
-  lastOpDate: vendorDate.nullish(),
+  // Shown, not acted on, and their format only assumed by the contract: one the gateway cannot
+  // read is left out (null) rather than failing the vault's whole list.
+  createDate: vendorDate.nullish().catch(null),
+  lastOpDate: vendorDate.nullish().catch(null),
 });
 export type Credential = z.output<typeof credential>;
 
