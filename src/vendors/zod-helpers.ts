@@ -6,18 +6,32 @@ import { z } from 'zod';
  */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-/** The Date of an RFC 3339 date-time, or null; `Date` alone would roll February 30 over into March. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** The number written by `length` ASCII digits from `at` (the regex has checked they are digits). */
+function digits(s: string, at: number, length: number): number {
+  let value = 0;
+  for (let i = at; i < at + length; i++) value = value * 10 + s.charCodeAt(i) - 48;
+  return value;
+}
+
+/**
+ * The Date of an RFC 3339 date-time, or null. The calendar is checked by hand (`Date` would roll
+ * February 30 over into March), without a second Date: lists carry thousands of these.
+ */
 function rfc3339(s: string): Date | null {
   if (!RFC3339.test(s)) return null;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return null;
   const date = new Date(s);
-  const [year, month, day] = [Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))];
-  const real = new Date(Date.UTC(year, month - 1, day));
-  return Number.isNaN(date.getTime()) || real.getUTCMonth() !== month - 1 || real.getUTCDate() !== day ? null : date;
+  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /** A vendor timestamp as a Date. A bad one fails the response parse rather than pass as some other date. */
 export const vendorDate = z.string().transform((s, ctx) => {
-  const date = rfc3339(s); // parsed once: lists carry thousands of these
+  const date = rfc3339(s);
   if (date) return date;
   ctx.issues.push({ code: 'custom', message: 'not an RFC 3339 date-time', input: s });
   return z.NEVER;
