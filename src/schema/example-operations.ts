@@ -7,10 +7,10 @@ const vendorFields = vendorModules
 
 /** What GraphiQL opens with: the question this product exists to answer. */
 export const DEFAULT_QUERY = `# Which machine credentials, in any vendor and account, expire in the next 30 days
-# (or already have)? Soonest first. Try changing the filter: vendors, accounts,
-# statuses (ACTIVE, EXPIRING, EXPIRED, NEVER_EXPIRES, UNKNOWN), kinds, expiresBefore, owner.
+# (or already have, or may have: UNKNOWN)? Soonest first. Try changing the filter: vendors,
+# accounts, statuses (ACTIVE, EXPIRING, EXPIRED, NEVER_EXPIRES, UNKNOWN), kinds, expiresBefore, owner.
 query ExpiringCredentials {
-  credentials(filter: { statuses: [EXPIRING, EXPIRED] }, first: 50) {
+  credentials(filter: { statuses: [EXPIRING, EXPIRED, UNKNOWN] }, first: 50) {
     totalCount
     edges {
       node {

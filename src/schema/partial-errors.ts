@@ -2,7 +2,42 @@ import { GraphQLError, type GraphQLResolveInfo, responsePathAsArray } from 'grap
 import { GatewayError } from '../errors.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import type { Vendor } from '../domain/vendor.js';
 import type { AccountSession } from '../vendors/types.js';
+import { builder } from './builder.js';
+import { VendorEnum } from './enums.js';
+
+/** An account that did not answer inside a list the others answered, as data beside that list. */
+export interface AccountFailureRecord {
+  vendor: Vendor;
+  account: string;
+  code: string;
+  message: string;
+  retryAfter: number | null;
+}
+
+export const AccountFailureType = builder.objectRef<AccountFailureRecord>('AccountFailure').implement({
+  description: 'An account that did not answer: its credentials are missing from the list and from `totalCount`.',
+  fields: (t) => ({
+    vendor: t.field({ type: VendorEnum, resolve: (f) => f.vendor }),
+    account: t.exposeString('account', { description: 'The configured account name.' }),
+    code: t.exposeString('code', { description: 'As `extensions.code` of the matching GraphQL error: UPSTREAM_ERROR, RATE_LIMITED, …' }),
+    message: t.exposeString('message'),
+    retryAfter: t.exposeInt('retryAfter', { nullable: true, description: 'Seconds to wait before asking again, when the vendor said.' }),
+  }),
+});
+
+/** The same failure as data (`AccountFailure`), from its GraphQL error. */
+export function failureRecord(error: GraphQLError, session: AccountSession): AccountFailureRecord {
+  const retryAfter = error.extensions.retryAfter;
+  return {
+    vendor: session.vendor,
+    account: session.account,
+    code: String(error.extensions.code),
+    message: error.message,
+    retryAfter: typeof retryAfter === 'number' ? retryAfter : null,
+  };
+}
 
 /**
  * A GraphQL error for one account that failed inside a list the other accounts still answered.

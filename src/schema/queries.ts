@@ -10,7 +10,7 @@ import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
 import { parseGlobalId } from './global-id.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
-import { accountFailure } from './partial-errors.js';
+import { accountFailure, AccountFailureType, failureRecord, type AccountFailureRecord } from './partial-errors.js';
 
 const MAX_NODES = 100;
 
@@ -21,7 +21,7 @@ const CredentialFilter = builder.inputType('CredentialFilter', {
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),
     statuses: t.field({ type: [CredentialStatusEnum], required: false }),
     kinds: t.field({ type: [CredentialKindEnum], required: false }),
-    expiresBefore: t.field({ type: 'DateTime', required: false, description: 'Only credentials with an expiry before this instant.' }),
+    expiresBefore: t.field({ type: 'DateTime', required: false, description: 'Only credentials with a known expiry before this instant; UNKNOWN never matches (add `statuses: [UNKNOWN]` for those).' }),
     owner: t.id({ required: false, description: 'Only credentials of this owner (a CredentialOwner id).' }),
   }),
 });
@@ -69,14 +69,25 @@ builder.queryField('credentials', (t) =>
       args: { filter: t.arg({ type: CredentialFilter, required: false }) },
       resolve: async (_root, args, ctx, info) => {
         const page = pageWindow(args); // refuse bad paging before any upstream call
-        const items = await collectCredentials(args.filter ?? {}, ctx, info);
-        return paginate(items, args, page);
+        const failedAccounts: AccountFailureRecord[] = [];
+        const items = await collectCredentials(args.filter ?? {}, ctx, info, failedAccounts);
+        return Object.assign(paginate(items, args, page), { failedAccounts });
       },
     },
     {
       name: 'CredentialConnection',
       fields: (c) => ({
-        totalCount: c.int({ description: 'Matching credentials across all pages.', resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+        totalCount: c.int({
+          description: 'Matching credentials across all pages, of the accounts that answered (see `failedAccounts`).',
+          resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount,
+        }),
+        failedAccounts: c.field({
+          type: [AccountFailureType],
+          description:
+            'Accounts that did not answer: their credentials are missing from `edges` and `totalCount`. Empty when every account answered. ' +
+            'Each also adds a GraphQL error naming it.',
+          resolve: (conn) => (conn as unknown as { failedAccounts: AccountFailureRecord[] }).failedAccounts,
+        }),
       }),
     },
     { name: 'CredentialEdge' },
@@ -97,7 +108,7 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
   return ref;
 }
 
-async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo): Promise<CredentialRecord[]> {
+async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo, failures: AccountFailureRecord[]): Promise<CredentialRecord[]> {
   const owner = filter.owner ? ownerRef(String(filter.owner), info) : null;
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
@@ -112,7 +123,9 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
     sessions.map((s) =>
       (owner ? s.ownerCredentials(owner) : listAll(s)).catch((err: unknown) => {
         ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
-        ctx.partialErrors.push(accountFailure(err, s, info));
+        const error = accountFailure(err, s, info);
+        ctx.partialErrors.push(error);
+        failures.push(failureRecord(error, s));
         return [];
       }),
     ),

@@ -24,6 +24,7 @@ describe('credentials across all four vendors', () => {
   it('lists credentials of every vendor and every account in one query, soonest expiry first', async () => {
     const res = await everything();
     expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
     const edges = res.data!.credentials.edges;
     expect(new Set(edges.map((e) => e.node.vendor))).toEqual(new Set(VENDORS));
     expect(new Set(edges.map((e) => e.node.account))).toEqual(new Set(h.accounts.map((a) => a.name)));
@@ -60,6 +61,10 @@ describe('credentials across all four vendors', () => {
     }
     // The message names the vendor and account, and nothing the vendor said about itself.
     expect(res.errors![0]!.message).toMatch(new RegExp(`${failing} account "`));
+    // The same failures as data, beside the list they are missing from.
+    expect(res.data!.credentials.failedAccounts).toEqual(
+      accountsOf(failing).map((account) => ({ vendor: failing, account, code: 'UPSTREAM_ERROR', message: res.errors!.find((e) => e.extensions?.account === account)!.message, retryAfter: null })),
+    );
   });
 });
 
