@@ -13,24 +13,36 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
   fields: (t) => ({
     // A plain synchronous resolver: Relay's t.globalID wraps every id in an async function, which
     // makes every credential object in a list a promise for graphql-js to await.
-    id: t.id({ resolve: (c) => globalIdOf(c.ref) }),
+    id: t.id({ description: 'Global id: resolvable by `node(id)` on any replica.', resolve: (c) => globalIdOf(c.ref) }),
     vendor: t.field({ type: VendorEnum, resolve: (c) => c.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (c) => c.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (c) => c.externalId }),
     kind: t.field({ type: CredentialKindEnum, resolve: (c) => c.kind }),
-    name: t.string({ nullable: true, resolve: (c) => c.name }),
+    name: t.string({ nullable: true, description: 'Null when the vendor gives it none (Auth0 keys).', resolve: (c) => c.name }),
     description: t.string({ nullable: true, resolve: (c) => c.description }),
-    createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.updatedAt }),
-    expiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.expiresAt }),
-    lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (c) => c.lastUsedAt }),
+    createdAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.updatedAt }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Null when it never expires (`status` NEVER_EXPIRES) or its expiry cannot be read (`status` UNKNOWN).',
+      resolve: (c) => c.expiresAt,
+    }),
+    lastUsedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Null when never used, or when the vendor does not report use at all (Auth0, the vault): not proof of disuse.',
+      resolve: (c) => c.lastUsedAt,
+    }),
     status: t.field({
       type: CredentialStatusEnum,
+      description: 'From `expiresAt`, the same way for every vendor, at the time of the request.',
       resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs, c.expiryUnknown),
     }),
     owner: t.field({
       type: CredentialOwnerInterface,
       nullable: true,
+      description: 'What holds it; null when it has none or the owner cannot be read.',
       resolve: (c, _args, ctx) => ctx.sessions.ownerOf(c),
     }),
   }),
@@ -41,10 +53,10 @@ CredentialOwnerInterface.implement({
   interfaces: [builder.nodeInterfaceRef()],
   resolveType: (o) => o.ref.typename,
   fields: (t) => ({
-    id: t.id({ resolve: (o) => globalIdOf(o.ref) }),
+    id: t.id({ description: 'Global id: resolvable by `node(id)`, and usable as `filter.owner`.', resolve: (o) => globalIdOf(o.ref) }),
     vendor: t.field({ type: VendorEnum, resolve: (o) => o.vendor }),
-    account: t.string({ resolve: (o) => o.ref.account }),
-    externalId: t.string({ resolve: (o) => o.externalId }),
+    account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (o) => o.ref.account }),
+    externalId: t.string({ description: "The vendor's own id.", resolve: (o) => o.externalId }),
     name: t.string({ nullable: true, resolve: (o) => o.name }),
     description: t.string({ nullable: true, resolve: (o) => o.description }),
     credentials: t.field({

@@ -3,18 +3,31 @@ import { CREDENTIAL_STATUSES } from '../domain/status.js';
 import { VENDORS } from '../domain/vendor.js';
 import { builder } from './builder.js';
 
-export const VendorEnum = builder.enumType('Vendor', { values: VENDORS });
+export const VendorEnum = builder.enumType('Vendor', {
+  description: 'The identity vendors whose credentials this gateway reads; more may be added.',
+  values: VENDORS,
+});
 
 export const CredentialKindEnum = builder.enumType('CredentialKind', {
-  description: 'What the credential is, across vendors.',
-  values: CREDENTIAL_KINDS,
+  description: 'What the credential is, across vendors; more kinds may be added.',
+  values: {
+    CLIENT_SECRET: { description: 'A secret an application authenticates with (ConductorOne, Keycard client credentials).' },
+    PUBLIC_KEY: { description: 'A public key registered for client authentication (Auth0).' },
+    CERTIFICATE: { description: 'An X.509 certificate, or a certificate subject DN (Auth0, vault TLS certificates).' },
+    SIGNING_KEY: { description: 'A key that signs tokens (Auth0 connection keys).' },
+    SECRET: { description: 'A generic stored secret (vault; also a vault type unspecified or unknown).' },
+    API_KEY: { description: 'An API key (vault).' },
+    PASSWORD: { description: 'A password (vault).' },
+    SSH_KEY: { description: 'An SSH key (vault).' },
+    OTHER: { description: 'A kind the vendor reports that none of the above describes.' },
+  } satisfies Record<(typeof CREDENTIAL_KINDS)[number], unknown>,
 });
 
 export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
   description: 'Computed the same way for every vendor from `expiresAt` and the configured warning window.',
   values: {
     ACTIVE: { description: 'Expires after the warning window.' },
-    EXPIRING: { description: 'Expires within the warning window (default 30 days).' },
+    EXPIRING: { description: 'Expires within the warning window (the server setting `expiryWarningDays`, by default 30 days).' },
     EXPIRED: { description: '`expiresAt` is in the past.' },
     NEVER_EXPIRES: { description: 'No expiry is set.' },
     UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (e.g. an unreadable certificate): it may be past.' },

@@ -19,6 +19,7 @@ export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
 });
 
 const FieldIssue = builder.simpleObject('FieldIssue', {
+  description: 'One refused input field and why.',
   fields: (t) => ({
     field: t.string({ description: 'Input field path, e.g. `input.expiresAt`.' }),
     message: t.string(),
@@ -27,6 +28,7 @@ const FieldIssue = builder.simpleObject('FieldIssue', {
 
 builder.objectType(NotFoundError, {
   name: 'NotFoundError',
+  description: 'The credential, connection or account named does not exist (any more). Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source?.vendor ?? null }),
@@ -52,12 +54,13 @@ builder.objectType(UnsupportedChangeError, {
   fields: (t) => ({
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.vendor }),
     unsupportedFields: t.stringList({ description: 'Input fields this credential type cannot change.', resolve: (e) => e.fields }),
-    supportedFields: t.stringList({ resolve: (e) => e.supportedFields }),
+    supportedFields: t.stringList({ description: 'Input fields this credential type can change.', resolve: (e) => e.supportedFields }),
   }),
 });
 
 builder.objectType(PermissionDeniedError, {
   name: 'PermissionDeniedError',
+  description: 'The caller lacks the scope this change needs on that account (the message names both). Nothing was sent.',
   interfaces: [ErrorInterface],
 });
 
@@ -69,7 +72,7 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
-    retryable: t.boolean({ resolve: (e) => e.retryable }),
+    retryable: t.boolean({ description: 'Whether the same request may succeed later.', resolve: (e) => e.retryable }),
     outcomeUnknown: t.boolean({
       description: 'True when a non-idempotent change may or may not have been applied: read the resource before retrying.',
       resolve: (e) => e.outcomeUnknown,
@@ -77,18 +80,30 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
   }),
 });
 
+const RateLimitSource = builder.enumType('RateLimitSource', {
+  description: 'Whose limit was reached.',
+  values: {
+    VENDOR: { description: 'The vendor answered "too many requests".' },
+    GATEWAY: { description: "The gateway's own call budget for the account (config `http.rateLimit`) would not free up within the request." },
+  },
+});
+
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
+  description: 'A rate limit stopped the call before it was applied. Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, resolve: (e) => e.source.account }),
-    retryAfter: t.int({ nullable: true, description: 'Seconds until the vendor accepts calls again.', resolve: (e) => e.retryAfter }),
+    retryAfter: t.int({ nullable: true, description: 'Seconds until calls are accepted again, when known.', resolve: (e) => e.retryAfter }),
+    limitedBy: t.field({ type: RateLimitSource, resolve: (e) => (e.limitedBy === 'vendor' ? 'VENDOR' : 'GATEWAY') }),
+    retryable: t.boolean({ description: 'False only when the vendor said not to ask again (`x-should-retry: false`).', resolve: (e) => e.retryable }),
   }),
 });
 void UpstreamErrorFields;
 
 const IdempotencyConflictReason = builder.enumType('IdempotencyConflictReason', {
+  description: 'Why an idempotency key could not be used.',
   values: {
     INPUT_MISMATCH: { description: 'The key was used before with a different input. Use a new key for a new change.' },
     IN_PROGRESS: { description: 'A request with this key has not finished yet. Retry later with the same key.' },

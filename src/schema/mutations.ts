@@ -25,6 +25,9 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
 builder.mutationField('updateCredential', (t) =>
   t.field({
     type: CredentialInterface,
+    description:
+      'Changes what the input sets, and nothing else, through the vendor of the credential. Each vendor accepts a subset of the fields ' +
+      '(an UnsupportedChangeError names the rest); refused input changes nothing upstream. Sets absolute values, so repeating it is harmless.',
     authScopes: { write: true },
     errors: {
       types: MUTATION_ERRORS,

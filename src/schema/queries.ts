@@ -31,7 +31,7 @@ builder.queryField('node', (t) =>
     type: builder.nodeInterfaceRef(),
     nullable: true,
     authScopes: { read: true },
-    description: 'Any credential or owner by its id. Null when it no longer exists.',
+    description: 'Any credential or owner by its id. Null when it no longer exists, or when the caller may not read its account.',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => loadNode(String(id), ctx),
   }),
@@ -64,8 +64,9 @@ builder.queryField('credentials', (t) =>
       type: CredentialInterface,
       authScopes: { read: true },
       description:
-        'Credentials across every configured account, soonest expiry first. An account that fails adds an error ' +
-        '(`extensions.code`, `vendor`, `account`) while the others still answer.',
+        'Credentials across every configured account: an unreadable expiry (UNKNOWN) first, then soonest expiry first, never-expiring last. ' +
+        `Pages of \`first\` or \`last\` (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}). An account that fails is listed in \`failedAccounts\` ` +
+        'and adds an error (`extensions.code`, `vendor`, `account`) while the others still answer.',
       args: { filter: t.arg({ type: CredentialFilter, required: false }) },
       resolve: async (_root, args, ctx, info) => {
         const page = pageWindow(args); // refuse bad paging before any upstream call

@@ -130,7 +130,9 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
   builder.mutationField('rotateConnectionKeys', (t) =>
     t.field({
       type: Payload,
-      description: 'Rotates an Auth0 connection\'s signing keys. Not idempotent: each call retires a key, so it is never retried.',
+      description:
+        "Rotates an Auth0 connection's signing keys. Not idempotent: each call retires a key, so the gateway never repeats it; " +
+        'a client that may send it twice (a retrying link, a timeout) should send an `idempotencyKey`.',
       authScopes: { rotate: true },
       errors: { types: MUTATION_ERRORS, union: { name: 'RotateConnectionKeysResult' }, directResult: true },
       args: { input: t.arg({ type: RotateInput, required: true }) },

@@ -484,7 +484,7 @@ describe('updateCredential on Keycard', () => {
     const c = credential(kc, 'billing-prod');
     kc.inject({ method: 'PATCH', status: 429, headers, json: { message: 'Rate limit exceeded', code: 'rate_limited', status: 429 } });
     const result = await update({ id: c.globalId, name: 'x' });
-    expect(result).toMatchObject({ __typename: 'RateLimitedError', vendor: 'KEYCARD', account: KC, retryAfter: seconds });
+    expect(result).toMatchObject({ __typename: 'RateLimitedError', vendor: 'KEYCARD', account: KC, retryAfter: seconds, limitedBy: 'VENDOR', retryable: true });
     expect(patches(kc)).toHaveLength(1);
   });
 
