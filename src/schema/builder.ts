@@ -51,6 +51,8 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: false,
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: (id) => decodeGlobalId(id),
+    // Every Relay-style subgraph has a PageInfo: shareable, so a supergraph composes with theirs.
+    pageInfoTypeOptions: { shareable: true, description: 'Where a page sits in its connection (Relay).' },
   },
   errors: { defaultTypes: [] },
   defaultFieldNullability: false,

@@ -32,7 +32,7 @@ export function getSchema(): GraphQLSchema {
 /** The same API as a Federation v2 subgraph: adds `_service`, `_entities` and the @key directives. */
 export function getSubgraphSchema(): GraphQLSchema {
   register();
-  subgraph ??= checkRepresentations(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, federationDirectives: ['@key'] }));
+  subgraph ??= checkRepresentations(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, federationDirectives: ['@key', '@shareable'] }));
   return subgraph;
 }
 

@@ -26,7 +26,7 @@ export const TEAMS_SDL = `
   type Team @key(fields: "id") {
     id: ID!
     name: String!
-    owners: [CredentialOwner!]!
+    owners: [CredentialOwner]!
   }
 
   type CredentialOwner @key(fields: "id") @interfaceObject {
