@@ -9,5 +9,7 @@ import { DateTimeResolver } from 'graphql-scalars';
  */
 export const DateTime = new GraphQLScalarType({
   ...DateTimeResolver.toConfig(),
+  description: 'An RFC 3339 date-time with its offset, e.g. `2027-01-01T00:00:00Z`; answers are always in UTC.',
+  specifiedByURL: 'https://scalars.graphql.org/andimarek/date-time',
   serialize: (value) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value : (DateTimeResolver.serialize(value) as Date)).toISOString(),
 });
