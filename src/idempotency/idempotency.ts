@@ -14,6 +14,8 @@ export interface IdempotentCall {
   key: string;
   /** The mutation input without the key; the same key must come with the same input. */
   input: unknown;
+  /** The input with its secret parts replaced by a marker (default: the input has none). */
+  publicInput?: unknown;
   deadline: number;
   signal?: AbortSignal | undefined;
 }
@@ -25,8 +27,10 @@ interface StoredRecord {
    * hash beside its salt could be guessed at speed by anyone who reads the store.
    */
   inputHash: string;
-  /** Which key made `inputHash`: a record made under other secrets cannot be compared (see run). */
+  /** Which key made `inputHash`: a record made under other secrets cannot be compared by it (see run). */
   keyId?: string;
+  /** A plain hash of the input's public part, to compare a record made under other secrets. */
+  publicHash?: string;
   /** Records of the previous release: `inputHash` is sha256(salt + input). */
   salt?: string;
   /** Identifies the claim, so only its owner releases it. */
@@ -97,8 +101,9 @@ export class Idempotency {
     const input = canonical(call.input);
     // Keyed with the record's key too, so equal inputs under two keys do not hash alike.
     const inputHash = createHmac('sha256', this.hashKey).update(`${storeKey}\u0000${input}`).digest('hex');
+    const publicHash = sha256(`${storeKey}\u0000${call.publicInput === undefined ? input : canonical(call.publicInput)}`);
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, claim: randomBytes(16).toString('hex') };
+      const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, publicHash, claim: randomBytes(16).toString('hex') };
       const pending = JSON.stringify(mine);
       // A claim outlives the call's own deadline a little, so a crashed replica cannot block forever.
       if (await this.store.setIfAbsent(storeKey, pending, Math.max(1_000, call.deadline - Date.now()) + 5_000)) {
@@ -107,7 +112,7 @@ export class Idempotency {
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
       const found = JSON.parse(raw) as StoredRecord;
-      if (!this.sameInput(found, inputHash, input)) {
+      if (!this.sameInput(found, { inputHash, publicHash, input })) {
         throw new IdempotencyConflictError('This idempotency key was already used with a different input; use a new key for a new change.', 'INPUT_MISMATCH');
       }
       if (found.state === 'done') {
@@ -125,12 +130,13 @@ export class Idempotency {
 
   /**
    * Whether a record was made for this input. One made under other secrets (a credential rotated,
-   * an account added, a replica not yet upgraded) cannot be compared: it is honoured as it is, since
-   * refusing it would send a caller retrying the same change to run it again under a new key.
+   * an account added) is compared by its input's public part only: a different change is still
+   * refused, while refusing a secret that cannot be compared would send a caller retrying the same
+   * change to run it again under a new key.
    */
-  private sameInput(found: StoredRecord, inputHash: string, input: string): boolean {
-    if (found.salt !== undefined) return found.inputHash === sha256(found.salt + input);
-    return found.keyId !== this.keyId || found.inputHash === inputHash;
+  private sameInput(found: StoredRecord, mine: { inputHash: string; publicHash: string; input: string }): boolean {
+    if (found.salt !== undefined) return found.inputHash === sha256(found.salt + mine.input);
+    return found.keyId === this.keyId ? found.inputHash === mine.inputHash : found.publicHash === mine.publicHash;
   }
 
   private async execute<T>(operation: string, storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {

@@ -10,11 +10,12 @@ export const IDEMPOTENCY_KEY_DESCRIPTION =
  */
 export async function withIdempotencyKey<T>(
   ctx: Context,
-  call: { operation: string; key: string | null | undefined; input: unknown; onReplay: () => void },
+  call: { operation: string; key: string | null | undefined; input: unknown; publicInput?: unknown; onReplay: () => void },
   run: () => Promise<T>,
 ): Promise<T> {
   if (call.key == null) return run();
-  const { operation, key, input, onReplay } = call;
+  const { operation, key, input, publicInput, onReplay } = call;
   // An API key and a token subject may share a name; they are still two callers.
-  return ctx.idempotency.run({ caller: `${ctx.caller.via}:${ctx.caller.name}`, operation, key, input, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
+  const caller = `${ctx.caller.via}:${ctx.caller.name}`;
+  return ctx.idempotency.run({ caller, operation, key, input, publicInput, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
 }

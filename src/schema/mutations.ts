@@ -52,7 +52,9 @@ builder.mutationField('updateCredential', (t) =>
           const session = ctx.sessions.writable(target.account, 'credentials:write');
           const onReplay = () => (replayed = true);
           const source = { vendor: session.vendor, account: target.account };
-          return withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, onReplay }, () =>
+          // A new secret value is kept only in the keyed hash; its presence alone in the public part.
+          const publicInput = { id, change: { ...change, value: change.value === undefined ? undefined : '[secret]' } };
+          return withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, onReplay }, () =>
             session.updateCredential(target, change).catch((err: unknown) => {
               throw err instanceof ValidationError ? err.about(source) : err;
             }),

@@ -105,36 +105,48 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
   });
 
   it('stores only a hash of the input keyed with the gateway secrets, which a reader of the store cannot test guesses against', async () => {
-    const writes: string[] = [];
+    const writes: [string, string][] = [];
     const store = stores[kind]!;
     const spied = Object.assign(Object.create(store) as typeof store, {
-      set: (key: string, value: string, ttl: number) => (writes.push(value), store.set(key, value, ttl)),
+      set: (key: string, value: string, ttl: number) => (writes.push([key, value]), store.set(key, value, ttl)),
     });
     const input = { id: 'vault-1', change: { value: 'Winter2025!' } };
-    await new Idempotency(spied, { secrets: SECRETS }).run(call(input), async () => 'updated');
-    const record = JSON.parse(writes.at(-1)!) as Record<string, unknown>;
-    expect(Object.keys(record).sort()).toEqual(['claim', 'inputHash', 'keyId', 'outcome', 'state']);
-    expect(writes.join()).not.toContain('Winter2025!');
-    // The guess a reader of the store would test: the hash of the input, salted with what the record holds.
+    await new Idempotency(spied, { secrets: SECRETS }).run({ ...call(input), publicInput: { id: 'vault-1', change: { value: '[secret]' } } }, async () => 'updated');
+    const [key, value] = writes.at(-1)!;
+    const record = JSON.parse(value) as Record<string, unknown>;
+    expect(Object.keys(record).sort()).toEqual(['claim', 'inputHash', 'keyId', 'outcome', 'publicHash', 'state']);
+    expect(value).not.toContain('Winter2025!');
+    // The guesses a reader of the store would test: the input hashed, salted with what the record holds or with its key.
     const guess = '{"change":{"value":"Winter2025!"},"id":"vault-1"}';
-    expect(record.inputHash).not.toBe(sha256(String(record.salt ?? '') + guess));
+    const hashes = [record.inputHash, record.publicHash];
+    expect(hashes).not.toContain(sha256(String(record.salt ?? '') + guess));
+    expect(hashes).not.toContain(sha256(`${key}\u0000${guess}`));
   });
 
-  it('honours a record made under other secrets (one rotated, or another replica) without comparing inputs or running again', async () => {
-    const c = call({ id: 'a' });
+  it('honours a record made under other secrets (one rotated, an account added) for the same change, without running again', async () => {
+    const c = { ...call({ id: 'a', change: { value: 'Winter2025!' } }), publicInput: { id: 'a', change: { value: '[secret]' } } };
     await idem().run(c, async () => 1);
     let ran = false;
     const again = await new Idempotency(stores[kind]!, { secrets: ['rotated-token-9876543210'] }).run(c, async () => ((ran = true), 2));
     expect([again, ran]).toEqual([1, false]);
   });
 
-  it('keys the hash with the secrets whatever order the accounts are listed in', async () => {
-    const c = call({ id: 'a' });
-    await new Idempotency(stores[kind]!, { secrets: ['s-one-0123456789', 's-two-0123456789'] }).run(c, async () => 1);
-    const err = await new Idempotency(stores[kind]!, { secrets: ['s-two-0123456789', 's-one-0123456789', 's-one-0123456789'] })
-      .run({ ...c, input: { id: 'b' } }, async () => 2)
-      .catch((e: unknown) => e);
+  it('still refuses a different change under a key recorded with other secrets, comparing what is not secret', async () => {
+    const c = { ...call({ id: 'a', change: { value: 'Winter2025!' } }), publicInput: { id: 'a', change: { value: '[secret]' } } };
+    await idem().run(c, async () => 1);
+    const other = { ...c, input: { id: 'b', change: { value: 'Winter2025!' } }, publicInput: { id: 'b', change: { value: '[secret]' } } };
+    const err = await new Idempotency(stores[kind]!, { secrets: ['rotated-token-9876543210'] }).run(other, async () => 2).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
+  });
+
+  it('keys the hash with the secrets whatever order the accounts are listed in: the same secret input still compares', async () => {
+    const c = call({ id: 'a', change: { value: 'Winter2025!' } });
+    await new Idempotency(stores[kind]!, { secrets: ['s-one-0123456789', 's-two-0123456789'] }).run(c, async () => 1);
+    const reordered = new Idempotency(stores[kind]!, { secrets: ['s-two-0123456789', 's-one-0123456789', 's-one-0123456789'] });
+    // Another secret value under the same key: refused, which only a hash under the same key can tell.
+    const err = await reordered.run({ ...c, input: { id: 'a', change: { value: 'Summer2026!' } } }, async () => 2).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
+    expect(await reordered.run(c, async () => 3)).toBe(1);
   });
 
   it("still compares the previous release's salted records, replaying the same input and refusing another", async () => {
