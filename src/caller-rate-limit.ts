@@ -1,31 +1,51 @@
 import type { Plugin } from 'graphql-yoga';
 import type { RequestFacts } from './auth/plugin.js';
+import type { Caller } from './auth/grants.js';
 import type { Context } from './context.js';
 import type { Rate, RateBudgets } from './store/rate-budgets.js';
 
 /**
- * Each authenticated caller's own budget of GraphQL requests (config `limits.perCaller`), shared
- * by the replicas through the store: one caller in a loop cannot spend the vendors' budgets, or
- * the gateway's, for everyone. Over it, HTTP 429 with `Retry-After` before anything is parsed.
+ * Each authenticated caller's own budget of GraphQL operations (config `limits.perCaller`), shared
+ * by the replicas through the store: one caller in a loop cannot spend the vendors' budgets for
+ * everyone. Over it, HTTP 429 with `Retry-After`: a request is refused before its body is read, and
+ * a batch, which counts as many operations as it holds, before any of them runs.
  */
 export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: WeakMap<Request, RequestFacts>): Plugin<Context> {
+  // Keys are per authentication method, as for idempotency: an API key and a JWT subject may share a name.
+  const keyOf = (caller: Caller) => `caller-rate:${caller.via}:${caller.name}`;
+  /** The wait before the caller's next slot; a slot is taken only when it is free now (maxWaitMs 0). */
+  const take = (caller: Caller) => budgets.reserve(keyOf(caller), rate, 0);
+
+  const tooMany = ({ caller, requestId }: RequestFacts, waitMs: number): Response => {
+    const retryAfter = Math.ceil(waitMs / 1000);
+    const message = `Too many requests from caller "${caller.name}": at most ${rate.perSecond} per second, bursts of ${rate.burst}; retry after ${retryAfter} s`;
+    return new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter, requestId } }] }), {
+      status: 429,
+      statusText: 'Too Many Requests',
+      headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter), 'cache-control': 'no-store', 'x-request-id': requestId },
+    });
+  };
+
   return {
     async onRequest({ request, endResponse }) {
       const known = facts.get(request);
       if (!known) return;
-      const { caller, requestId } = known;
-      // Keys are per authentication method, as for idempotency: an API key and a JWT subject may share a name.
-      const waitMs = await budgets.reserve(`caller-rate:${caller.via}:${caller.name}`, rate, 1);
-      if (waitMs <= 0) return;
-      const retryAfter = Math.ceil(waitMs / 1000);
-      const message = `Too many requests from caller "${caller.name}": at most ${rate.perSecond} per second, bursts of ${rate.burst}; retry after ${retryAfter} s`;
-      endResponse(
-        new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter, requestId } }] }), {
-          status: 429,
-          statusText: 'Too Many Requests',
-          headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter), 'cache-control': 'no-store', 'x-request-id': requestId },
-        }),
-      );
+      const waitMs = await take(known.caller);
+      if (waitMs > 0) endResponse(tooMany(known, waitMs));
+    },
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      const known = facts.get(request);
+      if (!known || !requestParser) return;
+      setRequestParser(async (req) => {
+        const parsed = await requestParser(req);
+        if (!Array.isArray(parsed)) return parsed;
+        // The request's arrival paid for its first operation.
+        for (let i = 1; i < parsed.length; i++) {
+          const waitMs = await take(known.caller);
+          if (waitMs > 0) return tooMany(known, waitMs);
+        }
+        return parsed;
+      });
     },
   };
 }

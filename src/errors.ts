@@ -132,7 +132,8 @@ export class RateLimitedError extends UpstreamError {
     );
   }
   override extensions() {
-    return { ...super.extensions(), retryAfter: this.retryAfter, limitedBy: this.limitedBy };
+    // The schema's RateLimitSource values, so an error's extensions and the typed result agree.
+    return { ...super.extensions(), retryAfter: this.retryAfter, limitedBy: this.limitedBy === 'vendor' ? 'VENDOR' : 'GATEWAY' };
   }
 }
 

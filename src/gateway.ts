@@ -126,7 +126,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphiql: false,
     // Yoga's default answers every origin; cross-origin browser access is opt-in (config `cors`).
     cors: config.cors
-      ? { origin: config.cors.origins, credentials: config.cors.credentials, allowedHeaders: CORS_HEADERS, exposedHeaders: ['x-request-id'], methods: ['GET', 'POST'] }
+      ? { origin: config.cors.origins, credentials: config.cors.credentials, allowedHeaders: CORS_HEADERS, exposedHeaders: ['x-request-id', 'retry-after'], methods: ['GET', 'POST'] }
       : false,
     maskedErrors: { maskError: maskError(logger, schema) },
     context: ({ request, res }): Context => {

@@ -57,3 +57,22 @@ describe('a caller over its own request budget', () => {
     expect((await h.post(QUERY, admin)).status).toBe(200);
   });
 });
+
+describe('a batch', () => {
+  let batched: Harness;
+  beforeAll(async () => {
+    batched = await startHarness({
+      accounts: { auth0: ['auth0-prod'] },
+      config: { auth: authConfig(await jwtFixture()), limits: { batching: 10, perCaller: { perSecond: 0.5, burst: 2 } } },
+    });
+  });
+  afterAll(() => batched.close());
+
+  it('counts as many operations as it holds: one over the budget refuses the whole batch before any of it runs', async () => {
+    const op = { query: '{ credentials { totalCount } }' };
+    const refused = await batched.post(JSON.stringify([op, op, op]), admin);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED' } }] });
+    expect(batched.sim('auth0-prod').requests).toEqual([]);
+  });
+});

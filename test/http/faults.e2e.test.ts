@@ -82,7 +82,7 @@ const CASES: FaultCase[] = [
     it: 'answers RATE_LIMITED at once, with the retryAfter the vendor sent, when its Retry-After is past the request deadline',
     faults: () => [{ status: 429, headers: { 'retry-after': '3600' } }],
     calls: 1,
-    outcome: { error: { code: 'RATE_LIMITED', status: 429, retryAfter: 3600, limitedBy: 'vendor', retryable: true } },
+    outcome: { error: { code: 'RATE_LIMITED', status: 429, retryAfter: 3600, limitedBy: 'VENDOR', retryable: true } },
   },
   {
     it: 'retries a 503 twice and answers with the credential',
@@ -424,7 +424,7 @@ describe('the request deadline', () => {
       expect(Date.now() - started).toBeLessThan(DEADLINE_MS * 1.5);
       for (const res of [first, second]) {
         expect(res.errors).toHaveLength(1);
-        expect(res.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', vendor: v.vendor, account: v.account, limitedBy: 'vendor', retryable: true });
+        expect(res.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', vendor: v.vendor, account: v.account, limitedBy: 'VENDOR', retryable: true });
         expect(res.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(WAIT_S);
       }
       expect(first.errors![0]!.extensions!.retryAfter).toBe(WAIT_S);

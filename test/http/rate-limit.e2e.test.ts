@@ -92,21 +92,21 @@ describe('client-side rate limit per account', () => {
     expect((await waits(UNLIMITED)).count).toBe(before.count); // no client-side budget at all
   });
 
-  it('fails fast with RATE_LIMITED (limitedBy: client) when the budget wait would pass the request deadline, sending nothing', async () => {
+  it('fails fast with RATE_LIMITED (limitedBy: GATEWAY) when the budget wait would pass the request deadline, sending nothing', async () => {
     const target = vendorRead('AUTH0').credentials(auth0(STARVED), STARVED)[0]!;
     // The token fetch takes the one call of the budget; the read would have to wait ~20 s, past the 10 s deadline.
     const first = await h.exec(CredentialNameDocument, { id: target.globalId });
     expect(first.data?.node ?? null).toBeNull();
     expect(first.errors).toHaveLength(1);
     expect(first.errors![0]!.message).toMatch(/^the gateway's call budget for AUTH0 account "auth0-starved" is spent for this request; retry after \d+s$/);
-    expect(first.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'client', vendor: 'AUTH0', account: STARVED, retryable: true });
+    expect(first.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'GATEWAY', vendor: 'AUTH0', account: STARVED, retryable: true });
     const retryAfter = first.errors![0]!.extensions!.retryAfter as number;
     expect(retryAfter).toBeGreaterThan(10);
     expect(retryAfter).toBeLessThanOrEqual(20);
 
     // A refused call spends nothing: the next read is told the same wait, not one interval more.
     const second = await h.exec(CredentialNameDocument, { id: target.globalId });
-    expect(second.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'client' });
+    expect(second.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', limitedBy: 'GATEWAY' });
     expect(second.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(retryAfter);
 
     expect(auth0(STARVED).apiRequests()).toEqual([]);

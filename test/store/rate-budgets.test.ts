@@ -23,6 +23,18 @@ describe('RateBudgets', () => {
     expect(await a.reserve('k', rate, 1)).toBeGreaterThan(900);
   });
 
+  it('takes a slot only when it is free now, given no time to wait (maxWaitMs 0): a refusal spends nothing', async () => {
+    let now = 0;
+    const { logger } = logged();
+    const budgets = new RateBudgets(new MemoryStore(() => now), logger);
+    const thrice = { perSecond: 3, burst: 1 };
+    expect(await budgets.reserve('k', thrice, 0)).toBe(0);
+    now = 333; // a third of a millisecond before the next slot
+    expect(await budgets.reserve('k', thrice, 0)).toBeGreaterThan(0);
+    now = 334;
+    expect(await budgets.reserve('k', thrice, 0)).toBe(0);
+  });
+
   it('keeps the budget on its own while the store is unreachable, and says so once', async () => {
     const store = new MemoryStore();
     store.reserveRate = () => Promise.reject(new SharedStoreUnavailableError());
