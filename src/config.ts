@@ -43,7 +43,7 @@ const limitsSchema = z
     batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
     /** GraphQL requests running at once; the rest wait in arrival order (src/admission.ts). */
     admission: admissionSchema.default(admissionSchema.parse({})),
-    /** Each caller's own budget of GraphQL requests (src/caller-rate-limit.ts); absent: none. */
+    /** Each caller's own budget of GraphQL operations (src/caller-rate-limit.ts); absent: none. */
     perCaller: rate.optional(),
   })
   .strict();
