@@ -14,6 +14,8 @@ export interface AccountFailureRecord {
   code: string;
   message: string;
   retryAfter: number | null;
+  /** Whether asking again may succeed (the error's `extensions.retryable`; unknown failures: false). */
+  retryable: boolean;
 }
 
 export const AccountFailureType = builder.objectRef<AccountFailureRecord>('AccountFailure').implement({
@@ -23,7 +25,8 @@ export const AccountFailureType = builder.objectRef<AccountFailureRecord>('Accou
     account: t.exposeString('account', { description: 'The configured account name.' }),
     code: t.exposeString('code', { description: 'As `extensions.code` of the matching GraphQL error: UPSTREAM_ERROR, RATE_LIMITED, …' }),
     message: t.exposeString('message'),
-    retryAfter: t.exposeInt('retryAfter', { nullable: true, description: 'Seconds to wait before asking again, when the vendor said.' }),
+    retryAfter: t.exposeInt('retryAfter', { nullable: true, description: 'Seconds to wait before asking again, when known.' }),
+    retryable: t.exposeBoolean('retryable', { description: 'Whether asking again later may succeed.' }),
   }),
 });
 
@@ -36,6 +39,7 @@ export function failureRecord(error: GraphQLError, session: AccountSession): Acc
     code: String(error.extensions.code),
     message: error.message,
     retryAfter: typeof retryAfter === 'number' ? retryAfter : null,
+    retryable: error.extensions.retryable === true,
   };
 }
 

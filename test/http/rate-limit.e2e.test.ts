@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator, SimCredential } from '../../src/vendors/auth0/simulator.js';
-import { CredentialNameDocument, CredentialNamesDocument, UpdateCredentialDocument } from '../gql/graphql.js';
+import { CredentialNameDocument, CredentialNamesDocument, ListCredentialsDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { metricsText, onRoute, sample, upstreamLogs, vendorRead } from '../fixtures/faults.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
@@ -111,6 +111,13 @@ describe('client-side rate limit per account', () => {
 
     expect(auth0(STARVED).apiRequests()).toEqual([]);
     expect(onRoute(auth0(STARVED), '/oauth/token', 'POST')).toHaveLength(1);
+
+    // A list meets it too: the account is listed among failedAccounts with the same wait.
+    const list = await h.exec(ListCredentialsDocument, { filter: { accounts: [STARVED] } });
+    expect(list.data!.credentials.failedAccounts).toEqual([
+      { vendor: 'AUTH0', account: STARVED, code: 'RATE_LIMITED', message: expect.stringContaining('call budget'), retryAfter: expect.any(Number), retryable: true },
+    ]);
+    expect(list.data!.credentials.failedAccounts[0]!.retryAfter).toBeGreaterThan(0);
 
     // A change meets the same budget: a typed RateLimitedError that says whose limit it was.
     const update = await h.exec(UpdateCredentialDocument, { input: { id: target.globalId, expiresAt: null } });

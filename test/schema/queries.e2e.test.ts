@@ -63,7 +63,10 @@ describe('credentials across all four vendors', () => {
     expect(res.errors![0]!.message).toMatch(new RegExp(`${failing} account "`));
     // The same failures as data, beside the list they are missing from.
     expect(res.data!.credentials.failedAccounts).toEqual(
-      accountsOf(failing).map((account) => ({ vendor: failing, account, code: 'UPSTREAM_ERROR', message: res.errors!.find((e) => e.extensions?.account === account)!.message, retryAfter: null })),
+      accountsOf(failing).map((account) => {
+        const error = res.errors!.find((e) => e.extensions?.account === account)!;
+        return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true };
+      }),
     );
   });
 });
