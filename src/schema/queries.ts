@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
+import type { Vendor } from '../domain/vendor.js';
 import { ValidationError } from '../errors.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
@@ -57,6 +58,24 @@ export async function loadNode(id: string, ctx: Context): Promise<CredentialReco
   const ref = parseGlobalId(id);
   return (await ctx.sessions.readable(ref.account)?.load(ref)) ?? null;
 }
+
+/** A configured account as a caller sees it: what `filter.accounts` takes. */
+const VendorAccountType = builder.objectRef<{ vendor: Vendor; account: string }>('VendorAccount').implement({
+  description: 'A configured vendor account (tenant, organization, vault) the caller may read.',
+  fields: (t) => ({
+    name: t.string({ description: 'The configured account name, as `filter.accounts` and every credential\'s `account` give it.', resolve: (a) => a.account }),
+    vendor: t.field({ type: VendorEnum, resolve: (a) => a.vendor }),
+  }),
+});
+
+builder.queryField('vendorAccounts', (t) =>
+  t.field({
+    type: [VendorAccountType],
+    authScopes: { read: true },
+    description: 'The accounts the caller may read, in config order. Asks no vendor anything.',
+    resolve: (_root, _args, ctx) => ctx.sessions.select().map((s) => ({ vendor: s.vendor, account: s.account })),
+  }),
+);
 
 builder.queryField('credentials', (t) =>
   t.connection(

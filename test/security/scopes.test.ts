@@ -31,6 +31,15 @@ const connectionOf = (account: string) => {
 const future = () => new Date(Date.now() + 60 * 86_400_000).toISOString();
 
 describe('scopes', () => {
+  it('lists the accounts a caller may read, and only those, asking no vendor', async () => {
+    const query = JSON.stringify({ query: '{ vendorAccounts { name vendor } }' });
+    const limited = (await (await h.post(query, as(KEYS.stagingWriter))).json()) as { data: { vendorAccounts: { name: string; vendor: string }[] } };
+    expect(limited.data.vendorAccounts).toEqual([{ name: 'auth0-staging', vendor: 'AUTH0' }]);
+    const admin = (await (await h.post(query, as(KEYS.admin))).json()) as { data: { vendorAccounts: { name: string; vendor: string }[] } };
+    expect(admin.data.vendorAccounts.map((a) => a.name)).toEqual(h.accounts.map((a) => a.name));
+    for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
+  });
+
   it('shows a caller limited to one account only that account, with no error and no count of the rest', async () => {
     const res = await h.exec(ListCredentialsDocument, { first: 500 }, as(KEYS.stagingWriter));
     expect(res.errors).toBeUndefined();
