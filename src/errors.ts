@@ -78,6 +78,13 @@ export class UnsupportedChangeError extends GatewayError {
 
 export class PermissionDeniedError extends GatewayError {
   readonly code = 'FORBIDDEN';
+  constructor(
+    message: string,
+    /** What was refused, as far as it is known: the scope needed, and where. */
+    readonly refused: { scope?: string; vendor?: Vendor; account?: string } = {},
+  ) {
+    super(message);
+  }
 }
 
 export class UpstreamError extends GatewayError {

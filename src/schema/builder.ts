@@ -3,18 +3,32 @@ import DirectivesPlugin from '@pothos/plugin-directives';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
-import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import { JSONResolver } from 'graphql-scalars';
 import { getArgumentValues, type GraphQLResolveInfo } from 'graphql';
 import { auditRefusal, changedFields, type AuditTarget } from '../audit.js';
-import { holdsAnywhere } from '../auth/grants.js';
+import { holdsAnywhere, type ScopeName } from '../auth/grants.js';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import { PermissionDeniedError } from '../errors.js';
 import { DateTime } from './date-time.js';
 import { decodeGlobalId, encodeGlobalId, parseGlobalId } from './global-id.js';
+
+/** The permission each coarse gate of the schema stands for. */
+const GATES = { read: 'credentials:read', write: 'credentials:write', rotate: 'keys:rotate' } as const satisfies Record<string, ScopeName>;
+
+/** The permission a scope-auth refusal was about, when it names one of the gates. */
+function gateOf(failure: AuthFailure): ScopeName | undefined {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return GATES[failure.scope as keyof typeof GATES];
+  if (!('failures' in failure)) return undefined;
+  for (const f of failure.failures) {
+    const gate = gateOf(f);
+    if (gate) return gate;
+  }
+  return undefined;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -32,14 +46,14 @@ export const builder = new SchemaBuilder<{
   plugins: [ErrorsPlugin, ScopeAuthPlugin, RelayPlugin, SimpleObjectsPlugin, DirectivesPlugin, FederationPlugin],
   scopeAuth: {
     authScopes: (ctx) => ({
-      read: holdsAnywhere(ctx.caller, 'credentials:read'),
-      write: holdsAnywhere(ctx.caller, 'credentials:write'),
-      rotate: holdsAnywhere(ctx.caller, 'keys:rotate'),
+      read: holdsAnywhere(ctx.caller, GATES.read),
+      write: holdsAnywhere(ctx.caller, GATES.write),
+      rotate: holdsAnywhere(ctx.caller, GATES.rotate),
     }),
-    unauthorizedError: (_parent, ctx, info) => {
+    unauthorizedError: (_parent, ctx, info, result) => {
       // Refused before the resolver runs, so the audit record is written here.
       if (info.parentType.name === 'Mutation') auditRefusal(ctx, refusedTarget(ctx, info));
-      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`);
+      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`, { scope: gateOf(result.failure) });
     },
   },
   relay: {

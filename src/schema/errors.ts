@@ -60,8 +60,13 @@ builder.objectType(UnsupportedChangeError, {
 
 builder.objectType(PermissionDeniedError, {
   name: 'PermissionDeniedError',
-  description: 'The caller lacks the scope this change needs on that account (the message names both). Nothing was sent.',
+  description: 'The caller lacks the scope this change needs on that account. Nothing was sent.',
   interfaces: [ErrorInterface],
+  fields: (t) => ({
+    requiredScope: t.string({ nullable: true, description: 'The scope the change needs, e.g. `credentials:write` or `keys:rotate`.', resolve: (e) => e.refused.scope ?? null }),
+    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.refused.vendor ?? null }),
+    account: t.string({ nullable: true, description: 'The account it was refused on; null when the caller holds the scope nowhere.', resolve: (e) => e.refused.account ?? null }),
+  }),
 });
 
 const UpstreamErrorFields = builder.objectType(UpstreamError, {

@@ -58,7 +58,7 @@ describe('scopes', () => {
 
   it('refuses a mutation on another account with PermissionDeniedError, sending nothing', async () => {
     const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
-    expect(res.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'credentials:write', vendor: 'AUTH0', account: 'auth0-prod' });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
@@ -75,7 +75,8 @@ describe('scopes', () => {
     const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, bearer);
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
     const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, bearer);
-    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError' });
+    // Held nowhere, refused by the schema's gate: the scope is named, no account is.
+    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'keys:rotate', account: null });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
