@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
+import { refusal } from './refusal.js';
 import { requestIdFrom } from './request-scope.js';
 
 export interface AdmissionSettings {
@@ -206,9 +207,9 @@ export class Admission {
 
   private refuse(res: ServerResponse): void {
     this.shed++;
-    const requestId = requestIdFrom(res.req.headers['x-request-id']);
-    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store', 'x-request-id': requestId });
-    res.end(JSON.stringify({ errors: [{ message: 'the gateway is overloaded; retry shortly', extensions: { code: 'OVERLOADED', requestId } }] }));
+    const { body, headers } = refusal('the gateway is overloaded; retry shortly', { code: 'OVERLOADED' }, requestIdFrom(res.req.headers['x-request-id']));
+    res.writeHead(503, { ...headers, 'retry-after': '1' });
+    res.end(body);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { refusal } from './refusal.js';
 import { requestIdFrom } from './request-scope.js';
 
 /** Refuses bodies over the limit before Yoga reads them. */
@@ -6,9 +7,9 @@ export function withBodyLimit(maxBytes: number, handler: (req: IncomingMessage, 
   return (req: IncomingMessage, res: ServerResponse) => {
     const length = req.headers['content-length'];
     const refuse = (status: number, message: string) => {
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close', 'cache-control': 'no-store', 'x-request-id': requestId });
-      res.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST', requestId } }] }));
+      const { body, headers } = refusal(message, { code: 'BAD_REQUEST' }, requestIdFrom(req.headers['x-request-id']));
+      res.writeHead(status, { ...headers, connection: 'close' });
+      res.end(body);
       req.resume();
     };
     if (length !== undefined && Number(length) > maxBytes) return refuse(413, `request body over ${maxBytes} bytes`);

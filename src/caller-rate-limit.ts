@@ -2,6 +2,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { RequestFacts } from './auth/plugin.js';
 import type { Caller } from './auth/grants.js';
 import type { Context } from './context.js';
+import { refusal } from './refusal.js';
 import type { Rate, RateBudgets } from './store/rate-budgets.js';
 
 /**
@@ -19,11 +20,8 @@ export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: W
   const tooMany = ({ caller, requestId }: RequestFacts, waitMs: number): Response => {
     const retryAfter = Math.ceil(waitMs / 1000);
     const message = `Too many requests from caller "${caller.name}": at most ${rate.perSecond} per second, bursts of ${rate.burst}; retry after ${retryAfter} s`;
-    return new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'RATE_LIMITED', retryAfter, requestId } }] }), {
-      status: 429,
-      statusText: 'Too Many Requests',
-      headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter), 'cache-control': 'no-store', 'x-request-id': requestId },
-    });
+    const { body, headers } = refusal(message, { code: 'RATE_LIMITED', retryAfter }, requestId);
+    return new Response(body, { status: 429, statusText: 'Too Many Requests', headers: { ...headers, 'retry-after': String(retryAfter) } });
   };
 
   return {

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import type { Logger } from '../logger.js';
+import { refusal } from '../refusal.js';
 import { requestIdFrom } from '../request-scope.js';
 import type { Authenticator } from './authenticate.js';
 import type { Caller } from './grants.js';
@@ -17,11 +18,8 @@ export interface RequestFacts {
 
 function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string): Response {
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
-  return new Response(JSON.stringify({ errors: [{ message: `Unauthenticated: ${description}`, extensions: { code: 'UNAUTHENTICATED', requestId } }] }), {
-    status: 401,
-    statusText: 'Unauthorized',
-    headers: { 'content-type': 'application/json', 'www-authenticate': challenge, 'cache-control': 'no-store', 'x-request-id': requestId },
-  });
+  const { body, headers } = refusal(`Unauthenticated: ${description}`, { code: 'UNAUTHENTICATED' }, requestId);
+  return new Response(body, { status: 401, statusText: 'Unauthorized', headers: { ...headers, 'www-authenticate': challenge } });
 }
 
 /**
