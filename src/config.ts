@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
 import { rate } from './store/rate-budgets.js';
+import { accountSecrets } from './vendors/account-deps.js';
 import { httpSettings } from './vendors/account-schema.js';
 import { vendorModules } from './vendors/registry.js';
 import type { AccountConfigBase, VendorModule } from './vendors/types.js';
@@ -199,10 +200,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     }
     if (names.has(parsed.data.name)) issues.push(`accounts.${i}.name: duplicate account name`);
     names.add(parsed.data.name);
-    for (const field of module.secretFields) {
-      const secret = (parsed.data as unknown as Record<string, unknown>)[field];
-      if (typeof secret === 'string' && secret) secrets.push(secret);
-    }
+    secrets.push(...accountSecrets(module, parsed.data));
     accounts.push({ module, config: parsed.data });
   });
   // A field whose variable is unset has had its say ("is not set"); its stand-in value has none.

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Context as TraceContext, type Tracer } from '@opentelemetry/api';
 import { Pool } from 'undici';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
 import {
   NotFoundError,
@@ -24,7 +24,6 @@ import { CancelledExchange, send, type RawResponse, type ResponseHeaders } from 
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
 
 export interface HttpClientOptions {
   vendor: Vendor;

@@ -19,8 +19,8 @@ export interface GatewayServices {
 }
 
 /** The values of the account's secret config fields (client secrets, tokens, keys). */
-function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
-  return module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string');
+export function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
+  return module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /**
