@@ -138,9 +138,12 @@ export class RateLimitedError extends UpstreamError {
       retryable,
     );
   }
+  /** `limitedBy` as the schema's RateLimitSource names it, so an error's extensions and the typed result agree. */
+  get limitSource(): 'VENDOR' | 'GATEWAY' {
+    return this.limitedBy === 'vendor' ? 'VENDOR' : 'GATEWAY';
+  }
   override extensions() {
-    // The schema's RateLimitSource values, so an error's extensions and the typed result agree.
-    return { ...super.extensions(), retryAfter: this.retryAfter, limitedBy: this.limitedBy === 'vendor' ? 'VENDOR' : 'GATEWAY' };
+    return { ...super.extensions(), retryAfter: this.retryAfter, limitedBy: this.limitSource };
   }
 }
 

@@ -33,3 +33,12 @@ export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
     UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (e.g. an unreadable certificate): it may be past.' },
   } satisfies Record<(typeof CREDENTIAL_STATUSES)[number], unknown>,
 });
+
+export const RateLimitSource = builder.enumType('RateLimitSource', {
+  description: 'Whose limit was reached.',
+  values: {
+    VENDOR: { description: 'The vendor answered "too many requests".' },
+    GATEWAY: { description: "The gateway's own call budget for the account (config `http.rateLimit`) would not free up within the request." },
+  },
+});
+

@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { builder } from './builder.js';
-import { VendorEnum } from './enums.js';
+import { RateLimitSource, VendorEnum } from './enums.js';
 
 /** Every typed mutation error implements this, so `... on Error { message }` always works. */
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -85,14 +85,6 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
   }),
 });
 
-const RateLimitSource = builder.enumType('RateLimitSource', {
-  description: 'Whose limit was reached.',
-  values: {
-    VENDOR: { description: 'The vendor answered "too many requests".' },
-    GATEWAY: { description: "The gateway's own call budget for the account (config `http.rateLimit`) would not free up within the request." },
-  },
-});
-
 builder.objectType(RateLimitedError, {
   name: 'RateLimitedError',
   description: 'A rate limit stopped the call before it was applied. Nothing was changed.',
@@ -101,7 +93,7 @@ builder.objectType(RateLimitedError, {
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, resolve: (e) => e.source.account }),
     retryAfter: t.int({ nullable: true, description: 'Seconds until calls are accepted again, when known.', resolve: (e) => e.retryAfter }),
-    limitedBy: t.field({ type: RateLimitSource, resolve: (e) => (e.limitedBy === 'vendor' ? 'VENDOR' : 'GATEWAY') }),
+    limitedBy: t.field({ type: RateLimitSource, resolve: (e) => e.limitSource }),
     retryable: t.boolean({ description: 'False only when the vendor said not to ask again (`x-should-retry: false`).', resolve: (e) => e.retryable }),
   }),
 });

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import type { Vendor } from '../domain/vendor.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
-import { VendorEnum } from './enums.js';
+import { RateLimitSource, VendorEnum } from './enums.js';
 
 /** An account that did not answer inside a list the others answered, as data beside that list. */
 export interface AccountFailureRecord {
@@ -16,6 +16,8 @@ export interface AccountFailureRecord {
   retryAfter: number | null;
   /** Whether asking again may succeed (the error's `extensions.retryable`; unknown failures: false). */
   retryable: boolean;
+  /** Whose rate limit stopped the account, when that is why it failed. */
+  limitedBy: 'VENDOR' | 'GATEWAY' | null;
 }
 
 export const AccountFailureType = builder.objectRef<AccountFailureRecord>('AccountFailure').implement({
@@ -27,6 +29,12 @@ export const AccountFailureType = builder.objectRef<AccountFailureRecord>('Accou
     message: t.exposeString('message'),
     retryAfter: t.exposeInt('retryAfter', { nullable: true, description: 'Seconds to wait before asking again, when known.' }),
     retryable: t.exposeBoolean('retryable', { description: 'Whether asking again later may succeed.' }),
+    limitedBy: t.field({
+      type: RateLimitSource,
+      nullable: true,
+      description: 'Whose rate limit stopped the account, when `code` is RATE_LIMITED: its vendor, or the gateway\'s own budget for it.',
+      resolve: (f) => f.limitedBy,
+    }),
   }),
 });
 
@@ -40,7 +48,12 @@ export function failureRecord(error: GraphQLError, session: AccountSession): Acc
     message: error.message,
     retryAfter: typeof retryAfter === 'number' ? retryAfter : null,
     retryable: error.extensions.retryable === true,
+    limitedBy: limitSourceOf(error.extensions.limitedBy),
   };
+}
+
+function limitSourceOf(value: unknown): AccountFailureRecord['limitedBy'] {
+  return value === 'VENDOR' || value === 'GATEWAY' ? value : null;
 }
 
 /**

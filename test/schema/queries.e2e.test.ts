@@ -65,7 +65,7 @@ describe('credentials across all four vendors', () => {
     expect(res.data!.credentials.failedAccounts).toEqual(
       accountsOf(failing).map((account) => {
         const error = res.errors!.find((e) => e.extensions?.account === account)!;
-        return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true };
+        return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true, limitedBy: null };
       }),
     );
   });

@@ -616,7 +616,9 @@ describe('one account failing', () => {
   it('reports the simulated rate limit with Retry-After once the retries are spent', async () => {
     sim.state.rateLimit = { perSecond: 0 };
     const res = await h.exec(ConductorOneCredentialsDocument, { filter: C1_ONLY, first: 500 });
-    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'CONDUCTORONE', account: ACCOUNT, retryAfter: 1 } });
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'CONDUCTORONE', account: ACCOUNT, retryAfter: 1, limitedBy: 'VENDOR' } });
+    // As data too: the vendor's limit, not the gateway's own budget.
+    expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'RATE_LIMITED', limitedBy: 'VENDOR', retryAfter: 1 }]);
   });
 });
 
