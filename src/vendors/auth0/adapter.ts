@@ -9,6 +9,7 @@ import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
 import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import { UnreadableValues } from '../unreadable.js';
 import type { Auth0AccountConfig } from './account.js';
 import * as api from './api.js';
 import {
@@ -41,12 +42,14 @@ export class Auth0Account implements AccountAdapter {
   readonly vendor = 'AUTH0' as const;
   readonly account: string;
   readonly http: HttpClient;
+  private readonly unreadable: UnreadableValues;
 
   constructor(
     private readonly config: Auth0AccountConfig,
     deps: AccountDeps,
   ) {
     this.account = config.name;
+    this.unreadable = new UnreadableValues(deps.logger, this.vendor, this.account);
     this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
   }
 
@@ -70,7 +73,7 @@ export class Auth0Account implements AccountAdapter {
   }
 
   session(scope: RequestScope): Auth0Session {
-    return new Auth0Session(this.http, this.account, scope);
+    return new Auth0Session(this.http, this.account, scope, this.unreadable);
   }
 
   close(): Promise<void> {
@@ -103,14 +106,22 @@ export class Auth0Session implements AccountSession {
 
   private readonly keys = requestLoader(async (connectionId: string) => {
     const list = await this.get(`${API}/connections/{id}/keys`, { id: connectionId }, api.connectionKeys, 'connection');
-    return list.map((k) => connectionKeyRecord(this.account, connectionId, k));
+    return list.map((k) => this.keyRecord(connectionId, k));
   });
 
   constructor(
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
+    private readonly unreadable: UnreadableValues,
   ) {}
+
+  /** A key's record; a certificate whose validity cannot be read makes it UNKNOWN, and is reported. */
+  private keyRecord(connectionId: string, key: api.ConnectionKey): Auth0ConnectionKeyRecord {
+    const record = connectionKeyRecord(this.account, connectionId, key);
+    if (record.expiryUnknown) this.unreadable.report('cert', `${connectionId}/${key.kid}`, 'UNKNOWN');
+    return record;
+  }
 
   private get<S extends Parameters<HttpClient['request']>[0]['schema']>(
     route: string,
@@ -202,7 +213,7 @@ export class Auth0Session implements AccountSession {
     });
     // Keys read later in this request must show the rotated set, not the cached one.
     this.keys.forget(connectionId);
-    return { connection, newKey: connectionKeyRecord(this.account, connectionId, key) };
+    return { connection, newKey: this.keyRecord(connectionId, key) };
   }
 
   private clients(): Promise<Auth0ClientRecord[]> {

@@ -10,7 +10,8 @@ import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import type { VaultAccountConfig } from './account.js';
 import * as api from './api.js';
-import { T, credentialRecord, type VaultCredentialRecord } from './records.js';
+import { UnreadableValues } from '../unreadable.js';
+import { T, credentialRecord, type OnUnreadable, type VaultCredentialRecord } from './records.js';
 import { checkLimits, updateBody } from './update.js';
 
 const CREDENTIALS = '/api/v1/credentials';
@@ -25,10 +26,13 @@ export class VaultAccount implements AccountAdapter {
   readonly account: string;
   private readonly http: HttpClient;
   private readonly exclusive: AccountDeps['exclusive'];
+  private readonly unreadable: OnUnreadable;
 
   constructor(config: VaultAccountConfig, deps: AccountDeps) {
     this.account = config.name;
     this.exclusive = deps.exclusive;
+    const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    this.unreadable = (field, uuid) => values.report(field, uuid, 'null');
     this.http = deps.http({
       baseUrl: config.baseUrl,
       // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.
@@ -38,7 +42,7 @@ export class VaultAccount implements AccountAdapter {
   }
 
   session(scope: RequestScope): VaultSession {
-    return new VaultSession(this.http, this.account, scope, this.exclusive);
+    return new VaultSession(this.http, this.account, scope, this.exclusive, this.unreadable);
   }
 
   close(): Promise<void> {
@@ -51,13 +55,14 @@ export class VaultSession implements AccountSession {
   readonly vendor = 'VAULT' as const;
   private listPromise: Promise<VaultCredentialRecord[]> | null = null;
 
-  private readonly credential = requestLoader(async (uuid: string) => credentialRecord(this.account, await this.fetch(uuid)));
+  private readonly credential = requestLoader(async (uuid: string) => credentialRecord(this.account, await this.fetch(uuid), this.unreadable));
 
   constructor(
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
     private readonly exclusive: AccountDeps['exclusive'],
+    private readonly unreadable: OnUnreadable,
   ) {}
 
   listOwners(): Promise<OwnerRecord[]> {
@@ -80,7 +85,7 @@ export class VaultSession implements AccountSession {
       });
       return { items: page.credentials, next: page.nextPageToken };
     }).then((list) => {
-      const records = list.map((c) => credentialRecord(this.account, c));
+      const records = list.map((c) => credentialRecord(this.account, c, this.unreadable));
       for (const r of records) this.credential.remember(r.externalId, r);
       return records;
     });
@@ -115,7 +120,7 @@ export class VaultSession implements AccountSession {
         scope: this.scope,
       });
     });
-    const record = credentialRecord(this.account, updated);
+    const record = credentialRecord(this.account, updated, this.unreadable);
     // Later reads in this request see the change: the loader and any list already fetched.
     this.credential.replace(uuid, record);
     this.listPromise = this.listPromise?.then((list) => list.map((c) => (c.externalId === uuid ? record : c))) ?? null;

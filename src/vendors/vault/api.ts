@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isVendorDate, openEnum, vendorDate } from '../zod-helpers.js';
+import { isVendorDate, openEnum } from '../zod-helpers.js';
 
 /**
  * The vault's JSON, as far as the gateway reads it (../shared/vendor-apis/vault.openapi.yaml).
@@ -43,10 +43,11 @@ export const credential = z.looseObject({
   healthStatus: openEnum(HEALTH_STATUSES),
   expiresAt: rawTimestamp.nullish(),
   createdBy: z.string().nullish(),
-  // Shown, not acted on, and their format only assumed by the contract: one the gateway cannot
-  // read is left out (null) rather than failing the vault's whole list.
-  createDate: vendorDate.nullish().catch(null),
-  lastOpDate: vendorDate.nullish().catch(null),
+  // Shown, not acted on, and their format only assumed by the contract: kept as sent and read by
+  // records.ts, which leaves out (null) and reports one it cannot read rather than failing the
+  // vault's whole list.
+  createDate: z.unknown().optional(),
+  lastOpDate: z.unknown().optional(),
 });
 export type Credential = z.output<typeof credential>;
 

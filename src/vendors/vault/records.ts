@@ -1,5 +1,6 @@
 import type { CredentialKind, CredentialRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { rfc3339 } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
 export const T = { credential: 'VaultCredential' } as const;
@@ -23,8 +24,19 @@ export function kindOf(type: CredentialType | null | undefined): CredentialKind 
   return (type && KINDS[type]) || 'SECRET';
 }
 
-export function credentialRecord(account: string, c: Credential): VaultCredentialRecord {
-  const lastOp = c.lastOpDate ?? null;
+/** Told which display-only field of a credential could not be read (shown as null). */
+export type OnUnreadable = (field: string, uuid: string) => void;
+
+/** A display-only date: absent is null, and so is one that is not an RFC 3339 date-time (reported). */
+function displayDate(value: unknown, field: string, uuid: string, onUnreadable: OnUnreadable): Date | null {
+  if (value === undefined || value === null) return null;
+  const date = typeof value === 'string' ? rfc3339(value) : null;
+  if (!date) onUnreadable(field, uuid);
+  return date;
+}
+
+export function credentialRecord(account: string, c: Credential, onUnreadable: OnUnreadable): VaultCredentialRecord {
+  const lastOp = displayDate(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
   return {
     ref: ref(T.credential, account, c.uuid),
     vendor: 'VAULT',
@@ -32,7 +44,7 @@ export function credentialRecord(account: string, c: Credential): VaultCredentia
     kind: kindOf(c.type),
     name: c.name || null,
     description: c.description || null,
-    createdAt: c.createDate ?? null,
+    createdAt: displayDate(c.createDate, 'createDate', c.uuid, onUnreadable),
     // The vault's only change timestamp: its last update or rotation.
     updatedAt: lastOp,
     expiresAt: c.expiresAt ? new Date(c.expiresAt) : null,

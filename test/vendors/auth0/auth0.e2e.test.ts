@@ -172,9 +172,11 @@ describe('credentials across Auth0 accounts', () => {
   });
 
   it('reports a key whose certificate cannot be read as UNKNOWN, listed first, while the rest of the tenant answers', async () => {
-    const key = [...prod.state.keys.values()].flat()[0]!;
+    const [connectionId, keys] = [...prod.state.keys.entries()][0]!;
+    const key = keys[0]!;
     const cert = key.cert;
     key.cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    const logsBefore = h.logs.length;
     try {
       const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
       expect(res.errors).toBeUndefined();
@@ -184,6 +186,11 @@ describe('credentials across Auth0 accounts', () => {
       expect(res.data!.credentials.totalCount).toBe([...prod.state.credentials.values()].flat().length + [...prod.state.keys.values()].flat().length);
       const unknown = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD], statuses: ['UNKNOWN'] } });
       expect(unknown.data!.credentials.edges.map((e) => e.node.externalId)).toEqual([key.kid]);
+      // Operators are told once, not on every list, and which key it is.
+      const warnings = h.logs.slice(logsBefore).filter((l) => l.includes('cannot read'));
+      expect(warnings.map((l) => JSON.parse(l))).toEqual([
+        expect.objectContaining({ level: 40, vendor: 'AUTH0', account: PROD, field: 'cert', item: `${connectionId}/${key.kid}`, shownAs: 'UNKNOWN' }),
+      ]);
     } finally {
       key.cert = cert;
     }

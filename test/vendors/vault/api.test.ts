@@ -15,10 +15,15 @@ const wire = {
   createDate: '2024-01-02T03:04:05Z',
   lastOpDate: '2025-06-07T08:09:10.5Z',
 };
+/** The record of a credential's JSON; unreadable fields are expected nowhere but in their own spec. */
+const recordOf = (json: unknown, account = 'v') =>
+  credentialRecord(account, credential.parse(json), (field) => {
+    throw new Error(`unexpected unreadable ${field}`);
+  });
 
 describe('vault credential JSON', () => {
   it('becomes a record with the contract fields mapped to the interface', () => {
-    const r = credentialRecord('vault-prod', credential.parse(wire));
+    const r = recordOf(wire, 'vault-prod');
     expect(r).toEqual({
       ref: { typename: 'VaultCredential', account: 'vault-prod', path: [UUID] },
       vendor: 'VAULT',
@@ -39,18 +44,18 @@ describe('vault credential JSON', () => {
   });
 
   it('never carries a value into the record, even if a vault sent one', () => {
-    const r = credentialRecord('v', credential.parse({ ...wire, value: 'leaked-by-vendor' }));
+    const r = recordOf({ ...wire, value: 'leaked-by-vendor' });
     expect(JSON.stringify(r)).not.toContain('leaked-by-vendor');
   });
 
   it('reads proto3 defaults: omitted or empty description and createdBy are null, omitted expiry never expires', () => {
-    const r = credentialRecord('v', credential.parse({ uuid: UUID, name: 'n', type: 'CREDENTIAL_TYPE_API_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_VALID', description: '' }));
+    const r = recordOf({ uuid: UUID, name: 'n', type: 'CREDENTIAL_TYPE_API_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_VALID', description: '' });
     expect(r).toMatchObject({ description: null, createdBy: null, expiresAt: null, createdAt: null, updatedAt: null });
-    expect(credentialRecord('v', credential.parse({ ...wire, expiresAt: null })).expiresAt).toBeNull();
+    expect(recordOf({ ...wire, expiresAt: null }).expiresAt).toBeNull();
   });
 
   it('turns unknown enum values into null instead of failing', () => {
-    const r = credentialRecord('v', credential.parse({ ...wire, type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' }));
+    const r = recordOf({ ...wire, type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' });
     expect(r).toMatchObject({ type: null, healthStatus: null, kind: 'SECRET' });
   });
 
@@ -73,8 +78,13 @@ describe('vault credential JSON', () => {
     expect(credential.safeParse({ ...wire, expiresAt: '2026-03-01T00:00:00' }).success).toBe(false);
   });
 
-  it('leaves out a creation or last-operation date it cannot read, rather than fail the list', () => {
-    expect(credential.parse({ ...wire, createDate: '2024-01-02 03:04', lastOpDate: 'yesterday' })).toMatchObject({ createDate: null, lastOpDate: null });
+  it('leaves out a creation or last-operation date it cannot read, rather than fail the list, and says which', () => {
+    const unreadable: string[] = [];
+    for (const [createDate, lastOpDate] of [['2024-01-02 03:04', 'yesterday'], [1704164645, { seconds: 1 }]]) {
+      const r = credentialRecord('v', credential.parse({ ...wire, createDate, lastOpDate }), (field, uuid) => unreadable.push(`${field} ${uuid}`));
+      expect(r).toMatchObject({ createdAt: null, updatedAt: null, lastOperationAt: null, expiresAt: new Date('2026-03-01T00:00:00.123Z') });
+    }
+    expect(unreadable).toEqual([`lastOpDate ${UUID}`, `createDate ${UUID}`, `lastOpDate ${UUID}`, `createDate ${UUID}`]);
   });
 });
 
