@@ -86,14 +86,20 @@ export function publicError(error: GraphQLError, requestId: string | undefined):
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: { ...extensions, ...(extensions.code ? {} : codeFor(error.message)), ...(requestId ? { requestId } : {}) },
+    extensions: { ...extensions, ...codeFor(extensions.code, error.message), ...(requestId ? { requestId } : {}) },
   });
 }
 
 const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-/** Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them. */
-function codeFor(message: string): { code?: string } {
+/**
+ * Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them;
+ * and for the token limit, which the parser enforces and Yoga reports as a syntax error, the code
+ * of every other limit on a document's size.
+ */
+function codeFor(code: unknown, message: string): { code?: string } {
+  if (code === 'GRAPHQL_PARSE_FAILED' && /^Syntax Error: Token limit of \d+ exceeded/.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
+  if (code) return {};
   if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
   if (/^Required CSRF header/.test(message)) return { code: 'CSRF_PREVENTED' };
   if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
