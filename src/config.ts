@@ -40,6 +40,8 @@ const limitsSchema = z
     // 500 with every field (~84,000; the GraphiQL example ~51,000) and refuse pages nested through owners.
     maxCost: z.number().int().min(1).max(10_000_000).default(100_000),
     maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
+    /** A request body must arrive in full within this (HTTP 408 otherwise), before it queues for admission. */
+    requestBodyTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     /** Batched requests (arrays of operations): off unless set to a maximum batch size. */
     batching: z.union([z.literal(false), z.number().int().min(1).max(50)]).default(false),
     /** GraphQL requests running at once; the rest wait in arrival order (src/admission.ts). */

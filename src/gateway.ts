@@ -10,7 +10,7 @@ import { createYoga, type Plugin } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { z } from 'zod';
 import { Admission } from './admission.js';
-import { withBodyLimit } from './body-limit.js';
+import { withBody } from './request-body.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
@@ -119,8 +119,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     landingPage: false,
     graphqlEndpoint: GRAPHQL_PATH,
     batching: limits.batching === false ? false : { limit: limits.batching },
-    // withBodyLimit refuses oversized bodies before Yoga sees them; Yoga's own check would pipe
-    // every body through one more stream for nothing.
+    // withBody reads and bounds the body before Yoga sees it; Yoga's own check would pipe every
+    // body through one more stream for nothing.
     maxRequestBodySize: false,
     // Served by graphiqlHandler, in front of Yoga: rendered once, not per request.
     graphiql: false,
@@ -202,7 +202,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     ],
   });
 
-  const graphql = admission.handler(withBodyLimit(limits.maxBodyBytes, yoga));
+  // The body first, then admission: a slot is held only by a request that can run at once.
+  const body = { maxBytes: limits.maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * limits.maxBodyBytes) };
+  const graphql = withBody(body, admission.handler(yoga));
   const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, graphql) : graphql));
   const gateway: Gateway = {
     audit,

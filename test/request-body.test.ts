@@ -1,0 +1,105 @@
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
+import type { Readable } from 'node:stream';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { withBody, type BodyLimits } from '../src/request-body.js';
+import { startHarness, type Harness } from './fixtures/harness.js';
+
+/** Sends a request's head and the first part of its body, and keeps the socket open; `rest` finishes it. */
+function partialPost(url: string, declaredLength: number, first: string) {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let received = '';
+  socket.on('data', (d) => (received += String(d)));
+  const answered = new Promise<string>((resolve) => socket.on('close', () => resolve(received)));
+  socket.write(`POST ${pathname} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${declaredLength}\r\n\r\n${first}`);
+  return { answered, rest: (s: string) => socket.write(s), socket };
+}
+
+/** A POST whose body goes out in chunks (Transfer-Encoding: chunked, no Content-Length), `gapMs` apart. */
+function chunkedPost(url: string, chunks: string[], gapMs = 20): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, async (res) => resolve({ status: res.statusCode!, body: await text(res) }));
+    req.on('error', reject);
+    const send = (i: number) => {
+      if (i === chunks.length) return void req.end();
+      req.write(chunks[i]);
+      setTimeout(() => send(i + 1), gapMs);
+    };
+    send(0);
+  });
+}
+
+describe('withBody, in front of any handler', () => {
+  let server: Server;
+  let url: string;
+  const limits: BodyLimits = { maxBytes: 1_000, timeoutMs: 2_000, maxHeldBytes: 1_000 };
+  beforeAll(async () => {
+    // The handler echoes the body it was handed, to show nothing of it was lost.
+    server = createServer(withBody(limits, async (req, res) => res.end(`got ${await text((req as IncomingMessage & { body: Readable }).body)}`)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('hands the handler the whole of a chunked body, however slowly its chunks came', async () => {
+    expect(await chunkedPost(url, ['{"a":', '1,', '"b":2}'])).toEqual({ status: 200, body: 'got {"a":1,"b":2}' });
+  });
+
+  it('refuses a chunked body with 413 as soon as it passes maxBytes, without handing it on', async () => {
+    const res = await chunkedPost(url, ['x'.repeat(600), 'y'.repeat(600), 'z'.repeat(600)]).catch(() => ({ status: 0, body: '' }));
+    // The gateway answers and closes; the client may see the answer or, still writing, a reset.
+    if (res.status !== 0) expect(res).toMatchObject({ status: 413, body: expect.stringContaining('BAD_REQUEST') });
+    expect(res.body).not.toContain('got ');
+  });
+
+  it('refuses with 503 OVERLOADED a body that would take the bodies held at once past maxHeldBytes, and still serves the first', async () => {
+    const first = partialPost(url, 800, 'a'.repeat(700));
+    await new Promise((r) => setTimeout(r, 100));
+    const second = partialPost(url, 500, 'b'.repeat(500));
+    const refused = await second.answered;
+    expect(refused).toMatch(/^HTTP\/1\.1 503/);
+    expect(refused).toMatch(/retry-after: 1/i);
+    expect(refused).toContain('"code":"OVERLOADED"');
+    first.rest('a'.repeat(100));
+    first.socket.end();
+    expect(await first.answered).toContain(`got ${'a'.repeat(800)}`);
+  });
+});
+
+describe('request bodies at the gateway', () => {
+  let h: Harness;
+  const BODY_TIMEOUT_MS = 400;
+  beforeAll(async () => {
+    h = await startHarness({
+      accounts: { auth0: ['auth0-prod'] },
+      // One request at a time, and a short deadline: a slot held by a slow body would starve the next request.
+      config: { requestTimeoutMs: 2_000, limits: { requestBodyTimeoutMs: BODY_TIMEOUT_MS, admission: { adaptive: false, max: 1 } } },
+    });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.reset());
+
+  it('runs an operation whose body comes chunked, without Content-Length', async () => {
+    const res = await chunkedPost(h.gateway.url, ['{"query":"{ vendorAccounts', ' { name vendor } }"}']);
+    expect(res.status).toBe(200);
+    const body = JSON.parse(res.body) as { data: { vendorAccounts: { name: string }[] }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.vendorAccounts).toContainEqual({ name: 'auth0-prod', vendor: 'AUTH0' });
+  });
+
+  it('serves other requests while a body arrives slowly, and answers that one 408 once requestBodyTimeoutMs has passed', async () => {
+    const slow = partialPost(h.gateway.url, 100, '{"query":');
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    const other = await h.post(JSON.stringify({ query: '{ vendorAccounts { name } }' }));
+    // With the only admission slot held by the slow body, this would wait out its deadline.
+    expect(other.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(BODY_TIMEOUT_MS);
+    const answer = await slow.answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toContain(`request body not received within ${BODY_TIMEOUT_MS} ms`);
+    expect(h.sim('auth0-prod').requests).toEqual([]);
+  });
+});
