@@ -39,6 +39,8 @@ const limitsSchema = z
     // The cost grows with the page served × selection (src/page-cost.ts); it must admit a page of
     // 500 with every field (~84,000; the GraphiQL example ~51,000) and refuse pages nested through owners.
     maxCost: z.number().int().min(1).max(10_000_000).default(100_000),
+    /** Lookups by id per operation: `node`s, `nodes` ids, `_entities` representations (src/lookup-limit.ts). Default: 100, or 500 as a subgraph. */
+    maxNodeLookups: z.number().int().min(1).max(10_000).optional(),
     maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
     /** A request body must arrive in full within this (HTTP 408 otherwise), before it queues for admission. */
     requestBodyTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),

@@ -30,6 +30,7 @@ import { requestMetricsPlugin } from './observability/request-metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
+import { lookupLimitPlugin } from './lookup-limit.js';
 import { MemoryStore } from './store/memory.js';
 import { RateBudgets } from './store/rate-budgets.js';
 import { RedisStore } from './store/redis.js';
@@ -162,6 +163,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
       costLimitPlugin(limits.maxCost),
+      // A router fetches the entities of a whole list at once (a page is up to 500).
+      lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100)),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       ...(persisted
         ? [

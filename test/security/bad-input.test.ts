@@ -75,7 +75,7 @@ const CASES: Case[] = [
   { name: 'forged cursor', body: () => ({ query: LIST, variables: { after: 'eyJoYWNrIjp0cnVlfQ' } }), expect: 'BAD_USER_INPUT' },
   { name: 'negative first', body: () => ({ query: LIST, variables: { first: -1 } }), expect: 'BAD_USER_INPUT' },
   { name: 'huge first', body: () => ({ query: LIST, variables: { first: 100_000 } }), expect: 'BAD_USER_INPUT' },
-  { name: '101 ids in nodes', body: () => ({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: Array.from({ length: 101 }, () => ids.credential) } }), expect: 'BAD_USER_INPUT' },
+  { name: '101 ids in nodes', body: () => ({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: Array.from({ length: 101 }, () => ids.credential) } }), expect: 'QUERY_TOO_COMPLEX' }, // limits.maxNodeLookups
   // query shape
   {
     name: 'deep query',

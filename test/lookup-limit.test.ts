@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
+import { auth0Credential, gid } from './fixtures/ids.js';
+import { startHarness, type Harness } from './fixtures/harness.js';
+
+const PROD = 'auth0-prod';
+let h: Harness;
+let subgraph: Harness;
+beforeAll(async () => {
+  [h, subgraph] = await Promise.all([
+    startHarness({ accounts: { auth0: [PROD] } }),
+    startHarness({ accounts: { auth0: [PROD] }, config: { federation: true } }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([h.close(), subgraph.close()]);
+});
+beforeEach(() => {
+  h.reset();
+  subgraph.reset();
+});
+
+type Answer = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+async function gql(harness: Harness, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
+  return (await (await harness.post(JSON.stringify({ query, variables }))).json()) as Answer;
+}
+const upstream = (harness: Harness) => harness.sim(PROD).requests.filter((r) => !r.path.startsWith('/oauth'));
+/** Made-up credential ids of the tenant: each would be one upstream GET. */
+const forged = (n: number, from = 0) => Array.from({ length: n }, (_, i) => gid('Auth0ClientCredential', PROD, 'client-x', `cred-${from + i}`));
+const refusedAsTooMany = (res: Answer, found: number, limit = 100) => {
+  expect(res.data).toBeUndefined();
+  expect(res.errors).toEqual([{ message: `Node lookups limit of ${limit} exceeded, found ${found}.`, extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
+};
+
+describe('the limit on lookups by id per operation', () => {
+  it('refuses twelve aliased nodes fields of 100 ids each before any upstream call, with one error', async () => {
+    const aliases = Array.from({ length: 12 }, (_, i) => `a${i}: nodes(ids: $v${i}) { id }`).join(' ');
+    const variables = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`v${i}`, forged(100, i * 100)]));
+    const res = await gql(h, `query(${Object.keys(variables).map((v) => `$${v}: [ID!]!`).join(', ')}) { ${aliases} }`, variables);
+    refusedAsTooMany(res, 1_200);
+    expect(upstream(h)).toEqual([]);
+  });
+
+  it('counts every node, and ids given inline, as variables, as items of an inline list, or by a variable default', async () => {
+    const nodes = Array.from({ length: 3 }, (_, i) => `n${i}: node(id: "${forged(1, i)[0]}") { id }`).join(' ');
+    const inline = forged(95, 3).map((id) => `"${id}"`).join(', ');
+    const query = `query($ids: [ID!]! = ["a", "b"], $one: ID!) { ${nodes} a: nodes(ids: $ids) { id } b: nodes(ids: [$one]) { id } c: nodes(ids: [${inline}]) { id } }`;
+    refusedAsTooMany(await gql(h, query, { one: 'x' }), 101);
+    refusedAsTooMany(await gql(h, query, { ids: ['a', 'b', 'c'], one: 'x' }), 102);
+    expect(upstream(h)).toEqual([]);
+  });
+
+  it('runs an operation at the limit, each lookup once', async () => {
+    const sim = h.sim(PROD) as Auth0Simulator;
+    const real = auth0Credential(sim, PROD, 'billing-2025').globalId;
+    const res = await gql(h, 'query($a: [ID!]!, $b: [ID!]!) { a: nodes(ids: $a) { id } b: nodes(ids: $b) { id } }', { a: [real, ...forged(49)], b: forged(50, 49) });
+    expect(res.errors).toBeUndefined();
+    expect((res.data!.a as ({ id: string } | null)[])[0]).toEqual({ id: real });
+    expect(upstream(h)).toHaveLength(100);
+  });
+
+  it('refuses the whole schema asked for twice under aliases, and answers it asked once', async () => {
+    const res = await gql(h, '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }');
+    expect(res.errors).toEqual([{ message: '__schema may be selected once per operation', extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
+    expect((await gql(h, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  });
+
+  describe('as a subgraph', () => {
+    const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }';
+    const representations = (n: number) => forged(n).map((id) => ({ __typename: 'Auth0ClientCredential', id }));
+
+    it('refuses more than 500 representations in one _entities fetch, before any upstream call', async () => {
+      refusedAsTooMany(await gql(subgraph, ENTITIES, { r: representations(501) }), 501, 500);
+      expect(upstream(subgraph)).toEqual([]);
+    });
+
+    it('counts representations with the nodes of the same operation', async () => {
+      const res = await gql(subgraph, `query($r: [_Any!]!, $ids: [ID!]!) { _entities(representations: $r) { __typename } nodes(ids: $ids) { id } }`, {
+        r: representations(450),
+        ids: forged(51, 1_000),
+      });
+      refusedAsTooMany(res, 501, 500);
+    });
+
+    it('refuses _service asked for twice', async () => {
+      const res = await gql(subgraph, '{ a: _service { sdl } b: _service { sdl } }');
+      expect(res.errors?.[0]).toMatchObject({ message: '_service may be selected once per operation', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    });
+  });
+});
