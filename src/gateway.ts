@@ -207,8 +207,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   // The body first, then admission: a slot is held only by a request that can run at once.
   const body = { maxBytes: limits.maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * limits.maxBodyBytes) };
-  const graphql = withBody(body, admission.handler(yoga));
-  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, graphql) : graphql));
+  const bodies = withBody(body, admission.handler(yoga));
+  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, bodies) : bodies));
   const gateway: Gateway = {
     audit,
     url: '',
@@ -230,6 +230,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       server.closeAllConnections();
       await closed;
       admission.close();
+      bodies.close();
       await Promise.all([...adapters.values()].map((a) => a.close()));
       await Promise.all([audit.flush(), tracing.shutdown(), store.close()]);
     },
