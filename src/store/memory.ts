@@ -1,4 +1,4 @@
-import { gcra, type SharedStore } from './store.js';
+import { gcra, gcraReturn, type SharedStore } from './store.js';
 
 /** One process's store: a Map with expiries. Expired entries are dropped when touched or swept. */
 export class MemoryStore implements SharedStore {
@@ -37,6 +37,11 @@ export class MemoryStore implements SharedStore {
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) return waitMs;
     this.entries.set(key, { value: String(tat), expiresAt: tat + 1000 });
     return waitMs;
+  }
+
+  async returnRate(key: string, perSecond: number): Promise<void> {
+    const stored = this.live(key);
+    if (stored) stored.value = String(gcraReturn(Number(stored.value), this.clock(), perSecond));
   }
 
   async ping(): Promise<void> {}

@@ -39,4 +39,17 @@ export class RateBudgets {
       return this.local.reserveRate(key, perSecond, burst, maxWaitMs);
     }
   }
+
+  /**
+   * Gives back a slot reserved and then not used (its request was cancelled while it waited), so
+   * the callers after it need not wait for a call that is never made. Best effort: a store that
+   * cannot be reached keeps the slot.
+   */
+  async giveBack(key: string, { perSecond }: Rate): Promise<void> {
+    try {
+      await this.store.returnRate(key, perSecond);
+    } catch {
+      await this.local?.returnRate(key, perSecond);
+    }
+  }
 }

@@ -24,6 +24,16 @@ if max >= 0 and wait > 0 and wait >= max then return tostring(wait) end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
 return tostring(wait)`;
 
+/** gcraReturn (store.ts) on the stored time, if the budget still has one. */
+const RETURN_RATE = `
+local stored = tonumber(redis.call('GET', KEYS[1]))
+if not stored then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local tat = math.max(now, stored - 1000 / tonumber(ARGV[1]))
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
+return 1`;
+
 export interface RedisStoreOptions {
   url: string;
   /** Prepended to every key, so several deployments can share one Redis. */
@@ -77,6 +87,10 @@ export class RedisStore implements SharedStore {
     // -1: no limit (Lua has no portable infinity).
     const max = String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs));
     return Number(await this.run(() => this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max)));
+  }
+
+  async returnRate(key: string, perSecond: number): Promise<void> {
+    await this.run(() => this.redis.eval(RETURN_RATE, 1, key, String(perSecond)));
   }
 
   async ping(): Promise<void> {

@@ -19,6 +19,11 @@ export interface SharedStore {
    * spend the budget) and the wait is returned all the same.
    */
   reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number>;
+  /**
+   * Gives one reserved slot back (a caller cancelled while it waited for it): the budget's next
+   * slot comes one interval sooner, never before now. Slots reserved since keep their places.
+   */
+  returnRate(key: string, perSecond: number): Promise<void>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -33,4 +38,9 @@ export function gcra(storedTat: number | null, now: number, perSecond: number, b
   const tat = Math.max(storedTat ?? now, now) + interval;
   const waitMs = Math.max(0, tat - burst * interval - now);
   return { tat, waitMs };
+}
+
+/** The stored time after one slot is given back (see SharedStore.returnRate). */
+export function gcraReturn(storedTat: number, now: number, perSecond: number): number {
+  return Math.max(now, storedTat - 1000 / perSecond);
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { NotFoundError, UpstreamError } from '../../src/errors.js';
 import { HttpClient } from '../../src/http/client.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { Writable } from 'node:stream';
 
 /** A bare server that records raw request targets: what really went over the wire. */
@@ -195,6 +196,25 @@ describe('HttpClient', () => {
     expect(err).toMatchObject({ cancelled: true, outcomeUnknown: false });
     expect(seen).toEqual(['/api/items/first']);
     expect(await busy).toBeInstanceOf(UpstreamError); // the held call times out on its own
+  });
+
+  it('gives back the rate budget slot of a call cancelled while it waited for it: the callers after it do not wait for a call never made', async () => {
+    const store = new MemoryStore();
+    const rate = { perSecond: 5, burst: 1 }; // a slot every 200 ms
+    const c = client({ store, rateLimit: rate });
+    const ok = { method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() } as const;
+    await c.request(ok); // the burst: at once
+    const controller = new AbortController();
+    const waiting = c.request({ ...ok, scope: { signal: controller.signal } }); // reserves the slot ~200 ms ahead
+    setTimeout(() => controller.abort(), 20);
+    expect(await waiting.catch((e: unknown) => e)).toMatchObject({ cancelled: true });
+    await new Promise((r) => setImmediate(r));
+    // The next slot is the one given back (~180 ms away), not the one after it (~380 ms).
+    const wait = await store.reserveRate('rate:AUTH0:test', rate.perSecond, rate.burst);
+    expect(wait).toBeGreaterThan(100);
+    expect(wait).toBeLessThan(280);
+    expect(seen).toEqual(['/api/items/ok']);
+    await store.close();
   });
 
   it('reports a POST cancelled after it was sent as outcome unknown', async () => {

@@ -60,6 +60,25 @@ describe.each(storeKinds)('the %s store', (kind) => {
     expect(await store().reserveRate(k, 10, 1)).toBeGreaterThan(taken + 50);
   });
 
+  it('takes a slot given back as the next one, one interval sooner, but never one before now', async () => {
+    const k = key();
+    const waits = [];
+    for (let i = 0; i < 3; i++) waits.push(await store().reserveRate(k, 10, 1));
+    expect(waits[2]).toBeGreaterThan(150); // slots at 0, ~100 and ~200 ms
+    await store().returnRate(k, 10);
+    const next = await store().reserveRate(k, 10, 1);
+    expect(next).toBeGreaterThan(150);
+    expect(next).toBeLessThanOrEqual(waits[2]! + 5); // the slot given back, not one ~300 ms away
+    for (let i = 0; i < 10; i++) await store().returnRate(k, 10);
+    expect(await store().reserveRate(k, 10, 1)).toBe(0);
+  });
+
+  it('gives nothing back to a budget it does not hold', async () => {
+    const k = key();
+    await store().returnRate(k, 10);
+    expect(await store().get(k)).toBeNull();
+  });
+
   it('answers ping while reachable', async () => {
     await expect(store().ping()).resolves.toBeUndefined();
   });
