@@ -62,7 +62,7 @@ interface Waiting {
 
 /**
  * Admission control in front of GraphQL: at most `limit` requests run at once, the rest wait in
- * arrival order before anything of theirs is read or parsed. Under CPU saturation with heavy
+ * arrival order, their bodies read (src/request-body.ts) but not parsed. Under CPU saturation with heavy
  * requests this keeps throughput up and memory flat instead of letting every request slow down
  * every other one; while the loop has room (upstream latency dominates) or requests are light, the
  * limit stays out of the way.

@@ -57,18 +57,22 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
     const length = req.headers['content-length'];
     const declared = length === undefined ? 0 : Number(length);
     if (declared > limits.maxBytes) return refuse(413, `request body over ${limits.maxBytes} bytes`);
-    if (held + declared > limits.maxHeldBytes) return refuse(503, 'the gateway is overloaded; retry shortly', 'OVERLOADED', { 'retry-after': '1' });
+    const overloaded = () => refuse(503, 'the gateway is overloaded; retry shortly', 'OVERLOADED', { 'retry-after': '1' });
+    // A declared length is held from the start, so bodies arriving together cannot pass the cap.
+    if (held + declared > limits.maxHeldBytes) return overloaded();
+    held += declared;
 
     const chunks: Buffer[] = [];
     let seen = 0;
+    let holding = declared;
     let settled = false;
     /** Ends the read: it no longer counts toward what is held, unless `keep` (until the answer is out). */
     const settle = (keep: boolean) => {
       if (settled) return false;
       settled = true;
       reading.delete(entry);
-      if (keep) res.once('close', () => (held -= seen));
-      else held -= seen;
+      if (keep) res.once('close', () => (held -= holding));
+      else held -= holding;
       return true;
     };
     const entry: Reading = {
@@ -79,8 +83,13 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
     req.on('data', (chunk: Buffer) => {
       if (settled) return;
       seen += chunk.length;
-      held += chunk.length;
       if (seen > limits.maxBytes) return void (settle(false) && refuse(413, `request body over ${limits.maxBytes} bytes`));
+      // Only what arrives beyond the declared length (a chunked body's all) is held anew.
+      if (seen > holding) {
+        held += seen - holding;
+        holding = seen;
+        if (held > limits.maxHeldBytes) return void (settle(false) && overloaded());
+      }
       chunks.push(chunk);
     });
     req.on('end', () => {

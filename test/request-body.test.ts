@@ -34,7 +34,7 @@ function chunkedPost(url: string, chunks: string[], gapMs = 20): Promise<{ statu
 describe('withBody, in front of any handler', () => {
   let server: Server;
   let url: string;
-  const limits: BodyLimits = { maxBytes: 5_000, timeoutMs: 2_000, maxHeldBytes: 1_000 };
+  const limits: BodyLimits = { maxBytes: 3_000, timeoutMs: 2_000, maxHeldBytes: 4_000 };
   beforeAll(async () => {
     // The handler echoes the body it was handed, to show nothing of it was lost.
     server = createServer(
@@ -59,23 +59,37 @@ describe('withBody, in front of any handler', () => {
   });
 
   it('refuses a chunked body with 413 as soon as it passes maxBytes, without handing it on', async () => {
-    const res = await chunkedPost(url, ['x'.repeat(2_000), 'y'.repeat(2_000), 'z'.repeat(2_000)]).catch(() => ({ status: 0, body: '' }));
+    const res = await chunkedPost(url, ['x'.repeat(1_200), 'y'.repeat(1_200), 'z'.repeat(1_200)]).catch(() => ({ status: 0, body: '' }));
     // The gateway answers and closes; the client may see the answer or, still writing, a reset.
     if (res.status !== 0) expect(res).toMatchObject({ status: 413, body: expect.stringContaining('BAD_REQUEST') });
     expect(res.body).not.toContain('got ');
   });
 
-  it('refuses with 503 OVERLOADED a body that would take the bodies held at once past maxHeldBytes, and still serves the first', async () => {
-    const first = partialPost(url, 800, 'a'.repeat(700));
+  it('holds a declared length from the start: a body that would take what is held past maxHeldBytes is 503 OVERLOADED at once, and the first is still served', async () => {
+    // Only a few bytes of each have arrived: the lengths they declared are what counts.
+    const first = partialPost(url, 2_500, 'a'.repeat(10));
     await new Promise((r) => setTimeout(r, 100));
-    const second = partialPost(url, 500, 'b'.repeat(500));
+    const second = partialPost(url, 2_000, 'b'.repeat(10));
     const refused = await second.answered;
     expect(refused).toMatch(/^HTTP\/1\.1 503/);
     expect(refused).toMatch(/retry-after: 1/i);
     expect(refused).toContain('"code":"OVERLOADED"');
-    first.rest('a'.repeat(100));
+    first.rest('a'.repeat(2_490));
     first.socket.end();
-    expect(await first.answered).toContain(`got ${'a'.repeat(800)}`);
+    expect(await first.answered).toContain(`got ${'a'.repeat(2_500)}`);
+  });
+
+  it('refuses a chunked body with 503 OVERLOADED once what arrives takes what is held past maxHeldBytes', async () => {
+    const first = partialPost(url, 2_500, 'a'.repeat(10));
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await chunkedPost(url, ['x'.repeat(1_000), 'y'.repeat(1_000)]).catch(() => ({ status: 0, body: '' }));
+    if (res.status !== 0) expect(res).toMatchObject({ status: 503, body: expect.stringContaining('OVERLOADED') });
+    expect(res.body).not.toContain('got ');
+    first.socket.destroy();
+    await first.answered;
+    // What the two held is given back: the same chunked body now goes through.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await chunkedPost(url, ['x'.repeat(1_000), 'y'.repeat(1_000)])).toEqual({ status: 200, body: `got ${'x'.repeat(1_000)}${'y'.repeat(1_000)}` });
   });
 });
 
