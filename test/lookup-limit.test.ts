@@ -59,10 +59,28 @@ describe('the limit on lookups by id per operation', () => {
     expect(upstream(h)).toHaveLength(100);
   });
 
+  it('counts fields as graphql-js runs them: once per response key, and not when @skip or @include leaves them out', async () => {
+    const ids = forged(60);
+    // Two fragments selecting the same root field merge into one: 60 lookups, not 120.
+    const merged = await gql(h, 'query($ids: [ID!]!) { ...A ...B } fragment A on Query { nodes(ids: $ids) { id } } fragment B on Query { nodes(ids: $ids) { __typename } }', { ids });
+    expect(JSON.stringify(merged.errors ?? [])).not.toContain('QUERY_TOO_COMPLEX');
+    expect(upstream(h)).toHaveLength(60);
+    h.reset();
+    // A field left out, by a literal or by a variable, on the field or on a fragment around it, is not counted.
+    const skipped = 'query($ids: [ID!]!, $off: Boolean!) { a: nodes(ids: $ids) @skip(if: true) { id } b: nodes(ids: $ids) @include(if: $off) { id } ... @skip(if: $on) { c: nodes(ids: $ids) { id } } d: nodes(ids: $ids) { id } }';
+    const res = await gql(h, skipped.replace('$off: Boolean!', '$off: Boolean!, $on: Boolean = true'), { ids, off: false });
+    expect(JSON.stringify(res.errors ?? [])).not.toContain('QUERY_TOO_COMPLEX');
+    expect(Object.keys(res.data!)).toEqual(['d']);
+    // The same operation with the fields included is over the limit.
+    refusedAsTooMany(await gql(h, skipped.replace('$off: Boolean!', '$off: Boolean!, $on: Boolean = false'), { ids, off: true }), 180);
+  });
+
   it('refuses the whole schema asked for twice under aliases, and answers it asked once', async () => {
     const res = await gql(h, '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }');
     expect(res.errors).toEqual([{ message: '__schema may be selected once per operation', extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
     expect((await gql(h, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    // Twice under one name is one answer (graphql-js merges them).
+    expect((await gql(h, '{ __schema { queryType { name } } __schema { mutationType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' }, mutationType: { name: 'Mutation' } } });
   });
 
   describe('as a subgraph', () => {

@@ -1,31 +1,45 @@
 import type { Logger } from '../logger.js';
 import type { Vendor } from '../domain/vendor.js';
 
-/** More distinct values than this, and the memory of what was reported starts over. */
+/** Items told about one by one; past this many, they are only counted (memory stays bounded). */
 const REMEMBERED = 1_000;
+/** How often, at most, the count of items not told about one by one is logged. */
+const SUMMARY_EVERY_MS = 60_000;
 
 /**
  * Tells operators that a vendor sent a value the gateway cannot read and shows as null (or as
- * status UNKNOWN): once per account and value per process, as a warning, since every later list
- * meets the same value. It names the field and the item, never the value itself.
+ * status UNKNOWN): once per account, field and item per process, as a warning, since every later
+ * list meets the same value. It names the field and the item, never the value itself. Past
+ * REMEMBERED items, a line at most once a minute counts the values met since the last such line.
  */
 export class UnreadableValues {
   private readonly reported = new Set<string>();
+  private unlisted = 0;
+  private summarisedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly logger: Logger,
     private readonly vendor: Vendor,
     private readonly account: string,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   report(field: string, item: string, shownAs: 'null' | 'UNKNOWN'): void {
     const key = `${field}\u0000${item}`;
     if (this.reported.has(key)) return;
-    if (this.reported.size >= REMEMBERED) this.reported.clear();
-    this.reported.add(key);
+    if (this.reported.size < REMEMBERED) {
+      this.reported.add(key);
+      this.logger.warn({ vendor: this.vendor, account: this.account, field, item, shownAs }, 'the vendor sent a value the gateway cannot read');
+      return;
+    }
+    this.unlisted++;
+    const now = this.clock();
+    if (now - this.summarisedAt < SUMMARY_EVERY_MS) return;
+    this.summarisedAt = now;
     this.logger.warn(
-      { vendor: this.vendor, account: this.account, field, item, shownAs },
-      'the vendor sent a value the gateway cannot read',
+      { vendor: this.vendor, account: this.account, unlisted: this.unlisted },
+      'the vendor sent more values the gateway cannot read than are told one by one (unlisted: met since the last such line)',
     );
+    this.unlisted = 0;
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { UnreadableValues } from '../../src/vendors/unreadable.js';
 
-function reporter() {
+function reporter(clock?: () => number) {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -11,7 +11,7 @@ function reporter() {
       done();
     },
   });
-  return { values: new UnreadableValues(createLogger({ level: 'info', destination }), 'VAULT', 'vault-prod'), lines };
+  return { values: new UnreadableValues(createLogger({ level: 'info', destination }), 'VAULT', 'vault-prod', clock), lines };
 }
 
 describe('UnreadableValues', () => {
@@ -25,13 +25,17 @@ describe('UnreadableValues', () => {
     expect(lines[0]).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', shownAs: 'null', msg: 'the vendor sent a value the gateway cannot read' });
   });
 
-  it('remembers a bounded number of items: past it, it starts over rather than grow', () => {
-    const { values, lines } = reporter();
-    for (let i = 0; i <= 1_000; i++) values.report('cert', `key-${i}`, 'UNKNOWN');
-    values.report('cert', 'key-0', 'UNKNOWN');
-    values.report('cert', 'key-1000', 'UNKNOWN');
-    // key-0 was forgotten when the 1001st item came; key-1000 is still remembered.
+  it('tells a bounded number of items one by one, then how many more at most once a minute, never the same item twice', async () => {
+    let now = 0;
+    const { values, lines } = reporter(() => now);
+    for (let pass = 0; pass < 3; pass++) for (let i = 0; i < 1_500; i++) values.report('cert', `key-${i}`, 'UNKNOWN');
+    // 1,000 items one by one, then one summary line: a second and third pass over the list add nothing.
+    expect(lines).toHaveLength(1_001);
+    expect(lines.at(-1)).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', unlisted: 1 });
+    now += 60_000;
+    values.report('cert', 'key-1499', 'UNKNOWN');
     expect(lines).toHaveLength(1_002);
-    expect(lines.at(-1)).toMatchObject({ item: 'key-0' });
+    // Values met since the last summary: the rest of the first pass (499) and the next two (500 each), and this one.
+    expect(lines.at(-1)).toMatchObject({ unlisted: 1_500 });
   });
 });
