@@ -31,6 +31,8 @@ interface RootShape {
   counted: Counted[];
   /** The operation's variable defaults, for values a request leaves out. */
   defaults: Map<string, ValueNode>;
+  /** The verdict, when no variable can change it (most operations, `node(id: $id)` among them). */
+  fixed?: string | null;
 }
 
 /**
@@ -54,10 +56,11 @@ export function lookupLimitPlugin(maxLookups: number): Plugin {
         const operation = getOperationAST(args.document, args.operationName);
         if (!operation) return; // graphql-js reports that itself
         shape = rootShape(args.document, operation);
+        if (shape.counted.every((c) => !c.conditions.length && (c.ids === null || !hasVariable(c.ids)))) shape.fixed = verdict(shape, {}, maxLookups);
         byOperation.set(name, shape);
       }
       if (!shape.counted.length) return;
-      const refusal = verdict(shape, (args.variableValues ?? {}) as Record<string, unknown>, maxLookups);
+      const refusal = shape.fixed !== undefined ? shape.fixed : verdict(shape, (args.variableValues ?? {}) as Record<string, unknown>, maxLookups);
       if (refusal) setResultAndStopExecution({ errors: [new GraphQLError(refusal, { extensions: { code: 'QUERY_TOO_COMPLEX' } })] });
     },
   };
@@ -107,6 +110,10 @@ function verdict({ counted, defaults }: RootShape, variables: Record<string, unk
     } else lookups += LOOKUPS[c.name] === null ? 1 : idsIn(c.ids);
   }
   return lookups > maxLookups ? `Node lookups limit of ${maxLookups} exceeded, found ${lookups}.` : null;
+}
+
+function hasVariable(node: ValueNode): boolean {
+  return node.kind === Kind.VARIABLE || (node.kind === Kind.LIST && node.values.some(hasVariable));
 }
 
 function rootShape(document: DocumentNode, operation: OperationDefinitionNode): RootShape {
