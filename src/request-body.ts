@@ -28,9 +28,10 @@ interface Reading {
 
 /**
  * Reads a request's whole body before anything else runs, then hands it to `handler` in
- * `req.body`, where Yoga takes it as it does from a framework's body parser. A client that sends its body slowly then holds a socket, not one of the
- * admission slots every caller shares; a chunked body (no Content-Length) is counted as it
- * arrives without being lost to Yoga. Returns the handler and `close`, which stops the sweep.
+ * `req.body`, where Yoga takes it as it does from a framework's body parser. A client that sends
+ * its body slowly then holds a socket, not one of the admission slots every caller shares; a
+ * chunked body (no Content-Length) is counted as it arrives without being lost to Yoga. Returns
+ * the handler and `close`, which stops the sweep.
  */
 export function withBody(limits: BodyLimits, handler: Handler): Handler & { close(): void } {
   let held = 0;

@@ -41,4 +41,3 @@ export const RateLimitSource = builder.enumType('RateLimitSource', {
     GATEWAY: { description: "The gateway's own call budget for the account (config `http.rateLimit`) would not free up within the request." },
   },
 });
-
