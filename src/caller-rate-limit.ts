@@ -8,14 +8,14 @@ import type { Rate, RateBudgets } from './store/rate-budgets.js';
 /**
  * Each authenticated caller's own budget of GraphQL operations (config `limits.perCaller`), shared
  * by the replicas through the store: one caller in a loop cannot spend the vendors' budgets for
- * everyone. Over it, HTTP 429 with `Retry-After`: a request is refused before its body is read, and
- * a batch, which counts as many operations as it holds, before any of them runs.
+ * everyone. Over it, HTTP 429 with `Retry-After`: a request is refused before it is parsed, and a
+ * batch, which counts as many operations as it holds, before any of them runs.
  */
 export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: WeakMap<Request, RequestFacts>): Plugin<Context> {
   // Keys are per authentication method, as for idempotency: an API key and a JWT subject may share a name.
   const keyOf = (caller: Caller) => `caller-rate:${caller.via}:${caller.name}`;
   /** The wait before the caller's next slot; a slot is taken only when it is free now (maxWaitMs 0). */
-  const take = (caller: Caller) => budgets.reserve(keyOf(caller), rate, 0);
+  const take = async (caller: Caller) => (await budgets.reserve(keyOf(caller), rate, 0)).waitMs;
 
   const tooMany = ({ caller, requestId }: RequestFacts, waitMs: number): Response => {
     const retryAfter = Math.ceil(waitMs / 1000);

@@ -280,14 +280,14 @@ export class HttpClient {
     // A slot the call could only use after its deadline is not taken: a refused call spends nothing.
     const maxWaitMs = scope?.deadline === undefined ? undefined : scope.deadline - Date.now();
     // One budget per account, shared by every replica through the store.
-    const budget = `rate:${this.source.vendor}:${this.source.account}`;
-    const waitMs = await this.budgets.reserve(budget, rateLimit, maxWaitMs);
+    const slot = await this.budgets.reserve(`rate:${this.source.vendor}:${this.source.account}`, rateLimit, maxWaitMs);
+    const { waitMs } = slot;
     this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
     if (waitMs <= 0) return;
     await sleep(waitMs, scope?.signal).catch(() => {
       // The call will not be made: the callers queued after it need not wait for its slot.
-      void this.budgets!.giveBack(budget, rateLimit);
+      void slot.giveBack();
       throw this.cancelled(scope?.signal?.reason);
     });
   }

@@ -1,4 +1,4 @@
-import { gcra, gcraReturn, type SharedStore } from './store.js';
+import { gcra, gcraReturn, type RateReservation, type SharedStore } from './store.js';
 
 /** One process's store: a Map with expiries. Expired entries are dropped when touched or swept. */
 export class MemoryStore implements SharedStore {
@@ -30,18 +30,19 @@ export class MemoryStore implements SharedStore {
     return this.entries.delete(key);
   }
 
-  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
+  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<RateReservation> {
     const now = this.clock();
     const stored = this.live(key);
     const { tat, waitMs } = gcra(stored ? Number(stored.value) : null, now, perSecond, burst);
-    if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) return waitMs;
-    this.entries.set(key, { value: String(tat), expiresAt: tat + 1000 });
-    return waitMs;
+    if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) return { waitMs, slot: null };
+    const slot = String(tat);
+    this.entries.set(key, { value: slot, expiresAt: tat + 1000 });
+    return { waitMs, slot };
   }
 
-  async returnRate(key: string, perSecond: number): Promise<void> {
+  async returnRate(key: string, perSecond: number, slot: string): Promise<void> {
     const stored = this.live(key);
-    if (stored) stored.value = String(gcraReturn(Number(stored.value), this.clock(), perSecond));
+    if (stored?.value === slot) stored.value = String(gcraReturn(Number(slot), this.clock(), perSecond));
   }
 
   async ping(): Promise<void> {}

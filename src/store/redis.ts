@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { SharedStoreUnavailableError } from '../errors.js';
-import type { SharedStore } from './store.js';
+import type { RateReservation, SharedStore } from './store.js';
 
 /** Compare-and-delete: only the owner of a claim or lock releases it. */
 const DELETE_IF_EQUALS = `
@@ -20,17 +20,16 @@ local stored = tonumber(redis.call('GET', KEYS[1]) or now)
 local tat = math.max(stored, now) + interval
 local wait = math.max(0, tat - burst * interval - now)
 local max = tonumber(ARGV[3])
-if max >= 0 and wait > 0 and wait >= max then return tostring(wait) end
+if max >= 0 and wait > 0 and wait >= max then return { tostring(wait), false } end
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
-return tostring(wait)`;
+return { tostring(wait), tostring(tat) }`;
 
-/** gcraReturn (store.ts) on the stored time, if the budget still has one. */
+/** gcraReturn (store.ts), only while the stored time is still the slot's (compared as text). */
 const RETURN_RATE = `
-local stored = tonumber(redis.call('GET', KEYS[1]))
-if not stored then return 0 end
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local tat = math.max(now, stored - 1000 / tonumber(ARGV[1]))
+local tat = math.max(now, tonumber(ARGV[2]) - 1000 / tonumber(ARGV[1]))
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + 1000))
 return 1`;
 
@@ -83,14 +82,15 @@ export class RedisStore implements SharedStore {
     return Number(await this.run(() => this.redis.eval(DELETE_IF_EQUALS, 1, key, value))) === 1;
   }
 
-  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number> {
+  async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<RateReservation> {
     // -1: no limit (Lua has no portable infinity).
     const max = String(maxWaitMs === undefined ? -1 : Math.max(0, maxWaitMs));
-    return Number(await this.run(() => this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max)));
+    const [wait, slot] = (await this.run(() => this.redis.eval(RESERVE_RATE, 1, key, String(perSecond), String(burst), max))) as [string, string | null];
+    return { waitMs: Number(wait), slot: slot ?? null };
   }
 
-  async returnRate(key: string, perSecond: number): Promise<void> {
-    await this.run(() => this.redis.eval(RETURN_RATE, 1, key, String(perSecond)));
+  async returnRate(key: string, perSecond: number, slot: string): Promise<void> {
+    await this.run(() => this.redis.eval(RETURN_RATE, 1, key, String(perSecond), slot));
   }
 
   async ping(): Promise<void> {

@@ -13,20 +13,29 @@ export interface SharedStore {
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   /**
    * Reserves the next slot of a rate budget (GCRA: `perSecond` sustained, `burst` at once) and
-   * returns how many ms the caller must wait before using it; 0 = go now. Reserving, not just
+   * returns how many ms the caller must wait before using it (0 = go now) and the slot. Reserving, not just
    * checking, is what makes a fan-out queue in order instead of stampeding. When there is a wait and it
    * would be `maxWaitMs` or more, nothing is reserved (the caller will not make the call, so it must not
    * spend the budget) and the wait is returned all the same.
    */
-  reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<number>;
+  reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<RateReservation>;
   /**
-   * Gives one reserved slot back (a caller cancelled while it waited for it): the budget's next
-   * slot comes one interval sooner, never before now. Slots reserved since keep their places.
+   * Gives a reserved slot back (its caller was cancelled while it waited), if it is still the last
+   * one reserved: the budget's next slot then comes one interval sooner, never before now. A slot
+   * with others reserved after it stays spent: moving the budget back would hand out a slot one of
+   * them already holds, and more than `burst` calls could go at once.
    */
-  returnRate(key: string, perSecond: number): Promise<void>;
+  returnRate(key: string, perSecond: number, slot: string): Promise<void>;
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A rate budget's answer: the wait before the slot, and the slot (null: none was reserved). */
+export interface RateReservation {
+  waitMs: number;
+  /** The stored time this reservation left behind; returnRate compares it. */
+  slot: string | null;
 }
 
 /**
@@ -40,7 +49,7 @@ export function gcra(storedTat: number | null, now: number, perSecond: number, b
   return { tat, waitMs };
 }
 
-/** The stored time after one slot is given back (see SharedStore.returnRate). */
+/** The stored time after the last slot is given back (see SharedStore.returnRate). */
 export function gcraReturn(storedTat: number, now: number, perSecond: number): number {
   return Math.max(now, storedTat - 1000 / perSecond);
 }

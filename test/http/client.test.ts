@@ -210,7 +210,7 @@ describe('HttpClient', () => {
     expect(await waiting.catch((e: unknown) => e)).toMatchObject({ cancelled: true });
     await new Promise((r) => setImmediate(r));
     // The next slot is the one given back (~180 ms away), not the one after it (~380 ms).
-    const wait = await store.reserveRate('rate:AUTH0:test', rate.perSecond, rate.burst);
+    const { waitMs: wait } = await store.reserveRate('rate:AUTH0:test', rate.perSecond, rate.burst);
     expect(wait).toBeGreaterThan(100);
     expect(wait).toBeLessThan(280);
     expect(seen).toEqual(['/api/items/ok']);

@@ -11,6 +11,8 @@ const key = () => `k${++n}-${Math.random().toString(36).slice(2)}`;
 
 describe.each(storeKinds)('the %s store', (kind) => {
   const store = () => stores[kind]!;
+  /** The wait before a newly reserved slot of budget `k`. */
+  const wait = async (k: string, perSecond: number, burst: number, maxWaitMs?: number) => (await store().reserveRate(k, perSecond, burst, maxWaitMs)).waitMs;
 
   it('stores a value until its time to live runs out', async () => {
     const k = key();
@@ -38,7 +40,7 @@ describe.each(storeKinds)('the %s store', (kind) => {
   it('lets a burst through at once, then spaces calls at the sustained rate', async () => {
     const k = key();
     const waits = [];
-    for (let i = 0; i < 8; i++) waits.push(await store().reserveRate(k, 10, 5));
+    for (let i = 0; i < 8; i++) waits.push(await wait(k, 10, 5));
     // 5 go at once; then one every 100 ms, each reservation queueing behind the previous one.
     expect(waits.slice(0, 5).every((w) => w === 0)).toBe(true);
     for (let i = 5; i < 8; i++) {
@@ -49,34 +51,52 @@ describe.each(storeKinds)('the %s store', (kind) => {
 
   it('reserves nothing when the wait would be maxWaitMs or more (a caller that will not wait spends no budget)', async () => {
     const k = key();
-    expect(await store().reserveRate(k, 10, 1)).toBe(0);
+    expect(await wait(k, 10, 1)).toBe(0);
     // The next slot is ~100 ms away: refused twice (a caller with 50 ms left), each told the same wait.
-    const refused = [await store().reserveRate(k, 10, 1, 50), await store().reserveRate(k, 10, 1, 50)];
+    const refused = [await wait(k, 10, 1, 50), await wait(k, 10, 1, 50)];
     for (const w of refused) expect(w).toBeGreaterThan(50);
     expect(refused[1]).toBeLessThanOrEqual(refused[0]!);
     // A caller that can wait takes that same slot, not one queued behind the refused ones.
-    const taken = await store().reserveRate(k, 10, 1, 10_000);
+    const taken = await wait(k, 10, 1, 10_000);
     expect(taken).toBeLessThanOrEqual(refused[0]!);
-    expect(await store().reserveRate(k, 10, 1)).toBeGreaterThan(taken + 50);
+    expect(await wait(k, 10, 1)).toBeGreaterThan(taken + 50);
   });
 
-  it('takes a slot given back as the next one, one interval sooner, but never one before now', async () => {
+  it('takes the last slot reserved, given back, as the next one', async () => {
     const k = key();
-    const waits = [];
-    for (let i = 0; i < 3; i++) waits.push(await store().reserveRate(k, 10, 1));
-    expect(waits[2]).toBeGreaterThan(150); // slots at 0, ~100 and ~200 ms
-    await store().returnRate(k, 10);
-    const next = await store().reserveRate(k, 10, 1);
+    const slots = [];
+    for (let i = 0; i < 3; i++) slots.push(await store().reserveRate(k, 10, 1));
+    expect(slots[2]!.waitMs).toBeGreaterThan(150); // slots at 0, ~100 and ~200 ms
+    await store().returnRate(k, 10, slots[2]!.slot!);
+    const next = await wait(k, 10, 1);
     expect(next).toBeGreaterThan(150);
-    expect(next).toBeLessThanOrEqual(waits[2]! + 5); // the slot given back, not one ~300 ms away
-    for (let i = 0; i < 10; i++) await store().returnRate(k, 10);
-    expect(await store().reserveRate(k, 10, 1)).toBe(0);
+    expect(next).toBeLessThanOrEqual(slots[2]!.waitMs + 5); // the slot given back, not one ~300 ms away
   });
 
-  it('gives nothing back to a budget it does not hold', async () => {
+  it('keeps a slot spent when others were reserved after it: no slot is handed out twice', async () => {
     const k = key();
-    await store().returnRate(k, 10);
+    const slots = [];
+    for (let i = 0; i < 3; i++) slots.push(await store().reserveRate(k, 10, 1));
+    // The middle one is given back; the third still holds ~200 ms, so the next is ~300 ms away.
+    await store().returnRate(k, 10, slots[1]!.slot!);
+    expect(await wait(k, 10, 1)).toBeGreaterThan(slots[2]!.waitMs + 50);
+  });
+
+  it('never moves a budget before now', async () => {
+    const k = key();
+    const first = await store().reserveRate(k, 10, 1);
+    expect(first.waitMs).toBe(0);
+    await store().returnRate(k, 10, first.slot!);
+    expect(await wait(k, 10, 1)).toBe(0);
+    expect(await wait(k, 10, 1)).toBeGreaterThan(50); // one slot given back, not more
+  });
+
+  it('gives nothing back to a budget it does not hold, or for a reservation that reserved nothing', async () => {
+    const k = key();
+    await store().returnRate(k, 10, '123');
     expect(await store().get(k)).toBeNull();
+    expect(await wait(k, 10, 1)).toBe(0);
+    expect((await store().reserveRate(k, 10, 1, 10)).slot).toBeNull();
   });
 
   it('answers ping while reachable', async () => {
