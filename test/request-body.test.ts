@@ -93,6 +93,33 @@ describe('withBody, in front of any handler', () => {
   });
 });
 
+describe('withBody, with pipelined requests', () => {
+  it('gives back what a request held when its connection drops before its answer was sent', async () => {
+    const limits: BodyLimits = { maxBytes: 3_000, timeoutMs: 2_000, maxHeldBytes: 4_000 };
+    // Each answer takes 150 ms: the second request of a connection waits its turn behind the first.
+    const server = createServer(withBody(limits, (_req, res) => void setTimeout(() => res.end('ok'), 150)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const post = (length: number) => `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n${'a'.repeat(length)}`;
+      for (let i = 0; i < 3; i++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.write(post(10) + post(1_500));
+        socket.on('error', () => undefined);
+        await new Promise((r) => setTimeout(r, 50));
+        socket.destroy(); // gone before either answer
+      }
+      await new Promise((r) => setTimeout(r, 400));
+      // 3 × 1,500 bytes would still be held, and a body of 3,000 refused with 503.
+      const res = await fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', body: 'b'.repeat(3_000) });
+      expect(res.status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('request bodies at the gateway', () => {
   let h: Harness;
   const BODY_TIMEOUT_MS = 400;
