@@ -10,18 +10,18 @@ const SUMMARY_EVERY_MS = 60_000;
  * Tells operators that a vendor sent a value the gateway cannot read and shows as null (or as
  * status UNKNOWN): once per account, field and item per process, as a warning, since every later
  * list meets the same value. It names the field and the item, never the value itself. Past
- * REMEMBERED items, a line at most once a minute counts the values met since the last such line.
+ * REMEMBERED items, the values met are counted, and a line says how many a minute after the first
+ * of them (then a minute after the next, and so on): at most one a minute, none lost.
  */
 export class UnreadableValues {
   private readonly reported = new Set<string>();
   private unlisted = 0;
-  private summarisedAt = Number.NEGATIVE_INFINITY;
+  private summary: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly vendor: Vendor,
     private readonly account: string,
-    private readonly clock: () => number = Date.now,
   ) {}
 
   report(field: string, item: string, shownAs: 'null' | 'UNKNOWN'): void {
@@ -33,12 +33,14 @@ export class UnreadableValues {
       return;
     }
     this.unlisted++;
-    const now = this.clock();
-    if (now - this.summarisedAt < SUMMARY_EVERY_MS) return;
-    this.summarisedAt = now;
+    this.summary ??= setTimeout(() => this.summarise(), SUMMARY_EVERY_MS).unref();
+  }
+
+  private summarise(): void {
+    this.summary = undefined;
     this.logger.warn(
       { vendor: this.vendor, account: this.account, unlisted: this.unlisted },
-      'the vendor sent more values the gateway cannot read than are told one by one (unlisted: met since the last such line)',
+      'the vendor sent more values the gateway cannot read than are told one by one (unlisted: met in the last minute)',
     );
     this.unlisted = 0;
   }

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { UnreadableValues } from '../../src/vendors/unreadable.js';
 
-function reporter(clock?: () => number) {
+function reporter() {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -11,7 +11,7 @@ function reporter(clock?: () => number) {
       done();
     },
   });
-  return { values: new UnreadableValues(createLogger({ level: 'info', destination }), 'VAULT', 'vault-prod', clock), lines };
+  return { values: new UnreadableValues(createLogger({ level: 'info', destination }), 'VAULT', 'vault-prod'), lines };
 }
 
 describe('UnreadableValues', () => {
@@ -25,17 +25,25 @@ describe('UnreadableValues', () => {
     expect(lines[0]).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', shownAs: 'null', msg: 'the vendor sent a value the gateway cannot read' });
   });
 
-  it('tells a bounded number of items one by one, then how many more at most once a minute, never the same item twice', async () => {
-    let now = 0;
-    const { values, lines } = reporter(() => now);
-    for (let pass = 0; pass < 3; pass++) for (let i = 0; i < 1_500; i++) values.report('cert', `key-${i}`, 'UNKNOWN');
-    // 1,000 items one by one, then one summary line: a second and third pass over the list add nothing.
-    expect(lines).toHaveLength(1_001);
-    expect(lines.at(-1)).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', unlisted: 1 });
-    now += 60_000;
-    values.report('cert', 'key-1499', 'UNKNOWN');
-    expect(lines).toHaveLength(1_002);
-    // Values met since the last summary: the rest of the first pass (499) and the next two (500 each), and this one.
-    expect(lines.at(-1)).toMatchObject({ unlisted: 1_500 });
+  it('tells a bounded number of items one by one, then how many more a minute later, never the same item twice', () => {
+    vi.useFakeTimers();
+    try {
+      const { values, lines } = reporter();
+      for (let pass = 0; pass < 3; pass++) for (let i = 0; i < 1_500; i++) values.report('cert', `key-${i}`, 'UNKNOWN');
+      // 1,000 items one by one; the values past them are counted, not told.
+      expect(lines).toHaveLength(1_000);
+      vi.advanceTimersByTime(60_000);
+      // A minute after the first of them, one line counts them all (500 in each of three passes).
+      expect(lines).toHaveLength(1_001);
+      expect(lines.at(-1)).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', unlisted: 1_500 });
+      // Nothing more until more are met.
+      vi.advanceTimersByTime(600_000);
+      expect(lines).toHaveLength(1_001);
+      values.report('cert', 'key-1499', 'UNKNOWN');
+      vi.advanceTimersByTime(60_000);
+      expect(lines.at(-1)).toMatchObject({ unlisted: 1 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
