@@ -1,22 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { censorSecrets, createLogger, TurnBufferedDestination } from '../src/logger.js';
+import { censorSecrets, TurnBufferedDestination } from '../src/logger.js';
+import { capturedLogger } from './fixtures/logs.js';
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'info', destination }), lines };
-}
 
 describe('logger', () => {
   it('censors secret-named fields of an object-valued field', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturedLogger();
     logger.info({ headers: { authorization: 'Bearer abc', accept: 'json' }, body: { client_secret: 's3cret', value: 'v', name: 'n' } }, 'call');
     expect(lines[0]).toMatchObject({
       headers: { authorization: '[redacted]', accept: 'json' },
@@ -37,7 +27,7 @@ describe('logger', () => {
   });
 
   it('keeps errors serialised by pino with their message', () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturedLogger();
     logger.error({ err: new Error('boom') }, 'failed');
     expect(lines[0]).toMatchObject({ err: { message: 'boom', type: 'Error' }, msg: 'failed' });
   });

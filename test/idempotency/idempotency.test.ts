@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { IdempotencyConflictError, RateLimitedError, SharedStoreUnavailableError, UpstreamError } from '../../src/errors.js';
 import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
-import { createLogger } from '../../src/logger.js';
+import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
 
@@ -184,13 +183,12 @@ describe('the outcome codec', () => {
 
 describe('idempotent mutations when the store fails after the change ran', () => {
   it('still hands the caller its outcome, and warns the operator, naming the operation', async () => {
-    const lines: string[] = [];
-    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+    const { logger, lines } = capturedLogger('warn');
     const store = new MemoryStore();
     store.set = () => Promise.reject(new SharedStoreUnavailableError());
     const outcome = await new Idempotency(store, { secrets: SECRETS, logger }).run(call(), async () => 'rotated');
     expect(outcome).toBe('rotated');
-    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+    expect(lines).toEqual([
       expect.objectContaining({ msg: 'the outcome of a mutation with an idempotency key could not be stored', operation: 'rotateConnectionKeys' }),
     ]);
   });

@@ -1,17 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RateBudgets } from '../../src/store/rate-budgets.js';
+import { capturedLogger } from '../fixtures/logs.js';
 
 const rate = { perSecond: 1, burst: 2 };
 
-function logged() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, done) => (lines.push(JSON.parse(String(chunk))), done()) }) });
-  return { lines, logger };
-}
+const logged = () => capturedLogger('warn');
 
 describe('RateBudgets', () => {
   it('draws on the shared store, so two replicas share one budget', async () => {

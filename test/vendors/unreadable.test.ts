@@ -1,17 +1,10 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import { UnreadableValues } from '../../src/vendors/unreadable.js';
+import { capturedLogger } from '../fixtures/logs.js';
 
 function reporter() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { values: new UnreadableValues(createLogger({ level: 'info', destination }), 'VAULT', 'vault-prod'), lines };
+  const { logger, lines } = capturedLogger();
+  return { values: new UnreadableValues(logger, 'VAULT', 'vault-prod'), lines };
 }
 
 describe('UnreadableValues', () => {
