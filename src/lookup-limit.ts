@@ -4,12 +4,11 @@ import {
   Kind,
   type DirectiveNode,
   type DocumentNode,
-  type FragmentDefinitionNode,
   type OperationDefinitionNode,
-  type SelectionNode,
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { fieldsIn, fragmentsOf } from './document-fields.js';
 
 /** Root fields that look things up by id, and the argument holding the ids (null: one id). */
 const LOOKUPS: Record<string, string | null> = { node: null, nodes: 'ids', _entities: 'representations' };
@@ -117,28 +116,13 @@ function hasVariable(node: ValueNode): boolean {
 }
 
 function rootShape(document: DocumentNode, operation: OperationDefinitionNode): RootShape {
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
-  const conditionsOf = (directives: readonly DirectiveNode[] | undefined) =>
-    (directives ?? []).filter((d) => d.name.value === 'skip' || d.name.value === 'include');
-  const counted: Counted[] = [];
-  const walk = (selections: readonly SelectionNode[], around: readonly DirectiveNode[], opening: ReadonlySet<string>): void => {
-    for (const s of selections) {
-      const conditions = [...around, ...conditionsOf(s.directives)];
-      if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet.selections, conditions, opening);
-      else if (s.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(s.name.value);
-        // Validation refuses fragment cycles before execution; the guard only keeps this total.
-        if (fragment && !opening.has(s.name.value)) walk(fragment.selectionSet.selections, conditions, new Set([...opening, s.name.value]));
-      } else if (s.name.value in LOOKUPS || WHOLE_SCHEMA.has(s.name.value)) {
-        const argument = LOOKUPS[s.name.value];
-        const ids = argument ? (s.arguments?.find((a) => a.name.value === argument)?.value ?? null) : null;
-        counted.push({ key: s.alias?.value ?? s.name.value, name: s.name.value, ids, conditions });
-      }
-    }
-  };
-  walk(operation.selectionSet.selections, [], new Set());
+  const counted = fieldsIn(operation.selectionSet.selections, fragmentsOf(document))
+    .filter(({ field }) => field.name.value in LOOKUPS || WHOLE_SCHEMA.has(field.name.value))
+    .map(({ field, conditions }) => {
+      const argument = LOOKUPS[field.name.value];
+      const ids = argument ? (field.arguments?.find((a) => a.name.value === argument)?.value ?? null) : null;
+      return { key: field.alias?.value ?? field.name.value, name: field.name.value, ids, conditions };
+    });
   const defaults = new Map((operation.variableDefinitions ?? []).flatMap((d) => (d.defaultValue ? [[d.variable.name.value, d.defaultValue] as const] : [])));
   return { counted, defaults };
 }

@@ -7,13 +7,13 @@ import {
   visitWithTypeInfo,
   type ArgumentNode,
   type DocumentNode,
-  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { fieldsIn, fragmentsOf } from './document-fields.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './schema/paging.js';
 
 const PAGE_ARGS = new Set(['first', 'last']);
@@ -59,22 +59,12 @@ export function costLimitPlugin(maxCost: number): Plugin {
 /** The cost of running `operation` of `document` with `variables`. */
 export function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {
   const served = withServedPageSizes(schema, document, operation, variables);
-  const fragments = new Map(served.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const fragments = fragmentsOf(served);
   const op = served.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
 
-  /** The fields a selection set holds, with its fragments opened in place. */
-  const fieldsOf = (selections: readonly SelectionNode[], opening: ReadonlySet<string>): SelectionNode[] =>
-    selections.flatMap((s) => {
-      if (s.kind === Kind.FIELD) return [s];
-      if (s.kind === Kind.INLINE_FRAGMENT) return fieldsOf(s.selectionSet.selections, opening);
-      const fragment = fragments.get(s.name.value);
-      // Validation refuses fragment cycles before execution; the guard only keeps this total.
-      if (!fragment || opening.has(s.name.value)) return [];
-      return fieldsOf(fragment.selectionSet.selections, new Set([...opening, s.name.value]));
-    });
   const costOfFields = (selections: readonly SelectionNode[]): number =>
-    fieldsOf(selections, new Set()).reduce((sum, field) => {
-      if (field.kind !== Kind.FIELD || field.name.value === '__schema') return sum; // introspection is free, as in Armor
+    fieldsIn(selections, fragments).reduce((sum, { field }) => {
+      if (field.name.value === '__schema') return sum; // introspection is free, as in Armor
       if (!field.selectionSet) return sum + SCALAR_COST;
       const page = field.arguments?.find((a) => a.name.value === 'first')?.value;
       const times = page?.kind === Kind.INT ? Math.max(Number(page.value), 1) : 1;
