@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
-import { refusal } from './refusal.js';
+import { overloaded } from './refusal.js';
 import { requestIdFrom } from './request-scope.js';
 
 export interface AdmissionSettings {
@@ -207,8 +207,8 @@ export class Admission {
 
   private refuse(res: ServerResponse): void {
     this.shed++;
-    const { body, headers } = refusal('the gateway is overloaded; retry shortly', { code: 'OVERLOADED' }, requestIdFrom(res.req.headers['x-request-id']));
-    res.writeHead(503, { ...headers, 'retry-after': '1' });
+    const { body, headers } = overloaded(requestIdFrom(res.req.headers['x-request-id']));
+    res.writeHead(503, headers);
     res.end(body);
   }
 }

@@ -9,3 +9,9 @@ export function refusal(message: string, extensions: { code: string } & Record<s
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-request-id': requestId },
   };
 }
+
+/** The 503 of a gateway with no room for the request now (admission's queue, the bodies held): retry in a second. */
+export function overloaded(requestId: string): { body: string; headers: Record<string, string> } {
+  const { body, headers } = refusal('the gateway is overloaded; retry shortly', { code: 'OVERLOADED' }, requestId);
+  return { body, headers: { ...headers, 'retry-after': '1' } };
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { refusal } from './refusal.js';
+import { overloaded, refusal } from './refusal.js';
 import { requestIdFrom } from './request-scope.js';
 
 export interface BodyLimits {
@@ -71,19 +71,20 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
 
   const read = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'GET' || req.method === 'HEAD') return handler(req, res);
-    const refuse = (status: number, message: string, code = 'BAD_REQUEST', headers: Record<string, string> = {}) => {
+    const requestId = () => requestIdFrom(req.headers['x-request-id']);
+    const refuse = (status: number, answer: { body: string; headers: Record<string, string> }) => {
       if (res.headersSent) return;
-      const answer = refusal(message, { code }, requestIdFrom(req.headers['x-request-id']));
-      res.writeHead(status, { ...answer.headers, ...headers, connection: 'close' });
+      res.writeHead(status, { ...answer.headers, connection: 'close' });
       // The rest of the body is not read: the connection closes once the answer is out.
       res.end(answer.body, () => req.destroy());
     };
     const length = req.headers['content-length'];
     const declared = length === undefined ? 0 : Number(length);
-    if (declared > limits.maxBytes) return refuse(413, `request body over ${limits.maxBytes} bytes`);
-    const overloaded = () => refuse(503, 'the gateway is overloaded; retry shortly', 'OVERLOADED', { 'retry-after': '1' });
+    const tooLarge = () => refuse(413, refusal(`request body over ${limits.maxBytes} bytes`, { code: 'BAD_REQUEST' }, requestId()));
+    const full = () => refuse(503, overloaded(requestId()));
+    if (declared > limits.maxBytes) return tooLarge();
     // A declared length is held from the start, so bodies arriving together cannot pass the cap.
-    if (held + declared > limits.maxHeldBytes) return overloaded();
+    if (held + declared > limits.maxHeldBytes) return full();
     held += declared;
 
     const chunks: Buffer[] = [];
@@ -101,18 +102,18 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
     };
     const entry: Reading = {
       since: Date.now(),
-      expire: () => settle(false) && refuse(408, `request body not received within ${limits.timeoutMs} ms`),
+      expire: () => settle(false) && refuse(408, refusal(`request body not received within ${limits.timeoutMs} ms`, { code: 'BAD_REQUEST' }, requestId())),
     };
     reading.add(entry);
     req.on('data', (chunk: Buffer) => {
       if (settled) return;
       seen += chunk.length;
-      if (seen > limits.maxBytes) return void (settle(false) && refuse(413, `request body over ${limits.maxBytes} bytes`));
+      if (seen > limits.maxBytes) return void (settle(false) && tooLarge());
       // Only what arrives beyond the declared length (a chunked body's all) is held anew.
       if (seen > holding) {
         held += seen - holding;
         holding = seen;
-        if (held > limits.maxHeldBytes) return void (settle(false) && overloaded());
+        if (held > limits.maxHeldBytes) return void (settle(false) && full());
       }
       chunks.push(chunk);
     });
