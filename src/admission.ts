@@ -207,7 +207,7 @@ export class Admission {
 
   private refuse(res: ServerResponse): void {
     this.shed++;
-    const { body, headers } = overloaded(requestIdFrom(res.req.headers['x-request-id']));
+    const { body, headers } = overloaded(requestIdFrom(res.req.headers['x-request-id']), res.req.headers.accept);
     res.writeHead(503, headers);
     res.end(body);
   }

@@ -17,10 +17,10 @@ export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: W
   /** The wait before the caller's next slot; a slot is taken only when it is free now (maxWaitMs 0). */
   const take = async (caller: Caller) => (await budgets.reserve(keyOf(caller), rate, 0)).waitMs;
 
-  const tooMany = ({ caller, requestId }: RequestFacts, waitMs: number): Response => {
+  const tooMany = ({ caller, requestId }: RequestFacts, waitMs: number, accept: string | null): Response => {
     const retryAfter = Math.ceil(waitMs / 1000);
     const message = `Too many requests from caller "${caller.name}": at most ${rate.perSecond} per second, bursts of ${rate.burst}; retry after ${retryAfter} s`;
-    const { body, headers } = refusal(message, { code: 'RATE_LIMITED', retryAfter }, requestId);
+    const { body, headers } = refusal(message, { code: 'RATE_LIMITED', retryAfter }, requestId, accept);
     return new Response(body, { status: 429, statusText: 'Too Many Requests', headers: { ...headers, 'retry-after': String(retryAfter) } });
   };
 
@@ -29,7 +29,7 @@ export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: W
       const known = facts.get(request);
       if (!known) return;
       const waitMs = await take(known.caller);
-      if (waitMs > 0) endResponse(tooMany(known, waitMs));
+      if (waitMs > 0) endResponse(tooMany(known, waitMs, request.headers.get('accept')));
     },
     onRequestParse({ request, requestParser, setRequestParser }) {
       const known = facts.get(request);
@@ -40,7 +40,7 @@ export function callerRateLimitPlugin(rate: Rate, budgets: RateBudgets, facts: W
         // The request's arrival paid for its first operation.
         for (let i = 1; i < parsed.length; i++) {
           const waitMs = await take(known.caller);
-          if (waitMs > 0) return tooMany(known, waitMs);
+          if (waitMs > 0) return tooMany(known, waitMs, req.headers.get('accept'));
         }
         return parsed;
       });

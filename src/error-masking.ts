@@ -1,4 +1,4 @@
-import { GraphQLError, isEnumType, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isEnumType, type GraphQLHTTPErrorExtensions, type GraphQLSchema } from 'graphql';
 import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -75,19 +75,37 @@ function valueFree(why: string, schema: GraphQLSchema): string {
  * An error as the caller receives it: with a code (derived for the errors graphql-js and GraphQL
  * Armor raise without one) and the request id, and without `originalError`, where Yoga puts the
  * body parser's own error, which quotes the request body and with it any secret it carries.
+ * `executed` says whether the result has `data`: when it has none, the error refused the request,
+ * and GraphQL over HTTP wants that answered 4xx in `application/graphql-response+json`.
  */
-export function publicError(error: GraphQLError, requestId: string | undefined): GraphQLError {
+export function publicError(error: GraphQLError, requestId: string | undefined, executed: boolean): GraphQLError {
   const { originalError, ...extensions } = error.extensions ?? {};
   // Yoga answers a request error with its HTTP status (400) only while `originalError` is there,
   // unless the status is marked as holding for every media type (`spec` unset): keep the status.
   if (originalError && isHttp(extensions.http)) extensions.http = { ...extensions.http, spec: false };
-  return new GraphQLError(error.message, {
+  const code = codeFor(extensions.code, error.message);
+  if (!executed) extensions.http = requestErrorStatus(code, extensions.http);
+  return new GraphQLError(code === 'QUERY_TOO_COMPLEX' ? error.message.replace(/^Syntax Error: /, '') : error.message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: { ...extensions, ...codeFor(extensions.code, error.message), ...(requestId ? { requestId } : {}) },
+    extensions: { ...extensions, ...(code ? { code } : {}), ...(requestId ? { requestId } : {}) },
   });
+}
+
+/** Request errors of the operation itself, answered 200 in `application/json` (GraphQL over HTTP's examples) and 400 in the newer type. */
+const OPERATION_ERRORS = new Set(['QUERY_TOO_COMPLEX', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+
+/**
+ * The HTTP status of an error that refused a request, by media type (`spec`: only in
+ * `application/graphql-response+json`). Yoga gives one to parse and validation errors, but not to
+ * the limits that refuse a document (GraphQL Armor's, the cost and lookup limits), which it would
+ * answer 200 with no `data`; and it answers a variable it cannot coerce 400 in either type.
+ */
+function requestErrorStatus(code: string | undefined, http: GraphQLHTTPErrorExtensions | undefined): GraphQLHTTPErrorExtensions {
+  if (http?.status === undefined) return { ...http, status: code === 'INTERNAL_SERVER_ERROR' ? 500 : 400, spec: true };
+  return http.status === 400 && code !== undefined && OPERATION_ERRORS.has(code) ? { ...http, spec: true } : http;
 }
 
 const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -97,11 +115,11 @@ const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'objec
  * and for the token limit, which the parser enforces and Yoga reports as a syntax error, the code
  * of every other limit on a document's size.
  */
-function codeFor(code: unknown, message: string): { code?: string } {
-  if (code === 'GRAPHQL_PARSE_FAILED' && /^Syntax Error: Token limit of \d+ exceeded/.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
-  if (code) return {};
-  if (/^Variable "\$/.test(message)) return { code: 'BAD_USER_INPUT' };
-  if (/^Required CSRF header/.test(message)) return { code: 'CSRF_PREVENTED' };
-  if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return { code: 'QUERY_TOO_COMPLEX' };
-  return {};
+function codeFor(code: unknown, message: string): string | undefined {
+  if (code === 'GRAPHQL_PARSE_FAILED' && /^Syntax Error: Token limit of \d+ exceeded/.test(message)) return 'QUERY_TOO_COMPLEX';
+  if (typeof code === 'string') return code;
+  if (/^Variable "\$/.test(message)) return 'BAD_USER_INPUT';
+  if (/^Required CSRF header/.test(message)) return 'CSRF_PREVENTED';
+  if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return 'QUERY_TOO_COMPLEX';
+  return undefined;
 }

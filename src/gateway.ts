@@ -1,16 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import type { ExecutionResult } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { RequestCache } from '@pothos/plugin-scope-auth';
-import { z } from 'zod';
 import { Admission } from './admission.js';
 import { withBody } from './request-body.js';
+import { withCors } from './cors.js';
+import { withGraphQLHttp } from './graphql-http.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
@@ -31,6 +30,7 @@ import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
 import { lookupLimitPlugin } from './lookup-limit.js';
+import { persistedOperationsPlugin } from './persisted-operations.js';
 import { MemoryStore } from './store/memory.js';
 import { RateBudgets } from './store/rate-budgets.js';
 import { RedisStore } from './store/redis.js';
@@ -41,8 +41,14 @@ import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
 const GRAPHQL_PATH = '/graphql';
-/** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF header. */
-const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'x-graphql-yoga-csrf'];
+/**
+ * Headers any of which marks a GET as sent on purpose (a browser adds none of them cross-site
+ * without a preflight): Yoga's own, the GraphQL-over-HTTP draft's, and Apollo's, which stock
+ * clients send.
+ */
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'];
+/** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF headers. */
+const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', ...CSRF_HEADERS];
 
 export interface Gateway {
   audit: AuditLog;
@@ -77,16 +83,6 @@ function releaseAuthCachePlugin(): Plugin<Context> {
   };
 }
 
-/**
- * The persisted-operations file: `{ "<sha256>": "<document>" }`. A Map, so a hash such as
- * `__proto__` or `constructor` finds nothing rather than an object's own machinery.
- */
-function loadPersistedOperations(file: string): Map<string, string> {
-  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
-  return new Map(Object.entries(parsed.data));
-}
-
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new MemoryStore();
@@ -108,7 +104,6 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const audit = new AuditLog(logger, config.audit.file);
   const facts = new WeakMap<Request, RequestFacts>();
   const { limits } = config;
-  const persisted = config.persistedOperations ? loadPersistedOperations(config.persistedOperations.file) : undefined;
 
   const schema = config.federation ? getSubgraphSchema() : getSchema();
   // A request's wait counts toward its deadline, so no request waits longer than its whole deadline.
@@ -125,10 +120,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     maxRequestBodySize: false,
     // Served by graphiqlHandler, in front of Yoga: rendered once, not per request.
     graphiql: false,
-    // Yoga's default answers every origin; cross-origin browser access is opt-in (config `cors`).
-    cors: config.cors
-      ? { origin: config.cors.origins, credentials: config.cors.credentials, allowedHeaders: CORS_HEADERS, exposedHeaders: ['x-request-id', 'retry-after'], methods: ['GET', 'POST'] }
-      : false,
+    // Answered in front (withCors), refusals written before Yoga included. Yoga's default would answer every origin.
+    cors: false,
     maskedErrors: { maskError: maskError(logger, schema) },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
@@ -153,7 +146,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       authPlugin(authenticator, facts, logger),
       ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts)] : []),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
-      useCSRFPrevention(),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth },
         maxAliases: { n: limits.maxAliases },
@@ -166,29 +159,14 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // A router fetches the entities of a whole list at once (a page is up to 500).
       lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100)),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
-      ...(persisted
-        ? [
-            usePersistedOperations({
-              getPersistedOperation: (hash: string) => persisted.get(hash) ?? null,
-              allowArbitraryOperations: config.persistedOperations!.allowArbitrary,
-              customErrors: {
-                // The message Apollo clients recognise, with its usual code.
-                notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
-                persistedQueryOnly: {
-                  message: 'Only persisted operations run here: send the sha256Hash of a listed operation instead of a document',
-                  extensions: { code: 'PERSISTED_QUERY_ONLY' },
-                },
-              },
-            }),
-          ]
-        : []),
+      persistedOperationsPlugin(config.persistedOperations),
       partialErrorsPlugin(),
       releaseAuthCachePlugin(),
       {
         // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
         onResultProcess({ request, result, setResult }) {
           const requestId = facts.get(request)?.requestId;
-          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId)) } : r);
+          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId, 'data' in r)) } : r);
           if (Array.isArray(result)) setResult(result.map(forCaller));
           else if ('errors' in result) setResult(forCaller(result));
         },
@@ -208,7 +186,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // The body first, then admission: a slot is held only by a request that can run at once.
   const body = { maxBytes: limits.maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * limits.maxBodyBytes) };
   const bodies = withBody(body, admission.handler(yoga));
-  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, bodies) : bodies));
+  // Method and media types first: a request refused for them is not read, authenticated or queued.
+  const graphqlHttp = withGraphQLHttp(GRAPHQL_PATH, bodies);
+  const api = config.cors ? withCors({ ...config.cors, allowedHeaders: CORS_HEADERS }, graphqlHttp) : graphqlHttp;
+  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, api) : api));
   const gateway: Gateway = {
     audit,
     url: '',

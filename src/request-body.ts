@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { overloaded, refusal } from './refusal.js';
+import { overloaded, refusal, refuseUnread, type Refusal } from './refusal.js';
 import { requestIdFrom } from './request-scope.js';
 
 export interface BodyLimits {
@@ -72,16 +72,12 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
   const read = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'GET' || req.method === 'HEAD') return handler(req, res);
     const requestId = () => requestIdFrom(req.headers['x-request-id']);
-    const refuse = (status: number, answer: { body: string; headers: Record<string, string> }) => {
-      if (res.headersSent) return;
-      res.writeHead(status, { ...answer.headers, connection: 'close' });
-      // The rest of the body is not read: the connection closes once the answer is out.
-      res.end(answer.body, () => req.destroy());
-    };
+    const refuse = (status: number, answer: Refusal) => refuseUnread(req, res, status, answer);
+    const badRequest = (message: string) => refusal(message, { code: 'BAD_REQUEST' }, requestId(), req.headers.accept);
     const length = req.headers['content-length'];
     const declared = length === undefined ? 0 : Number(length);
-    const tooLarge = () => refuse(413, refusal(`request body over ${limits.maxBytes} bytes`, { code: 'BAD_REQUEST' }, requestId()));
-    const full = () => refuse(503, overloaded(requestId()));
+    const tooLarge = () => refuse(413, badRequest(`request body over ${limits.maxBytes} bytes`));
+    const full = () => refuse(503, overloaded(requestId(), req.headers.accept));
     if (declared > limits.maxBytes) return tooLarge();
     // A declared length is held from the start, so bodies arriving together cannot pass the cap.
     if (held + declared > limits.maxHeldBytes) return full();
@@ -102,7 +98,7 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
     };
     const entry: Reading = {
       since: Date.now(),
-      expire: () => settle(false) && refuse(408, refusal(`request body not received within ${limits.timeoutMs} ms`, { code: 'BAD_REQUEST' }, requestId())),
+      expire: () => settle(false) && refuse(408, badRequest(`request body not received within ${limits.timeoutMs} ms`)),
     };
     reading.add(entry);
     req.on('data', (chunk: Buffer) => {

@@ -16,9 +16,9 @@ export interface RequestFacts {
   releases: (() => void)[];
 }
 
-function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string): Response {
+function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string, accept: string | null): Response {
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
-  const { body, headers } = refusal(`Unauthenticated: ${description}`, { code: 'UNAUTHENTICATED' }, requestId);
+  const { body, headers } = refusal(`Unauthenticated: ${description}`, { code: 'UNAUTHENTICATED' }, requestId, accept);
   return new Response(body, { status: 401, statusText: 'Unauthorized', headers: { ...headers, 'www-authenticate': challenge } });
 }
 
@@ -35,7 +35,7 @@ export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request,
       if (!result.ok) {
         // The reason only: never the credential that was offered.
         logger.warn({ requestId, reason: result.description }, 'unauthenticated request');
-        return endResponse(unauthenticated(result.description, result.error, requestId));
+        return endResponse(unauthenticated(result.description, result.error, requestId, request.headers.get('accept')));
       }
       facts.set(request, { requestId, caller: result.caller, releases: [] });
     },

@@ -155,6 +155,14 @@ describe('request limits', () => {
     }
   });
 
+  it('answers a hash sent alone "PersistedQueryNotSupported" when no operations are persisted, so APQ clients send the document', async () => {
+    const hashOnly = await gql(h, { extensions: { persistedQuery: { version: 1, sha256Hash: ALLOWED_HASH } } });
+    expect(hashOnly.body).toMatchObject({ errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }] });
+    // The client's next try, the document with its hash, runs.
+    const full = await gql(h, { query: ALLOWED, extensions: { persistedQuery: { version: 1, sha256Hash: ALLOWED_HASH } } });
+    expect(full.body?.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
+  });
+
   it('can switch introspection and GraphiQL off', async () => {
     const { body } = await gql(closed, { query: '{ __schema { types { name } } }' });
     expect(body?.errors?.[0]?.message).toMatch(/introspection/i);

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { z } from 'zod';
+import type { GatewayConfig } from './config.js';
+
+/**
+ * Persisted operations (config `persistedOperations`): documents looked up by the sha256 hash a
+ * client sends (Apollo's and urql's `extensions.persistedQuery`), answered with the errors those
+ * clients recognise. Without the config, a hash sent alone is answered "not supported", which
+ * tells such a client to send its documents in full from then on.
+ */
+export function persistedOperationsPlugin(config: GatewayConfig['persistedOperations']): Plugin {
+  if (!config) return persistedQueriesNotSupported();
+  const persisted = loadPersistedOperations(config.file);
+  return usePersistedOperations({
+    getPersistedOperation: (hash: string) => persisted.get(hash) ?? null,
+    allowArbitraryOperations: config.allowArbitrary,
+    customErrors: {
+      // The message Apollo clients recognise, with its usual code.
+      notFound: { message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } },
+      persistedQueryOnly: {
+        message: 'Only persisted operations run here: send the sha256Hash of a listed operation instead of a document',
+        extensions: { code: 'PERSISTED_QUERY_ONLY' },
+      },
+    },
+  });
+}
+
+/** The message and code Apollo's persisted-query link and urql's persistedExchange take as "send the document instead". */
+function persistedQueriesNotSupported(): Plugin {
+  return {
+    onParams({ params }) {
+      const hashed = params.extensions?.persistedQuery;
+      // Thrown, as the persisted-operations plugin does: Yoga's check of the params would refuse first.
+      if (params.query == null && typeof hashed === 'object' && hashed !== null) {
+        throw createGraphQLError('PersistedQueryNotSupported', { extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } });
+      }
+    },
+  };
+}
+
+/**
+ * The persisted-operations file: `{ "<sha256>": "<document>" }`. A Map, so a hash such as
+ * `__proto__` or `constructor` finds nothing rather than an object's own machinery.
+ */
+function loadPersistedOperations(file: string): Map<string, string> {
+  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
+  return new Map(Object.entries(parsed.data));
+}
