@@ -22,7 +22,13 @@ const CredentialFilter = builder.inputType('CredentialFilter', {
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),
     statuses: t.field({ type: [CredentialStatusEnum], required: false }),
     kinds: t.field({ type: [CredentialKindEnum], required: false }),
-    expiresBefore: t.field({ type: 'DateTime', required: false, description: 'Only credentials with a known expiry before this instant; UNKNOWN never matches (add `statuses: [UNKNOWN]` for those).' }),
+    expiresBefore: t.field({
+      type: 'DateTime',
+      required: false,
+      description:
+        'Only credentials with a known expiry before this instant; UNKNOWN never matches. Conditions are ANDed, so `statuses: [UNKNOWN]` beside it ' +
+        'matches nothing: ask for UNKNOWN credentials separately (another query, or an aliased `credentials(filter: { statuses: [UNKNOWN] })`).',
+    }),
     owner: t.id({ required: false, description: 'Only credentials of this owner (a CredentialOwner id).' }),
   }),
 });

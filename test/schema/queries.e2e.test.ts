@@ -196,6 +196,27 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
     }
   });
 
+  it('matches UNKNOWN with expiresBefore never, even beside statuses: [UNKNOWN] (filters are ANDed), and the description says to ask separately', async () => {
+    const c = CASES[0]!;
+    const spoiled = c.spoil(h.sim(c.account), 'expiry', UNREADABLE);
+    try {
+      const both = await list(c.account, { expiresBefore: '9999-12-31T00:00:00Z', statuses: ['UNKNOWN'] });
+      expect(both.errors).toBeUndefined();
+      expect(both.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+      const alone = await list(c.account, { statuses: ['UNKNOWN'] });
+      expect(alone.data!.credentials.edges.map((e) => e.node.id)).toEqual([spoiled.globalId]);
+    } finally {
+      spoiled.restore();
+    }
+    const described = await h.post(JSON.stringify({ query: '{ __type(name: "CredentialFilter") { description inputFields { name description } } }' }));
+    const type = ((await described.json()) as { data: { __type: { description: string; inputFields: { name: string; description: string | null }[] } } }).data.__type;
+    expect(type.description).toMatch(/All given conditions must hold/);
+    const expiresBefore = type.inputFields.find((f) => f.name === 'expiresBefore')!.description!;
+    expect(expiresBefore).toMatch(/UNKNOWN never matches/);
+    expect(expiresBefore).toMatch(/separate/);
+    expect(expiresBefore).not.toMatch(/add `statuses: \[UNKNOWN\]`/);
+  });
+
   it.each(CASES)('still fails the $vendor account for any other shape error, such as a credential without an id', async (c) => {
     const spoiled = c.spoil(h.sim(c.account), 'id', '');
     try {
