@@ -135,7 +135,8 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
 }
 
 async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo, failures: AccountFailureRecord[]): Promise<CredentialRecord[]> {
-  const owner = filter.owner ? ownerRef(String(filter.owner), info) : null;
+  // `!= null`, not truthiness: an empty id is malformed like any other, not "no owner filter".
+  const owner = filter.owner != null ? ownerRef(String(filter.owner), info) : null;
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
   const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts });
@@ -213,9 +214,10 @@ function pageWindow(args: PageArgs) {
     const n = args[f];
     if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
   }
+  // An empty cursor is malformed like any other, not "from the start".
   return {
-    after: args.after ? decodeCursor(args.after, 'after') : null,
-    before: args.before ? decodeCursor(args.before, 'before') : null,
+    after: args.after != null ? decodeCursor(args.after, 'after') : null,
+    before: args.before != null ? decodeCursor(args.before, 'before') : null,
   };
 }
 

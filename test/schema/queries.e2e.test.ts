@@ -232,6 +232,37 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
   });
 });
 
+describe('empty ids and cursors', () => {
+  /** Nothing reached any vendor: every simulator's record (token calls included) is empty. */
+  const nothingSent = () => {
+    for (const a of h.accounts) expect(h.sim(a.name).requests, a.name).toEqual([]);
+  };
+
+  it.each(['', ' '])('refuses the owner id %j like any malformed id (BAD_USER_INPUT "Malformed id" on filter.owner), sending nothing', async (owner) => {
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'Malformed id: not an id issued by this gateway',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: 'filter.owner', message: 'malformed' }] }),
+      }),
+    ]);
+    nothingSent();
+  });
+
+  it.each(['after', 'before'] as const)('refuses an empty %s cursor like any malformed cursor instead of starting again at the first page, sending nothing', async (arg) => {
+    const res = await h.exec(ListCredentialsDocument, { first: 5, [arg]: '' });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: `${arg} is not a cursor from this connection`,
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: arg, message: 'malformed cursor' }] }),
+      }),
+    ]);
+    nothingSent();
+  });
+});
+
 describe('node and nodes across vendors', () => {
   it('resolves every credential and owner type of every vendor in one nodes query', async () => {
     const list = (await everything()).data!.credentials.edges.map((e) => e.node);
