@@ -5,6 +5,7 @@ import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
 import { ValidationError } from '../errors.js';
+import { goneAsEmpty } from '../vendors/not-found.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
@@ -29,7 +30,10 @@ const CredentialFilter = builder.inputType('CredentialFilter', {
         'Only credentials with a known expiry before this instant; UNKNOWN never matches. Conditions are ANDed, so `statuses: [UNKNOWN]` beside it ' +
         'matches nothing: ask for UNKNOWN credentials separately (another query, or an aliased `credentials(filter: { statuses: [UNKNOWN] })`).',
     }),
-    owner: t.id({ required: false, description: 'Only credentials of this owner (a CredentialOwner id).' }),
+    owner: t.id({
+      required: false,
+      description: 'Only credentials of this owner (a CredentialOwner id). An owner that no longer exists has none: no error, no `failedAccounts` entry.',
+    }),
   }),
 });
 
@@ -148,7 +152,9 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   };
   const perAccount = await Promise.all(
     sessions.map((s) =>
-      (owner ? s.ownerCredentials(owner) : listAll(s)).catch((err: unknown) => {
+      // An owner the vendor says does not exist (deleted, say) has no credentials, as `node` of it is
+      // null: the account answered, so it is no failed account.
+      (owner ? s.ownerCredentials(owner).catch(goneAsEmpty) : listAll(s)).catch((err: unknown) => {
         ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
         const error = accountFailure(err, s, info);
         ctx.partialErrors.push(error);

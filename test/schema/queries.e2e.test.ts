@@ -3,6 +3,7 @@ import type { Vendor } from '../../src/domain/vendor.js';
 import type { SimulatorHandle } from '../../src/sim/server.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import type { ConductorOneSimulator } from '../../src/vendors/conductorone/simulator.js';
+import type { KeycardSimulator } from '../../src/vendors/keycard/simulator.js';
 import { vendorModules } from '../../src/vendors/registry.js';
 import type { VaultSimulator } from '../../src/vendors/vault/simulator.js';
 import { ListCredentialsDocument, NodeDocument, NodesDocument } from '../gql/graphql.js';
@@ -260,6 +261,51 @@ describe('empty ids and cursors', () => {
       }),
     ]);
     nothingSent();
+  });
+});
+
+describe('an owner that does not exist', () => {
+  /** Well-formed owner ids no simulator knows (deleted, say), and the one call listing its credentials costs. */
+  const OWNERS: { vendor: Vendor; typename: string; account: string; id: string; call(sim: SimulatorHandle): string }[] = [
+    { vendor: 'AUTH0', typename: 'Auth0Client', account: 'auth0-prod', id: 'DeletedClient0000000000000000000', call: () => 'GET /api/v2/clients/DeletedClient0000000000000000000/credentials' },
+    { vendor: 'AUTH0', typename: 'Auth0Connection', account: 'auth0-prod', id: 'con_Deleted000000000', call: () => 'GET /api/v2/connections/con_Deleted000000000/keys' },
+    {
+      vendor: 'CONDUCTORONE',
+      typename: 'ConductorOneServicePrincipal',
+      account: 'conductorone-sandbox',
+      id: '2DeletedPrincipal000000000',
+      call: () => 'GET /api/v1/service_principals/2DeletedPrincipal000000000/credentials?page_size=100',
+    },
+    {
+      vendor: 'KEYCARD',
+      typename: 'KeycardServiceAccount',
+      account: 'keycard-sandbox',
+      id: 'deletedServiceAccount0000',
+      call: (sim) => `GET /organizations/${(sim as KeycardSimulator).state.organization.id}/service-accounts/deletedServiceAccount0000/credentials?limit=100`,
+    },
+  ];
+
+  it.each(OWNERS)('lists no credentials for a $typename that does not exist: no error, no failed account, one call', async (o) => {
+    const sim = h.sim(o.account);
+    const owner = gid(o.typename, o.account, o.id);
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
+    // The vendor was asked once (a 404 is not retried), and no other account at all.
+    expect(calls(sim)).toEqual([o.call(sim)]);
+    for (const a of h.accounts.filter((a) => a.name !== o.account)) expect(h.sim(a.name).requests, a.name).toEqual([]);
+    // As node(id) of it: null, no error.
+    const node = await h.exec(NodeDocument, { id: owner });
+    expect(node.errors).toBeUndefined();
+    expect(node.data!.node).toBeNull();
+  });
+
+  it('still reports an account that fails while listing an owner’s credentials', async () => {
+    const o = OWNERS[0]!;
+    h.sim(o.account).inject({ status: 503, times: 3 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: gid(o.typename, o.account, o.id) }, first: 5 });
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ vendor: o.vendor, account: o.account, code: 'UPSTREAM_ERROR' })]);
+    expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', account: o.account }) })]);
   });
 });
 
