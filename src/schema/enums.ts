@@ -30,7 +30,7 @@ export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
     EXPIRING: { description: 'Expires within the warning window (the server setting `expiryWarningDays`, by default 30 days).' },
     EXPIRED: { description: '`expiresAt` is in the past.' },
     NEVER_EXPIRES: { description: 'No expiry is set.' },
-    UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (e.g. an unreadable certificate): it may be past.' },
+    UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (not an RFC 3339 date-time, or an unreadable certificate): it may be past.' },
   } satisfies Record<(typeof CREDENTIAL_STATUSES)[number], unknown>,
 });
 

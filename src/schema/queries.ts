@@ -5,6 +5,7 @@ import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
 import { ValidationError } from '../errors.js';
+import { goneAsEmpty } from '../vendors/not-found.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
@@ -22,8 +23,17 @@ const CredentialFilter = builder.inputType('CredentialFilter', {
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),
     statuses: t.field({ type: [CredentialStatusEnum], required: false }),
     kinds: t.field({ type: [CredentialKindEnum], required: false }),
-    expiresBefore: t.field({ type: 'DateTime', required: false, description: 'Only credentials with a known expiry before this instant; UNKNOWN never matches (add `statuses: [UNKNOWN]` for those).' }),
-    owner: t.id({ required: false, description: 'Only credentials of this owner (a CredentialOwner id).' }),
+    expiresBefore: t.field({
+      type: 'DateTime',
+      required: false,
+      description:
+        'Only credentials with a known expiry before this instant; UNKNOWN never matches. Conditions are ANDed, so `statuses: [UNKNOWN]` beside it ' +
+        'matches nothing: ask for UNKNOWN credentials separately (another query, or an aliased `credentials(filter: { statuses: [UNKNOWN] })`).',
+    }),
+    owner: t.id({
+      required: false,
+      description: 'Only credentials of this owner (a CredentialOwner id). An owner that no longer exists has none: no error, no `failedAccounts` entry.',
+    }),
   }),
 });
 
@@ -129,7 +139,8 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
 }
 
 async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo, failures: AccountFailureRecord[]): Promise<CredentialRecord[]> {
-  const owner = filter.owner ? ownerRef(String(filter.owner), info) : null;
+  // `!= null`, not truthiness: an empty id is malformed like any other, not "no owner filter".
+  const owner = filter.owner != null ? ownerRef(String(filter.owner), info) : null;
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
   const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts });
@@ -141,7 +152,9 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   };
   const perAccount = await Promise.all(
     sessions.map((s) =>
-      (owner ? s.ownerCredentials(owner) : listAll(s)).catch((err: unknown) => {
+      // An owner the vendor says does not exist (deleted, say) has no credentials, as `node` of it is
+      // null: the account answered, so it is no failed account.
+      (owner ? s.ownerCredentials(owner).catch(goneAsEmpty) : listAll(s)).catch((err: unknown) => {
         ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
         const error = accountFailure(err, s, info);
         ctx.partialErrors.push(error);
@@ -207,9 +220,10 @@ function pageWindow(args: PageArgs) {
     const n = args[f];
     if (n != null && (n < 0 || n > MAX_PAGE)) throw new ValidationError(`${f} must be between 0 and ${MAX_PAGE}`, [{ field: f, message: 'out of range' }]);
   }
+  // An empty cursor is malformed like any other, not "from the start".
   return {
-    after: args.after ? decodeCursor(args.after, 'after') : null,
-    before: args.before ? decodeCursor(args.before, 'before') : null,
+    after: args.after != null ? decodeCursor(args.after, 'after') : null,
+    before: args.before != null ? decodeCursor(args.before, 'before') : null,
   };
 }
 

@@ -37,8 +37,26 @@ export const vendorDate = z.string().transform((s, ctx) => {
   return z.NEVER;
 });
 
-/** The same check for a timestamp kept as its text (to be sent back byte for byte). */
-export const isVendorDate = (s: string): boolean => rfc3339(s) !== null;
+/** An expiry the vendor sent that is not an RFC 3339 date-time (a sentinel: lists carry thousands of expiries). */
+export const UNREADABLE = Symbol('unreadable expiry');
+export type Expiry = Date | null | typeof UNREADABLE;
+
+/** An expiry as the vendor sent it: absent or null is none, an RFC 3339 date-time its Date, anything else UNREADABLE. */
+export function expiryOf(value: unknown): Expiry {
+  if (value === undefined || value === null) return null;
+  return (typeof value === 'string' && rfc3339(value)) || UNREADABLE;
+}
+
+/**
+ * A credential's expiry, read leniently: one the gateway cannot read makes that one credential
+ * UNKNOWN (its record says so) instead of failing its account's whole list, as `vendorDate` would.
+ * In an object, add `.optional()`: zod takes a transformed key as required even when it accepts
+ * undefined.
+ */
+export const vendorExpiry = z.unknown().transform(expiryOf);
+
+/** A record's `expiresAt`: null for none and for an unreadable one (the record's `expiryUnknown` tells them apart). */
+export const knownExpiry = (expiry: Expiry | undefined): Date | null => (expiry instanceof Date ? expiry : null);
 
 /**
  * An enum a vendor may extend without notice: unknown values become undefined (null in GraphQL)

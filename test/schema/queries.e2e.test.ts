@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Vendor } from '../../src/domain/vendor.js';
+import type { SimulatorHandle } from '../../src/sim/server.js';
+import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import type { ConductorOneSimulator } from '../../src/vendors/conductorone/simulator.js';
+import type { KeycardSimulator } from '../../src/vendors/keycard/simulator.js';
 import { vendorModules } from '../../src/vendors/registry.js';
-import { ListCredentialsDocument, NodesDocument } from '../gql/graphql.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import type { VaultSimulator } from '../../src/vendors/vault/simulator.js';
+import { ListCredentialsDocument, NodeDocument, NodesDocument } from '../gql/graphql.js';
+import { calls, startHarness, type Harness } from '../fixtures/harness.js';
+import { gid } from '../fixtures/ids.js';
 
 /** The cross-vendor reads: every configured account of every vendor, in one query. */
 let h: Harness;
@@ -68,6 +74,238 @@ describe('credentials across all four vendors', () => {
         return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true, limitedBy: null };
       }),
     );
+  });
+});
+
+describe('an expiry the vendor sent that the gateway cannot read', () => {
+  /** No contract allows it; distinctive, so the specs can tell it never reaches a log line or a response. */
+  const UNREADABLE = 'next Tuesday, 7f3a9c';
+
+  /** A credential with a readable expiry in the vendor's sandbox, and how to spoil one of its fields. */
+  interface Spoiled {
+    globalId: string;
+    /** The warning's `field` and `item`. */
+    field: string;
+    item: string;
+    restore(): void;
+  }
+  interface Case {
+    vendor: Vendor;
+    account: string;
+    /** Sets the vendor-side field `field` ('expiry' or 'id') of a credential to `value`. */
+    spoil(sim: SimulatorHandle, field: 'expiry' | 'id', value: string): Spoiled;
+    /** Where the vendor's list answer holds that credential's id (the path a shape error names). */
+    idPath: string;
+  }
+  const CASES: Case[] = [
+    {
+      vendor: 'AUTH0',
+      account: 'auth0-prod',
+      idPath: '0.id',
+      spoil(sim, field, value) {
+        const [clientId, creds] = [...(sim as Auth0Simulator).state.credentials].find(([, list]) => list[0]?.expires_at)!;
+        const c = creds[0]!;
+        const saved = { ...c };
+        const spoiled: Spoiled = { globalId: gid('Auth0ClientCredential', this.account, clientId, c.id), field: 'expires_at', item: `${clientId}/${c.id}`, restore: () => Object.assign(c, saved) };
+        if (field === 'expiry') c.expires_at = value;
+        else c.id = value;
+        return spoiled;
+      },
+    },
+    {
+      vendor: 'CONDUCTORONE',
+      account: 'conductorone-sandbox',
+      idPath: 'list.0.id',
+      spoil(sim, field, value) {
+        const [spId, creds] = [...(sim as ConductorOneSimulator).state.credentials].find(([, list]) => list[0]?.expiresAt)!;
+        const c = creds[0]!;
+        const saved = { ...c };
+        const spoiled: Spoiled = { globalId: gid('ConductorOneCredential', this.account, spId, c.id), field: 'expiresAt', item: `${spId}/${c.id}`, restore: () => Object.assign(c, saved) };
+        if (field === 'expiry') c.expiresAt = value;
+        else c.id = value;
+        return spoiled;
+      },
+    },
+    {
+      vendor: 'VAULT',
+      account: 'vault-sandbox',
+      idPath: 'credentials.0.uuid',
+      spoil(sim, field, value) {
+        const list = (sim as VaultSimulator).state.credentials;
+        const at = list.findIndex((x) => x.expiresAt);
+        const c = list[at]!;
+        const saved = { ...c };
+        const spoiled: Spoiled = { globalId: gid('VaultCredential', this.account, c.uuid), field: 'expiresAt', item: c.uuid, restore: () => Object.assign(c, saved) };
+        if (field === 'expiry') c.expiresAt = value;
+        else {
+          // First in the list, so the shape error's path is the same on every run.
+          list.splice(at, 1);
+          list.unshift(c);
+          c.uuid = value;
+          spoiled.restore = () => {
+            list.shift();
+            list.splice(at, 0, Object.assign(c, saved));
+          };
+        }
+        return spoiled;
+      },
+    },
+  ];
+  const list = (account: string, filter: Record<string, unknown> = {}) => h.exec(ListCredentialsDocument, { filter: { accounts: [account], ...filter }, first: 500 });
+
+  it.each(CASES)('shows that one $vendor credential as UNKNOWN with expiresAt null, and the rest of its account as before', async (c) => {
+    const sim = h.sim(c.account);
+    const before = await list(c.account);
+    const callsBefore = calls(sim).sort();
+    h.reset();
+    const spoiled = c.spoil(sim, 'expiry', UNREADABLE);
+    const logsBefore = h.logs.length;
+    const responsesBefore = h.responses.length;
+    try {
+      const res = await list(c.account);
+      expect(res.errors).toBeUndefined();
+      const conn = res.data!.credentials;
+      expect(conn.failedAccounts).toEqual([]);
+      expect(conn.totalCount).toBe(before.data!.credentials.totalCount);
+      // It sorts first (an unreadable expiry may be past); every other credential is listed as it was.
+      const nodes = conn.edges.map((e) => e.node);
+      expect(nodes[0]).toMatchObject({ id: spoiled.globalId, vendor: c.vendor, status: 'UNKNOWN', expiresAt: null });
+      expect(nodes.slice(1)).toEqual(before.data!.credentials.edges.map((e) => e.node).filter((n) => n.id !== spoiled.globalId));
+      // The same calls as the unspoiled list: nothing repeated, nothing more asked.
+      expect(calls(sim).sort()).toEqual(callsBefore);
+
+      // Filters: statuses finds it; expiresBefore, however late, never does.
+      const unknown = await list(c.account, { statuses: ['UNKNOWN'] });
+      expect(unknown.data!.credentials.edges.map((e) => e.node.id)).toEqual([spoiled.globalId]);
+      const late = await list(c.account, { expiresBefore: '9999-12-31T00:00:00Z' });
+      expect(late.errors).toBeUndefined();
+      const dated = late.data!.credentials.edges.map((e) => e.node);
+      expect(dated.length).toBeGreaterThan(0);
+      expect(dated.map((n) => n.id)).not.toContain(spoiled.globalId);
+      // Read alone, the same.
+      const node = await h.exec(NodeDocument, { id: spoiled.globalId });
+      expect(node.errors).toBeUndefined();
+      expect(node.data!.node).toMatchObject({ id: spoiled.globalId, status: 'UNKNOWN', expiresAt: null });
+
+      // Operators are told once, naming the field and the credential, never the value.
+      const warnings = h.logs.slice(logsBefore).filter((l) => l.includes('cannot read')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, vendor: c.vendor, account: c.account, field: spoiled.field, item: spoiled.item, shownAs: 'UNKNOWN' })]);
+      expect(h.logs.slice(logsBefore).filter((l) => l.includes(UNREADABLE))).toEqual([]);
+      expect(h.responses.slice(responsesBefore).filter((r) => r.includes(UNREADABLE))).toEqual([]);
+    } finally {
+      spoiled.restore();
+    }
+  });
+
+  it('matches UNKNOWN with expiresBefore never, even beside statuses: [UNKNOWN] (filters are ANDed), and the description says to ask separately', async () => {
+    const c = CASES[0]!;
+    const spoiled = c.spoil(h.sim(c.account), 'expiry', UNREADABLE);
+    try {
+      const both = await list(c.account, { expiresBefore: '9999-12-31T00:00:00Z', statuses: ['UNKNOWN'] });
+      expect(both.errors).toBeUndefined();
+      expect(both.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+      const alone = await list(c.account, { statuses: ['UNKNOWN'] });
+      expect(alone.data!.credentials.edges.map((e) => e.node.id)).toEqual([spoiled.globalId]);
+    } finally {
+      spoiled.restore();
+    }
+    const described = await h.post(JSON.stringify({ query: '{ __type(name: "CredentialFilter") { description inputFields { name description } } }' }));
+    const type = ((await described.json()) as { data: { __type: { description: string; inputFields: { name: string; description: string | null }[] } } }).data.__type;
+    expect(type.description).toMatch(/All given conditions must hold/);
+    const expiresBefore = type.inputFields.find((f) => f.name === 'expiresBefore')!.description!;
+    expect(expiresBefore).toMatch(/UNKNOWN never matches/);
+    expect(expiresBefore).toMatch(/separate/);
+    expect(expiresBefore).not.toMatch(/add `statuses: \[UNKNOWN\]`/);
+  });
+
+  it.each(CASES)('still fails the $vendor account for any other shape error, such as a credential without an id', async (c) => {
+    const spoiled = c.spoil(h.sim(c.account), 'id', '');
+    try {
+      const res = await list(c.account);
+      expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+      expect(res.data!.credentials.failedAccounts).toEqual([
+        expect.objectContaining({ vendor: c.vendor, account: c.account, code: 'UPSTREAM_ERROR', message: expect.stringContaining(`unexpected response shape (HTTP 200) at ${c.idPath}`) }),
+      ]);
+      expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: c.vendor, account: c.account }) })]);
+    } finally {
+      spoiled.restore();
+    }
+  });
+});
+
+describe('empty ids and cursors', () => {
+  /** Nothing reached any vendor: every simulator's record (token calls included) is empty. */
+  const nothingSent = () => {
+    for (const a of h.accounts) expect(h.sim(a.name).requests, a.name).toEqual([]);
+  };
+
+  it.each(['', ' '])('refuses the owner id %j like any malformed id (BAD_USER_INPUT "Malformed id" on filter.owner), sending nothing', async (owner) => {
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'Malformed id: not an id issued by this gateway',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: 'filter.owner', message: 'malformed' }] }),
+      }),
+    ]);
+    nothingSent();
+  });
+
+  it.each(['after', 'before'] as const)('refuses an empty %s cursor like any malformed cursor instead of starting again at the first page, sending nothing', async (arg) => {
+    const res = await h.exec(ListCredentialsDocument, { first: 5, [arg]: '' });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: `${arg} is not a cursor from this connection`,
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: arg, message: 'malformed cursor' }] }),
+      }),
+    ]);
+    nothingSent();
+  });
+});
+
+describe('an owner that does not exist', () => {
+  /** Well-formed owner ids no simulator knows (deleted, say), and the one call listing its credentials costs. */
+  const OWNERS: { vendor: Vendor; typename: string; account: string; id: string; call(sim: SimulatorHandle): string }[] = [
+    { vendor: 'AUTH0', typename: 'Auth0Client', account: 'auth0-prod', id: 'DeletedClient0000000000000000000', call: () => 'GET /api/v2/clients/DeletedClient0000000000000000000/credentials' },
+    { vendor: 'AUTH0', typename: 'Auth0Connection', account: 'auth0-prod', id: 'con_Deleted000000000', call: () => 'GET /api/v2/connections/con_Deleted000000000/keys' },
+    {
+      vendor: 'CONDUCTORONE',
+      typename: 'ConductorOneServicePrincipal',
+      account: 'conductorone-sandbox',
+      id: '2DeletedPrincipal000000000',
+      call: () => 'GET /api/v1/service_principals/2DeletedPrincipal000000000/credentials?page_size=100',
+    },
+    {
+      vendor: 'KEYCARD',
+      typename: 'KeycardServiceAccount',
+      account: 'keycard-sandbox',
+      id: 'deletedServiceAccount0000',
+      call: (sim) => `GET /organizations/${(sim as KeycardSimulator).state.organization.id}/service-accounts/deletedServiceAccount0000/credentials?limit=100`,
+    },
+  ];
+
+  it.each(OWNERS)('lists no credentials for a $typename that does not exist: no error, no failed account, one call', async (o) => {
+    const sim = h.sim(o.account);
+    const owner = gid(o.typename, o.account, o.id);
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
+    // The vendor was asked once (a 404 is not retried), and no other account at all.
+    expect(calls(sim)).toEqual([o.call(sim)]);
+    for (const a of h.accounts.filter((a) => a.name !== o.account)) expect(h.sim(a.name).requests, a.name).toEqual([]);
+    // As node(id) of it: null, no error.
+    const node = await h.exec(NodeDocument, { id: owner });
+    expect(node.errors).toBeUndefined();
+    expect(node.data!.node).toBeNull();
+  });
+
+  it('still reports an account that fails while listing an owner’s credentials', async () => {
+    const o = OWNERS[0]!;
+    h.sim(o.account).inject({ status: 503, times: 3 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: gid(o.typename, o.account, o.id) }, first: 5 });
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ vendor: o.vendor, account: o.account, code: 'UPSTREAM_ERROR' })]);
+    expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', account: o.account }) })]);
   });
 });
 

@@ -16,7 +16,7 @@ const ADMIN = { 'x-api-key': KEYS.admin };
 const UPDATE = 'mutation U($input: UpdateCredentialInput!) { updateCredential(input: $input) { __typename ... on Error { message } } }';
 const NODE = 'query N($id: ID!) { node(id: $id) { id } }';
 const ROTATE = 'mutation R($input: RotateConnectionKeysInput!) { rotateConnectionKeys(input: $input) { __typename } }';
-const LIST = 'query L($filter: CredentialFilter, $first: Int, $after: String) { credentials(filter: $filter, first: $first, after: $after) { totalCount } }';
+const LIST = 'query L($filter: CredentialFilter, $first: Int, $after: String, $before: String) { credentials(filter: $filter, first: $first, after: $after, before: $before) { totalCount } }';
 const credId = (...path: string[]) => encodeGlobalId('Auth0ClientCredential', JSON.stringify(['auth0-prod', ...path]));
 const future = new Date(Date.now() + 30 * 86_400_000).toISOString();
 
@@ -73,6 +73,9 @@ const CASES: Case[] = [
   { name: 'unknown selected field', body: () => ({ query: '{ credentials { secretValue } }' }), expect: 'GRAPHQL_VALIDATION_FAILED' },
   // cursors and page sizes
   { name: 'forged cursor', body: () => ({ query: LIST, variables: { after: 'eyJoYWNrIjp0cnVlfQ' } }), expect: 'BAD_USER_INPUT' },
+  { name: 'empty after cursor', body: () => ({ query: LIST, variables: { after: '' } }), expect: 'BAD_USER_INPUT' },
+  { name: 'empty before cursor', body: () => ({ query: LIST, variables: { before: '' } }), expect: 'BAD_USER_INPUT' },
+  { name: 'empty owner id in a filter', body: () => ({ query: LIST, variables: { filter: { owner: '' } } }), expect: 'BAD_USER_INPUT' },
   { name: 'negative first', body: () => ({ query: LIST, variables: { first: -1 } }), expect: 'BAD_USER_INPUT' },
   { name: 'huge first', body: () => ({ query: LIST, variables: { first: 100_000 } }), expect: 'BAD_USER_INPUT' },
   { name: '101 ids in nodes', body: () => ({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: Array.from({ length: 101 }, () => ids.credential) } }), expect: 'QUERY_TOO_COMPLEX' }, // limits.maxNodeLookups

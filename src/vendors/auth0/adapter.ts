@@ -89,7 +89,7 @@ export class Auth0Session implements AccountSession {
 
   private readonly clientCredentials = requestLoader(async (clientId: string) => {
     const list = await this.get(`${API}/clients/{client_id}/credentials`, { client_id: clientId }, api.clientCredentials, 'client');
-    const records = list.map((c) => clientCredentialRecord(this.account, clientId, c));
+    const records = list.map((c) => this.credentialRecord(clientId, c));
     for (const r of records) this.credential.remember([clientId, r.externalId], r);
     return records;
   });
@@ -101,7 +101,7 @@ export class Auth0Session implements AccountSession {
       api.clientCredential,
       'client credential',
     );
-    return clientCredentialRecord(this.account, clientId, c);
+    return this.credentialRecord(clientId, c);
   });
 
   private readonly keys = requestLoader(async (connectionId: string) => {
@@ -115,6 +115,13 @@ export class Auth0Session implements AccountSession {
     private readonly scope: RequestScope,
     private readonly unreadable: UnreadableValues,
   ) {}
+
+  /** A client credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
+  private credentialRecord(clientId: string, c: api.ClientCredential): Auth0ClientCredentialRecord {
+    const record = clientCredentialRecord(this.account, clientId, c);
+    if (record.expiryUnknown) this.unreadable.report('expires_at', `${clientId}/${c.id}`, 'UNKNOWN');
+    return record;
+  }
 
   /** A key's record; a certificate whose validity cannot be read makes it UNKNOWN, and is reported. */
   private keyRecord(connectionId: string, key: api.ConnectionKey): Auth0ConnectionKeyRecord {
@@ -190,7 +197,7 @@ export class Auth0Session implements AccountSession {
       idempotent: true, // sets an absolute value
       scope: this.scope,
     });
-    const record = clientCredentialRecord(this.account, clientId, updated);
+    const record = this.credentialRecord(clientId, updated);
     this.credential.replace([clientId, credentialId], record);
     this.clientCredentials.forget(clientId);
     return record;

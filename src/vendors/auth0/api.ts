@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openEnum, vendorDate } from '../zod-helpers.js';
+import { openEnum, vendorDate, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * Auth0 Management API v2 JSON, as far as the gateway reads it (../shared/vendor-apis/auth0).
@@ -43,7 +43,8 @@ export const clientCredential = z.object({
   thumbprint_sha256: z.string().optional(),
   created_at: vendorDate.optional(),
   updated_at: vendorDate.optional(),
-  expires_at: vendorDate.nullable().optional(),
+  // Lenient: an expiry it cannot read makes this credential UNKNOWN, not its tenant's list fail.
+  expires_at: vendorExpiry.optional(),
 });
 /** Built once: zod compiles a schema on its first parse. */
 export const clientCredentials = clientCredential.array();

@@ -1,5 +1,6 @@
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { UNREADABLE, knownExpiry } from '../zod-helpers.js';
 import { certificateValidity } from './certificate.js';
 import { SIGNING_ALGS, type Client, type ClientCredential, type Connection, type ConnectionKey } from './api.js';
 
@@ -88,7 +89,8 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
     description: null,
     createdAt: c.created_at ?? null,
     updatedAt: c.updated_at ?? null,
-    expiresAt: c.expires_at ?? null,
+    expiresAt: knownExpiry(c.expires_at),
+    expiryUnknown: c.expires_at === UNREADABLE,
     lastUsedAt: null,
     owner: ref(T.client, account, clientId),
     kid: c.kid ?? null,

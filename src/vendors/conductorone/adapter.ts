@@ -11,6 +11,7 @@ import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
 import { collectPages, type Page } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import { UnreadableValues } from '../unreadable.js';
 import type { ConductorOneAccountConfig } from './account.js';
 import * as api from './api.js';
 import { parseClientId, parseClientSecret, signClientAssertion, signingKey, tokenRequestForm, type ParsedClientId } from './client-auth.js';
@@ -37,9 +38,11 @@ export class ConductorOneAccount implements AccountAdapter {
   readonly http: HttpClient;
   private readonly client: ParsedClientId;
   private readonly signer: ReturnType<typeof signingKey>;
+  private readonly unreadable: UnreadableValues;
 
   constructor(config: ConductorOneAccountConfig, deps: AccountDeps) {
     this.account = config.name;
+    this.unreadable = new UnreadableValues(deps.logger, this.vendor, this.account);
     // Both were checked when the config was parsed; these cannot fail here.
     this.client = parseClientId(config.clientId);
     this.signer = signingKey(parseClientSecret(config.clientSecret));
@@ -71,7 +74,7 @@ export class ConductorOneAccount implements AccountAdapter {
   }
 
   session(scope: RequestScope): ConductorOneSession {
-    return new ConductorOneSession(this.http, this.account, scope);
+    return new ConductorOneSession(this.http, this.account, scope, this.unreadable);
   }
 
   close(): Promise<void> {
@@ -108,7 +111,7 @@ export class ConductorOneSession implements AccountSession {
         resource: 'service principal',
       }),
     );
-    const records = list.map((c) => credentialRecord(this.account, servicePrincipalId, c));
+    const records = list.map((c) => this.credentialRecord(servicePrincipalId, c));
     for (const r of records) this.credential.remember([servicePrincipalId, r.externalId], r);
     return records;
   });
@@ -120,14 +123,22 @@ export class ConductorOneSession implements AccountSession {
       schema: api.credentialEnvelope,
       resource: 'credential',
     });
-    return res.credential ? credentialRecord(this.account, servicePrincipalId, res.credential) : null;
+    return res.credential ? this.credentialRecord(servicePrincipalId, res.credential) : null;
   });
 
   constructor(
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
+    private readonly unreadable: UnreadableValues,
   ) {}
+
+  /** A credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
+  private credentialRecord(servicePrincipalId: string, c: api.Credential): ConductorOneCredentialRecord {
+    const record = credentialRecord(this.account, servicePrincipalId, c);
+    if (record.expiryUnknown) this.unreadable.report('expiresAt', `${servicePrincipalId}/${c.id}`, 'UNKNOWN');
+    return record;
+  }
 
   /** One page of a `{list, nextPageToken}` list. */
   private async page<S extends z.ZodType>(schema: api.PageSchema<S>, req: Omit<UpstreamRequest<z.ZodType>, 'method' | 'scope' | 'schema'>): Promise<Page<z.output<S>>> {
@@ -187,7 +198,7 @@ export class ConductorOneSession implements AccountSession {
     if (!res.credential) {
       throw new UpstreamError(`${this.http.source.vendor} account "${this.account}" answered the update without the credential`, this.http.source, 200, false);
     }
-    const record = credentialRecord(this.account, servicePrincipalId, res.credential);
+    const record = this.credentialRecord(servicePrincipalId, res.credential);
     this.credential.replace([servicePrincipalId, id], record);
     this.credentials.forget(servicePrincipalId);
     return record;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openEnum, vendorDate } from '../zod-helpers.js';
+import { openEnum, vendorDate, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
@@ -70,7 +70,8 @@ export const credential = z.object({
   scopedRoleIds: strings,
   requireDpop: z.boolean().optional(),
   createdAt: timestamp,
-  expiresAt: timestamp,
+  // Lenient: an expiry it cannot read makes this credential UNKNOWN, not its tenant's list fail.
+  expiresAt: vendorExpiry.optional(),
   lastUsedAt: timestamp,
 });
 export type Credential = z.output<typeof credential>;

@@ -1,5 +1,6 @@
 import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { UNREADABLE, knownExpiry } from '../zod-helpers.js';
 import type { Credential, ServicePrincipal } from './api.js';
 
 export const T = {
@@ -51,7 +52,8 @@ export function credentialRecord(account: string, servicePrincipalId: string, c:
     description: null,
     createdAt: c.createdAt ?? null,
     updatedAt: null,
-    expiresAt: c.expiresAt ?? null,
+    expiresAt: knownExpiry(c.expiresAt),
+    expiryUnknown: c.expiresAt === UNREADABLE,
     lastUsedAt: c.lastUsedAt ?? null,
     owner: ref(T.servicePrincipal, account, servicePrincipalId),
     clientId: c.clientId || null,

@@ -32,7 +32,7 @@ export class VaultAccount implements AccountAdapter {
     this.account = config.name;
     this.exclusive = deps.exclusive;
     const values = new UnreadableValues(deps.logger, this.vendor, this.account);
-    this.unreadable = (field, uuid) => values.report(field, uuid, 'null');
+    this.unreadable = (field, uuid, shownAs) => values.report(field, uuid, shownAs);
     this.http = deps.http({
       baseUrl: config.baseUrl,
       // No token endpoint: a 401 cannot be cured by refreshing, so it surfaces as an UpstreamError.

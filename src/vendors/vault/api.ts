@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isVendorDate, openEnum } from '../zod-helpers.js';
+import { openEnum } from '../zod-helpers.js';
 
 /**
  * The vault's JSON, as far as the gateway reads it (../shared/vendor-apis/vault.openapi.yaml).
@@ -27,12 +27,6 @@ export type HealthStatus = (typeof HEALTH_STATUSES)[number];
 /** Page size the gateway asks for: the contract's maximum. */
 export const MAX_PAGE_SIZE = 100;
 
-/**
- * An RFC 3339 timestamp kept as the vault sent it: read-modify-write sends an unchanged expiry
- * back byte for byte (protobuf timestamps may carry nanoseconds that a Date would drop).
- */
-const rawTimestamp = z.string().refine(isVendorDate, 'not an RFC 3339 date-time');
-
 /** Metadata only: the secret `value` is write-only and never read, even if a vault sent it. */
 export const credential = z.looseObject({
   uuid: z.string().min(1),
@@ -41,7 +35,10 @@ export const credential = z.looseObject({
   description: z.string().nullish(),
   type: openEnum(CREDENTIAL_TYPES),
   healthStatus: openEnum(HEALTH_STATUSES),
-  expiresAt: rawTimestamp.nullish(),
+  // Kept as the vault sent it: read-modify-write sends an unchanged expiry back byte for byte
+  // (protobuf timestamps may carry nanoseconds that a Date would drop). Read by records.ts, where
+  // one that is not an RFC 3339 date-time makes this credential UNKNOWN rather than fail the list.
+  expiresAt: z.unknown().optional(),
   createdBy: z.string().nullish(),
   // Shown, not acted on, and their format only assumed by the contract: kept as sent and read by
   // records.ts, which leaves out (null) and reports one it cannot read rather than failing the

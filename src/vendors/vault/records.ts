@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { rfc3339 } from '../zod-helpers.js';
+import { UNREADABLE, expiryOf, knownExpiry, rfc3339 } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
 export const T = { credential: 'VaultCredential' } as const;
@@ -24,19 +24,21 @@ export function kindOf(type: CredentialType | null | undefined): CredentialKind 
   return (type && KINDS[type]) || 'SECRET';
 }
 
-/** Told which display-only field of a credential could not be read (shown as null). */
-export type OnUnreadable = (field: string, uuid: string) => void;
+/** Told which field of a credential could not be read, and how it is shown instead. */
+export type OnUnreadable = (field: string, uuid: string, shownAs: 'null' | 'UNKNOWN') => void;
 
 /** A display-only date: absent is null, and so is one that is not an RFC 3339 date-time (reported). */
 function displayDate(value: unknown, field: string, uuid: string, onUnreadable: OnUnreadable): Date | null {
   if (value === undefined || value === null) return null;
   const date = typeof value === 'string' ? rfc3339(value) : null;
-  if (!date) onUnreadable(field, uuid);
+  if (!date) onUnreadable(field, uuid, 'null');
   return date;
 }
 
 export function credentialRecord(account: string, c: Credential, onUnreadable: OnUnreadable): VaultCredentialRecord {
   const lastOp = displayDate(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
+  const expiry = expiryOf(c.expiresAt);
+  if (expiry === UNREADABLE) onUnreadable('expiresAt', c.uuid, 'UNKNOWN');
   return {
     ref: ref(T.credential, account, c.uuid),
     vendor: 'VAULT',
@@ -47,7 +49,8 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     createdAt: displayDate(c.createDate, 'createDate', c.uuid, onUnreadable),
     // The vault's only change timestamp: its last update or rotation.
     updatedAt: lastOp,
-    expiresAt: c.expiresAt ? new Date(c.expiresAt) : null,
+    expiresAt: knownExpiry(expiry),
+    expiryUnknown: expiry === UNREADABLE,
     lastUsedAt: null,
     owner: null,
     type: c.type ?? null,

@@ -1,5 +1,6 @@
 import type { CredentialChange } from '../../domain/credential.js';
 import { ValidationError, type FieldIssue } from '../../errors.js';
+import { UNREADABLE, expiryOf } from '../zod-helpers.js';
 import type { Credential, UpdateCredentialBody } from './api.js';
 
 /**
@@ -33,8 +34,7 @@ export function checkLimits(change: CredentialChange): void {
  * always, for the vault's audit trail.
  */
 export function updateBody(current: Credential, change: CredentialChange, operator: string): UpdateCredentialBody {
-  const expiresAt =
-    change.expiresAt === undefined ? (current.expiresAt ?? null) : change.expiresAt === null ? null : change.expiresAt.toISOString();
+  const expiresAt = change.expiresAt === undefined ? unchangedExpiry(current) : change.expiresAt === null ? null : change.expiresAt.toISOString();
   return {
     name: change.name ?? current.name,
     description: change.description === undefined ? (current.description ?? '') : (change.description ?? ''),
@@ -42,4 +42,19 @@ export function updateBody(current: Credential, change: CredentialChange, operat
     ...(change.value !== undefined ? { value: change.value } : {}),
     operator,
   };
+}
+
+/**
+ * The current expiry, to send back as the vault wrote it. One the gateway cannot read (status
+ * UNKNOWN) it cannot vouch for: sent back it may be refused, and sent as null it would clear the
+ * expiry unasked. So the update is refused, unsent, until it sets expiresAt itself.
+ */
+function unchangedExpiry(current: Credential): string | null {
+  if (expiryOf(current.expiresAt) === UNREADABLE) {
+    throw new ValidationError(
+      "The credential's current expiry cannot be read by the gateway, so it cannot be sent back unchanged: set expiresAt (a date, or null to clear it) in this update",
+      [{ field: 'input.expiresAt', message: 'required while the current expiry is unreadable' }],
+    );
+  }
+  return typeof current.expiresAt === 'string' ? current.expiresAt : null;
 }

@@ -22,8 +22,17 @@ describe('vendor JSON to records', () => {
   });
 
   it('accepts explicit nulls, and fails on a bad timestamp rather than guessing', () => {
-    expect(api.credential.parse({ id: 'x', expiresAt: null, allowSourceCidrs: null, lastUsedAt: null })).toMatchObject({ expiresAt: null });
-    expect(api.credential.safeParse({ id: 'x', expiresAt: 'soon' }).success).toBe(false);
+    const nulls = api.credential.parse({ id: 'x', expiresAt: null, allowSourceCidrs: null, lastUsedAt: null });
+    expect(credentialRecord('c1', 'sp1', nulls)).toMatchObject({ expiresAt: null, expiryUnknown: false });
+    expect(api.credential.safeParse({ id: 'x', createdAt: 'soon' }).success).toBe(false);
+    expect(api.credential.safeParse({ id: 'x', lastUsedAt: 'soon' }).success).toBe(false);
+  });
+
+  it('reads an expiry it cannot read as unknown (the credential alone is UNKNOWN), not as some date nor as none', () => {
+    for (const expiresAt of ['soon', '2026-03-01T00:00:00', 1772323200, { seconds: 1 }]) {
+      const c = api.credential.parse({ id: 'x', displayName: 'ci', expiresAt });
+      expect(credentialRecord('c1', 'sp1', c), JSON.stringify(expiresAt)).toMatchObject({ name: 'ci', expiresAt: null, expiryUnknown: true });
+    }
   });
 
   it('keeps unknown user enum values from failing a list', () => {

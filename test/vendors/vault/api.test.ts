@@ -34,6 +34,7 @@ describe('vault credential JSON', () => {
       createdAt: new Date('2024-01-02T03:04:05Z'),
       updatedAt: new Date('2025-06-07T08:09:10.5Z'),
       expiresAt: new Date('2026-03-01T00:00:00.123Z'),
+      expiryUnknown: false,
       lastUsedAt: null,
       owner: null,
       type: 'CREDENTIAL_TYPE_PASSWORD',
@@ -59,8 +60,7 @@ describe('vault credential JSON', () => {
     expect(r).toMatchObject({ type: null, healthStatus: null, kind: 'SECRET' });
   });
 
-  it('refuses a bad expiry or a missing name', () => {
-    expect(credential.safeParse({ ...wire, expiresAt: 'soon' }).success).toBe(false);
+  it('refuses a missing name', () => {
     const { name: _n, ...noName } = wire;
     expect(credential.safeParse(noName).success).toBe(false);
   });
@@ -74,17 +74,22 @@ describe('vault credential JSON', () => {
     expect(credentialPage.safeParse({ credentials: [wire], totalSize: '42' }).success).toBe(true);
   });
 
-  it('refuses an expiry without its offset, which would be read in the host time zone', () => {
-    expect(credential.safeParse({ ...wire, expiresAt: '2026-03-01T00:00:00' }).success).toBe(false);
+  it('reads an expiry it cannot read as unknown, not as some date (nor one without offset in the host time zone), and says which', () => {
+    const unreadable: string[] = [];
+    for (const expiresAt of ['soon', '2026-03-01T00:00:00', 1772323200, { seconds: 1 }]) {
+      const r = credentialRecord('v', credential.parse({ ...wire, expiresAt }), (field, uuid, shownAs) => unreadable.push(`${field} ${uuid} ${shownAs}`));
+      expect(r, JSON.stringify(expiresAt)).toMatchObject({ expiresAt: null, expiryUnknown: true, name: 'payments-db-password' });
+    }
+    expect(unreadable).toEqual(Array.from({ length: 4 }, () => `expiresAt ${UUID} UNKNOWN`));
   });
 
   it('leaves out a creation or last-operation date it cannot read, rather than fail the list, and says which', () => {
     const unreadable: string[] = [];
     for (const [createDate, lastOpDate] of [['2024-01-02 03:04', 'yesterday'], [1704164645, { seconds: 1 }]]) {
-      const r = credentialRecord('v', credential.parse({ ...wire, createDate, lastOpDate }), (field, uuid) => unreadable.push(`${field} ${uuid}`));
-      expect(r).toMatchObject({ createdAt: null, updatedAt: null, lastOperationAt: null, expiresAt: new Date('2026-03-01T00:00:00.123Z') });
+      const r = credentialRecord('v', credential.parse({ ...wire, createDate, lastOpDate }), (field, uuid, shownAs) => unreadable.push(`${field} ${uuid} ${shownAs}`));
+      expect(r).toMatchObject({ createdAt: null, updatedAt: null, lastOperationAt: null, expiresAt: new Date('2026-03-01T00:00:00.123Z'), expiryUnknown: false });
     }
-    expect(unreadable).toEqual([`lastOpDate ${UUID}`, `createDate ${UUID}`, `lastOpDate ${UUID}`, `createDate ${UUID}`]);
+    expect(unreadable).toEqual([`lastOpDate ${UUID} null`, `createDate ${UUID} null`, `lastOpDate ${UUID} null`, `createDate ${UUID} null`]);
   });
 });
 

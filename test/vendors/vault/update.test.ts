@@ -42,6 +42,27 @@ describe('updateBody (read-modify-write)', () => {
   });
 });
 
+describe('updateBody of a credential whose expiry the gateway cannot read', () => {
+  const unreadable = credential.parse({ ...current, expiresAt: 'end of Q3' });
+
+  it('refuses to send it back, or to clear it unasked, naming input.expiresAt and not the value', () => {
+    let err: unknown;
+    try {
+      updateBody(unreadable, { name: 'stripe-key' }, 'op');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).fields).toEqual([{ field: 'input.expiresAt', message: 'required while the current expiry is unreadable' }]);
+    expect((err as ValidationError).message).not.toContain('end of Q3');
+  });
+
+  it('sends the expiry the update sets, or null when it clears it', () => {
+    expect(updateBody(unreadable, { name: 'stripe-key', expiresAt: new Date('2030-01-02T03:04:05Z') }, 'op')).toMatchObject({ name: 'stripe-key', expiresAt: '2030-01-02T03:04:05.000Z' });
+    expect(updateBody(unreadable, { expiresAt: null }, 'op').expiresAt).toBeNull();
+  });
+});
+
 describe('checkLimits', () => {
   const issues = (change: Parameters<typeof checkLimits>[0]) => {
     try {

@@ -273,6 +273,29 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(puts(prod)[0]!.body).toMatchObject({ expiresAt: '2031-05-06T07:08:09.123456789Z' });
   });
 
+  it('refuses, with only the read sent, an update that would send back an expiry it cannot read; one that sets expiresAt replaces it', async () => {
+    const c = stored(prod, 'github-actions-token');
+    const saved = { name: c.name, expiresAt: c.expiresAt };
+    c.expiresAt = 'end of Q3';
+    try {
+      const id = gid(PROD, c.uuid);
+      const refused = await h.exec(VaultUpdateCredentialDocument, { input: { id, name: 'gha-token' } });
+      expect(refused.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.expiresAt' }] });
+      expect(calls(prod)).toEqual([`GET /api/v1/credentials/${c.uuid}`]);
+      expect(c).toMatchObject({ name: saved.name, expiresAt: 'end of Q3' });
+      expect(h.responses.at(-1)).not.toContain('end of Q3');
+
+      h.reset();
+      const expiresAt = inDays(90);
+      const res = await h.exec(VaultUpdateCredentialDocument, { input: { id, name: 'gha-token', expiresAt } });
+      expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { name: 'gha-token', expiresAt, status: 'ACTIVE' } });
+      expect(calls(prod)).toEqual([`GET /api/v1/credentials/${c.uuid}`, `PUT /api/v1/credentials/${c.uuid}`]);
+      expect(puts(prod)[0]!.body).toMatchObject({ name: 'gha-token', expiresAt });
+    } finally {
+      Object.assign(c, saved);
+    }
+  });
+
   it('clears the description with null (sent as "") and returns description null', async () => {
     const c = stored(staging, 'ldap-bind-password');
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(STAGING, c.uuid), description: null } });
