@@ -98,5 +98,6 @@ function acceptsGzip(header: string | undefined): boolean {
 function wantsPage(req: IncomingMessage, endpoint: string): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const [path, search = ''] = (req.url ?? '/').split('?', 2);
-  return path === endpoint && !new URLSearchParams(search).has('query') && String(req.headers.accept ?? '').includes('text/html');
+  // With a trailing slash too, as GraphQL itself is served there.
+  return (path === endpoint || path === `${endpoint}/`) && !new URLSearchParams(search).has('query') && String(req.headers.accept ?? '').includes('text/html');
 }

@@ -61,6 +61,12 @@ describe('the GraphiQL page', () => {
     expect(page).toContain('ExpiringCredentials');
   });
 
+  it('serves it at the endpoint with a trailing slash too, where GraphQL also answers', async () => {
+    const res = await get(open, '/graphql/', HTML);
+    expect(res.status).toBe(200);
+    expect(res.body.toString('utf8')).toContain('<title>credential-gateway</title>');
+  });
+
   it('sends the same page gzipped to a client that accepts it', async () => {
     const plain = await get(open, '/graphql', HTML);
     const zipped = await get(open, '/graphql', { ...HTML, 'accept-encoding': 'gzip, deflate' });
