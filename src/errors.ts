@@ -93,16 +93,23 @@ export class UpstreamError extends GatewayError {
   readonly cancelled: boolean;
   /** Refused without calling: the account's circuit breaker is open. */
   readonly circuitOpen: boolean;
+  /**
+   * Whether the same request may succeed later. Never when the outcome is unknown: repeating it
+   * with the same idempotency key replays this failure, and with a new one may apply the change
+   * twice, so the caller must read the resource first.
+   */
+  readonly retryable: boolean;
   constructor(
     message: string,
     readonly source: UpstreamSource,
     readonly status: number | null,
-    readonly retryable: boolean,
+    retryable: boolean,
     /** A non-idempotent call that may or may not have been applied (timeout/5xx after sending). */
     readonly outcomeUnknown = false,
     flags: { cancelled?: boolean; circuitOpen?: boolean } = {},
   ) {
     super(message);
+    this.retryable = retryable && !outcomeUnknown;
     this.cancelled = flags.cancelled ?? false;
     this.circuitOpen = flags.circuitOpen ?? false;
   }
