@@ -85,6 +85,11 @@ export class PermissionDeniedError extends GatewayError {
   ) {
     super(message);
   }
+  /** As a query's error, the same facts the typed mutation result carries. */
+  override extensions() {
+    const { scope, vendor, account } = this.refused;
+    return { ...(scope ? { requiredScope: scope } : {}), ...(vendor ? { vendor } : {}), ...(account ? { account } : {}) };
+  }
 }
 
 export class UpstreamError extends GatewayError {

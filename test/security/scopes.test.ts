@@ -77,7 +77,12 @@ describe('scopes', () => {
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
     const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, bearer);
     // Held nowhere, refused by the schema's gate: the scope is named, no account is.
-    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'keys:rotate', account: null });
+    expect(rotate.data?.rotateConnectionKeys).toMatchObject({
+      __typename: 'PermissionDeniedError',
+      message: 'caller "limited" may not use Mutation.rotateConnectionKeys: it needs keys:rotate on at least one account',
+      requiredScope: 'keys:rotate',
+      account: null,
+    });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
@@ -128,6 +133,20 @@ describe('scopes', () => {
     } finally {
       cred.name = 'github-actions';
     }
+  });
+
+  it('refuses a query field to a caller holding its scope nowhere with FORBIDDEN naming the scope it needs', async () => {
+    const token = await jwt.sign({ sub: 'writeonly', scope: 'credentials:write keys:rotate' });
+    const res = await h.post(JSON.stringify({ query: '{ vendorAccounts { name } }' }), { authorization: `Bearer ${token}` });
+    const body = (await res.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        message: 'caller "writeonly" may not use Query.vendorAccounts: it needs credentials:read on at least one account',
+        extensions: expect.objectContaining({ code: 'FORBIDDEN', requiredScope: 'credentials:read' }),
+      }),
+    ]);
+    for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
   });
 
   it('refuses writes and rotations to a read-only caller', async () => {
