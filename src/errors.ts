@@ -16,6 +16,9 @@ export abstract class GatewayError extends Error {
   }
 }
 
+/** `word` with its indefinite article, for messages naming a type or vendor (`an Auth0Connection`, `a KEYCARD`). */
+export const withArticle = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+
 export interface UpstreamSource {
   vendor: Vendor;
   account: string;

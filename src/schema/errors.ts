@@ -42,8 +42,13 @@ builder.objectType(ValidationError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     fields: t.field({ type: [FieldIssue], resolve: (e) => e.fields }),
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source?.vendor ?? null }),
-    account: t.string({ nullable: true, resolve: (e) => e.source?.account ?? null }),
+    vendor: t.field({
+      type: VendorEnum,
+      nullable: true,
+      description: "The vendor of the account the input's id is in; null when the id itself was refused as malformed.",
+      resolve: (e) => e.source?.vendor ?? null,
+    }),
+    account: t.string({ nullable: true, description: "The account the input's id is in; null as for `vendor`.", resolve: (e) => e.source?.account ?? null }),
   }),
 });
 
