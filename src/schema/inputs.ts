@@ -15,7 +15,8 @@ export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 
  */
 const updateInput = z.object({
   name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').optional(),
-  description: z.string().max(1024, 'must be at most 1024 characters').nullable().optional(),
+  // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
+  description: z.string().trim().max(1024, 'must be at most 1024 characters').nullable().optional(),
   expiresAt: z
     .date()
     .refine((d) => d.getTime() > Date.now(), 'must be in the future')

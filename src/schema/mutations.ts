@@ -14,8 +14,13 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     '`UnsupportedChangeError` and nothing is sent.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The credential id.' }),
-    name: t.string({ required: false }),
-    description: t.string({ required: false, description: 'null clears it where the vendor allows.' }),
+    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank.' }),
+    description: t.string({
+      required: false,
+      description:
+        'Leading and trailing whitespace is removed, as for `name`. null, or a blank description, clears it where the vendor ' +
+        'allows (the vault); Keycard cannot clear it, so both are refused there.',
+    }),
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'null clears the expiry where the vendor allows.' }),
     value: t.string({ required: false, description: 'New secret value (vault). Write-only: never returned or logged.' }),
     idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
