@@ -23,7 +23,7 @@ function sessionOf(ctx: Context, account: string): KeycardSession | null {
 
 export function registerKeycardSchema(builder: Builder): NodeTypes {
   const Credential = builder.objectRef<KeycardCredentialRecord>(T.credential).implement({
-    description: "A Keycard service account's client credential (its secret is shown once at creation and never here). Only `name` and `description` can change; it does not expire.",
+    description: "A Keycard service account's client credential (its secret is shown once, by Keycard, when the credential is created there, outside this gateway; never here). Only `name` and `description` can change; it does not expire.",
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.credential),
     fields: (t) => ({
