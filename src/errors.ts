@@ -16,6 +16,9 @@ export abstract class GatewayError extends Error {
   }
 }
 
+/** `word` with its indefinite article, for messages naming a type or vendor (`an Auth0Connection`, `a KEYCARD`). */
+export const withArticle = (word: string): string => `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
+
 export interface UpstreamSource {
   vendor: Vendor;
   account: string;
@@ -85,6 +88,11 @@ export class PermissionDeniedError extends GatewayError {
   ) {
     super(message);
   }
+  /** As a query's error, the same facts the typed mutation result carries. */
+  override extensions() {
+    const { scope, vendor, account } = this.refused;
+    return { ...(scope ? { requiredScope: scope } : {}), ...(vendor ? { vendor } : {}), ...(account ? { account } : {}) };
+  }
 }
 
 export class UpstreamError extends GatewayError {
@@ -93,16 +101,23 @@ export class UpstreamError extends GatewayError {
   readonly cancelled: boolean;
   /** Refused without calling: the account's circuit breaker is open. */
   readonly circuitOpen: boolean;
+  /**
+   * Whether the same request may succeed later. Never when the outcome is unknown: repeating it
+   * with the same idempotency key replays this failure, and with a new one may apply the change
+   * twice, so the caller must read the resource first.
+   */
+  readonly retryable: boolean;
   constructor(
     message: string,
     readonly source: UpstreamSource,
     readonly status: number | null,
-    readonly retryable: boolean,
+    retryable: boolean,
     /** A non-idempotent call that may or may not have been applied (timeout/5xx after sending). */
     readonly outcomeUnknown = false,
     flags: { cancelled?: boolean; circuitOpen?: boolean } = {},
   ) {
     super(message);
+    this.retryable = retryable && !outcomeUnknown;
     this.cancelled = flags.cancelled ?? false;
     this.circuitOpen = flags.circuitOpen ?? false;
   }

@@ -53,5 +53,7 @@ export function decodeOutcome<T>(wire: unknown): Outcome<T> {
   if (!Class) throw new Error(`cannot replay an outcome of type ${w.error!.type}`);
   const error = Object.assign(Object.create(Class.prototype) as GatewayError, fromWire(w.error!.fields));
   Object.defineProperty(error, 'message', { value: w.error!.message, enumerable: false, writable: true, configurable: true });
+  // A record kept before an unknown outcome stopped counting as retryable (for up to 24 h) says it is.
+  if (error instanceof UpstreamError && error.outcomeUnknown) Object.assign(error, { retryable: false });
   return { ok: false, error };
 }

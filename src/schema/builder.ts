@@ -53,7 +53,10 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx, info, result) => {
       // Refused before the resolver runs, so the audit record is written here.
       if (info.parentType.name === 'Mutation') auditRefusal(ctx, refusedTarget(ctx, info));
-      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}`, { scope: gateOf(result.failure) });
+      const scope = gateOf(result.failure);
+      // The gates ask whether the caller holds the scope on any account at all.
+      const needs = scope ? `: it needs ${scope} on at least one account` : '';
+      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}${needs}`, { scope });
     },
   },
   relay: {

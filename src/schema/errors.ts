@@ -42,8 +42,13 @@ builder.objectType(ValidationError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     fields: t.field({ type: [FieldIssue], resolve: (e) => e.fields }),
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source?.vendor ?? null }),
-    account: t.string({ nullable: true, resolve: (e) => e.source?.account ?? null }),
+    vendor: t.field({
+      type: VendorEnum,
+      nullable: true,
+      description: "The vendor of the account the input's id is in; null when the id itself was refused as malformed.",
+      resolve: (e) => e.source?.vendor ?? null,
+    }),
+    account: t.string({ nullable: true, description: "The account the input's id is in; null as for `vendor`.", resolve: (e) => e.source?.account ?? null }),
   }),
 });
 
@@ -77,9 +82,14 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
     vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
-    retryable: t.boolean({ description: 'Whether the same request may succeed later.', resolve: (e) => e.retryable }),
+    retryable: t.boolean({
+      description: 'Whether the same request may succeed later. Always false when `outcomeUnknown` is true: read the resource first.',
+      resolve: (e) => e.retryable,
+    }),
     outcomeUnknown: t.boolean({
-      description: 'True when a non-idempotent change may or may not have been applied: read the resource before retrying.',
+      description:
+        'True when a non-idempotent change (a rotation) may or may not have been applied. Read the resource before deciding: ' +
+        'if the change is not there, make it again with a new idempotency key (the same key replays this outcome for 24 hours).',
       resolve: (e) => e.outcomeUnknown,
     }),
   }),

@@ -14,8 +14,13 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     '`UnsupportedChangeError` and nothing is sent.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The credential id.' }),
-    name: t.string({ required: false }),
-    description: t.string({ required: false, description: 'null clears it where the vendor allows.' }),
+    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank.' }),
+    description: t.string({
+      required: false,
+      description:
+        'Leading and trailing whitespace is removed, as for `name`. null, or a blank description, clears it where the vendor ' +
+        'allows (the vault); Keycard cannot clear it, so both are refused there.',
+    }),
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'null clears the expiry where the vendor allows.' }),
     value: t.string({ required: false, description: 'New secret value (vault). Write-only: never returned or logged.' }),
     idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
@@ -45,18 +50,29 @@ builder.mutationField('updateCredential', (t) =>
         ctx,
         () => ({ operation: 'updateCredential', ref, vendor, fields, replayed }),
         async () => {
-          const { id, change, idempotencyKey } = parseUpdateInput({ ...input, id: String(input.id) });
+          // The id first: it names the vendor and account every later refusal is about (an empty or
+          // malformed one is "Malformed id", as for rotateConnectionKeys and node).
+          const id = String(input.id);
           const target = parseGlobalId(id, 'input.id');
           ref = target;
           vendor = ctx.sessions.vendorOf(target.account);
+          // Then the caller's right to change it, so that only a caller who may act there learns its vendor.
           const session = ctx.sessions.writable(target.account, 'credentials:write');
-          const onReplay = () => (replayed = true);
           const source = { vendor: session.vendor, account: target.account };
+          const about = (err: unknown) => (err instanceof ValidationError ? err.about(source) : err);
+          let parsed: ReturnType<typeof parseUpdateInput>;
+          try {
+            parsed = parseUpdateInput(input);
+          } catch (err) {
+            throw about(err);
+          }
+          const { change, idempotencyKey } = parsed;
+          const onReplay = () => (replayed = true);
           // A new secret value is kept only in the keyed hash; its presence alone in the public part.
           const publicInput = { id, change: { ...change, value: change.value === undefined ? undefined : '[secret]' } };
           return withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, onReplay }, () =>
             session.updateCredential(target, change).catch((err: unknown) => {
-              throw err instanceof ValidationError ? err.about(source) : err;
+              throw about(err);
             }),
           );
         },

@@ -4,7 +4,7 @@ import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError, withArticle } from '../errors.js';
 import { goneAsEmpty } from '../vendors/not-found.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
@@ -131,7 +131,7 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
   const ref = parseGlobalId(id, 'filter.owner');
   const owners = info.schema.getPossibleTypes(info.schema.getType(CredentialOwnerInterface.name) as GraphQLInterfaceType);
   if (!owners.some((t) => t.name === ref.typename)) {
-    throw new ValidationError(`filter.owner must be the id of a CredentialOwner (${owners.map((t) => t.name).join(', ')}), not of a ${ref.typename}`, [
+    throw new ValidationError(`filter.owner must be the id of a CredentialOwner (${owners.map((t) => t.name).join(', ')}), not of ${withArticle(ref.typename)}`, [
       { field: 'filter.owner', message: 'not an owner id' },
     ]);
   }

@@ -1,7 +1,7 @@
 import type { ChangeField, CredentialChange } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
-import { UnsupportedChangeError, ValidationError } from '../errors.js';
+import { UnsupportedChangeError, ValidationError, withArticle } from '../errors.js';
 
 /**
  * What each credential type of a vendor accepts in `updateCredential`, by GraphQL typename. A type
@@ -16,7 +16,9 @@ export type UpdatableFields = Readonly<Record<string, readonly ChangeField[]>>;
 export function acceptedChange(vendor: Vendor, table: UpdatableFields, r: Ref, change: CredentialChange): ChangeField[] {
   const supported = table[r.typename];
   if (!supported) {
-    throw new ValidationError(`id does not identify a ${vendor} credential`, [{ field: 'input.id', message: 'not a credential id' }]);
+    throw new ValidationError(`input.id must be the id of ${withArticle(vendor)} credential, not of ${withArticle(r.typename)}`, [
+      { field: 'input.id', message: 'not a credential id' },
+    ]);
   }
   const fields = Object.keys(change) as ChangeField[];
   const refused = fields.filter((f) => !supported.includes(f));

@@ -67,11 +67,21 @@ export class Sessions {
     return this.session(adapter);
   }
 
-  /** Same-account navigation from a record already read (owner → credentials and back). */
+  /**
+   * Same-account navigation from a record already read (owner → credentials and back). A record
+   * of an account the caller may not read (a change it made there) proves the account exists:
+   * saying it is not configured would be false.
+   */
   readableOrNotFound(account: string): AccountSession {
     const session = this.readable(account);
-    if (!session) throw new NotFoundError(`no account named "${account}" is configured`);
-    return session;
+    if (session) return session;
+    const adapter = this.adapters.get(account);
+    if (!adapter) throw new NotFoundError(`no account named "${account}" is configured`);
+    throw new PermissionDeniedError(`caller "${this.caller.name}" lacks credentials:read on account "${account}"`, {
+      scope: 'credentials:read',
+      account,
+      vendor: adapter.vendor,
+    });
   }
 
   /**

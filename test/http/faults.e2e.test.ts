@@ -311,7 +311,8 @@ describe('non-idempotent calls are never retried: Auth0 rotateConnectionKeys', (
       vendor: 'AUTH0',
       account: 'auth0-prod',
       status,
-      retryable: true,
+      // The same idempotency key would replay this answer, and a new one could rotate twice: read first.
+      retryable: false,
       outcomeUnknown: true,
     });
     expect((res.data?.rotateConnectionKeys as { message: string }).message).toMatch(/may or may not have been applied/);
@@ -384,7 +385,8 @@ describe('the request deadline', () => {
     const started = Date.now();
     const res = await d.exec(RotateConnectionKeysDocument, { input });
     expect(Date.now() - started).toBeLessThan(SLOW_MS);
-    expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: 'auth0-prod', outcomeUnknown: true });
+    // A timed-out read is retryable; a rotation that may have been applied is not.
+    expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: 'auth0-prod', retryable: false, outcomeUnknown: true });
     expect((res.data?.rotateConnectionKeys as { message: string }).message).toMatch(/did not answer within the request deadline; the change may or may not have been applied/);
     // The vendor did apply it, after the gateway had stopped waiting: "unknown" was the truth.
     await until(() => sim.state.keys.get(c.id)!.map((k) => k.kid).join() !== keysBefore.join(), 'the slow rotation to land', SLOW_MS * 2);

@@ -179,6 +179,19 @@ describe('the outcome codec', () => {
     expect(revived).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 7, status: 429, source, message: err.message });
     expect(revived.extensions()).toEqual(err.extensions());
   });
+
+  it('never revives an outcome-unknown failure as retryable, even one recorded when it still said so', () => {
+    const now = encodeOutcome({ ok: false, error: new UpstreamError('failed (HTTP 503)', source, 503, true, true) }) as { error: { fields: { retryable: boolean } } };
+    expect(now.error.fields.retryable).toBe(false);
+    const older = structuredClone(now);
+    older.error.fields.retryable = true; // as kept for up to 24 h by a release before this rule
+    for (const wire of [now, older]) {
+      const back = decodeOutcome(JSON.parse(JSON.stringify(wire)));
+      if (back.ok) throw new Error('expected a failure');
+      expect(back.error).toMatchObject({ retryable: false, outcomeUnknown: true });
+      expect(back.error.extensions()).toMatchObject({ retryable: false, outcomeUnknown: true });
+    }
+  });
 });
 
 describe('idempotent mutations when the store fails after the change ran', () => {

@@ -41,7 +41,14 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     sim.inject({ method: 'POST', route: ROTATE_ROUTE, status: 500, afterApply: true });
     const k = key();
     const first = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
-    expect(first.data!.rotateConnectionKeys).toMatchObject({ __typename: 'UpstreamError', status: 500, outcomeUnknown: true });
+    // Not retryable: the same key replays this answer, and a new one could rotate a second time.
+    expect(first.data!.rotateConnectionKeys).toMatchObject({
+      __typename: 'UpstreamError',
+      status: 500,
+      retryable: false,
+      outcomeUnknown: true,
+      message: expect.stringContaining('may or may not have been applied — read the resource before deciding whether to make it again'),
+    });
     expect(rotations()).toHaveLength(1);
     const afterFirst = sim.state.keys.get(id)!.map((k) => k.kid);
     expect(afterFirst).not.toEqual(before); // the simulator did rotate

@@ -152,3 +152,59 @@ describe('bad input', () => {
     for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
   });
 });
+
+describe('validation messages', () => {
+  const REFUSAL = '__typename ... on Error { message } ... on ValidationError { fields { field message } vendor account }';
+  const refusal = async (query: string, variables: Record<string, unknown>) => {
+    for (const a of h.accounts) h.sim(a.name).clearRequests();
+    const res = (await (await h.post(JSON.stringify({ query, variables }), ADMIN)).json()) as { data: Record<string, unknown> | null; errors?: unknown[] };
+    for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
+    return res;
+  };
+  const updated = async (input: Record<string, unknown>) =>
+    (await refusal(`mutation($input: UpdateCredentialInput!) { updateCredential(input: $input) { ${REFUSAL} } }`, { input })).data!.updateCredential;
+  const rotated = async (input: Record<string, unknown>) =>
+    (await refusal(`mutation($input: RotateConnectionKeysInput!) { rotateConnectionKeys(input: $input) { ${REFUSAL} } }`, { input })).data!.rotateConnectionKeys;
+  const MALFORMED = 'Malformed id: not an id issued by this gateway';
+  const PROD = { vendor: 'AUTH0', account: 'auth0-prod' };
+
+  it('calls an empty id malformed in updateCredential, as rotateConnectionKeys and node do', async () => {
+    expect(await updated({ id: '', expiresAt: null })).toEqual({ __typename: 'ValidationError', message: MALFORMED, fields: [{ field: 'input.id', message: 'malformed' }], vendor: null, account: null });
+    expect(await rotated({ connectionId: '' })).toEqual({ __typename: 'ValidationError', message: MALFORMED, fields: [{ field: 'input.connectionId', message: 'malformed' }], vendor: null, account: null });
+    const node = await refusal(NODE, { id: '' });
+    expect(node.errors).toEqual([expect.objectContaining({ message: MALFORMED })]);
+  });
+
+  it.each([
+    ['a name over 255 characters', { name: 'n'.repeat(256) }, 'input.name', 'must be at most 255 characters'],
+    ['a blank name', { name: '  ' }, 'input.name', 'must not be blank'],
+    ['a description over 1024 characters', { description: 'd'.repeat(1025) }, 'input.description', 'must be at most 1024 characters'],
+    ['a value over 65536 characters', { value: 'v'.repeat(65_537) }, 'input.value', 'must be at most 65536 characters'],
+    ['an expiry in the past', { expiresAt: '2001-01-01T00:00:00Z' }, 'input.expiresAt', 'must be in the future'],
+    ['a malformed idempotency key', { expiresAt: null, idempotencyKey: 'has space' }, 'input.idempotencyKey', 'must be 1-255 printable ASCII characters'],
+  ])('refuses %s in words, naming the vendor and account the id is in', async (_name, change, field, message) => {
+    expect(await updated({ id: ids.credential, ...change })).toEqual({ __typename: 'ValidationError', message: `Invalid input: ${field} ${message}`, fields: [{ field, message }], ...PROD });
+  });
+
+  it('counts the gateway-wide limits in characters, as the vendors do: 1024 emoji are not over 1024', async () => {
+    // Within the gateway's limit, so it reaches the vendor's own rules (Auth0 cannot change a description).
+    expect(await updated({ id: ids.credential, description: '🔑'.repeat(1024) })).toMatchObject({ __typename: 'UnsupportedChangeError' });
+  });
+
+  it('refuses an id of the wrong type alike in both mutations, with "a"/"an" right and the vendor and account it names', async () => {
+    expect(await updated({ id: ids.connection, expiresAt: null })).toEqual({
+      __typename: 'ValidationError',
+      message: 'input.id must be the id of an AUTH0 credential, not of an Auth0Connection',
+      fields: [{ field: 'input.id', message: 'not a credential id' }],
+      ...PROD,
+    });
+    expect(await rotated({ connectionId: ids.credential })).toEqual({
+      __typename: 'ValidationError',
+      message: 'input.connectionId must be the id of an Auth0Connection, not of an Auth0ClientCredential',
+      fields: [{ field: 'input.connectionId', message: 'not a connection id' }],
+      ...PROD,
+    });
+    const list = await refusal(LIST, { filter: { owner: ids.credential } });
+    expect(list.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^filter\.owner must be the id of a CredentialOwner \(.*\), not of an Auth0ClientCredential$/) })]);
+  });
+});

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit.js';
 import { encodeGlobalId, parseGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
+import type { KeycardSimulator } from '../../src/vendors/keycard/simulator.js';
 import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
-import { auth0Credential } from '../fixtures/ids.js';
+import { auth0Credential, gid } from '../fixtures/ids.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
@@ -18,7 +19,7 @@ let jwt: JwtFixture;
 beforeAll(async () => {
   auditFile = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
   jwt = await jwtFixture();
-  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt), audit: { file: auditFile } } });
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'], keycard: ['keycard-sandbox'] }, config: { auth: authConfig(jwt), audit: { file: auditFile } } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.reset());
@@ -76,7 +77,12 @@ describe('scopes', () => {
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
     const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, bearer);
     // Held nowhere, refused by the schema's gate: the scope is named, no account is.
-    expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'keys:rotate', account: null });
+    expect(rotate.data?.rotateConnectionKeys).toMatchObject({
+      __typename: 'PermissionDeniedError',
+      message: 'caller "limited" may not use Mutation.rotateConnectionKeys: it needs keys:rotate on at least one account',
+      requiredScope: 'keys:rotate',
+      account: null,
+    });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
@@ -96,6 +102,51 @@ describe('scopes', () => {
     expect(res.data?.rotateConnectionKeys).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', connection: null, keys: null, newKey: { role: 'NEXT', owner: null } });
     // The rotation itself, and no read of the connection or its keys.
     expect(h.sim('auth0-prod').apiRequests().map((r) => `${r.method} ${r.route}`)).toEqual(['POST /api/v2/connections/:id/keys/rotate']);
+  });
+
+  it('answers a caller that may write but not read with the changed credential’s own fields; what is linked to it is null', async () => {
+    const sim = h.sim('keycard-sandbox') as KeycardSimulator;
+    const [saId, creds] = [...sim.state.credentials].find(([, list]) => list.some((c) => c.name === 'github-actions'))!;
+    const cred = creds.find((c) => c.name === 'github-actions')!;
+    const token = await jwt.sign({ sub: 'writeonly', scope: 'credentials:write keys:rotate' });
+    const query = `mutation($input: UpdateCredentialInput!) {
+      updateCredential(input: $input) {
+        __typename
+        ... on UpdateCredentialSuccess { credential { id name owner { id } ... on KeycardCredential { clientId permissions } } }
+      }
+    }`;
+    const input = { id: gid('KeycardCredential', 'keycard-sandbox', saId, cred.id), name: 'github-actions-renamed' };
+    try {
+      const res = await h.post(JSON.stringify({ query, variables: { input } }), { authorization: `Bearer ${token}` });
+      const body = (await res.json()) as { data: unknown; errors?: unknown };
+      expect(body.errors).toBeUndefined();
+      expect(body.data).toEqual({
+        updateCredential: {
+          __typename: 'UpdateCredentialSuccess',
+          credential: { id: input.id, name: 'github-actions-renamed', owner: null, clientId: cred.client_id, permissions: null },
+        },
+      });
+      // The change alone: nothing read on behalf of a caller that may not read.
+      expect(sim.apiRequests().map((r) => `${r.method} ${r.route}`)).toEqual([
+        'PATCH /organizations/:organization_id/service-accounts/:service_account_id/credentials/:credential_id',
+      ]);
+    } finally {
+      cred.name = 'github-actions';
+    }
+  });
+
+  it('refuses a query field to a caller holding its scope nowhere with FORBIDDEN naming the scope it needs', async () => {
+    const token = await jwt.sign({ sub: 'writeonly', scope: 'credentials:write keys:rotate' });
+    const res = await h.post(JSON.stringify({ query: '{ vendorAccounts { name } }' }), { authorization: `Bearer ${token}` });
+    const body = (await res.json()) as { data: unknown; errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(body.data).toBeNull();
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        message: 'caller "writeonly" may not use Query.vendorAccounts: it needs credentials:read on at least one account',
+        extensions: expect.objectContaining({ code: 'FORBIDDEN', requiredScope: 'credentials:read' }),
+      }),
+    ]);
+    for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
   });
 
   it('refuses writes and rotations to a read-only caller', async () => {

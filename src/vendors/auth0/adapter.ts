@@ -206,7 +206,7 @@ export class Auth0Session implements AccountSession {
   /** Not idempotent: every call retires a key. Never retried here. */
   async rotateConnectionKeys(connection: Ref, signingAlg: SigningAlg | null): Promise<RotationResult> {
     if (connection.typename !== T.connection) {
-      throw new ValidationError('id does not identify an Auth0 connection', [{ field: 'connectionId', message: 'not a connection id' }]);
+      throw new ValidationError('input.connectionId must be the id of an Auth0Connection', [{ field: 'input.connectionId', message: 'not a connection id' }]);
     }
     const [connectionId] = pathIds(connection, 1, ID, { field: 'input.connectionId' });
     const key = await this.http.request({

@@ -1,6 +1,6 @@
 import { audited } from '../../audit.js';
 import type { Ref } from '../../domain/ref.js';
-import { ValidationError, NotFoundError } from '../../errors.js';
+import { ValidationError, NotFoundError, withArticle } from '../../errors.js';
 import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { enumValues } from '../../schema/enum-values.js';
@@ -144,22 +144,34 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
           ctx,
           () => ({ operation: 'rotateConnectionKeys', ref, vendor: 'AUTH0', fields, replayed }),
           async () => {
-            const key = input.idempotencyKey == null ? null : idempotencyKey.safeParse(input.idempotencyKey);
-            if (key && !key.success) {
-              throw new ValidationError('idempotencyKey must be 1-255 printable ASCII characters', [{ field: 'input.idempotencyKey', message: 'malformed' }]);
-            }
+            // As in updateCredential: the id, then the caller's right to act in its account, then
+            // the rest, each refusal naming the vendor and account the id points into.
             const connection = parseGlobalId(String(input.connectionId), 'input.connectionId');
             ref = connection;
-            if (connection.typename !== T.connection) {
-              throw new ValidationError('connectionId must be an Auth0Connection id', [{ field: 'input.connectionId', message: 'not a connection id' }]);
-            }
             const session = ctx.sessions.writable(connection.account, 'keys:rotate');
-            if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found');
+            const source = { vendor: session.vendor, account: connection.account };
+            const about = (err: unknown) => (err instanceof ValidationError ? err.about(source) : err);
+            const key = input.idempotencyKey == null ? null : idempotencyKey.safeParse(input.idempotencyKey);
+            if (key && !key.success) {
+              throw about(
+                new ValidationError('input.idempotencyKey must be 1-255 printable ASCII characters', [{ field: 'input.idempotencyKey', message: 'malformed' }]),
+              );
+            }
+            if (connection.typename !== T.connection) {
+              throw about(
+                new ValidationError(`input.connectionId must be the id of an Auth0Connection, not of ${withArticle(connection.typename)}`, [
+                  { field: 'input.connectionId', message: 'not a connection id' },
+                ]),
+              );
+            }
+            if (!(session instanceof Auth0Session)) throw new NotFoundError('connection not found', source);
             const signingAlg = input.signingAlg ?? null;
             // Rotation is the reason idempotency keys exist: a retried rotate would retire a key.
             const onReplay = () => (replayed = true);
             const rotated = await withIdempotencyKey(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, onReplay }, () =>
-              session.rotateConnectionKeys(connection, signingAlg),
+              session.rotateConnectionKeys(connection, signingAlg).catch((err: unknown) => {
+                throw about(err);
+              }),
             );
             return { session, connection: rotated.connection, newKey: rotated.newKey };
           },

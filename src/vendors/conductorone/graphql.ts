@@ -14,7 +14,8 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
   const Credential = builder.objectRef<ConductorOneCredentialRecord>(T.credential).implement({
     description:
       'A ConductorOne service-principal client credential (client id + Ed25519 secret). Only `name` (displayName) can ' +
-      'change; the secret is shown once at creation and never readable.',
+      'change; the secret is shown once, by ConductorOne, when the credential is created there (outside this gateway), ' +
+      'and is never readable here.',
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.credential),
     fields: (t) => ({

@@ -228,10 +228,11 @@ function permissionMap(items: { id: string; permissions?: api.Permissions | unde
 export function patchBody(change: CredentialChange): { name?: string; description?: string } {
   const body: { name?: string; description?: string } = {};
   if (change.name !== undefined) body.name = change.name;
-  if (change.description === null) {
-    // The contract types description as a string only: there is no way to clear it.
+  // The contract types description as a string only and says nothing of clearing it: an empty
+  // one (blank, once trimmed) would clear it by a side door, so it is refused like null.
+  if (change.description === null || change.description === '') {
     throw new ValidationError('Keycard cannot clear a credential description; set a new one instead', [
-      { field: 'input.description', message: 'cannot be null for Keycard' },
+      { field: 'input.description', message: 'cannot be null or blank for Keycard' },
     ]);
   }
   if (change.description !== undefined) {

@@ -7,17 +7,23 @@ import { T, type KeycardCredentialRecord, type KeycardServiceAccountRecord } fro
 
 const PERMISSIONS =
   'Permissions Keycard reports on this resource: resource type → permission → granted, e.g. `{"credentials": {"read": true}}`. ' +
-  'Read from Keycard (`expand=permissions`) only when selected.';
+  'Read from Keycard (`expand=permissions`) only when selected. Null for a caller without `credentials:read` on the account ' +
+  '(e.g. in the result of its own update).';
 
-function sessionOf(ctx: Context, account: string): KeycardSession {
-  const session = ctx.sessions.readableOrNotFound(account);
+/**
+ * The session to read permissions with; null for a caller who may not read the account (one that
+ * only changed a credential there), as for `owner`: linked data needs credentials:read.
+ */
+function sessionOf(ctx: Context, account: string): KeycardSession | null {
+  const session = ctx.sessions.readable(account);
+  if (!session) return null;
   if (!(session instanceof KeycardSession)) throw new NotFoundError(`no Keycard account named "${account}" is configured`);
   return session;
 }
 
 export function registerKeycardSchema(builder: Builder): NodeTypes {
   const Credential = builder.objectRef<KeycardCredentialRecord>(T.credential).implement({
-    description: "A Keycard service account's client credential (its secret is shown once at creation and never here). Only `name` and `description` can change; it does not expire.",
+    description: "A Keycard service account's client credential (its secret is shown once, by Keycard, when the credential is created there, outside this gateway; never here). Only `name` and `description` can change; it does not expire.",
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.credential),
     fields: (t) => ({
@@ -27,7 +33,7 @@ export function registerKeycardSchema(builder: Builder): NodeTypes {
         type: 'JSON',
         nullable: true,
         description: PERMISSIONS,
-        resolve: (c, _args, ctx) => sessionOf(ctx, c.ref.account).permissionsOf(c),
+        resolve: (c, _args, ctx) => sessionOf(ctx, c.ref.account)?.permissionsOf(c) ?? null,
       }),
     }),
   });
@@ -43,7 +49,7 @@ export function registerKeycardSchema(builder: Builder): NodeTypes {
         type: 'JSON',
         nullable: true,
         description: PERMISSIONS,
-        resolve: (s, _args, ctx) => sessionOf(ctx, s.ref.account).permissionsOf(s),
+        resolve: (s, _args, ctx) => sessionOf(ctx, s.ref.account)?.permissionsOf(s) ?? null,
       }),
     }),
   });

@@ -403,11 +403,33 @@ describe('updateCredential on Keycard', () => {
     expect(sentExceptToken(kc)).toEqual([]);
   });
 
-  it('refuses description: null (the contract cannot clear it) before sending', async () => {
+  it.each([
+    ['null', null],
+    ['""', ''],
+    ['"   "', '   '],
+  ])('refuses %s as a description, alike (the contract cannot clear it), before sending', async (_, description) => {
     const c = credential(kc, 'billing-prod');
-    const result = await update({ id: c.globalId, description: null });
-    expect(result).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.description', message: 'cannot be null for Keycard' }] });
+    const result = await update({ id: c.globalId, description });
+    expect(result).toMatchObject({
+      __typename: 'ValidationError',
+      message: 'Keycard cannot clear a credential description; set a new one instead',
+      fields: [{ field: 'input.description', message: 'cannot be null or blank for Keycard' }],
+      vendor: 'KEYCARD',
+      account: KC,
+    });
     expect(sentExceptToken(kc)).toEqual([]);
+    expect(credential(kc, 'billing-prod').description).toBe(c.description);
+  });
+
+  it('trims the name and the description alike before sending them', async () => {
+    const c = credential(kc, 'snowflake-sync');
+    try {
+      const result = await update({ id: c.globalId, name: '  snowflake-sync-2  ', description: '\tNightly export to Snowflake \n' });
+      expect(result).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { name: 'snowflake-sync-2', description: 'Nightly export to Snowflake' } });
+      expect(patches(kc).map((r) => r.body)).toEqual([{ name: 'snowflake-sync-2', description: 'Nightly export to Snowflake' }]);
+    } finally {
+      Object.assign(kc.state.credentials.get(c.saId)!.find((x) => x.id === c.id)!, { name: c.name, description: c.description });
+    }
   });
 
   it.each([

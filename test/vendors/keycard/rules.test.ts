@@ -87,11 +87,13 @@ describe('Keycard JSON', () => {
 describe('the PATCH body', () => {
   it('holds exactly the changed fields in Keycard names', () => {
     expect(patchBody({ name: 'n' })).toEqual({ name: 'n' });
-    expect(patchBody({ description: '' })).toEqual({ description: '' });
     expect(patchBody({ name: 'n', description: 'd' })).toEqual({ name: 'n', description: 'd' });
   });
 
-  it('refuses a null description and one over 500 characters, naming input.description', () => {
+  it('refuses to clear the description, null or empty alike, and one over 500 characters, naming input.description', () => {
+    for (const description of [null, '']) {
+      expect(() => patchBody({ description })).toThrow('Keycard cannot clear a credential description; set a new one instead');
+    }
     expect(() => patchBody({ description: null })).toThrow(ValidationError);
     expect(() => patchBody({ description: 'x'.repeat(501) })).toThrow(/at most 500/);
     expect(patchBody({ description: '😀'.repeat(500) }).description).toHaveLength(1000);

@@ -304,6 +304,19 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(c.description).toBeUndefined();
   });
 
+  it('takes a blank description, once trimmed, as null: cleared, sent as ""', async () => {
+    const c = stored(prod, 'stripe-api-key');
+    const original = c.description;
+    expect(original).toBeTruthy();
+    try {
+      const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description: ' \t ' } });
+      expect(res.data!.updateCredential).toMatchObject({ credential: { description: null, name: 'stripe-api-key' } });
+      expect(puts(prod)[0]!.body).toMatchObject({ description: '' });
+    } finally {
+      c.description = original;
+    }
+  });
+
   it('sets a new expiry, and the vault re-judges its health', async () => {
     const c = stored(staging, 'payments-db-password');
     const expiresAt = inDays(90);
