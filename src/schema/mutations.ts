@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, isReplayed, markReplayed, REPLAYED_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
 import { parseUpdateInput } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
@@ -37,7 +37,10 @@ builder.mutationField('updateCredential', (t) =>
     errors: {
       types: MUTATION_ERRORS,
       union: { name: 'UpdateCredentialResult' },
-      result: { name: 'UpdateCredentialSuccess' },
+      result: {
+        name: 'UpdateCredentialSuccess',
+        fields: (t) => ({ replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (credential) => isReplayed(credential) }) }),
+      },
       dataField: { name: 'credential' },
     },
     args: { input: t.arg({ type: UpdateCredentialInput, required: true }) },
@@ -70,11 +73,12 @@ builder.mutationField('updateCredential', (t) =>
           const onReplay = () => (replayed = true);
           // A new secret value is kept only in the keyed hash; its presence alone in the public part.
           const publicInput = { id, change: { ...change, value: change.value === undefined ? undefined : '[secret]' } };
-          return withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, onReplay }, () =>
+          const updated = await withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, onReplay }, () =>
             session.updateCredential(target, change).catch((err: unknown) => {
               throw about(err);
             }),
           );
+          return replayed ? markReplayed(updated) : updated;
         },
       );
     },

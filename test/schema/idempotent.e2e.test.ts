@@ -89,8 +89,10 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     const first = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
     const again = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
     const kid = (r: typeof first) => (r.data!.rotateConnectionKeys as { newKey: { kid: string } }).newKey.kid;
-    expect(first.data!.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+    expect(first.data!.rotateConnectionKeys).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', replayed: false });
     expect(kid(again)).toBe(kid(first));
+    // Said so, for a client that would otherwise take the earlier outcome for a new one.
+    expect(again.data!.rotateConnectionKeys).toMatchObject({ replayed: true });
     expect(rotations()).toHaveLength(1);
   });
 
@@ -137,8 +139,9 @@ describe('updateCredential with an idempotency key', () => {
     const expiresAt = new Date(Date.now() + 120 * 86_400_000).toISOString();
     const first = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt, idempotencyKey: k } });
     const again = await h.exec(UpdateCredentialDocument, { input: { id: globalId, expiresAt, idempotencyKey: k } });
-    expect(first.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { expiresAt } });
-    expect(again.data!.updateCredential).toEqual(first.data!.updateCredential);
+    expect(first.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', replayed: false, credential: { expiresAt } });
+    // The same credential as then, marked as an earlier outcome: a later change may have overtaken it.
+    expect(again.data!.updateCredential).toEqual({ ...first.data!.updateCredential, replayed: true });
     expect(patches()).toHaveLength(1);
     const [sent, replayed] = audits().slice(-2);
     expect(sent).toMatchObject({ fields: ['expiresAt'], upstreamStatus: 201, outcome: 'success' });

@@ -5,7 +5,7 @@ import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, withIdempotencyKey } from '../../schema/idempotent.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from '../../schema/idempotent.js';
 import { idempotencyKey } from '../../schema/inputs.js';
 import { parseGlobalId } from '../../schema/global-id.js';
 import { Auth0Session } from './adapter.js';
@@ -100,10 +100,12 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     session: Auth0Session;
     connection: Auth0ConnectionRecord['ref'];
     newKey: Auth0ConnectionKeyRecord;
+    replayed: boolean;
   }
   const Payload = builder.objectRef<RotationPayload>('RotateConnectionKeysSuccess').implement({
     fields: (t) => ({
       newKey: t.field({ type: KeyRef, description: 'The key the rotation generated (role NEXT).', resolve: (p) => p.newKey }),
+      replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (p) => p.replayed }),
       connection: t.field({
         type: Connection,
         nullable: true,
@@ -173,7 +175,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
                 throw about(err);
               }),
             );
-            return { session, connection: rotated.connection, newKey: rotated.newKey };
+            return { session, connection: rotated.connection, newKey: rotated.newKey, replayed };
           },
         );
       },
