@@ -1,4 +1,4 @@
-import { GraphQLError, isEnumType, type GraphQLHTTPErrorExtensions, type GraphQLSchema } from 'graphql';
+import { GraphQLError, isEnumType, isScalarType, type GraphQLHTTPErrorExtensions, type GraphQLSchema } from 'graphql';
 import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -67,7 +67,9 @@ function valueFree(why: string, schema: GraphQLSchema): string {
   if (builtIn) return `${builtIn[1]} cannot represent ${builtIn[2]}`;
   const scalar = /^(?:Expected type "(\w+)"\.|(\w+) cannot represent )/.exec(why);
   const type = scalar?.[1] ?? scalar?.[2];
-  if (type && schema.getType(type)) return `Expected type "${type}".`;
+  const known = type ? schema.getType(type) : undefined;
+  // The scalar's specification says what would have been valid, which the refused value cannot.
+  if (known) return `Expected type "${known.name}"${isScalarType(known) && known.specifiedByURL ? ` (specified by ${known.specifiedByURL})` : ''}.`;
   return 'not a valid value here';
 }
 

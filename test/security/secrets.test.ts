@@ -167,7 +167,9 @@ describe('secret hygiene', () => {
       message: 'Variable "$i" got invalid value; Field "bogus" is not defined by type "UpdateCredentialInput".',
       extensions: { code: 'BAD_USER_INPUT' },
     });
-    expect(errorOf(badDate)!.message).toBe('Variable "$i" got invalid value at "i.expiresAt"; Expected type "DateTime".');
+    expect(errorOf(badDate)!.message).toBe(
+      'Variable "$i" got invalid value at "i.expiresAt"; Expected type "DateTime" (specified by https://scalars.graphql.org/andimarek/date-time).',
+    );
     expect(errorOf(badEnum)!.message).toBe('Variable "$i" got invalid value at "i.signingAlg"; Value does not exist in "Auth0SigningAlgorithm" enum.');
     expect(errorOf(nonString)).toMatchObject({
       message: 'Variable "$i" got invalid value at "i.value"; String cannot represent a non string value',
