@@ -47,8 +47,21 @@ const GRAPHQL_PATH = '/graphql';
  * clients send.
  */
 const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'graphql-require-preflight', 'apollo-require-preflight'];
-/** What a browser page on an allowed origin may send: the body's type, credentials, a request id, the CSRF headers. */
-const CORS_HEADERS = ['content-type', 'authorization', 'x-api-key', 'x-request-id', ...CSRF_HEADERS];
+/**
+ * What a browser page on an allowed origin may send: the body's type, credentials, a request id,
+ * the CSRF headers, the client name and version Apollo Client sends when given them, and W3C trace context.
+ */
+const CORS_HEADERS = [
+  'content-type',
+  'authorization',
+  'x-api-key',
+  'x-request-id',
+  ...CSRF_HEADERS,
+  'apollographql-client-name',
+  'apollographql-client-version',
+  'traceparent',
+  'tracestate',
+];
 
 export interface Gateway {
   audit: AuditLog;

@@ -25,10 +25,13 @@ function parseRange(text: string): MediaRange | null {
   return { type, params };
 }
 
+/** Names of UTF-8, and of ASCII, which is UTF-8 too. */
+const UTF8 = new Set(['utf-8', 'utf8', 'us-ascii']);
+
 /** UTF-8 is the only charset spoken, and what a type without one is taken to be. */
 const isUtf8 = (params: Map<string, string>) => {
   const charset = params.get('charset');
-  return charset === undefined || charset.toLowerCase() === 'utf-8';
+  return charset === undefined || UTF8.has(charset.toLowerCase());
 };
 
 /**
@@ -51,34 +54,35 @@ function specificity(range: string, type: string): number {
 /**
  * The type to answer in for an Accept header (RFC 9110 §12.5.1), or null when the client accepts
  * neither. Each type takes the quality of the most specific range naming it; the higher quality
- * wins, then the more specific mention, then `application/graphql-response+json`, except where
- * only a wildcard names both (`*\/*`), which answers `application/json` as for a client that sends
- * no Accept at all: such clients predate the newer type and read its 4xx answers as failures.
+ * wins, then the more specific mention, then the one the client listed first. Apollo Router, for
+ * one, sends `application/json` and then `application/graphql-response+json`, and reads a 4xx
+ * from a subgraph as a failed call. Where only a wildcard names both (`*\/*`), `application/json`,
+ * as for a client that sends no Accept at all: such clients predate the newer type.
  */
 export function answerType(accept: string | null | undefined): AnswerType | null {
   if (accept === undefined || accept === null || accept.trim() === '') return JSON_TYPE;
   if (accept === JSON_TYPE || accept === GRAPHQL_RESPONSE) return accept;
-  const best = { [GRAPHQL_RESPONSE]: { q: 0, specific: -1 }, [JSON_TYPE]: { q: 0, specific: -1 } };
-  for (const text of accept.split(',')) {
+  const best = { [GRAPHQL_RESPONSE]: { q: 0, specific: -1, at: 0 }, [JSON_TYPE]: { q: 0, specific: -1, at: 0 } };
+  accept.split(',').forEach((text, at) => {
     const range = parseRange(text);
     // A range asking for another charset names nothing this gateway answers in.
-    if (!range || !isUtf8(range.params)) continue;
+    if (!range || !isUtf8(range.params)) return;
     const q = qualityOf(range.params.get('q'));
     for (const type of [GRAPHQL_RESPONSE, JSON_TYPE] as const) {
       const specific = specificity(range.type, type);
-      if (specific > best[type].specific) best[type] = { q, specific };
+      if (specific > best[type].specific) best[type] = { q, specific, at };
     }
-  }
+  });
   const g = best[GRAPHQL_RESPONSE];
   const j = best[JSON_TYPE];
   if (g.q <= 0 && j.q <= 0) return null;
   if (g.q !== j.q) return g.q > j.q ? GRAPHQL_RESPONSE : JSON_TYPE;
   if (g.specific !== j.specific) return g.specific > j.specific ? GRAPHQL_RESPONSE : JSON_TYPE;
-  return g.specific === 2 ? GRAPHQL_RESPONSE : JSON_TYPE;
+  return g.at < j.at ? GRAPHQL_RESPONSE : JSON_TYPE;
 }
 
-/** A q parameter's weight: 1 when absent; a malformed one counts as 0, accepting nothing. */
+/** A q parameter's weight: 1 when absent, and when it is not a number from 0 to 1 (a sloppy `q=.5` is still read). */
 function qualityOf(q: string | undefined): number {
-  if (q === undefined) return 1;
-  return /^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(q) ? Number(q) : 0;
+  const n = q === undefined || q.trim() === '' ? NaN : Number(q);
+  return n >= 0 && n <= 1 ? n : 1;
 }

@@ -28,10 +28,16 @@ export function overloaded(requestId: string, accept: string | undefined): Refus
 
 /**
  * Sends a refusal to a request whose body is not read: the connection closes once the answer is
- * out, rather than reading on what the client may still be sending.
+ * out, rather than reading on what the client may still be sending. A GET or HEAD has no body to
+ * leave unread, so its connection stays open for what is pipelined behind it.
  */
 export function refuseUnread(req: IncomingMessage, res: ServerResponse, status: number, answer: Refusal): void {
   if (res.headersSent) return;
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    res.writeHead(status, answer.headers);
+    res.end(answer.body);
+    return;
+  }
   res.writeHead(status, { ...answer.headers, connection: 'close' });
   res.end(answer.body, () => req.destroy());
 }

@@ -62,6 +62,16 @@ describe('status codes by media type', () => {
     expect(await run()).toMatchObject({ status: 200, type: `${JSON_TYPE}; charset=utf-8`, body: { errors: [{ extensions: { code } }] } });
   });
 
+  it("answers Apollo Router's two Accept lines (application/json first) in application/json: a refused subgraph request is no failed call", async () => {
+    const headers = new Headers({ 'content-type': 'application/json' });
+    headers.append('accept', JSON_TYPE);
+    headers.append('accept', NEW);
+    const res = await fetch(h.gateway.url, { method: 'POST', headers, body: JSON.stringify({ query: '{ nope }' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(`${JSON_TYPE}; charset=utf-8`);
+    expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+  });
+
   it('names no syntax error when a limit refuses a document', async () => {
     const directives = Array.from({ length: 25 }, () => '@include(if: true)').join(' ');
     const res = await post(`{ __typename ${directives} }`, NEW);

@@ -13,7 +13,10 @@ describe('answerType', () => {
     [NEW, NEW],
     [JSON_TYPE, JSON_TYPE],
     ['application/graphql-response+json, application/json;q=0.9', NEW],
-    ['application/json, application/graphql-response+json', NEW],
+    ['application/json, application/graphql-response+json', JSON_TYPE], // Apollo Router's two Accept lines, joined
+    ['application/graphql-response+json, application/json', NEW],
+    ['application/json;q=.5, application/graphql-response+json;q=0.4', JSON_TYPE],
+    ['application/json;q=2, application/graphql-response+json;q=0.9', JSON_TYPE], // a weight out of range is no weight
     ['application/json;q=0.9, application/graphql-response+json', NEW],
     ['application/graphql-response+json;q=0.1, application/json', JSON_TYPE],
     ['APPLICATION/JSON; Charset="UTF-8"', JSON_TYPE],
@@ -30,7 +33,6 @@ describe('answerType', () => {
     ['text/html'],
     ['application/json; charset=utf-16'],
     ['*/*;q=0'],
-    ['application/json;q=2'],
     ['application/json;q=0, text/plain'],
   ])('accepts neither type for %j', (accept) => {
     expect(answerType(accept)).toBeNull();
@@ -47,6 +49,8 @@ describe('bodyType', () => {
     ['application/json', JSON_TYPE],
     ['Application/JSON', JSON_TYPE],
     ['application/json ; charset=UTF-8', JSON_TYPE],
+    ['application/json; charset=utf8', JSON_TYPE],
+    ['application/json; charset=US-ASCII', JSON_TYPE],
     ['application/graphql', 'application/graphql'],
   ])('reads %j as %s', (header, expected) => {
     expect(bodyType(header)).toBe(expected);
