@@ -15,6 +15,7 @@ import type { Ref } from '../domain/ref.js';
 import { PermissionDeniedError } from '../errors.js';
 import { DateTime } from './date-time.js';
 import { decodeGlobalId, encodeGlobalId, parseGlobalId } from './global-id.js';
+import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 
 /** The permission each coarse gate of the schema stands for. */
 const GATES = { read: 'credentials:read', write: 'credentials:write', rotate: 'keys:rotate' } as const satisfies Record<string, ScopeName>;
@@ -68,8 +69,34 @@ export const builder = new SchemaBuilder<{
     nodesQueryOptions: false,
     encodeGlobalID: encodeGlobalId,
     decodeGlobalID: (id) => decodeGlobalId(id),
+    nodeTypeOptions: { description: 'Anything with a global id: every credential type and every owner type. `node(id)` resolves it.' },
+    idFieldOptions: {
+      description: 'Opaque global id issued by this gateway: stable across restarts and replicas, and resolvable by `node(id)`.',
+    },
     // Every Relay-style subgraph has a PageInfo: shareable, so a supergraph composes with theirs.
+    // Its own fields say only what Relay does: in a supergraph they are shared with other subgraphs.
     pageInfoTypeOptions: { shareable: true, description: 'Where a page sits in its connection (Relay).' },
+    hasNextPageFieldOptions: { description: 'Whether more edges follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether edges precede this page.' },
+    startCursorFieldOptions: { description: "The page's first cursor; null when the page is empty." },
+    endCursorFieldOptions: { description: "The page's last cursor; null when the page is empty." },
+    // The paging arguments and fields every connection shares. `credentials` is the only connection,
+    // so they say how it pages (queries.ts).
+    pageInfoFieldOptions: {
+      description:
+        'Cursors to page on. With `first` (or neither `first` nor `last`), `hasNextPage` is exact and `hasPreviousPage` says whether `after` was given; with `last`, the reverse.',
+    },
+    cursorFieldOptions: {
+      description: "This edge's place in the order, for `after` or `before`: opaque, and a position rather than an offset, so it stays usable as the list changes.",
+    },
+    firstArgOptions: {
+      description: `At most this many edges from the start (0 to ${MAX_PAGE}, else BAD_USER_INPUT); ${DEFAULT_PAGE} when neither \`first\` nor \`last\` is given.`,
+    },
+    lastArgOptions: {
+      description: `At most this many edges from the end (0 to ${MAX_PAGE}, else BAD_USER_INPUT), to page backwards with \`before\`.`,
+    },
+    afterArgOptions: { description: 'Only edges after this cursor (`endCursor` or an edge\'s `cursor`); a malformed one, the empty string included, is BAD_USER_INPUT.' },
+    beforeArgOptions: { description: 'Only edges before this cursor (`startCursor` or an edge\'s `cursor`); a malformed one is BAD_USER_INPUT, as for `after`.' },
   },
   errors: { defaultTypes: [] },
   defaultFieldNullability: false,
@@ -99,8 +126,10 @@ function refusedTarget(ctx: Context, info: GraphQLResolveInfo): AuditTarget {
 
 builder.addScalarType('DateTime', DateTime);
 builder.addScalarType('JSON', JSONResolver);
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({ description: 'Reads across every configured vendor account, narrowed to the accounts the caller may read.' });
+builder.mutationType({
+  description: 'Changes made through the vendors. Each returns a union of its success type and typed errors, all implementing `Error`.',
+});
 
 export type Builder = typeof builder;
 type BuilderTypes = Builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;

@@ -14,12 +14,20 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     // A plain synchronous resolver: Relay's t.globalID wraps every id in an async function, which
     // makes every credential object in a list a promise for graphql-js to await.
     id: t.id({ description: 'Global id: resolvable by `node(id)` on any replica.', resolve: (c) => globalIdOf(c.ref) }),
-    vendor: t.field({ type: VendorEnum, resolve: (c) => c.vendor }),
+    vendor: t.field({ type: VendorEnum, description: 'The vendor it lives in; `account` says which configured account of that vendor.', resolve: (c) => c.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (c) => c.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (c) => c.externalId }),
-    kind: t.field({ type: CredentialKindEnum, resolve: (c) => c.kind }),
+    kind: t.field({
+      type: CredentialKindEnum,
+      description: "What it is, in terms shared by every vendor; the vendor's own word is on its type (Auth0 `credentialType`, vault `type`).",
+      resolve: (c) => c.kind,
+    }),
     name: t.string({ nullable: true, description: 'Null when the vendor gives it none (Auth0 keys).', resolve: (c) => c.name }),
-    description: t.string({ nullable: true, resolve: (c) => c.description }),
+    description: t.string({
+      nullable: true,
+      description: 'Its description in the vendor; null when it has none, and always for Auth0 and ConductorOne credentials, which have no description.',
+      resolve: (c) => c.description,
+    }),
     createdAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.createdAt }),
     updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.updatedAt }),
     expiresAt: t.field({
@@ -54,11 +62,19 @@ CredentialOwnerInterface.implement({
   resolveType: (o) => o.ref.typename,
   fields: (t) => ({
     id: t.id({ description: 'Global id: resolvable by `node(id)`, and usable as `filter.owner`.', resolve: (o) => globalIdOf(o.ref) }),
-    vendor: t.field({ type: VendorEnum, resolve: (o) => o.vendor }),
+    vendor: t.field({ type: VendorEnum, description: 'The vendor it lives in.', resolve: (o) => o.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (o) => o.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (o) => o.externalId }),
-    name: t.string({ nullable: true, resolve: (o) => o.name }),
-    description: t.string({ nullable: true, resolve: (o) => o.description }),
+    name: t.string({
+      nullable: true,
+      description: "Its name in the vendor (a ConductorOne principal's display name); null when it has none.",
+      resolve: (o) => o.name,
+    }),
+    description: t.string({
+      nullable: true,
+      description: 'Its description in the vendor; null when it has none, and always for Auth0 connections and ConductorOne service principals, which have no description.',
+      resolve: (o) => o.description,
+    }),
     credentials: t.field({
       type: [CredentialInterface],
       // Null (with the error) when the vendor fails: the owner itself is still worth returning.

@@ -14,7 +14,9 @@ import { RateLimitSource, VendorEnum } from './enums.js';
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   description: 'A failure the caller can act on. Concrete types carry the details.',
   fields: (t) => ({
-    message: t.exposeString('message'),
+    message: t.exposeString('message', {
+      description: 'What went wrong, written for a person: branch on the type and its fields, not on this text. Never holds a secret.',
+    }),
   }),
 });
 
@@ -22,7 +24,7 @@ const FieldIssue = builder.simpleObject('FieldIssue', {
   description: 'One refused input field and why.',
   fields: (t) => ({
     field: t.string({ description: 'Input field path, e.g. `input.expiresAt`.' }),
-    message: t.string(),
+    message: t.string({ description: 'Why that field was refused, e.g. `must not be blank`; never quotes the value.' }),
   }),
 });
 
@@ -31,8 +33,13 @@ builder.objectType(NotFoundError, {
   description: 'The credential, connection or account named does not exist (any more). Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source?.vendor ?? null }),
-    account: t.string({ nullable: true, resolve: (e) => e.source?.account ?? null }),
+    vendor: t.field({
+      type: VendorEnum,
+      nullable: true,
+      description: 'The vendor of the account it was looked for in; null when the id names an account that is not configured.',
+      resolve: (e) => e.source?.vendor ?? null,
+    }),
+    account: t.string({ nullable: true, description: 'The account it was looked for in; null as for `vendor`.', resolve: (e) => e.source?.account ?? null }),
   }),
 });
 
@@ -41,7 +48,11 @@ builder.objectType(ValidationError, {
   description: 'The input was refused before anything was sent, or the vendor refused it as invalid.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    fields: t.field({ type: [FieldIssue], resolve: (e) => e.fields }),
+    fields: t.field({
+      type: [FieldIssue],
+      description: 'Each refused input field and why; empty when the vendor refused the change (the message gives its reason).',
+      resolve: (e) => e.fields,
+    }),
     vendor: t.field({
       type: VendorEnum,
       nullable: true,
@@ -57,7 +68,7 @@ builder.objectType(UnsupportedChangeError, {
   description: 'The vendor cannot change these fields of this credential. Nothing was sent.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.vendor }),
+    vendor: t.field({ type: VendorEnum, nullable: true, description: "The credential's vendor; always given.", resolve: (e) => e.vendor }),
     unsupportedFields: t.stringList({ description: 'Input fields this credential type cannot change.', resolve: (e) => e.fields }),
     supportedFields: t.stringList({ description: 'Input fields this credential type can change.', resolve: (e) => e.supportedFields }),
   }),
@@ -69,7 +80,12 @@ builder.objectType(PermissionDeniedError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     requiredScope: t.string({ nullable: true, description: 'The scope the change needs, e.g. `credentials:write` or `keys:rotate`.', resolve: (e) => e.refused.scope ?? null }),
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.refused.vendor ?? null }),
+    vendor: t.field({
+      type: VendorEnum,
+      nullable: true,
+      description: 'The vendor of the account it was refused on, if any; null when the caller holds the scope nowhere.',
+      resolve: (e) => e.refused.vendor ?? null,
+    }),
     account: t.string({ nullable: true, description: 'The account it was refused on; null when the caller holds the scope nowhere.', resolve: (e) => e.refused.account ?? null }),
   }),
 });
@@ -79,8 +95,8 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
   description: 'A vendor failed or could not be reached.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
-    account: t.string({ nullable: true, resolve: (e) => e.source.account }),
+    vendor: t.field({ type: VendorEnum, nullable: true, description: 'The vendor that failed or could not be reached; always given.', resolve: (e) => e.source.vendor }),
+    account: t.string({ nullable: true, description: 'The configured account whose call failed; always given.', resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
     retryable: t.boolean({
       description: 'Whether the same request may succeed later. Always false when `outcomeUnknown` is true: read the resource first.',
@@ -100,10 +116,18 @@ builder.objectType(RateLimitedError, {
   description: 'A rate limit stopped the call before it was applied. Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, resolve: (e) => e.source.vendor }),
-    account: t.string({ nullable: true, resolve: (e) => e.source.account }),
+    vendor: t.field({ type: VendorEnum, nullable: true, description: 'The vendor of the limited account; always given.', resolve: (e) => e.source.vendor }),
+    account: t.string({
+      nullable: true,
+      description: "The configured account whose calls were limited, by its vendor or by the gateway's budget for it; always given.",
+      resolve: (e) => e.source.account,
+    }),
     retryAfter: t.int({ nullable: true, description: 'Seconds until calls are accepted again, when known.', resolve: (e) => e.retryAfter }),
-    limitedBy: t.field({ type: RateLimitSource, resolve: (e) => e.limitSource }),
+    limitedBy: t.field({
+      type: RateLimitSource,
+      description: "Whose limit stopped the call: the vendor's (it answered 429) or the gateway's own call budget for the account.",
+      resolve: (e) => e.limitSource,
+    }),
     retryable: t.boolean({ description: 'False only when the vendor said not to ask again (`x-should-retry: false`).', resolve: (e) => e.retryable }),
   }),
 });
@@ -122,7 +146,11 @@ builder.objectType(IdempotencyConflictError, {
   description: 'The idempotency key cannot be used for this request. Nothing was sent.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    reason: t.field({ type: IdempotencyConflictReason, resolve: (e) => e.reason }),
+    reason: t.field({
+      type: IdempotencyConflictReason,
+      description: 'Why the key could not be used, and so whether to retry with the same key (IN_PROGRESS) or use a new one (INPUT_MISMATCH).',
+      resolve: (e) => e.reason,
+    }),
   }),
 });
 

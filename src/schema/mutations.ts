@@ -36,14 +36,20 @@ builder.mutationField('updateCredential', (t) =>
     authScopes: { write: true },
     errors: {
       types: MUTATION_ERRORS,
-      union: { name: 'UpdateCredentialResult' },
+      union: { name: 'UpdateCredentialResult', description: 'The updated credential, or a typed error; every error implements `Error`.' },
       result: {
         name: 'UpdateCredentialSuccess',
+        description: 'The vendor accepted the change.',
         fields: (t) => ({ replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (credential) => isReplayed(credential) }) }),
       },
-      dataField: { name: 'credential' },
+      dataField: {
+        name: 'credential',
+        description:
+          'The credential after the change. Its `owner` (and a Keycard credential\'s `permissions`) is null, ' +
+          'without an error, for a caller without `credentials:read` on its account.',
+      },
     },
-    args: { input: t.arg({ type: UpdateCredentialInput, required: true }) },
+    args: { input: t.arg({ type: UpdateCredentialInput, required: true, description: 'The credential\'s `id`, and only the fields to change.' }) },
     resolve: (_root, { input }, ctx) => {
       let ref: Ref | null = null;
       let vendor: string | null = null;

@@ -23,10 +23,10 @@ export interface AccountFailureRecord {
 export const AccountFailureType = builder.objectRef<AccountFailureRecord>('AccountFailure').implement({
   description: 'An account that did not answer: its credentials are missing from the list and from `totalCount`.',
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, resolve: (f) => f.vendor }),
+    vendor: t.field({ type: VendorEnum, description: 'The vendor of the account.', resolve: (f) => f.vendor }),
     account: t.exposeString('account', { description: 'The configured account name.' }),
     code: t.exposeString('code', { description: 'As `extensions.code` of the matching GraphQL error: UPSTREAM_ERROR, RATE_LIMITED, …' }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', { description: 'As the matching GraphQL error\'s message; a generic one when the failure was unexpected.' }),
     retryAfter: t.exposeInt('retryAfter', { nullable: true, description: 'Seconds to wait before asking again, when known.' }),
     retryable: t.exposeBoolean('retryable', { description: 'Whether asking again later may succeed.' }),
     limitedBy: t.field({

@@ -19,10 +19,14 @@ const MAX_NODES = 100;
 const CredentialFilter = builder.inputType('CredentialFilter', {
   description: 'All given conditions must hold; a list matches any of its values, and an empty list (like an absent one) filters nothing.',
   fields: (t) => ({
-    vendors: t.field({ type: [VendorEnum], required: false }),
+    vendors: t.field({ type: [VendorEnum], required: false, description: 'Only credentials of any of these vendors (ANDed with the other conditions).' }),
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),
-    statuses: t.field({ type: [CredentialStatusEnum], required: false }),
-    kinds: t.field({ type: [CredentialKindEnum], required: false }),
+    statuses: t.field({
+      type: [CredentialStatusEnum],
+      required: false,
+      description: 'Only credentials with any of these statuses, as `status` gives them at this request (ANDed with the other conditions).',
+    }),
+    kinds: t.field({ type: [CredentialKindEnum], required: false, description: 'Only credentials of any of these kinds (ANDed with the other conditions).' }),
     expiresBefore: t.field({
       type: 'DateTime',
       required: false,
@@ -43,7 +47,7 @@ builder.queryField('node', (t) =>
     nullable: true,
     authScopes: { read: true },
     description: 'Any credential or owner by its id. Null when it no longer exists, or when the caller may not read its account.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'A global id from any `id` field of this gateway; a malformed one is a BAD_USER_INPUT error.' }) },
     resolve: (_root, { id }, ctx) => loadNode(String(id), ctx),
   }),
 );
@@ -54,7 +58,14 @@ builder.queryField('nodes', (t) =>
     nullable: { list: false, items: true },
     authScopes: { read: true },
     description: `Up to ${MAX_NODES} nodes by id, in order; one failing id does not fail the others.`,
-    args: { ids: t.arg.idList({ required: true }) },
+    args: {
+      ids: t.arg.idList({
+        required: true,
+        description:
+          `At most ${MAX_NODES} global ids, each counted toward the operation's \`limits.maxNodeLookups\` (beyond it the operation is refused: QUERY_TOO_COMPLEX). ` +
+          'Each answer is at its id\'s index: null for an id that no longer exists or that the caller may not read; null with an error for a malformed id or a failing vendor.',
+      }),
+    },
     resolve: async (_root, { ids }, ctx) => {
       if (ids.length > MAX_NODES) throw new ValidationError(`at most ${MAX_NODES} ids per call`, [{ field: 'ids', message: 'too many' }]);
       // graphql-js turns an Error item into a located error for that index alone.
@@ -74,7 +85,7 @@ const VendorAccountType = builder.objectRef<{ vendor: Vendor; account: string }>
   description: 'A configured vendor account (tenant, organization, vault) the caller may read.',
   fields: (t) => ({
     name: t.string({ description: 'The configured account name, as `filter.accounts` and every credential\'s `account` give it.', resolve: (a) => a.account }),
-    vendor: t.field({ type: VendorEnum, resolve: (a) => a.vendor }),
+    vendor: t.field({ type: VendorEnum, description: 'The vendor the account belongs to.', resolve: (a) => a.vendor }),
   }),
 });
 
@@ -96,7 +107,7 @@ builder.queryField('credentials', (t) =>
         'Credentials across every configured account: an unreadable expiry (UNKNOWN) first, then soonest expiry first, never-expiring last. ' +
         `Pages of \`first\` or \`last\` (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}). An account that fails is listed in \`failedAccounts\` ` +
         'and adds an error (`extensions.code`, `vendor`, `account`) while the others still answer.',
-      args: { filter: t.arg({ type: CredentialFilter, required: false }) },
+      args: { filter: t.arg({ type: CredentialFilter, required: false, description: 'Which credentials to list; without it, every credential the caller may read.' }) },
       resolve: async (_root, args, ctx, info) => {
         const page = pageWindow(args); // refuse bad paging before any upstream call
         const failedAccounts: AccountFailureRecord[] = [];
@@ -106,6 +117,8 @@ builder.queryField('credentials', (t) =>
     },
     {
       name: 'CredentialConnection',
+      description: 'One page of `credentials`, with the count of all matches and the accounts that did not answer.',
+      edgesField: { description: "This page's credentials, in the list's order." },
       fields: (c) => ({
         totalCount: c.int({
           description: 'Matching credentials across all pages, of the accounts that answered (see `failedAccounts`).',
@@ -120,7 +133,7 @@ builder.queryField('credentials', (t) =>
         }),
       }),
     },
-    { name: 'CredentialEdge' },
+    { name: 'CredentialEdge', description: 'One credential of a page, with the cursor of its place in the order.', nodeField: { description: 'The credential.' } },
   ),
 );
 
