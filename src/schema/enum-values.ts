@@ -11,3 +11,10 @@ export function prefixStripped<const V extends string, const P extends string>(p
     [K in V as K extends `${P}${infer Rest}` ? Rest : K]: { value: K };
   };
 }
+
+/** Enum values with descriptions for some of them: those whose name alone says too little. */
+export function describedValues<const V extends Record<string, { value?: unknown }>>(values: V, descriptions: { [K in keyof V]?: string }) {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, descriptions[k] === undefined ? v : { ...v, description: descriptions[k] }])) as {
+    [K in keyof V]: V[K] & { description?: string };
+  };
+}

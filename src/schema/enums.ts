@@ -5,7 +5,12 @@ import { builder } from './builder.js';
 
 export const VendorEnum = builder.enumType('Vendor', {
   description: 'The identity vendors whose credentials this gateway reads; more may be added.',
-  values: VENDORS,
+  values: {
+    AUTH0: { description: 'Auth0 (Management API): client credentials and connection signing keys.' },
+    CONDUCTORONE: { description: 'ConductorOne: service-principal client credentials.' },
+    KEYCARD: { description: 'Keycard: service-account client credentials.' },
+    VAULT: { description: 'A credential vault: passwords, API keys, TLS certificates, SSH keys.' },
+  } satisfies Record<(typeof VENDORS)[number], unknown>,
 });
 
 export const CredentialKindEnum = builder.enumType('CredentialKind', {

@@ -3,7 +3,7 @@ import type { Ref } from '../../domain/ref.js';
 import { ValidationError, NotFoundError, withArticle } from '../../errors.js';
 import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
-import { enumValues } from '../../schema/enum-values.js';
+import { describedValues, enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from '../../schema/idempotent.js';
 import { idempotencyKey } from '../../schema/inputs.js';
@@ -21,10 +21,23 @@ import {
 
 
 export function registerAuth0Schema(builder: Builder): NodeTypes {
-  const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', { values: CLIENT_CREDENTIAL_ALGS });
-  const CredentialType = builder.enumType('Auth0CredentialType', { values: enumValues(CLIENT_CREDENTIAL_TYPES) });
-  const SigningAlg = builder.enumType('Auth0SigningAlgorithm', { values: SIGNING_ALGS });
-  const KeyUse = builder.enumType('Auth0KeyUse', { values: enumValues(KEY_USES) });
+  const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', {
+    description: "The algorithms Auth0 accepts for a client credential (its `alg`).",
+    values: CLIENT_CREDENTIAL_ALGS,
+  });
+  const CredentialType = builder.enumType('Auth0CredentialType', {
+    description: "Auth0's `credential_type` of a client credential.",
+    values: describedValues(enumValues(CLIENT_CREDENTIAL_TYPES), {
+      PUBLIC_KEY: '`public_key`: a public key.',
+      X509_CERT: '`x509_cert`: an X.509 certificate.',
+      CERT_SUBJECT_DN: '`cert_subject_dn`: the subject DN of a certificate, registered without the certificate itself.',
+    }),
+  });
+  const SigningAlg = builder.enumType('Auth0SigningAlgorithm', {
+    description: 'The algorithms of Auth0 connection signing keys (`algorithm`; `signing_alg` when rotating).',
+    values: SIGNING_ALGS,
+  });
+  const KeyUse = builder.enumType('Auth0KeyUse', { description: "Auth0's `key_use` of a connection key: what the key is for.", values: enumValues(KEY_USES) });
   const Role = builder.enumType('Auth0KeyRole', {
     description:
       "Where a key stands in the rotation, from the flag Auth0 sets on it. A rotation adds a NEXT key; how the others' roles shift is Auth0's to decide and not documented by it: read `keys` after rotating.",
@@ -36,11 +49,25 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.clientCredential),
     fields: (t) => ({
-      kid: t.string({ nullable: true, resolve: (c) => c.kid }),
-      alg: t.field({ type: CredentialAlg, nullable: true, resolve: (c) => c.alg ?? null }),
-      credentialType: t.field({ type: CredentialType, nullable: true, resolve: (c) => c.credentialType ?? null }),
-      subjectDn: t.string({ nullable: true, resolve: (c) => c.subjectDn }),
-      thumbprintSha256: t.string({ nullable: true, resolve: (c) => c.thumbprintSha256 }),
+      kid: t.string({ nullable: true, description: 'The key id (`kid`) Auth0 reports; it generates one unless given at creation.', resolve: (c) => c.kid }),
+      alg: t.field({
+        type: CredentialAlg,
+        nullable: true,
+        description: 'The algorithm (`alg`) Auth0 reports; null when absent or not one this gateway knows.',
+        resolve: (c) => c.alg ?? null,
+      }),
+      credentialType: t.field({
+        type: CredentialType,
+        nullable: true,
+        description: "Auth0's `credential_type`; null when absent or not one this gateway knows. `kind` gives it across vendors.",
+        resolve: (c) => c.credentialType ?? null,
+      }),
+      subjectDn: t.string({
+        nullable: true,
+        description: 'The certificate subject DN (`subject_dn`) Auth0 reports, as registered for a CERT_SUBJECT_DN credential; null when absent.',
+        resolve: (c) => c.subjectDn,
+      }),
+      thumbprintSha256: t.string({ nullable: true, description: 'The SHA-256 thumbprint (`thumbprint_sha256`) Auth0 reports; null when absent.', resolve: (c) => c.thumbprintSha256 }),
     }),
   });
 
@@ -51,19 +78,39 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     isTypeOf: isRecordOf(T.connectionKey),
     fields: (t) => ({
       // Nullable like Auth0ClientCredential.kid: same-named fields share one type across credential types.
-      kid: t.string({ nullable: true, resolve: (k) => k.kid }),
+      kid: t.string({ nullable: true, description: 'The key id (`kid`); always given for a connection key.', resolve: (k) => k.kid }),
       cert: t.string({ description: 'PEM certificate (public).', resolve: (k) => k.cert }),
       pkcs: t.string({ nullable: true, description: 'PKCS#7 PEM (public).', resolve: (k) => k.pkcs }),
-      fingerprint: t.string({ resolve: (k) => k.fingerprint }),
-      thumbprint: t.string({ resolve: (k) => k.thumbprint }),
-      algorithm: t.field({ type: SigningAlg, nullable: true, resolve: (k) => k.algorithm }),
-      keyUse: t.field({ type: KeyUse, nullable: true, resolve: (k) => k.keyUse ?? null }),
-      subjectDn: t.string({ nullable: true, resolve: (k) => k.subjectDn }),
-      current: t.boolean({ resolve: (k) => k.current }),
-      next: t.boolean({ resolve: (k) => k.next }),
-      previous: t.boolean({ resolve: (k) => k.previous }),
-      currentSince: t.field({ type: 'DateTime', nullable: true, resolve: (k) => k.currentSince }),
-      role: t.field({ type: Role, nullable: true, resolve: (k) => k.role }),
+      fingerprint: t.string({ description: "The certificate's fingerprint as Auth0 reports it, e.g. `CC:FB:DD:…`.", resolve: (k) => k.fingerprint }),
+      thumbprint: t.string({ description: "The certificate's thumbprint as Auth0 reports it, e.g. `CCFBDDD8…`.", resolve: (k) => k.thumbprint }),
+      algorithm: t.field({
+        type: SigningAlg,
+        nullable: true,
+        description: 'The signing algorithm Auth0 reports; null when absent or not one this gateway knows.',
+        resolve: (k) => k.algorithm,
+      }),
+      keyUse: t.field({
+        type: KeyUse,
+        nullable: true,
+        description: 'What the key is for (`key_use`), as Auth0 reports it; null when absent or not one this gateway knows.',
+        resolve: (k) => k.keyUse ?? null,
+      }),
+      subjectDn: t.string({ nullable: true, description: "The subject DN of the key's certificate (`subject_dn`), as Auth0 reports it; null when absent.", resolve: (k) => k.subjectDn }),
+      current: t.boolean({ description: "Auth0's `current` flag (false when absent); `role` sums up the three flags.", resolve: (k) => k.current }),
+      next: t.boolean({ description: "Auth0's `next` flag (false when absent), which a rotation sets on the key it adds.", resolve: (k) => k.next }),
+      previous: t.boolean({ description: "Auth0's `previous` flag (false when absent).", resolve: (k) => k.previous }),
+      currentSince: t.field({
+        type: 'DateTime',
+        nullable: true,
+        description: "When the key became current, from Auth0's `current_since`; null when absent or not a readable timestamp.",
+        resolve: (k) => k.currentSince,
+      }),
+      role: t.field({
+        type: Role,
+        nullable: true,
+        description: 'The flags as one value (CURRENT, else NEXT, else PREVIOUS when several are set); null when none is.',
+        resolve: (k) => k.role,
+      }),
     }),
   });
 
@@ -72,8 +119,12 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.client),
     fields: (t) => ({
-      appType: t.string({ nullable: true, resolve: (c) => c.appType }),
-      isFirstParty: t.boolean({ nullable: true, resolve: (c) => c.isFirstParty }),
+      appType: t.string({
+        nullable: true,
+        description: "Auth0's `app_type`, e.g. `non_interactive`, `regular_web`, `spa` or `native`; null when absent.",
+        resolve: (c) => c.appType,
+      }),
+      isFirstParty: t.boolean({ nullable: true, description: 'Whether Auth0 marks it first-party (`is_first_party`); null when absent.', resolve: (c) => c.isFirstParty }),
     }),
   });
 
@@ -82,13 +133,18 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.connection),
     fields: (t) => ({
-      strategy: t.string({ nullable: true, resolve: (c) => c.strategy }),
-      displayName: t.string({ nullable: true, resolve: (c) => c.displayName }),
-      realms: t.stringList({ resolve: (c) => [...c.realms] }),
+      strategy: t.string({
+        nullable: true,
+        description: "Auth0's `strategy`: `okta` or `oidc`, the strategies whose connections have signing keys (the only ones listed).",
+        resolve: (c) => c.strategy,
+      }),
+      displayName: t.string({ nullable: true, description: "Auth0's `display_name`; null when it has none.", resolve: (c) => c.displayName }),
+      realms: t.stringList({ description: "Auth0's `realms` of the connection; empty when it reports none.", resolve: (c) => [...c.realms] }),
     }),
   });
 
   const RotateInput = builder.inputType('RotateConnectionKeysInput', {
+    description: 'Which Auth0 connection to rotate, and how.',
     fields: (t) => ({
       connectionId: t.id({ required: true, description: 'An Auth0Connection id.' }),
       signingAlg: t.field({ type: SigningAlg, required: false, description: "The new key's algorithm; default: the vendor's." }),
@@ -103,6 +159,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     replayed: boolean;
   }
   const Payload = builder.objectRef<RotationPayload>('RotateConnectionKeysSuccess').implement({
+    description: 'Auth0 rotated the connection\'s signing keys.',
     fields: (t) => ({
       newKey: t.field({ type: KeyRef, description: 'The key the rotation generated (role NEXT).', resolve: (p) => p.newKey }),
       replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (p) => p.replayed }),
@@ -136,8 +193,12 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
         "Rotates an Auth0 connection's signing keys. Not idempotent: each call retires a key, so the gateway never repeats it; " +
         'a client that may send it twice (a retrying link, a timeout) should send an `idempotencyKey`.',
       authScopes: { rotate: true },
-      errors: { types: MUTATION_ERRORS, union: { name: 'RotateConnectionKeysResult' }, directResult: true },
-      args: { input: t.arg({ type: RotateInput, required: true }) },
+      errors: {
+        types: MUTATION_ERRORS,
+        union: { name: 'RotateConnectionKeysResult', description: 'The rotation, or a typed error (an `UpstreamError` with `outcomeUnknown` when it may have happened); every error implements `Error`.' },
+        directResult: true,
+      },
+      args: { input: t.arg({ type: RotateInput, required: true, description: 'The Auth0 connection whose keys to rotate.' }) },
       resolve: (_root, { input }, ctx) => {
         let ref: Ref | null = null;
         let replayed = false;

@@ -1,15 +1,23 @@
 import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
-import { prefixStripped } from '../../schema/enum-values.js';
+import { describedValues, prefixStripped } from '../../schema/enum-values.js';
 import { USER_STATUSES, USER_TYPES } from './api.js';
 import { T, type ConductorOneCredentialRecord, type ConductorOneServicePrincipalRecord } from './records.js';
 
 export function registerConductorOneSchema(builder: Builder): NodeTypes {
   const UserStatus = builder.enumType('ConductorOneUserStatus', {
     description: "Status of the service principal's user.",
-    values: USER_STATUSES,
+    values: {
+      UNKNOWN: { description: "ConductorOne's own UNKNOWN status (a status this gateway does not know is null instead)." },
+      ENABLED: {},
+      DISABLED: {},
+      DELETED: {},
+    } satisfies Record<(typeof USER_STATUSES)[number], object>,
   });
-  const UserType = builder.enumType('ConductorOneUserType', { values: prefixStripped('USER_TYPE_', USER_TYPES) });
+  const UserType = builder.enumType('ConductorOneUserType', {
+    description: "The type of a ConductorOne user (its `USER_TYPE_…` value without the prefix).",
+    values: describedValues(prefixStripped('USER_TYPE_', USER_TYPES), { UNSPECIFIED: 'ConductorOne gives no type (`USER_TYPE_UNSPECIFIED`).' }),
+  });
 
   const Credential = builder.objectRef<ConductorOneCredentialRecord>(T.credential).implement({
     description:
@@ -42,11 +50,21 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.servicePrincipal),
     fields: (t) => ({
-      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (p) => p.createdAt }),
-      updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (p) => p.updatedAt }),
+      createdAt: t.field({ type: 'DateTime', nullable: true, description: 'When ConductorOne created it; null when not reported.', resolve: (p) => p.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When ConductorOne last changed it; null when not reported.', resolve: (p) => p.updatedAt }),
       email: t.string({ nullable: true, description: "The principal's user email, if any.", resolve: (p) => p.email }),
-      userStatus: t.field({ type: UserStatus, nullable: true, resolve: (p) => p.userStatus ?? null }),
-      userType: t.field({ type: UserType, nullable: true, resolve: (p) => p.userType ?? null }),
+      userStatus: t.field({
+        type: UserStatus,
+        nullable: true,
+        description: "The status of the principal's user in ConductorOne; null when absent or not one this gateway knows.",
+        resolve: (p) => p.userStatus ?? null,
+      }),
+      userType: t.field({
+        type: UserType,
+        nullable: true,
+        description: "The type of the principal's user in ConductorOne; null when absent or not one this gateway knows.",
+        resolve: (p) => p.userType ?? null,
+      }),
     }),
   });
   return [Credential, ServicePrincipal];

@@ -43,8 +43,8 @@ export function registerKeycardSchema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.serviceAccount),
     fields: (t) => ({
-      createdAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.createdAt }),
-      updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.updatedAt }),
+      createdAt: t.field({ type: 'DateTime', nullable: true, description: 'When Keycard created it (`created_at`).', resolve: (s) => s.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When Keycard last changed it (`updated_at`).', resolve: (s) => s.updatedAt }),
       permissions: t.field({
         type: 'JSON',
         nullable: true,

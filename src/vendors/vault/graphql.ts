@@ -1,17 +1,17 @@
 import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, isRecordOf } from '../../schema/credential.js';
-import { prefixStripped } from '../../schema/enum-values.js';
+import { describedValues, prefixStripped } from '../../schema/enum-values.js';
 import { CREDENTIAL_TYPES, HEALTH_STATUSES } from './api.js';
 import { T, type VaultCredentialRecord } from './records.js';
 
 export function registerVaultSchema(builder: Builder): NodeTypes {
   const CredentialType = builder.enumType('VaultCredentialType', {
     description: 'What the vault says the secret is. Null when the vault sends a value this gateway does not know.',
-    values: prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES),
+    values: describedValues(prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES), { UNSPECIFIED: 'The vault gives no type; `kind` is SECRET.' }),
   });
   const HealthStatus = builder.enumType('VaultCredentialHealthStatus', {
     description: "The vault's own health verdict (its own warning window). `status` is the gateway's, computed the same way for every vendor. Null when the vault sends a value this gateway does not know.",
-    values: prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES),
+    values: describedValues(prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES), { UNSPECIFIED: 'The vault gives no verdict.' }),
   });
 
   const Credential = builder.objectRef<VaultCredentialRecord>(T.credential).implement({
@@ -21,8 +21,13 @@ export function registerVaultSchema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.credential),
     fields: (t) => ({
-      type: t.field({ type: CredentialType, nullable: true, resolve: (c) => c.type }),
-      healthStatus: t.field({ type: HealthStatus, nullable: true, resolve: (c) => c.healthStatus }),
+      type: t.field({ type: CredentialType, nullable: true, description: "The vault's `type` of the secret; `kind` gives it across vendors.", resolve: (c) => c.type }),
+      healthStatus: t.field({
+        type: HealthStatus,
+        nullable: true,
+        description: "The vault's own `healthStatus`; `status` is the gateway's, computed as for every vendor.",
+        resolve: (c) => c.healthStatus,
+      }),
       createdBy: t.string({ nullable: true, description: 'The principal that created it, as the vault records it.', resolve: (c) => c.createdBy }),
       lastOperationAt: t.field({
         type: 'DateTime',
