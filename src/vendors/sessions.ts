@@ -55,8 +55,8 @@ export class Sessions {
   /** The account's session for a change needing the `needed` scope; refuses before anything is sent. */
   writable(account: string, needed: ScopeName): AccountSession {
     const adapter = this.adapters.get(account);
-    const refused = () =>
-      new PermissionDeniedError(`caller "${this.caller.name}" lacks ${needed} on account "${account}"`, { scope: needed, account, vendor: adapter?.vendor });
+    // No vendor: it would tell a caller who may not act there that the account exists.
+    const refused = () => new PermissionDeniedError(`caller "${this.caller.name}" lacks ${needed} on account "${account}"`, { scope: needed, account });
     if (!adapter) {
       // Only a caller whose grant would cover an account of that name learns that none exists:
       // to anyone else, a missing account and another's look alike.
