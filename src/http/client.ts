@@ -20,7 +20,7 @@ import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { redact } from './redact.js';
 import { retryAfterSeconds } from './retry-after.js';
-import { CancelledExchange, send, type RawResponse, type ResponseHeaders } from './send.js';
+import { CancelledExchange, ResponseTooLarge, send, type RawResponse, type ResponseHeaders } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,6 +43,8 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** Longer answers are cut off and reported as the vendor's failure (default 16 MB). */
+  maxResponseBytes?: number;
   retry?: RetrySettings;
   breaker?: BreakerSettings;
   /** Client-side budget for this account; null = none. Shared across replicas through `store`. */
@@ -96,6 +98,8 @@ export interface UpstreamRequest<S extends z.ZodType> {
   redact?: readonly string[];
 }
 
+/** Far above any page a vendor sends (100 items, tens of kB), far below what would strain memory. */
+const DEFAULT_MAX_RESPONSE_BYTES = 16_000_000;
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
@@ -108,7 +112,7 @@ const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 
 const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource before deciding whether to make it again';
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
 const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
-/** Errors whose retries already happened further down (a token fetch): never repeated again. */
+/** Errors never repeated: their retries happened further down (a token fetch), or a repeat would meet the same (an answer too long). */
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
 const vendorVerdict = new WeakMap<object, boolean>();
@@ -332,7 +336,7 @@ export class HttpClient {
         req.scope?.traceContext,
       );
       try {
-        const res = await send(this.pool, wire, group);
+        const res = await send(this.pool, wire, group, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
         this.log(req, attempt, res.status, performance.now() - started);
         span?.setAttribute('http.response.status_code', res.status);
         if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
@@ -346,6 +350,18 @@ export class HttpClient {
           // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
           const onTheWire = err instanceof CancelledExchange ? err.sent : true;
           throw this.cancelled(group?.reason, onTheWire && !idempotent);
+        }
+        if (err instanceof ResponseTooLarge) {
+          // Not repeated: the same request would bring the same answer. A write was received and run.
+          const tooLarge = new UpstreamError(
+            `${this.describe()} answered more than ${err.maxBytes} bytes (http.maxResponseBytes)` + (idempotent ? '' : MAYBE_APPLIED),
+            this.source,
+            null,
+            false,
+            !idempotent,
+          );
+          exhausted.add(tooLarge);
+          throw tooLarge;
         }
         const sent = !NOT_SENT_CODES.has(code);
         throw new UpstreamError(

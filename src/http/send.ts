@@ -39,6 +39,15 @@ function parseHeaders(raw: readonly Buffer[]): ResponseHeaders {
 
 type SendOptions = Pick<Dispatcher.DispatchOptions, 'method' | 'path' | 'headers' | 'body'>;
 
+/** A vendor's answer longer than the client reads (config `http.maxResponseBytes`): the exchange is cut off. */
+export class ResponseTooLarge extends Error {
+  override readonly name = 'ResponseTooLarge';
+
+  constructor(readonly maxBytes: number) {
+    super(`answer over ${maxBytes} bytes`);
+  }
+}
+
 /**
  * An exchange stopped by its cancel group. `reason` is the group's (a deadline's TimeoutError, the
  * client going away); `sent` says whether the request had been handed to a socket, so the vendor
@@ -69,9 +78,9 @@ export class CancelledExchange extends Error {
  * one-GET query's CPU (bench/README.md, tenth round). undici 8 (Node ≥ 22) drops the old hooks
  * and calls the new ones directly; moving to it means renaming these five methods back.
  */
-export function send(dispatcher: Dispatcher, options: SendOptions, group?: CancelGroup): Promise<RawResponse> {
+export function send(dispatcher: Dispatcher, options: SendOptions, group?: CancelGroup, maxBytes = Infinity): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    const handler = new BufferingHandler(resolve, reject, group);
+    const handler = new BufferingHandler(resolve, reject, group, maxBytes);
     if (group && !group.add(handler)) return reject(new CancelledExchange(group.reason, false));
     dispatcher.dispatch(options, handler);
   });
@@ -83,6 +92,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   private status = 0;
   private rawHeaders: Buffer[] = [];
   private readonly chunks: Buffer[] = [];
+  private received = 0;
   /** Set once the promise is settled; a later abort or error has nothing left to report. */
   private done = false;
 
@@ -90,6 +100,7 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
     private readonly resolve: (r: RawResponse) => void,
     private readonly reject: (err: unknown) => void,
     private readonly group: CancelGroup | undefined,
+    private readonly maxBytes: number,
   ) {}
 
   cancel(reason: unknown): void {
@@ -115,15 +126,30 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   }
 
   onData(chunk: Buffer): boolean {
+    this.received += chunk.length;
+    if (this.received > this.maxBytes) {
+      // Held whole, an endless answer would take the process's memory; past V8's longest string it
+      // could not even be read.
+      const err = new ResponseTooLarge(this.maxBytes);
+      this.fail(err);
+      this.abort?.(err);
+      return false;
+    }
     this.chunks.push(chunk);
     return true;
   }
 
   onComplete(): void {
     if (this.done) return;
-    this.finish();
     const { chunks } = this;
-    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    let text: string;
+    try {
+      text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    } catch (err) {
+      // Settled either way: a call whose answer cannot be read must not wait for its deadline.
+      return this.fail(err);
+    }
+    this.finish();
     this.resolve(new RawResponse(this.status, this.rawHeaders, text));
   }
 

@@ -19,6 +19,8 @@ export const httpSettings = z
     connectTimeoutMs: z.number().int().min(1).default(5_000),
     headersTimeoutMs: z.number().int().min(1).default(15_000),
     bodyTimeoutMs: z.number().int().min(1).default(15_000),
+    /** A vendor answer longer than this is cut off and reported as that account's failure. */
+    maxResponseBytes: z.number().int().min(1_000).default(16_000_000),
     retry: retrySettings.default(retrySettings.parse({})),
     breaker: breakerSettings.default(breakerSettings.parse({})),
     /** Overrides every vendor's default budget (per account); `false` = no client-side limit. */

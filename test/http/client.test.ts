@@ -38,6 +38,18 @@ beforeAll(async () => {
       });
       return;
     }
+    if (req.url === '/api/items/endless') {
+      // An answer that never ends: 64 kB chunks until the client hangs up.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(65_536, 0x20);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      res.write('[');
+      pump();
+      return;
+    }
     if (req.url === '/api/items/echo') {
       // A vendor that quotes the rejected input back in its error message.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -85,6 +97,24 @@ describe('HttpClient', () => {
     const body = await client().request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.object({ ok: z.boolean() }) });
     expect(body).toEqual({ ok: true });
     expect(seen).toEqual(['/api/items/ok']);
+  });
+
+  it('cuts off an answer longer than maxResponseBytes and reports it as the vendor’s failure, not repeated', async () => {
+    const started = Date.now();
+    const err = await client({ maxResponseBytes: 1_000_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'endless' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ message: 'AUTH0 account "test" answered more than 1000000 bytes (http.maxResponseBytes)', retryable: false, outcomeUnknown: false });
+    expect(seen).toEqual(['/api/items/endless']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('says a write whose answer was cut off may have been applied', async () => {
+    const err = await client({ maxResponseBytes: 1_000_000 })
+      .request({ method: 'POST', route: '/items/{id}', params: { id: 'endless' }, json: {}, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ outcomeUnknown: true, retryable: false, message: expect.stringContaining('may or may not have been applied') });
   });
 
   it('maps 404 to NotFoundError with the vendor message', async () => {

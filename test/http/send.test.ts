@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelGroup } from '../../src/http/cancel-group.js';
-import { CancelledExchange, send } from '../../src/http/send.js';
+import { CancelledExchange, ResponseTooLarge, send } from '../../src/http/send.js';
 
 /** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms, `/multi` with a repeated header. */
 let server: Server;
@@ -46,6 +46,13 @@ describe('send', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     expect(JSON.parse(res.text)).toEqual({ items: [1, 2, 3], name: 'zürich' });
+  });
+
+  it('reads an answer up to its byte limit, and rejects one past it', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    const whole = await send(pool, { method: 'GET', path: '/json' }, undefined, 34);
+    expect(JSON.parse(whole.text)).toEqual({ items: [1, 2, 3], name: 'zürich' });
+    await expect(send(pool, { method: 'GET', path: '/json' }, undefined, 33)).rejects.toBeInstanceOf(ResponseTooLarge);
   });
 
   it('returns error statuses as answers, with their headers', async () => {
