@@ -241,7 +241,11 @@ export class Auth0Session implements AccountSession {
     return this.connectionsPromise;
   }
 
-  /** Checkpoint paging (`from`/`take`) until Auth0 stops returning `next` (or returns an empty page). */
+  /**
+   * Checkpoint paging (`from`/`take`) until Auth0 stops returning `next`. An empty page that still
+   * carries one is followed, not taken for the end: stopping there dropped the rest of the list.
+   * collectPages stops a token that repeats or runs away.
+   */
   private paginate<K extends 'clients' | 'connections', S extends typeof api.clientsCheckpointPage | typeof api.connectionsCheckpointPage>(
     key: K,
     route: string,
@@ -253,8 +257,7 @@ export class Auth0Session implements AccountSession {
       const res = (await this.get(route, {}, schema, key, { ...query, take: PAGE_SIZE, ...(from ? { from } : {}) })) as Record<string, unknown> & {
         next?: string;
       };
-      const items = res[key] as Item[];
-      return { items, next: items.length === 0 ? undefined : res.next };
+      return { items: res[key] as Item[], next: res.next };
     });
   }
 }

@@ -104,6 +104,26 @@ describe('credentials across Auth0 accounts', () => {
     }
   });
 
+  it('follows the checkpoint of an empty page instead of taking it for the end: every client and its credentials are listed', async () => {
+    const before = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    const pagesBefore = prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?')).length;
+    h.reset();
+    // The simulator's checkpoint for "from the start": the page after the empty one is the first real one.
+    const from = Buffer.from('0').toString('base64url');
+    prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: { clients: [], next: from }, times: 1 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
+    expect(res.data!.credentials.totalCount).toBe(before.data!.credentials.totalCount);
+    expect(res.data!.credentials.edges.map((e) => e.node.id)).toEqual(before.data!.credentials.edges.map((e) => e.node.id));
+    expect(res.data!.credentials.edges.some((e) => e.node.__typename === 'Auth0ClientCredential')).toBe(true);
+    // One page more than before (the empty one), the next asked for with its checkpoint.
+    const pages = prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?'));
+    expect(pages).toHaveLength(pagesBefore + 1);
+    expect(pages[0]!.query.from).toBeUndefined();
+    expect(pages[1]!.query.from).toEqual([from]);
+  });
+
   it('reports a checkpoint Auth0 repeats as an error naming the account, instead of looping or returning duplicates', async () => {
     const page = { clients: [{ client_id: 'loop-client', name: 'loop' }], next: 'same-checkpoint' };
     prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: page, times: 5 });
