@@ -281,6 +281,47 @@ describe('node and nodes', () => {
     expect(node.expiresAt).toBe(new Date(new X509Certificate(key.cert).validTo).toISOString());
   });
 
+  it('reads current_since strictly: "1" is no year 2001 but null, reported, and a key missing its fingerprint is listed with it empty', async () => {
+    const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
+    const [savedKey, savedConn] = [{ ...key }, { ...conn }];
+    const before = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    Object.assign(key, { current_since: '1', pkcs: null, subject_dn: null });
+    delete (key as Partial<typeof key>).fingerprint;
+    Object.assign(conn, { display_name: null, realms: null });
+    const logsBefore = h.logs.length;
+    try {
+      const id = encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, key.kid]));
+      const query = `query($id: ID!) { node(id: $id) { ... on Auth0ConnectionKey {
+        currentSince fingerprint thumbprint pkcs subjectDn status role owner { ... on Auth0Connection { displayName realms } } } } }`;
+      const res = (await (await h.post(JSON.stringify({ query, variables: { id } }))).json()) as { data: { node: Record<string, unknown> }; errors?: unknown };
+      expect(res.errors).toBeUndefined();
+      expect(res.data.node).toMatchObject({
+        currentSince: null,
+        fingerprint: '',
+        thumbprint: key.thumbprint,
+        pkcs: null,
+        subjectDn: null,
+        role: 'CURRENT',
+        owner: { displayName: null, realms: [] },
+      });
+      expect(res.data.node.status).not.toBe('UNKNOWN');
+      // The tenant's list is whole: nothing failed, nothing missing.
+      const list = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+      expect(list.errors).toBeUndefined();
+      expect(list.data!.credentials.failedAccounts).toEqual([]);
+      expect(list.data!.credentials.totalCount).toBe(before.data!.credentials.totalCount);
+      const warnings = h.logs.slice(logsBefore).filter((l) => l.includes('cannot read')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(warnings.map((w) => `${String(w.field)} ${String(w.item)} ${String(w.shownAs)}`)).toEqual([
+        `fingerprint ${conn.id}/${key.kid} empty`,
+        `current_since ${conn.id}/${key.kid} null`,
+      ]);
+    } finally {
+      Object.assign(key, savedKey);
+      Object.assign(conn, savedConn);
+    }
+  });
+
   it('resolves owners with their credentials', async () => {
     const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
     const res = await h.exec(NodeDocument, { id: encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id])) });
