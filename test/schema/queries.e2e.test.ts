@@ -379,6 +379,50 @@ describe('a display-only value the gateway cannot read', () => {
   });
 });
 
+describe('an item the vendor lists twice', () => {
+  const ACCOUNT = 'conductorone-sandbox';
+  const list = () => h.exec(ListCredentialsDocument, { filter: { accounts: [ACCOUNT] }, first: 500 });
+
+  it.each([
+    {
+      what: 'a credential repeated in its principal\'s list (as across pages that shifted)',
+      repeat(state: ConductorOneSimulator['state']) {
+        const [spId, creds] = [...state.credentials].find(([, l]) => l.length > 1)!;
+        creds.push(creds[0]!);
+        return { spId, undo: () => void creds.pop() };
+      },
+    },
+    {
+      what: 'a service principal repeated in the principals list, and so all its credentials',
+      repeat(state: ConductorOneSimulator['state']) {
+        const principal = state.principals.find((p) => (state.credentials.get(p.id)?.length ?? 0) > 0)!;
+        state.principals.push(principal);
+        return { spId: principal.id, undo: () => void state.principals.pop() };
+      },
+    },
+  ])('lists each credential once, first one kept, with totalCount counting it once: $what', async ({ repeat }) => {
+    const sim = h.sim(ACCOUNT) as ConductorOneSimulator;
+    const before = await list();
+    const { spId, undo } = repeat(sim.state);
+    h.reset();
+    try {
+      const res = await list();
+      expect(res.errors).toBeUndefined();
+      const conn = res.data!.credentials;
+      expect(conn.failedAccounts).toEqual([]);
+      const ids = conn.edges.map((e) => e.node.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(conn.totalCount).toBe(before.data!.credentials.totalCount);
+      expect(conn.edges).toEqual(before.data!.credentials.edges);
+      // The simulator was asked for that principal's credentials once (its answer held the repeat, or
+      // the principal was listed twice): the gateway dropped the second copy, it asked nothing more.
+      expect(calls(sim).filter((c) => c.startsWith(`GET /api/v1/service_principals/${spId}/credentials?`))).toHaveLength(1);
+    } finally {
+      undo();
+    }
+  });
+});
+
 describe('empty ids and cursors', () => {
   /** Nothing reached any vendor: every simulator's record (token calls included) is empty. */
   const nothingSent = () => {
