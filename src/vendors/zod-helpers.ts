@@ -76,18 +76,18 @@ export type ShownAs = 'null' | 'UNKNOWN' | 'empty' | 'left out';
 /** Told which field of which item could not be read (never the value): UnreadableValues.report. */
 export type OnUnreadable = (field: string, item: string, shownAs: ShownAs) => void;
 
-/** A display string as sent: absent or null is none, anything but a string UNREADABLE. */
-function textOf(value: unknown): string | null | Unreadable {
-  if (typeof value === 'string') return value;
-  return value === undefined || value === null ? null : UNREADABLE;
-}
-
 /**
- * A display-only string (a name, a description, a DN…), read leniently: one that is not a string
- * is shown as null (and reported, by `shown`) instead of failing its account's whole list. Optional
- * already (see `vendorExpiry`). Never for an id or a field that decides kind or status.
+ * A display-only string (a name, a description, a DN…), read leniently: absent or null is none,
+ * and one that is not a string UNREADABLE, shown as null (and reported, by `shown`) instead of
+ * failing its account's whole list. Never for an id or a field that decides kind or status.
+ * `.catch`, not a transform: a valid string costs what `z.string()` costs (zod compiles it into
+ * the object's parser), and only a bad one takes the catch path. The cast gives the catch value
+ * its type (zod types it as the inner output) and keeps the key optional.
  */
-export const displayString = z.unknown().transform(textOf).optional();
+export const displayString = z
+  .string()
+  .nullish()
+  .catch(UNREADABLE as never) as unknown as z.ZodOptional<z.ZodType<string | null | Unreadable>>;
 
 /**
  * A display-only date (created, updated, last used), read leniently like `vendorExpiry`: absent or
