@@ -4,6 +4,9 @@ import { builder } from './builder.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
 import { globalIdOf } from './global-id.js';
 
+/** A display date is shown as null, never failing its account's list, when the vendor sends one the gateway cannot read. */
+export const UNREPORTED_DATE = 'Null when the vendor does not report it, or reports it as something other than an RFC 3339 date-time (logged; the rest is still listed).';
+
 export const CredentialOwnerInterface = builder.interfaceRef<OwnerRecord>('CredentialOwner');
 
 export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Credential').implement({
@@ -22,14 +25,19 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
       description: "What it is, in terms shared by every vendor; the vendor's own word is on its type (Auth0 `credentialType`, vault `type`).",
       resolve: (c) => c.kind,
     }),
-    name: t.string({ nullable: true, description: 'Null when the vendor gives it none (Auth0 keys).', resolve: (c) => c.name }),
+    name: t.string({
+      nullable: true,
+      description: 'Null when the vendor gives it none (Auth0 keys), or sends something that is not text (logged; the credential is still listed).',
+      resolve: (c) => c.name,
+    }),
     description: t.string({
       nullable: true,
-      description: 'Its description in the vendor; null when it has none, and always for Auth0 and ConductorOne credentials, which have no description.',
+      description:
+        'Its description in the vendor; null when it has none or it is not text, and always for Auth0 and ConductorOne credentials, which have no description.',
       resolve: (c) => c.description,
     }),
-    createdAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.createdAt }),
-    updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'Null when the vendor does not report it.', resolve: (c) => c.updatedAt }),
+    createdAt: t.field({ type: 'DateTime', nullable: true, description: UNREPORTED_DATE, resolve: (c) => c.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', nullable: true, description: UNREPORTED_DATE, resolve: (c) => c.updatedAt }),
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,
@@ -39,7 +47,8 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     lastUsedAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'Null when never used, or when the vendor does not report use at all (Auth0, the vault): not proof of disuse.',
+      description:
+        'Null when never used, when the vendor does not report use at all (Auth0, the vault), or when it reports a date the gateway cannot read (logged): not proof of disuse.',
       resolve: (c) => c.lastUsedAt,
     }),
     status: t.field({
@@ -67,12 +76,13 @@ CredentialOwnerInterface.implement({
     externalId: t.string({ description: "The vendor's own id.", resolve: (o) => o.externalId }),
     name: t.string({
       nullable: true,
-      description: "Its name in the vendor (a ConductorOne principal's display name); null when it has none.",
+      description: "Its name in the vendor (a ConductorOne principal's display name); null when it has none or it is not text.",
       resolve: (o) => o.name,
     }),
     description: t.string({
       nullable: true,
-      description: 'Its description in the vendor; null when it has none, and always for Auth0 connections and ConductorOne service principals, which have no description.',
+      description:
+        'Its description in the vendor; null when it has none or it is not text, and always for Auth0 connections and ConductorOne service principals, which have no description.',
       resolve: (o) => o.description,
     }),
     credentials: t.field({

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Vendor } from '../domain/vendor.js';
+import type { ShownAs } from './zod-helpers.js';
 
 /** Items told about one by one; past this many, they are only counted (memory stays bounded). */
 const REMEMBERED = 1_000;
@@ -8,8 +9,8 @@ const SUMMARY_EVERY_MS = 60_000;
 
 /**
  * Tells operators that a vendor sent a value the gateway cannot read and shows as null (or as
- * status UNKNOWN): once per account, field and item per process, as a warning, since every later
- * list meets the same value. It names the field and the item, never the value itself. Past
+ * status UNKNOWN, as empty, or leaves out of a list): once per account, field and item per process,
+ * as a warning, since every later list meets the same value. It names the field and the item, never the value itself. Past
  * REMEMBERED items, the values met are counted, and a line says how many a minute after the first
  * of them (then a minute after the next, and so on): at most one a minute, none lost.
  */
@@ -24,7 +25,7 @@ export class UnreadableValues {
     private readonly account: string,
   ) {}
 
-  report(field: string, item: string, shownAs: 'null' | 'UNKNOWN'): void {
+  report(field: string, item: string, shownAs: ShownAs): void {
     const key = `${field}\u0000${item}`;
     if (this.reported.has(key)) return;
     if (this.reported.size < REMEMBERED) {

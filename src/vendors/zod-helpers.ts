@@ -37,9 +37,14 @@ export const vendorDate = z.string().transform((s, ctx) => {
   return z.NEVER;
 });
 
-/** An expiry the vendor sent that is not an RFC 3339 date-time (a sentinel: lists carry thousands of expiries). */
-export const UNREADABLE = Symbol('unreadable expiry');
-export type Expiry = Date | null | typeof UNREADABLE;
+/**
+ * A value the vendor sent that the gateway cannot read: an expiry or display date that is not an
+ * RFC 3339 date-time, a display string that is not a string… A sentinel, not a wrapper object:
+ * lists carry thousands of these fields, and a valid value must cost no allocation.
+ */
+export const UNREADABLE = Symbol('unreadable value');
+export type Unreadable = typeof UNREADABLE;
+export type Expiry = Date | null | Unreadable;
 
 /** An expiry as the vendor sent it: absent or null is none, an RFC 3339 date-time its Date, anything else UNREADABLE. */
 export function expiryOf(value: unknown): Expiry {
@@ -64,4 +69,73 @@ export const knownExpiry = (expiry: Expiry | undefined): Date | null => (expiry 
  */
 export function openEnum<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values).optional().catch(undefined);
+}
+
+/** How an unreadable value is shown instead: null, status UNKNOWN, an empty string, or a list without it. */
+export type ShownAs = 'null' | 'UNKNOWN' | 'empty' | 'left out';
+/** Told which field of which item could not be read (never the value): UnreadableValues.report. */
+export type OnUnreadable = (field: string, item: string, shownAs: ShownAs) => void;
+
+/**
+ * A display-only string (a name, a description, a DN…), read leniently: absent or null is none,
+ * and one that is not a string UNREADABLE, shown as null (and reported, by `shown`) instead of
+ * failing its account's whole list. Never for an id or a field that decides kind or status.
+ * `.catch`, not a transform: a valid string costs what `z.string()` costs (zod compiles it into
+ * the object's parser), and only a bad one takes the catch path. The cast gives the catch value
+ * its type (zod types it as the inner output) and keeps the key optional.
+ */
+export const displayString = z
+  .string()
+  .nullish()
+  .catch(UNREADABLE as never) as unknown as z.ZodOptional<z.ZodType<string | null | Unreadable>>;
+
+/**
+ * A display-only date (created, updated, last used), read leniently like `vendorExpiry`: absent or
+ * null is none, one that is not an RFC 3339 date-time UNREADABLE (shown as null by `shown`).
+ */
+export const displayDate = z.unknown().transform(expiryOf).optional();
+
+/** What is left of a display list after the elements the gateway cannot read were left out. */
+export class Remainder {
+  constructor(readonly kept: readonly string[]) {}
+}
+
+/** A display list of strings as sent: absent or null is none, not a list UNREADABLE, bad elements left out. */
+function textsOf(value: unknown): readonly string[] | Remainder | null | Unreadable {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) return UNREADABLE;
+  // The common case, every element a string, returns the array itself: nothing copied.
+  for (const element of value) {
+    if (typeof element !== 'string') return new Remainder(value.filter((e): e is string => typeof e === 'string'));
+  }
+  return value as string[];
+}
+
+/** A display-only list of strings (role ids, realms): elements that are not strings are left out (reported by `shownList`). */
+export const displayStrings = z.unknown().transform(textsOf).optional();
+
+/**
+ * A lenient display value as a record holds it: UNREADABLE becomes null and is reported, naming
+ * the field and the item (never the value); absent becomes null.
+ */
+export function shown<T>(value: T | null | undefined | Unreadable, field: string, item: string, report: OnUnreadable): Exclude<T, Unreadable> | null {
+  if (value === UNREADABLE) {
+    report(field, item, 'null');
+    return null;
+  }
+  return (value ?? null) as Exclude<T, Unreadable> | null;
+}
+
+/** A lenient display list as a record holds it: absent is empty; one not a list, or elements left out, are reported. */
+export function shownList(value: readonly string[] | Remainder | null | undefined | Unreadable, field: string, item: string, report: OnUnreadable): readonly string[] {
+  if (value === undefined || value === null) return [];
+  if (value === UNREADABLE) {
+    report(field, item, 'empty');
+    return [];
+  }
+  if (value instanceof Remainder) {
+    report(field, item, 'left out');
+    return value.kept;
+  }
+  return value;
 }

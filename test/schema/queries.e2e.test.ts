@@ -233,6 +233,196 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
   });
 });
 
+describe('a display-only value the gateway cannot read', () => {
+  /** No contract allows these; distinctive, so the specs can tell they never reach a log line or a response. */
+  const ODD_DATE = '1971-02-03';
+  const ODD_TEXT = 9_417_733;
+
+  /** A credential of the vendor's sandbox with odd display values: what it should show, and what should be told. */
+  interface Spoiled {
+    globalId: string;
+    shows: Record<string, unknown>;
+    /** `field item shownAs` of each warning. */
+    told: string[];
+    restore(): void;
+  }
+  interface Case {
+    vendor: Vendor;
+    account: string;
+    spoil(sim: SimulatorHandle): Spoiled;
+  }
+  /** Sets `changes` on a vendor-side object (state mutation: every later answer carries them), with a restore. */
+  function mutate<T extends object>(target: T, changes: Record<string, unknown>): () => void {
+    const saved = { ...target };
+    Object.assign(target, changes);
+    return () => {
+      for (const key of Object.keys(changes)) delete (target as Record<string, unknown>)[key];
+      Object.assign(target, saved);
+    };
+  }
+  const CASES: Case[] = [
+    {
+      vendor: 'AUTH0',
+      account: 'auth0-prod',
+      spoil(sim) {
+        const [clientId, creds] = [...(sim as Auth0Simulator).state.credentials].find(([, list]) => list.length > 0)!;
+        const c = creds[0]!;
+        const restore = mutate(c, { name: ODD_TEXT, kid: null, subject_dn: null, created_at: ODD_DATE });
+        const item = `${clientId}/${c.id}`;
+        return {
+          globalId: gid('Auth0ClientCredential', this.account, clientId, c.id),
+          shows: { name: null, kid: null, subjectDn: null, createdAt: null },
+          told: [`name ${item} null`, `created_at ${item} null`],
+          restore,
+        };
+      },
+    },
+    {
+      vendor: 'CONDUCTORONE',
+      account: 'conductorone-sandbox',
+      spoil(sim) {
+        const [spId, creds] = [...(sim as ConductorOneSimulator).state.credentials].find(([, list]) => list.length > 0)!;
+        const c = creds[0]!;
+        const restore = mutate(c, { displayName: ODD_TEXT, createdAt: '2025-01-01T00:00:00', lastUsedAt: 'yesterday' });
+        const item = `${spId}/${c.id}`;
+        return {
+          globalId: gid('ConductorOneCredential', this.account, spId, c.id),
+          shows: { name: null, createdAt: null, lastUsedAt: null },
+          told: [`displayName ${item} null`, `createdAt ${item} null`, `lastUsedAt ${item} null`],
+          restore,
+        };
+      },
+    },
+    {
+      vendor: 'KEYCARD',
+      account: 'keycard-sandbox',
+      spoil(sim) {
+        const [saId, creds] = [...(sim as KeycardSimulator).state.credentials].find(([, list]) => list.length > 0)!;
+        const c = creds[0]!;
+        const restore = mutate(c, { name: null, description: ODD_TEXT, created_at: ODD_DATE, last_used_at: 'yesterday' });
+        const item = `${saId}/${c.id}`;
+        return {
+          globalId: gid('KeycardCredential', this.account, saId, c.id),
+          shows: { name: null, description: null, createdAt: null, lastUsedAt: null },
+          told: [`description ${item} null`, `created_at ${item} null`, `last_used_at ${item} null`],
+          restore,
+        };
+      },
+    },
+    {
+      vendor: 'VAULT',
+      account: 'vault-sandbox',
+      spoil(sim) {
+        const c = (sim as VaultSimulator).state.credentials[0]!;
+        const { name: _name, ...rest } = c;
+        const restore = mutate(c, { description: ODD_TEXT, createdBy: ODD_TEXT });
+        delete (c as Partial<typeof c>).name;
+        return {
+          globalId: gid('VaultCredential', this.account, c.uuid),
+          // createdBy is not in the shared fragment: its warning says it was shown as null (unit spec: vault api.test.ts).
+          shows: { name: null, description: null },
+          told: [`description ${c.uuid} null`, `createdBy ${c.uuid} null`],
+          restore: () => {
+            restore();
+            Object.assign(c, rest, { name: _name });
+          },
+        };
+      },
+    },
+  ];
+  const list = (account: string) => h.exec(ListCredentialsDocument, { filter: { accounts: [account] }, first: 500 });
+
+  it.each(CASES)('shows that one $vendor credential with those fields null, the rest of its account listed as before', async (c) => {
+    const sim = h.sim(c.account);
+    const before = await list(c.account);
+    expect(before.errors).toBeUndefined();
+    const callsBefore = calls(sim).sort();
+    h.reset();
+    const spoiled = c.spoil(sim);
+    const logsBefore = h.logs.length;
+    const responsesBefore = h.responses.length;
+    try {
+      const res = await list(c.account);
+      expect(res.errors).toBeUndefined();
+      const conn = res.data!.credentials;
+      expect(conn.failedAccounts).toEqual([]);
+      expect(conn.totalCount).toBe(before.data!.credentials.totalCount);
+      const nodes = conn.edges.map((e) => e.node);
+      const node = nodes.find((n) => n.id === spoiled.globalId);
+      expect(node).toMatchObject({ vendor: c.vendor, ...spoiled.shows });
+      // Its status and place are as before: only display fields changed.
+      const was = before.data!.credentials.edges.map((e) => e.node);
+      expect(nodes.map((n) => n.id)).toEqual(was.map((n) => n.id));
+      expect(node!.status).toBe(was.find((n) => n.id === spoiled.globalId)!.status);
+      expect(nodes.filter((n) => n.id !== spoiled.globalId)).toEqual(was.filter((n) => n.id !== spoiled.globalId));
+      // The simulator was asked the same as for the unspoiled list: nothing repeated, nothing more.
+      expect(calls(sim).sort()).toEqual(callsBefore);
+      // Read alone, the same.
+      const alone = await h.exec(NodeDocument, { id: spoiled.globalId });
+      expect(alone.errors).toBeUndefined();
+      expect(alone.data!.node).toMatchObject(spoiled.shows);
+
+      // Operators are told once per field and credential (a field merely absent or null is not news), never the value.
+      const warnings = h.logs
+        .slice(logsBefore)
+        .filter((l) => l.includes('cannot read'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(warnings.map((w) => `${String(w.field)} ${String(w.item)} ${String(w.shownAs)}`)).toEqual(spoiled.told);
+      expect(warnings.every((w) => w.vendor === c.vendor && w.account === c.account && w.level === 40)).toBe(true);
+      for (const odd of [ODD_DATE, String(ODD_TEXT), 'yesterday']) {
+        expect(h.logs.slice(logsBefore).filter((l) => l.includes(odd))).toEqual([]);
+        expect(h.responses.slice(responsesBefore).filter((r) => r.includes(odd))).toEqual([]);
+      }
+    } finally {
+      spoiled.restore();
+    }
+  });
+});
+
+describe('an item the vendor lists twice', () => {
+  const ACCOUNT = 'conductorone-sandbox';
+  const list = () => h.exec(ListCredentialsDocument, { filter: { accounts: [ACCOUNT] }, first: 500 });
+
+  it.each([
+    {
+      what: 'a credential repeated in its principal\'s list (as across pages that shifted)',
+      repeat(state: ConductorOneSimulator['state']) {
+        const [spId, creds] = [...state.credentials].find(([, l]) => l.length > 1)!;
+        creds.push(creds[0]!);
+        return { spId, undo: () => void creds.pop() };
+      },
+    },
+    {
+      what: 'a service principal repeated in the principals list, and so all its credentials',
+      repeat(state: ConductorOneSimulator['state']) {
+        const principal = state.principals.find((p) => (state.credentials.get(p.id)?.length ?? 0) > 0)!;
+        state.principals.push(principal);
+        return { spId: principal.id, undo: () => void state.principals.pop() };
+      },
+    },
+  ])('lists each credential once, first one kept, with totalCount counting it once: $what', async ({ repeat }) => {
+    const sim = h.sim(ACCOUNT) as ConductorOneSimulator;
+    const before = await list();
+    const { spId, undo } = repeat(sim.state);
+    h.reset();
+    try {
+      const res = await list();
+      expect(res.errors).toBeUndefined();
+      const conn = res.data!.credentials;
+      expect(conn.failedAccounts).toEqual([]);
+      const ids = conn.edges.map((e) => e.node.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(conn.totalCount).toBe(before.data!.credentials.totalCount);
+      expect(conn.edges).toEqual(before.data!.credentials.edges);
+      // The simulator was asked for that principal's credentials once (its answer held the repeat, or
+      // the principal was listed twice): the gateway dropped the second copy, it asked nothing more.
+      expect(calls(sim).filter((c) => c.startsWith(`GET /api/v1/service_principals/${spId}/credentials?`))).toHaveLength(1);
+    } finally {
+      undo();
+    }
+  });
+});
+
 describe('empty ids and cursors', () => {
   /** Nothing reached any vendor: every simulator's record (token calls included) is empty. */
   const nothingSent = () => {

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { UNREADABLE, knownExpiry, vendorDate, vendorExpiry } from '../../src/vendors/zod-helpers.js';
+import {
+  UNREADABLE,
+  displayDate,
+  displayString,
+  displayStrings,
+  knownExpiry,
+  shown,
+  shownList,
+  vendorDate,
+  vendorExpiry,
+  type OnUnreadable,
+} from '../../src/vendors/zod-helpers.js';
 
 describe('vendorDate: a vendor timestamp', () => {
   it.each([
@@ -43,5 +54,57 @@ describe('vendorExpiry: a credential expiry, read leniently', () => {
 
   it('leaves the rest of the item as strict as before', () => {
     expect(item.safeParse({ expires_at: 'soon' }).success).toBe(false);
+  });
+});
+
+describe('display-only fields, read leniently', () => {
+  const item = z.object({ id: z.string(), name: displayString, created_at: displayDate, roles: displayStrings });
+  const reports = () => {
+    const told: string[] = [];
+    const report: OnUnreadable = (field, id, shownAs) => told.push(`${field} ${id} ${shownAs}`);
+    return { told, report };
+  };
+
+  it('keeps a string, a date and a list of strings as they are, the list itself not copied, reporting nothing', () => {
+    const roles = ['r1', 'r2'];
+    const parsed = item.parse({ id: 'a', name: 'n', created_at: '2026-12-01T00:59:59+01:00', roles });
+    const { told, report } = reports();
+    expect(shown(parsed.name, 'name', 'a', report)).toBe('n');
+    expect(shown(parsed.created_at, 'created_at', 'a', report)).toEqual(new Date('2026-11-30T23:59:59Z'));
+    expect(shownList(parsed.roles, 'roles', 'a', report)).toBe(roles);
+    expect(told).toEqual([]);
+  });
+
+  it('takes absent and null as none, not as unreadable', () => {
+    const { told, report } = reports();
+    for (const parsed of [item.parse({ id: 'a' }), item.parse({ id: 'a', name: null, created_at: null, roles: null })]) {
+      expect(shown(parsed.name, 'name', 'a', report)).toBeNull();
+      expect(shown(parsed.created_at, 'created_at', 'a', report)).toBeNull();
+      expect(shownList(parsed.roles, 'roles', 'a', report)).toEqual([]);
+    }
+    expect(told).toEqual([]);
+  });
+
+  it.each([123, true, { first: 'n' }, ['n']])('shows a name of %j as null and reports it, naming field and item only', (name) => {
+    const { told, report } = reports();
+    expect(shown(item.parse({ id: 'a', name }).name, 'name', 'a', report)).toBeNull();
+    expect(told).toEqual(['name a null']);
+  });
+
+  it.each(['2024-01-01', '2026-11-30T23:59:59', 'yesterday', '1', 1704067200, { seconds: 1 }])('shows a date of %j as null and reports it', (created_at) => {
+    const { told, report } = reports();
+    expect(shown(item.parse({ id: 'a', created_at }).created_at, 'created_at', 'a', report)).toBeNull();
+    expect(told).toEqual(['created_at a null']);
+  });
+
+  it('leaves out the elements of a list it cannot read, and shows a list that is no list as empty, reporting each', () => {
+    const { told, report } = reports();
+    expect(shownList(item.parse({ id: 'a', roles: ['r1', null, 7, 'r2'] }).roles, 'roles', 'a', report)).toEqual(['r1', 'r2']);
+    expect(shownList(item.parse({ id: 'b', roles: 'r1' }).roles, 'roles', 'b', report)).toEqual([]);
+    expect(told).toEqual(['roles a left out', 'roles b empty']);
+  });
+
+  it('leaves the rest of the item as strict as before', () => {
+    expect(item.safeParse({ name: 'n' }).success).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import { UnreadableValues } from '../unreadable.js';
+import type { OnUnreadable } from '../zod-helpers.js';
 import type { Auth0AccountConfig } from './account.js';
 import * as api from './api.js';
 import {
@@ -42,14 +43,16 @@ export class Auth0Account implements AccountAdapter {
   readonly vendor = 'AUTH0' as const;
   readonly account: string;
   readonly http: HttpClient;
-  private readonly unreadable: UnreadableValues;
+  private readonly unreadable: OnUnreadable;
 
   constructor(
     private readonly config: Auth0AccountConfig,
     deps: AccountDeps,
   ) {
     this.account = config.name;
-    this.unreadable = new UnreadableValues(deps.logger, this.vendor, this.account);
+    const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    // One function per account, not per item: records report through it.
+    this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
   }
 
@@ -113,20 +116,20 @@ export class Auth0Session implements AccountSession {
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
-    private readonly unreadable: UnreadableValues,
+    private readonly unreadable: OnUnreadable,
   ) {}
 
   /** A client credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
   private credentialRecord(clientId: string, c: api.ClientCredential): Auth0ClientCredentialRecord {
-    const record = clientCredentialRecord(this.account, clientId, c);
-    if (record.expiryUnknown) this.unreadable.report('expires_at', `${clientId}/${c.id}`, 'UNKNOWN');
+    const record = clientCredentialRecord(this.account, clientId, c, this.unreadable);
+    if (record.expiryUnknown) this.unreadable('expires_at', `${clientId}/${c.id}`, 'UNKNOWN');
     return record;
   }
 
   /** A key's record; a certificate whose validity cannot be read makes it UNKNOWN, and is reported. */
   private keyRecord(connectionId: string, key: api.ConnectionKey): Auth0ConnectionKeyRecord {
-    const record = connectionKeyRecord(this.account, connectionId, key);
-    if (record.expiryUnknown) this.unreadable.report('cert', `${connectionId}/${key.kid}`, 'UNKNOWN');
+    const record = connectionKeyRecord(this.account, connectionId, key, this.unreadable);
+    if (record.expiryUnknown) this.unreadable('cert', `${connectionId}/${key.kid}`, 'UNKNOWN');
     return record;
   }
 
@@ -227,18 +230,22 @@ export class Auth0Session implements AccountSession {
     this.clientsPromise ??= this.paginate('clients', `${API}/clients`, api.clientsCheckpointPage, {
       fields: 'client_id,name,description,app_type,is_first_party',
       include_fields: true,
-    }).then((list) => list.map((c) => clientRecord(this.account, c)));
+    }).then((list) => list.map((c) => clientRecord(this.account, c, this.unreadable)));
     return this.clientsPromise;
   }
 
   private connections(): Promise<Auth0ConnectionRecord[]> {
     this.connectionsPromise ??= this.paginate('connections', `${API}/connections`, api.connectionsCheckpointPage, {
       strategy: [...api.KEYED_STRATEGIES],
-    }).then((list) => list.map((c) => connectionRecord(this.account, c)));
+    }).then((list) => list.map((c) => connectionRecord(this.account, c, this.unreadable)));
     return this.connectionsPromise;
   }
 
-  /** Checkpoint paging (`from`/`take`) until Auth0 stops returning `next` (or returns an empty page). */
+  /**
+   * Checkpoint paging (`from`/`take`) until Auth0 stops returning `next`. An empty page that still
+   * carries one is followed, not taken for the end: stopping there dropped the rest of the list.
+   * collectPages stops a token that repeats or runs away.
+   */
   private paginate<K extends 'clients' | 'connections', S extends typeof api.clientsCheckpointPage | typeof api.connectionsCheckpointPage>(
     key: K,
     route: string,
@@ -250,8 +257,7 @@ export class Auth0Session implements AccountSession {
       const res = (await this.get(route, {}, schema, key, { ...query, take: PAGE_SIZE, ...(from ? { from } : {}) })) as Record<string, unknown> & {
         next?: string;
       };
-      const items = res[key] as Item[];
-      return { items, next: items.length === 0 ? undefined : res.next };
+      return { items: res[key] as Item[], next: res.next };
     });
   }
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { openEnum, vendorDate, vendorExpiry } from '../zod-helpers.js';
+import { displayDate, displayString, displayStrings, openEnum, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * Auth0 Management API v2 JSON, as far as the gateway reads it (../shared/vendor-apis/auth0).
  * Unknown fields are accepted and dropped (`z.object` strips): nothing reads them, and keeping
- * them copied every field of every listed item.
+ * them copied every field of every listed item. Display-only fields are read leniently (records.ts
+ * shows one it cannot read as null, reported); ids, and what decides kind and status, strictly.
  */
 
 export const CLIENT_CREDENTIAL_ALGS = ['RS256', 'RS384', 'PS256'] as const;
@@ -35,14 +36,14 @@ export function errorMessage(body: unknown): string | undefined {
 
 export const clientCredential = z.object({
   id: z.string().min(1),
-  name: z.string().optional(),
-  kid: z.string().optional(),
+  name: displayString,
+  kid: displayString,
   alg: openEnum(CLIENT_CREDENTIAL_ALGS),
   credential_type: openEnum(CLIENT_CREDENTIAL_TYPES),
-  subject_dn: z.string().optional(),
-  thumbprint_sha256: z.string().optional(),
-  created_at: vendorDate.optional(),
-  updated_at: vendorDate.optional(),
+  subject_dn: displayString,
+  thumbprint_sha256: displayString,
+  created_at: displayDate,
+  updated_at: displayDate,
   // Lenient: an expiry it cannot read makes this credential UNKNOWN, not its tenant's list fail.
   expires_at: vendorExpiry.optional(),
 });
@@ -52,9 +53,9 @@ export type ClientCredential = z.output<typeof clientCredential>;
 
 export const client = z.object({
   client_id: z.string().min(1),
-  name: z.string().optional(),
-  description: z.string().optional(),
-  app_type: z.string().optional(),
+  name: displayString,
+  description: displayString,
+  app_type: displayString,
   is_first_party: z.boolean().optional(),
 });
 export type Client = z.output<typeof client>;
@@ -64,27 +65,28 @@ export const clientsCheckpointPage = z.object({ next: z.string().optional(), cli
 
 export const connection = z.object({
   id: z.string().min(1),
-  name: z.string().optional(),
-  display_name: z.string().optional(),
-  strategy: z.string().optional(),
-  realms: z.array(z.string()).optional(),
+  name: displayString,
+  display_name: displayString,
+  strategy: displayString,
+  realms: displayStrings,
 });
 export type Connection = z.output<typeof connection>;
 export const connectionsCheckpointPage = z.object({ next: z.string().optional(), connections: z.array(connection) });
 
 export const connectionKey = z.object({
   kid: z.string().min(1),
-  cert: z.string(),
-  pkcs: z.string().optional(),
+  // The key's lifetime: one Auth0 leaves out, or sends unreadable, makes the key UNKNOWN (records.ts).
+  cert: displayString,
+  pkcs: displayString,
   current: z.boolean().optional(),
   next: z.boolean().optional(),
   previous: z.boolean().optional(),
-  current_since: z.string().optional(),
-  fingerprint: z.string(),
-  thumbprint: z.string(),
-  algorithm: z.string().optional(),
+  current_since: displayDate,
+  fingerprint: displayString,
+  thumbprint: displayString,
+  algorithm: displayString,
   key_use: openEnum(KEY_USES),
-  subject_dn: z.string().optional(),
+  subject_dn: displayString,
 });
 /** Built once: zod compiles a schema on its first parse. */
 export const connectionKeys = connectionKey.array();

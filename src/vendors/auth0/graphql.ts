@@ -79,10 +79,19 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     fields: (t) => ({
       // Nullable like Auth0ClientCredential.kid: same-named fields share one type across credential types.
       kid: t.string({ nullable: true, description: 'The key id (`kid`); always given for a connection key.', resolve: (k) => k.kid }),
-      cert: t.string({ description: 'PEM certificate (public).', resolve: (k) => k.cert }),
-      pkcs: t.string({ nullable: true, description: 'PKCS#7 PEM (public).', resolve: (k) => k.pkcs }),
-      fingerprint: t.string({ description: "The certificate's fingerprint as Auth0 reports it, e.g. `CC:FB:DD:…`.", resolve: (k) => k.fingerprint }),
-      thumbprint: t.string({ description: "The certificate's thumbprint as Auth0 reports it, e.g. `CCFBDDD8…`.", resolve: (k) => k.thumbprint }),
+      cert: t.string({
+        description: 'PEM certificate (public). Empty when Auth0 leaves it out or sends something that is not text; `status` is then UNKNOWN.',
+        resolve: (k) => k.cert,
+      }),
+      pkcs: t.string({ nullable: true, description: 'PKCS#7 PEM (public); null when absent or not text.', resolve: (k) => k.pkcs }),
+      fingerprint: t.string({
+        description: "The certificate's fingerprint as Auth0 reports it, e.g. `CC:FB:DD:…`. Empty (never null, which would drop the key) when Auth0 leaves it out or sends something that is not text.",
+        resolve: (k) => k.fingerprint,
+      }),
+      thumbprint: t.string({
+        description: "The certificate's thumbprint as Auth0 reports it, e.g. `CCFBDDD8…`. Empty (never null, which would drop the key) when Auth0 leaves it out or sends something that is not text.",
+        resolve: (k) => k.thumbprint,
+      }),
       algorithm: t.field({
         type: SigningAlg,
         nullable: true,
@@ -102,7 +111,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
       currentSince: t.field({
         type: 'DateTime',
         nullable: true,
-        description: "When the key became current, from Auth0's `current_since`; null when absent or not a readable timestamp.",
+        description: "When the key became current, from Auth0's `current_since`; null when absent or not an RFC 3339 date-time (logged).",
         resolve: (k) => k.currentSince,
       }),
       role: t.field({
@@ -139,7 +148,10 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
         resolve: (c) => c.strategy,
       }),
       displayName: t.string({ nullable: true, description: "Auth0's `display_name`; null when it has none.", resolve: (c) => c.displayName }),
-      realms: t.stringList({ description: "Auth0's `realms` of the connection; empty when it reports none.", resolve: (c) => [...c.realms] }),
+      realms: t.stringList({
+        description: "Auth0's `realms` of the connection; empty when it reports none. A realm that is not text is left out (logged).",
+        resolve: (c) => [...c.realms],
+      }),
     }),
   });
 

@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, knownExpiry } from '../zod-helpers.js';
+import { UNREADABLE, knownExpiry, shown, shownList, type OnUnreadable } from '../zod-helpers.js';
 import { certificateValidity } from './certificate.js';
 import { SIGNING_ALGS, type Client, type ClientCredential, type Connection, type ConnectionKey } from './api.js';
 
@@ -48,28 +48,40 @@ export interface Auth0ConnectionKeyRecord extends CredentialRecord {
   readonly role: KeyRole | null;
 }
 
-export function clientRecord(account: string, c: Client): Auth0ClientRecord {
+/**
+ * A string GraphQL cannot show as null (a key's fingerprint and thumbprint, which the contract
+ * requires): empty, and reported, when Auth0 leaves it out or sends something else, so one odd key
+ * does not null the whole key (or its connection's list).
+ */
+function orEmpty(value: string | null | undefined | typeof UNREADABLE, field: string, item: string, report: OnUnreadable): string {
+  if (typeof value === 'string') return value;
+  report(field, item, 'empty');
+  return '';
+}
+
+export function clientRecord(account: string, c: Client, report: OnUnreadable): Auth0ClientRecord {
+  const id = c.client_id;
   return {
-    ref: ref(T.client, account, c.client_id),
+    ref: ref(T.client, account, id),
     vendor: 'AUTH0',
-    externalId: c.client_id,
-    name: c.name ?? null,
-    description: c.description ?? null,
-    appType: c.app_type ?? null,
+    externalId: id,
+    name: shown(c.name, 'name', id, report),
+    description: shown(c.description, 'description', id, report),
+    appType: shown(c.app_type, 'app_type', id, report),
     isFirstParty: c.is_first_party ?? null,
   };
 }
 
-export function connectionRecord(account: string, c: Connection): Auth0ConnectionRecord {
+export function connectionRecord(account: string, c: Connection, report: OnUnreadable): Auth0ConnectionRecord {
   return {
     ref: ref(T.connection, account, c.id),
     vendor: 'AUTH0',
     externalId: c.id,
-    name: c.name ?? null,
+    name: shown(c.name, 'name', c.id, report),
     description: null,
-    strategy: c.strategy ?? null,
-    displayName: c.display_name ?? null,
-    realms: c.realms ?? [],
+    strategy: shown(c.strategy, 'strategy', c.id, report),
+    displayName: shown(c.display_name, 'display_name', c.id, report),
+    realms: shownList(c.realms, 'realms', c.id, report),
   };
 }
 
@@ -79,31 +91,35 @@ const credentialKind: Record<string, CredentialKind> = {
   cert_subject_dn: 'CERTIFICATE',
 };
 
-export function clientCredentialRecord(account: string, clientId: string, c: ClientCredential): Auth0ClientCredentialRecord {
+export function clientCredentialRecord(account: string, clientId: string, c: ClientCredential, report: OnUnreadable): Auth0ClientCredentialRecord {
+  const item = `${clientId}/${c.id}`;
   return {
     ref: ref(T.clientCredential, account, clientId, c.id),
     vendor: 'AUTH0',
     externalId: c.id,
     kind: credentialKind[c.credential_type ?? ''] ?? 'OTHER',
-    name: c.name || null,
+    name: shown(c.name, 'name', item, report) || null,
     description: null,
-    createdAt: c.created_at ?? null,
-    updatedAt: c.updated_at ?? null,
+    createdAt: shown(c.created_at, 'created_at', item, report),
+    updatedAt: shown(c.updated_at, 'updated_at', item, report),
     expiresAt: knownExpiry(c.expires_at),
     expiryUnknown: c.expires_at === UNREADABLE,
     lastUsedAt: null,
     owner: ref(T.client, account, clientId),
-    kid: c.kid ?? null,
+    kid: shown(c.kid, 'kid', item, report),
     alg: c.alg ?? null,
     credentialType: c.credential_type ?? null,
-    subjectDn: c.subject_dn ?? null,
-    thumbprintSha256: c.thumbprint_sha256 ?? null,
+    subjectDn: shown(c.subject_dn, 'subject_dn', item, report),
+    thumbprintSha256: shown(c.thumbprint_sha256, 'thumbprint_sha256', item, report),
   };
 }
 
-export function connectionKeyRecord(account: string, connectionId: string, k: ConnectionKey): Auth0ConnectionKeyRecord {
-  const validity = certificateValidity(k.cert);
-  const since = k.current_since ? new Date(k.current_since) : null;
+export function connectionKeyRecord(account: string, connectionId: string, k: ConnectionKey, report: OnUnreadable): Auth0ConnectionKeyRecord {
+  const item = `${connectionId}/${k.kid}`;
+  // A certificate Auth0 leaves out or sends as something else is shown as empty; its key is UNKNOWN.
+  const cert = typeof k.cert === 'string' ? k.cert : '';
+  const validity = cert ? certificateValidity(cert) : null;
+  const algorithm = shown(k.algorithm, 'algorithm', item, report);
   return {
     ref: ref(T.connectionKey, account, connectionId, k.kid),
     vendor: 'AUTH0',
@@ -119,17 +135,18 @@ export function connectionKeyRecord(account: string, connectionId: string, k: Co
     lastUsedAt: null,
     owner: ref(T.connection, account, connectionId),
     kid: k.kid,
-    cert: k.cert,
-    pkcs: k.pkcs ?? null,
-    fingerprint: k.fingerprint,
-    thumbprint: k.thumbprint,
-    algorithm: (SIGNING_ALGS as readonly string[]).includes(k.algorithm ?? '') ? (k.algorithm as (typeof SIGNING_ALGS)[number]) : null,
+    cert,
+    pkcs: shown(k.pkcs, 'pkcs', item, report),
+    fingerprint: orEmpty(k.fingerprint, 'fingerprint', item, report),
+    thumbprint: orEmpty(k.thumbprint, 'thumbprint', item, report),
+    algorithm: (SIGNING_ALGS as readonly string[]).includes(algorithm ?? '') ? (algorithm as (typeof SIGNING_ALGS)[number]) : null,
     keyUse: k.key_use ?? null,
-    subjectDn: k.subject_dn ?? null,
+    subjectDn: shown(k.subject_dn, 'subject_dn', item, report),
     current: k.current ?? false,
     next: k.next ?? false,
     previous: k.previous ?? false,
-    currentSince: since && !Number.isNaN(since.getTime()) ? since : null,
+    // Strict RFC 3339 like every date: `new Date` took "1" for 2001.
+    currentSince: shown(k.current_since, 'current_since', item, report),
     role: k.current ? 'CURRENT' : k.next ? 'NEXT' : k.previous ? 'PREVIOUS' : null,
   };
 }

@@ -12,6 +12,7 @@ import { collectPages, type Page } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import { UnreadableValues } from '../unreadable.js';
+import type { OnUnreadable } from '../zod-helpers.js';
 import type { ConductorOneAccountConfig } from './account.js';
 import * as api from './api.js';
 import { parseClientId, parseClientSecret, signClientAssertion, signingKey, tokenRequestForm, type ParsedClientId } from './client-auth.js';
@@ -38,11 +39,13 @@ export class ConductorOneAccount implements AccountAdapter {
   readonly http: HttpClient;
   private readonly client: ParsedClientId;
   private readonly signer: ReturnType<typeof signingKey>;
-  private readonly unreadable: UnreadableValues;
+  private readonly unreadable: OnUnreadable;
 
   constructor(config: ConductorOneAccountConfig, deps: AccountDeps) {
     this.account = config.name;
-    this.unreadable = new UnreadableValues(deps.logger, this.vendor, this.account);
+    const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    // One function per account, not per item: records report through it.
+    this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     // Both were checked when the config was parsed; these cannot fail here.
     this.client = parseClientId(config.clientId);
     this.signer = signingKey(parseClientSecret(config.clientSecret));
@@ -99,7 +102,7 @@ export class ConductorOneSession implements AccountSession {
 
   private readonly principal = requestLoader(async (id: string) => {
     const res = await this.read({ route: `${API}/service_principals/{id}`, params: { id }, schema: api.servicePrincipalEnvelope, resource: 'service principal' });
-    return res.servicePrincipal ? servicePrincipalRecord(this.account, res.servicePrincipal) : null;
+    return res.servicePrincipal ? servicePrincipalRecord(this.account, res.servicePrincipal, this.unreadable) : null;
   });
 
   private readonly credentials = requestLoader(async (servicePrincipalId: string) => {
@@ -130,13 +133,13 @@ export class ConductorOneSession implements AccountSession {
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
-    private readonly unreadable: UnreadableValues,
+    private readonly unreadable: OnUnreadable,
   ) {}
 
   /** A credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
   private credentialRecord(servicePrincipalId: string, c: api.Credential): ConductorOneCredentialRecord {
-    const record = credentialRecord(this.account, servicePrincipalId, c);
-    if (record.expiryUnknown) this.unreadable.report('expiresAt', `${servicePrincipalId}/${c.id}`, 'UNKNOWN');
+    const record = credentialRecord(this.account, servicePrincipalId, c, this.unreadable);
+    if (record.expiryUnknown) this.unreadable('expiresAt', `${servicePrincipalId}/${c.id}`, 'UNKNOWN');
     return record;
   }
 
@@ -212,7 +215,7 @@ export class ConductorOneSession implements AccountSession {
         resource: 'service principals',
       }),
     ).then((list) => {
-      const records = list.map((sp) => servicePrincipalRecord(this.account, sp));
+      const records = list.map((sp) => servicePrincipalRecord(this.account, sp, this.unreadable));
       for (const r of records) this.principal.remember(r.externalId, r);
       return records;
     });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { openEnum, vendorDate, vendorExpiry } from '../zod-helpers.js';
+import { displayDate, displayString, displayStrings, openEnum, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
  * gRPC-transcoded: camelCase, and proto3 JSON leaves out unpopulated fields (false, [], "", null),
  * so every field may be absent. Unknown fields are accepted and dropped (`z.object` strips):
- * nothing reads them, and keeping them copied every field of every listed item.
+ * nothing reads them, and keeping them copied every field of every listed item. Display-only
+ * fields are read leniently (records.ts shows one it cannot read as null, reported); ids strictly.
  */
 
 export const USER_STATUSES = ['UNKNOWN', 'ENABLED', 'DISABLED', 'DELETED'] as const;
@@ -41,38 +42,40 @@ export function errorMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-const timestamp = vendorDate.nullable().optional();
+// Strict: an allow-list shown without an element it could not read would claim wider access than
+// ConductorOne grants (empty reads as "any source"), so a bad one still fails the list.
 const strings = z.array(z.string()).nullable().optional();
 
+// Only what records.ts reads (the user's id and name are the principal's own).
 export const user = z.object({
-  id: z.string().optional(),
-  displayName: z.string().optional(),
-  email: z.string().optional(),
+  email: displayString,
   status: openEnum(USER_STATUSES),
   type: openEnum(USER_TYPES),
 });
 
 export const servicePrincipal = z.object({
   id: z.string().min(1),
-  displayName: z.string().optional(),
-  createdAt: timestamp,
-  updatedAt: timestamp,
+  displayName: displayString,
+  createdAt: displayDate,
+  updatedAt: displayDate,
   user: user.nullable().optional(),
 });
 export type ServicePrincipal = z.output<typeof servicePrincipal>;
 
 export const credential = z.object({
   id: z.string().min(1),
-  clientId: z.string().optional(),
-  displayName: z.string().optional(),
+  clientId: displayString,
+  displayName: displayString,
   servicePrincipalId: z.string().optional(),
   allowSourceCidrs: strings,
-  scopedRoleIds: strings,
-  requireDpop: z.boolean().optional(),
-  createdAt: timestamp,
+  scopedRoleIds: displayStrings,
+  // proto3 JSON reads null as the default (false). Anything else still fails: shown as false, a
+  // DPoP requirement the gateway could not read would be denied.
+  requireDpop: z.boolean().nullish(),
+  createdAt: displayDate,
   // Lenient: an expiry it cannot read makes this credential UNKNOWN, not its tenant's list fail.
   expiresAt: vendorExpiry.optional(),
-  lastUsedAt: timestamp,
+  lastUsedAt: displayDate,
 });
 export type Credential = z.output<typeof credential>;
 

@@ -1,5 +1,5 @@
 import type { Builder, NodeTypes } from '../../schema/builder.js';
-import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { CredentialInterface, CredentialOwnerInterface, UNREPORTED_DATE, isRecordOf } from '../../schema/credential.js';
 import { describedValues, prefixStripped } from '../../schema/enum-values.js';
 import { USER_STATUSES, USER_TYPES } from './api.js';
 import { T, type ConductorOneCredentialRecord, type ConductorOneServicePrincipalRecord } from './records.js';
@@ -29,7 +29,7 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
     fields: (t) => ({
       clientId: t.string({
         nullable: true,
-        description: 'OAuth client id, `<cutename>@<tenant>.conductor.one/spc`.',
+        description: 'OAuth client id, `<cutename>@<tenant>.conductor.one/spc`; null when absent or not text.',
         resolve: (c) => c.clientId,
       }),
       servicePrincipalId: t.string({ description: 'Id of the owning service principal (its user id).', resolve: (c) => c.servicePrincipalId }),
@@ -38,7 +38,8 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
         resolve: (c) => [...c.allowSourceCidrs],
       }),
       scopedRoleIds: t.stringList({
-        description: "Role ids limiting the credential; effective roles are the intersection with the principal's roles.",
+        description:
+          "Role ids limiting the credential; effective roles are the intersection with the principal's roles. A role id that is not text is left out (logged).",
         resolve: (c) => [...c.scopedRoleIds],
       }),
       requireDpop: t.boolean({ description: 'Token requests with this credential must carry a DPoP proof.', resolve: (c) => c.requireDpop }),
@@ -50,9 +51,9 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.servicePrincipal),
     fields: (t) => ({
-      createdAt: t.field({ type: 'DateTime', nullable: true, description: 'When ConductorOne created it; null when not reported.', resolve: (p) => p.createdAt }),
-      updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When ConductorOne last changed it; null when not reported.', resolve: (p) => p.updatedAt }),
-      email: t.string({ nullable: true, description: "The principal's user email, if any.", resolve: (p) => p.email }),
+      createdAt: t.field({ type: 'DateTime', nullable: true, description: `When ConductorOne created it. ${UNREPORTED_DATE}`, resolve: (p) => p.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', nullable: true, description: `When ConductorOne last changed it. ${UNREPORTED_DATE}`, resolve: (p) => p.updatedAt }),
+      email: t.string({ nullable: true, description: "The principal's user email; null when it has none or it is not text.", resolve: (p) => p.email }),
       userStatus: t.field({
         type: UserStatus,
         nullable: true,

@@ -1,6 +1,6 @@
 import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, knownExpiry } from '../zod-helpers.js';
+import { UNREADABLE, knownExpiry, shown, shownList, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServicePrincipal } from './api.js';
 
 export const T = {
@@ -26,40 +26,41 @@ export interface ConductorOneCredentialRecord extends CredentialRecord {
   readonly requireDpop: boolean;
 }
 
-export function servicePrincipalRecord(account: string, sp: ServicePrincipal): ConductorOneServicePrincipalRecord {
+export function servicePrincipalRecord(account: string, sp: ServicePrincipal, report: OnUnreadable): ConductorOneServicePrincipalRecord {
   return {
     ref: ref(T.servicePrincipal, account, sp.id),
     vendor: 'CONDUCTORONE',
     externalId: sp.id,
-    name: sp.displayName || null,
+    name: shown(sp.displayName, 'displayName', sp.id, report) || null,
     description: null,
-    createdAt: sp.createdAt ?? null,
-    updatedAt: sp.updatedAt ?? null,
-    email: sp.user?.email || null,
+    createdAt: shown(sp.createdAt, 'createdAt', sp.id, report),
+    updatedAt: shown(sp.updatedAt, 'updatedAt', sp.id, report),
+    email: shown(sp.user?.email, 'user.email', sp.id, report) || null,
     userStatus: sp.user?.status ?? null,
     userType: sp.user?.type ?? null,
   };
 }
 
 /** The principal comes from the path it was read under: the body may leave it out. */
-export function credentialRecord(account: string, servicePrincipalId: string, c: Credential): ConductorOneCredentialRecord {
+export function credentialRecord(account: string, servicePrincipalId: string, c: Credential, report: OnUnreadable): ConductorOneCredentialRecord {
+  const item = `${servicePrincipalId}/${c.id}`;
   return {
     ref: ref(T.credential, account, servicePrincipalId, c.id),
     vendor: 'CONDUCTORONE',
     externalId: c.id,
     kind: 'CLIENT_SECRET',
-    name: c.displayName || null,
+    name: shown(c.displayName, 'displayName', item, report) || null,
     description: null,
-    createdAt: c.createdAt ?? null,
+    createdAt: shown(c.createdAt, 'createdAt', item, report),
     updatedAt: null,
     expiresAt: knownExpiry(c.expiresAt),
     expiryUnknown: c.expiresAt === UNREADABLE,
-    lastUsedAt: c.lastUsedAt ?? null,
+    lastUsedAt: shown(c.lastUsedAt, 'lastUsedAt', item, report),
     owner: ref(T.servicePrincipal, account, servicePrincipalId),
-    clientId: c.clientId || null,
+    clientId: shown(c.clientId, 'clientId', item, report) || null,
     servicePrincipalId,
     allowSourceCidrs: c.allowSourceCidrs ?? [],
-    scopedRoleIds: c.scopedRoleIds ?? [],
+    scopedRoleIds: shownList(c.scopedRoleIds, 'scopedRoleIds', item, report),
     // proto3 JSON leaves out `false`.
     requireDpop: c.requireDpop ?? false,
   };

@@ -9,6 +9,8 @@ import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
+import { UnreadableValues } from '../unreadable.js';
+import type { OnUnreadable } from '../zod-helpers.js';
 import type { KeycardAccountConfig } from './account.js';
 import * as api from './api.js';
 import { keycardIds } from './ids.js';
@@ -38,12 +40,16 @@ export class KeycardAccount implements AccountAdapter {
   readonly vendor = 'KEYCARD' as const;
   readonly account: string;
   readonly http: HttpClient;
+  private readonly unreadable: OnUnreadable;
 
   constructor(
     private readonly config: KeycardAccountConfig,
     deps: AccountDeps,
   ) {
     this.account = config.name;
+    const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    // One function per account, not per item: records report through it.
+    this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
   }
 
@@ -70,7 +76,7 @@ export class KeycardAccount implements AccountAdapter {
   }
 
   session(scope: RequestScope): KeycardSession {
-    return new KeycardSession(this.http, this.account, this.config.organizationId, scope);
+    return new KeycardSession(this.http, this.account, this.config.organizationId, scope, this.unreadable);
   }
 
   close(): Promise<void> {
@@ -85,19 +91,19 @@ export class KeycardSession implements AccountSession {
   private listedOwnerPermissionsPromise: Promise<Map<string, api.Permissions>> | null = null;
 
   private readonly owner = requestLoader(async (id: string) =>
-    serviceAccountRecord(this.account, await this.get(SERVICE_ACCOUNT, { service_account_id: id }, api.serviceAccount, 'service account'), 'get'),
+    serviceAccountRecord(this.account, await this.get(SERVICE_ACCOUNT, { service_account_id: id }, api.serviceAccount, 'service account'), 'get', this.unreadable),
   );
 
   private readonly credentials = requestLoader(async (serviceAccountId: string) => {
     const list = await this.list(CREDENTIALS, { service_account_id: serviceAccountId }, api.credentialPage, 'service account');
-    const records = list.map((c) => credentialRecord(this.account, serviceAccountId, c, 'list'));
+    const records = list.map((c) => credentialRecord(this.account, serviceAccountId, c, 'list', this.unreadable));
     for (const r of records) this.credential.remember([serviceAccountId, r.externalId], r);
     return records;
   });
 
   private readonly credential = requestLoader(async ([serviceAccountId, id]: [string, string]) => {
     const c = await this.get(CREDENTIAL, { service_account_id: serviceAccountId, credential_id: id }, api.credential, 'credential');
-    return credentialRecord(this.account, serviceAccountId, c, 'get');
+    return credentialRecord(this.account, serviceAccountId, c, 'get', this.unreadable);
   });
 
   /** Permissions of listed credentials: the owner's list once more, expanded. */
@@ -120,6 +126,7 @@ export class KeycardSession implements AccountSession {
     readonly account: string,
     private readonly organizationId: string,
     private readonly scope: RequestScope,
+    private readonly unreadable: OnUnreadable,
   ) {}
 
   private request<S extends z.ZodType>(req: Omit<UpstreamRequest<S>, 'scope'>): Promise<z.output<S>> {
@@ -193,7 +200,7 @@ export class KeycardSession implements AccountSession {
       resource: 'credential',
       idempotent: true, // sets absolute values
     });
-    const record = credentialRecord(this.account, serviceAccountId, updated, 'get');
+    const record = credentialRecord(this.account, serviceAccountId, updated, 'get', this.unreadable);
     // Reads later in this request see the change: the cached list is dropped, the record replaced.
     this.credential.replace([serviceAccountId, credentialId], record);
     this.credentials.forget(serviceAccountId);
@@ -203,7 +210,7 @@ export class KeycardSession implements AccountSession {
   private serviceAccounts(): Promise<KeycardServiceAccountRecord[]> {
     this.ownersPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.serviceAccountPage, 'organization').then((list) =>
       list.map((sa) => {
-        const record = serviceAccountRecord(this.account, sa, 'list');
+        const record = serviceAccountRecord(this.account, sa, 'list', this.unreadable);
         this.owner.remember(sa.id, record);
         return record;
       }),

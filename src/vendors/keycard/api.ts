@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { vendorDate } from '../zod-helpers.js';
+import { displayDate, displayString } from '../zod-helpers.js';
 
 /**
  * Keycard management API JSON, as far as the gateway reads it (shared/vendor-apis/keycard).
  * Unknown fields are accepted and dropped (`z.object` strips): nothing reads them, and keeping
- * them copied every field of every listed item.
+ * them copied every field of every listed item. Display-only fields are read leniently (records.ts
+ * shows one it cannot read as null, reported); ids strictly.
  */
 
 /** Credential `description` limit on create and update. */
@@ -41,10 +42,10 @@ const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), 
 
 export const serviceAccount = z.object({
   id: z.string().min(1),
-  name: z.string(),
-  description: z.string().nullish(),
-  created_at: vendorDate,
-  updated_at: vendorDate,
+  name: displayString,
+  description: displayString,
+  created_at: displayDate,
+  updated_at: displayDate,
   permissions: permissions.optional(),
 });
 export type ServiceAccount = z.output<typeof serviceAccount>;
@@ -52,11 +53,11 @@ export type ServiceAccount = z.output<typeof serviceAccount>;
 /** Credential metadata; `client_secret` exists only in the create response and is never read. */
 export const credential = z.object({
   id: z.string().min(1),
-  client_id: z.string().min(1),
-  name: z.string(),
-  description: z.string().nullish(),
-  created_at: vendorDate,
-  last_used_at: vendorDate.nullish(),
+  client_id: displayString,
+  name: displayString,
+  description: displayString,
+  created_at: displayDate,
+  last_used_at: displayDate,
   permissions: permissions.optional(),
 });
 export type Credential = z.output<typeof credential>;

@@ -1,7 +1,7 @@
 import type { Context } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import type { Builder, NodeTypes } from '../../schema/builder.js';
-import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
+import { CredentialInterface, CredentialOwnerInterface, UNREPORTED_DATE, isRecordOf } from '../../schema/credential.js';
 import { KeycardSession } from './adapter.js';
 import { T, type KeycardCredentialRecord, type KeycardServiceAccountRecord } from './records.js';
 
@@ -28,7 +28,7 @@ export function registerKeycardSchema(builder: Builder): NodeTypes {
     isTypeOf: isRecordOf(T.credential),
     fields: (t) => ({
       // Nullable, so the same field name on other vendors' credential types can share its type.
-      clientId: t.string({ nullable: true, description: 'The OAuth client id this credential authenticates as (not a secret).', resolve: (c) => c.clientId }),
+      clientId: t.string({ nullable: true, description: 'The OAuth client id this credential authenticates as (not a secret); null when Keycard sends none that is text.', resolve: (c) => c.clientId }),
       permissions: t.field({
         type: 'JSON',
         nullable: true,
@@ -43,8 +43,8 @@ export function registerKeycardSchema(builder: Builder): NodeTypes {
     interfaces: [builder.nodeInterfaceRef(), CredentialOwnerInterface],
     isTypeOf: isRecordOf(T.serviceAccount),
     fields: (t) => ({
-      createdAt: t.field({ type: 'DateTime', nullable: true, description: 'When Keycard created it (`created_at`).', resolve: (s) => s.createdAt }),
-      updatedAt: t.field({ type: 'DateTime', nullable: true, description: 'When Keycard last changed it (`updated_at`).', resolve: (s) => s.updatedAt }),
+      createdAt: t.field({ type: 'DateTime', nullable: true, description: `When Keycard created it (\`created_at\`). ${UNREPORTED_DATE}`, resolve: (s) => s.createdAt }),
+      updatedAt: t.field({ type: 'DateTime', nullable: true, description: `When Keycard last changed it (\`updated_at\`). ${UNREPORTED_DATE}`, resolve: (s) => s.updatedAt }),
       permissions: t.field({
         type: 'JSON',
         nullable: true,

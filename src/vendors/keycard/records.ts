@@ -1,5 +1,6 @@
 import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServiceAccount } from './api.js';
 
 export const T = {
@@ -15,44 +16,45 @@ export const T = {
 export type ReadVia = 'list' | 'get';
 
 export interface KeycardServiceAccountRecord extends OwnerRecord {
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
+  readonly createdAt: Date | null;
+  readonly updatedAt: Date | null;
   readonly via: ReadVia;
 }
 
 export interface KeycardCredentialRecord extends CredentialRecord {
-  readonly clientId: string;
+  readonly clientId: string | null;
   readonly via: ReadVia;
 }
 
-export function serviceAccountRecord(account: string, sa: ServiceAccount, via: ReadVia): KeycardServiceAccountRecord {
+export function serviceAccountRecord(account: string, sa: ServiceAccount, via: ReadVia, report: OnUnreadable): KeycardServiceAccountRecord {
   return {
     ref: ref(T.serviceAccount, account, sa.id),
     vendor: 'KEYCARD',
     externalId: sa.id,
-    name: sa.name,
-    description: sa.description ?? null,
-    createdAt: sa.created_at,
-    updatedAt: sa.updated_at,
+    name: shown(sa.name, 'name', sa.id, report),
+    description: shown(sa.description, 'description', sa.id, report),
+    createdAt: shown(sa.created_at, 'created_at', sa.id, report),
+    updatedAt: shown(sa.updated_at, 'updated_at', sa.id, report),
     via,
   };
 }
 
 /** Keycard client secrets do not expire: expiresAt is null, so the status is NEVER_EXPIRES. */
-export function credentialRecord(account: string, serviceAccountId: string, c: Credential, via: ReadVia): KeycardCredentialRecord {
+export function credentialRecord(account: string, serviceAccountId: string, c: Credential, via: ReadVia, report: OnUnreadable): KeycardCredentialRecord {
+  const item = `${serviceAccountId}/${c.id}`;
   return {
     ref: ref(T.credential, account, serviceAccountId, c.id),
     vendor: 'KEYCARD',
     externalId: c.id,
     kind: 'CLIENT_SECRET',
-    name: c.name,
-    description: c.description ?? null,
-    createdAt: c.created_at,
+    name: shown(c.name, 'name', item, report),
+    description: shown(c.description, 'description', item, report),
+    createdAt: shown(c.created_at, 'created_at', item, report),
     updatedAt: null,
     expiresAt: null,
-    lastUsedAt: c.last_used_at ?? null,
+    lastUsedAt: shown(c.last_used_at, 'last_used_at', item, report),
     owner: ref(T.serviceAccount, account, serviceAccountId),
-    clientId: c.client_id,
+    clientId: shown(c.client_id, 'client_id', item, report) || null,
     via,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { openEnum } from '../zod-helpers.js';
+import { displayDate, displayString, openEnum } from '../zod-helpers.js';
 
 /**
  * The vault's JSON, as far as the gateway reads it (../shared/vendor-apis/vault.openapi.yaml).
@@ -30,21 +30,22 @@ export const MAX_PAGE_SIZE = 100;
 /** Metadata only: the secret `value` is write-only and never read, even if a vault sent it. */
 export const credential = z.looseObject({
   uuid: z.string().min(1),
-  name: z.string(),
-  // proto3 JSON omits empty strings; some serializers send null.
-  description: z.string().nullish(),
+  // Display-only, read leniently (records.ts shows one it cannot read as null, reported). proto3
+  // JSON omits empty strings; some serializers send null. An update sends them back only when
+  // they are readable strings (update.ts).
+  name: displayString,
+  description: displayString,
   type: openEnum(CREDENTIAL_TYPES),
   healthStatus: openEnum(HEALTH_STATUSES),
   // Kept as the vault sent it: read-modify-write sends an unchanged expiry back byte for byte
   // (protobuf timestamps may carry nanoseconds that a Date would drop). Read by records.ts, where
   // one that is not an RFC 3339 date-time makes this credential UNKNOWN rather than fail the list.
   expiresAt: z.unknown().optional(),
-  createdBy: z.string().nullish(),
-  // Shown, not acted on, and their format only assumed by the contract: kept as sent and read by
-  // records.ts, which leaves out (null) and reports one it cannot read rather than failing the
-  // vault's whole list.
-  createDate: z.unknown().optional(),
-  lastOpDate: z.unknown().optional(),
+  createdBy: displayString,
+  // Shown, not acted on, and their format only assumed by the contract: records.ts shows one it
+  // cannot read as null, reported, rather than failing the vault's whole list.
+  createDate: displayDate,
+  lastOpDate: displayDate,
 });
 export type Credential = z.output<typeof credential>;
 

@@ -28,11 +28,11 @@ export function registerVaultSchema(builder: Builder): NodeTypes {
         description: "The vault's own `healthStatus`; `status` is the gateway's, computed as for every vendor.",
         resolve: (c) => c.healthStatus,
       }),
-      createdBy: t.string({ nullable: true, description: 'The principal that created it, as the vault records it.', resolve: (c) => c.createdBy }),
+      createdBy: t.string({ nullable: true, description: 'The principal that created it, as the vault records it; null when absent or not text.', resolve: (c) => c.createdBy }),
       lastOperationAt: t.field({
         type: 'DateTime',
         nullable: true,
-        description: "The vault's last operation on it (update or rotation); also reported as `updatedAt`.",
+        description: "The vault's last operation on it (update or rotation); also reported as `updatedAt`. Null when absent or not an RFC 3339 date-time (logged).",
         resolve: (c) => c.lastOperationAt,
       }),
     }),

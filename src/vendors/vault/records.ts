@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, expiryOf, knownExpiry, rfc3339 } from '../zod-helpers.js';
+import { UNREADABLE, expiryOf, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
 export const T = { credential: 'VaultCredential' } as const;
@@ -24,19 +24,10 @@ export function kindOf(type: CredentialType | null | undefined): CredentialKind 
   return (type && KINDS[type]) || 'SECRET';
 }
 
-/** Told which field of a credential could not be read, and how it is shown instead. */
-export type OnUnreadable = (field: string, uuid: string, shownAs: 'null' | 'UNKNOWN') => void;
-
-/** A display-only date: absent is null, and so is one that is not an RFC 3339 date-time (reported). */
-function displayDate(value: unknown, field: string, uuid: string, onUnreadable: OnUnreadable): Date | null {
-  if (value === undefined || value === null) return null;
-  const date = typeof value === 'string' ? rfc3339(value) : null;
-  if (!date) onUnreadable(field, uuid, 'null');
-  return date;
-}
+export type { OnUnreadable };
 
 export function credentialRecord(account: string, c: Credential, onUnreadable: OnUnreadable): VaultCredentialRecord {
-  const lastOp = displayDate(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
+  const lastOp = shown(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
   const expiry = expiryOf(c.expiresAt);
   if (expiry === UNREADABLE) onUnreadable('expiresAt', c.uuid, 'UNKNOWN');
   return {
@@ -44,9 +35,9 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     vendor: 'VAULT',
     externalId: c.uuid,
     kind: kindOf(c.type),
-    name: c.name || null,
-    description: c.description || null,
-    createdAt: displayDate(c.createDate, 'createDate', c.uuid, onUnreadable),
+    name: shown(c.name, 'name', c.uuid, onUnreadable) || null,
+    description: shown(c.description, 'description', c.uuid, onUnreadable) || null,
+    createdAt: shown(c.createDate, 'createDate', c.uuid, onUnreadable),
     // The vault's only change timestamp: its last update or rotation.
     updatedAt: lastOp,
     expiresAt: knownExpiry(expiry),
@@ -55,7 +46,7 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     owner: null,
     type: c.type ?? null,
     healthStatus: c.healthStatus ?? null,
-    createdBy: c.createdBy || null,
+    createdBy: shown(c.createdBy, 'createdBy', c.uuid, onUnreadable) || null,
     lastOperationAt: lastOp,
   };
 }

@@ -36,12 +36,33 @@ export function checkLimits(change: CredentialChange): void {
 export function updateBody(current: Credential, change: CredentialChange, operator: string): UpdateCredentialBody {
   const expiresAt = change.expiresAt === undefined ? unchangedExpiry(current) : change.expiresAt === null ? null : change.expiresAt.toISOString();
   return {
-    name: change.name ?? current.name,
-    description: change.description === undefined ? (current.description ?? '') : (change.description ?? ''),
+    name: change.name ?? unchangedName(current),
+    description: change.description === undefined ? unchangedDescription(current) : (change.description ?? ''),
     expiresAt,
     ...(change.value !== undefined ? { value: change.value } : {}),
     operator,
   };
+}
+
+/**
+ * The current name, to send back. The vault requires one (1-255 characters): a name it sent as
+ * something other than a non-empty string (shown as null) cannot be sent back, so the update is
+ * refused, unsent, until it sets a name itself.
+ */
+function unchangedName(current: Credential): string {
+  if (typeof current.name === 'string' && current.name !== '') return current.name;
+  throw new ValidationError("The credential's current name cannot be read by the gateway, so it cannot be sent back unchanged: set name in this update", [
+    { field: 'input.name', message: 'required while the current name is unreadable' },
+  ]);
+}
+
+/** The current description, to send back; one the gateway cannot read is refused like the name (`""` would clear it unasked). */
+function unchangedDescription(current: Credential): string {
+  if (current.description !== UNREADABLE) return current.description ?? '';
+  throw new ValidationError(
+    "The credential's current description cannot be read by the gateway, so it cannot be sent back unchanged: set description (a text, or null to clear it) in this update",
+    [{ field: 'input.description', message: 'required while the current description is unreadable' }],
+  );
 }
 
 /**

@@ -104,6 +104,26 @@ describe('credentials across Auth0 accounts', () => {
     }
   });
 
+  it('follows the checkpoint of an empty page instead of taking it for the end: every client and its credentials are listed', async () => {
+    const before = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    const pagesBefore = prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?')).length;
+    h.reset();
+    // The simulator's checkpoint for "from the start": the page after the empty one is the first real one.
+    const from = Buffer.from('0').toString('base64url');
+    prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: { clients: [], next: from }, times: 1 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
+    expect(res.data!.credentials.totalCount).toBe(before.data!.credentials.totalCount);
+    expect(res.data!.credentials.edges.map((e) => e.node.id)).toEqual(before.data!.credentials.edges.map((e) => e.node.id));
+    expect(res.data!.credentials.edges.some((e) => e.node.__typename === 'Auth0ClientCredential')).toBe(true);
+    // One page more than before (the empty one), the next asked for with its checkpoint.
+    const pages = prod.apiRequests().filter((r) => r.path.startsWith('/api/v2/clients?'));
+    expect(pages).toHaveLength(pagesBefore + 1);
+    expect(pages[0]!.query.from).toBeUndefined();
+    expect(pages[1]!.query.from).toEqual([from]);
+  });
+
   it('reports a checkpoint Auth0 repeats as an error naming the account, instead of looping or returning duplicates', async () => {
     const page = { clients: [{ client_id: 'loop-client', name: 'loop' }], next: 'same-checkpoint' };
     prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: page, times: 5 });
@@ -259,6 +279,47 @@ describe('node and nodes', () => {
     const node = res.data!.node as Record<string, unknown>;
     expect(node).toMatchObject({ __typename: 'Auth0ConnectionKey', kid: key.kid, role: 'CURRENT', current: true, algorithm: 'RS256', keyUse: 'SIGNING', fingerprint: key.fingerprint });
     expect(node.expiresAt).toBe(new Date(new X509Certificate(key.cert).validTo).toISOString());
+  });
+
+  it('reads current_since strictly: "1" is no year 2001 but null, reported, and a key missing its fingerprint is listed with it empty', async () => {
+    const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
+    const [savedKey, savedConn] = [{ ...key }, { ...conn }];
+    const before = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    Object.assign(key, { current_since: '1', pkcs: null, subject_dn: null });
+    delete (key as Partial<typeof key>).fingerprint;
+    Object.assign(conn, { display_name: null, realms: null });
+    const logsBefore = h.logs.length;
+    try {
+      const id = encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, key.kid]));
+      const query = `query($id: ID!) { node(id: $id) { ... on Auth0ConnectionKey {
+        currentSince fingerprint thumbprint pkcs subjectDn status role owner { ... on Auth0Connection { displayName realms } } } } }`;
+      const res = (await (await h.post(JSON.stringify({ query, variables: { id } }))).json()) as { data: { node: Record<string, unknown> }; errors?: unknown };
+      expect(res.errors).toBeUndefined();
+      expect(res.data.node).toMatchObject({
+        currentSince: null,
+        fingerprint: '',
+        thumbprint: key.thumbprint,
+        pkcs: null,
+        subjectDn: null,
+        role: 'CURRENT',
+        owner: { displayName: null, realms: [] },
+      });
+      expect(res.data.node.status).not.toBe('UNKNOWN');
+      // The tenant's list is whole: nothing failed, nothing missing.
+      const list = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+      expect(list.errors).toBeUndefined();
+      expect(list.data!.credentials.failedAccounts).toEqual([]);
+      expect(list.data!.credentials.totalCount).toBe(before.data!.credentials.totalCount);
+      const warnings = h.logs.slice(logsBefore).filter((l) => l.includes('cannot read')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(warnings.map((w) => `${String(w.field)} ${String(w.item)} ${String(w.shownAs)}`)).toEqual([
+        `fingerprint ${conn.id}/${key.kid} empty`,
+        `current_since ${conn.id}/${key.kid} null`,
+      ]);
+    } finally {
+      Object.assign(key, savedKey);
+      Object.assign(conn, savedConn);
+    }
   });
 
   it('resolves owners with their credentials', async () => {

@@ -25,7 +25,7 @@ describe('certificateValidity: a connection key lifetime', () => {
   });
 
   it('leaves a key with an unreadable certificate with an unknown expiry, not one that never expires', () => {
-    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert: 'not a pem', fingerprint: 'f', thumbprint: 't' });
+    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert: 'not a pem', fingerprint: 'f', thumbprint: 't' }, () => undefined);
     expect(record).toMatchObject({ expiresAt: null, expiryUnknown: true, createdAt: null });
   });
 

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import * as api from '../../../src/vendors/conductorone/api.js';
 import { credentialRecord, servicePrincipalRecord } from '../../../src/vendors/conductorone/records.js';
+import type { OnUnreadable } from '../../../src/vendors/zod-helpers.js';
+
+/** Collects what a record reports it could not read, as `field item shownAs`. */
+function reports() {
+  const told: string[] = [];
+  const report: OnUnreadable = (field, item, shownAs) => told.push(`${field} ${item} ${shownAs}`);
+  return { told, report };
+}
+const ignore: OnUnreadable = () => undefined;
 
 describe('vendor JSON to records', () => {
   it('reads a proto3-JSON credential whose unpopulated fields are absent', () => {
     const c = api.credential.parse({ id: 'happy-otter-12345', createdAt: '2025-01-01T00:00:00Z' });
-    expect(credentialRecord('c1', 'sp1', c)).toMatchObject({
+    expect(credentialRecord('c1', 'sp1', c, ignore)).toMatchObject({
       externalId: 'happy-otter-12345',
       kind: 'CLIENT_SECRET',
       name: null,
@@ -21,23 +30,69 @@ describe('vendor JSON to records', () => {
     });
   });
 
-  it('accepts explicit nulls, and fails on a bad timestamp rather than guessing', () => {
-    const nulls = api.credential.parse({ id: 'x', expiresAt: null, allowSourceCidrs: null, lastUsedAt: null });
-    expect(credentialRecord('c1', 'sp1', nulls)).toMatchObject({ expiresAt: null, expiryUnknown: false });
-    expect(api.credential.safeParse({ id: 'x', createdAt: 'soon' }).success).toBe(false);
-    expect(api.credential.safeParse({ id: 'x', lastUsedAt: 'soon' }).success).toBe(false);
+  it('accepts explicit nulls (proto3 JSON: the default value), reporting nothing', () => {
+    const { told, report } = reports();
+    const nulls = api.credential.parse({
+      id: 'x',
+      expiresAt: null,
+      allowSourceCidrs: null,
+      scopedRoleIds: null,
+      lastUsedAt: null,
+      createdAt: null,
+      displayName: null,
+      clientId: null,
+      requireDpop: null,
+    });
+    expect(credentialRecord('c1', 'sp1', nulls, report)).toMatchObject({
+      expiresAt: null,
+      expiryUnknown: false,
+      lastUsedAt: null,
+      createdAt: null,
+      name: null,
+      clientId: null,
+      scopedRoleIds: [],
+      requireDpop: false,
+    });
+    expect(told).toEqual([]);
+  });
+
+  it('shows a display date it cannot read as null, reported, rather than guess it or fail the list', () => {
+    const { told, report } = reports();
+    const c = api.credential.parse({ id: 'x', createdAt: '2025-01-01T00:00:00', lastUsedAt: 'yesterday' });
+    expect(credentialRecord('c1', 'sp1', c, report)).toMatchObject({ createdAt: null, lastUsedAt: null });
+    expect(told).toEqual(['createdAt sp1/x null', 'lastUsedAt sp1/x null']);
+  });
+
+  it('shows a display string that is not a string as null, and leaves out a role id it cannot read, reporting both', () => {
+    const { told, report } = reports();
+    const c = api.credential.parse({ id: 'x', displayName: 42, clientId: {}, scopedRoleIds: ['r1', null, 'r2'] });
+    expect(credentialRecord('c1', 'sp1', c, report)).toMatchObject({ name: null, clientId: null, scopedRoleIds: ['r1', 'r2'] });
+    expect(told).toEqual(['displayName sp1/x null', 'clientId sp1/x null', 'scopedRoleIds sp1/x left out']);
+  });
+
+  it('still fails on what it must not misstate: an id, a source allow-list, a DPoP flag that is not a boolean', () => {
+    expect(api.credential.safeParse({ id: 42 }).success).toBe(false);
+    expect(api.credential.safeParse({ id: 'x', allowSourceCidrs: ['10.0.0.0/8', null] }).success).toBe(false);
+    expect(api.credential.safeParse({ id: 'x', requireDpop: 'yes' }).success).toBe(false);
   });
 
   it('reads an expiry it cannot read as unknown (the credential alone is UNKNOWN), not as some date nor as none', () => {
     for (const expiresAt of ['soon', '2026-03-01T00:00:00', 1772323200, { seconds: 1 }]) {
       const c = api.credential.parse({ id: 'x', displayName: 'ci', expiresAt });
-      expect(credentialRecord('c1', 'sp1', c), JSON.stringify(expiresAt)).toMatchObject({ name: 'ci', expiresAt: null, expiryUnknown: true });
+      expect(credentialRecord('c1', 'sp1', c, ignore), JSON.stringify(expiresAt)).toMatchObject({ name: 'ci', expiresAt: null, expiryUnknown: true });
     }
   });
 
   it('keeps unknown user enum values from failing a list', () => {
     const sp = api.servicePrincipal.parse({ id: 'sp1', displayName: 'Bot', user: { status: 'SUSPENDED', type: 'USER_TYPE_ROBOT', email: '' } });
-    expect(servicePrincipalRecord('c1', sp)).toMatchObject({ name: 'Bot', userStatus: null, userType: null, email: null });
+    expect(servicePrincipalRecord('c1', sp, ignore)).toMatchObject({ name: 'Bot', userStatus: null, userType: null, email: null });
+  });
+
+  it('shows a principal whose dates and email it cannot read with them null, reported', () => {
+    const { told, report } = reports();
+    const sp = api.servicePrincipal.parse({ id: 'sp1', displayName: null, createdAt: '2025-01-01', updatedAt: 7, user: { email: 42 } });
+    expect(servicePrincipalRecord('c1', sp, report)).toMatchObject({ name: null, createdAt: null, updatedAt: null, email: null });
+    expect(told).toEqual(['createdAt sp1 null', 'updatedAt sp1 null', 'user.email sp1 null']);
   });
 
   it('reads messages from gRPC status and OAuth error bodies', () => {

@@ -77,10 +77,20 @@ describe('Keycard JSON', () => {
 
   it('maps a credential to a never-expiring CLIENT_SECRET record, ignoring a client_secret if one appeared', () => {
     const c = credential.parse({ id: 'c1', client_id: 'cid', name: 'n', created_at: '2025-01-02T03:04:05Z', client_secret: 'leak', extra: 1 });
-    const record = credentialRecord('kc', 'sa1', c, 'list');
+    const record = credentialRecord('kc', 'sa1', c, 'list', () => undefined);
     expect(record).toMatchObject({ kind: 'CLIENT_SECRET', expiresAt: null, updatedAt: null, lastUsedAt: null, description: null, clientId: 'cid' });
     expect(record.owner).toEqual({ typename: 'KeycardServiceAccount', account: 'kc', path: ['sa1'] });
     expect(JSON.stringify(record)).not.toContain('leak');
+  });
+
+  it('shows a credential whose name is missing, description a number and dates unreadable with them null, reporting each but the absent name', () => {
+    const told: string[] = [];
+    const c = credential.parse({ id: 'c1', client_id: 'cid', description: 42, created_at: '2025-01-02', last_used_at: 'yesterday' });
+    const record = credentialRecord('kc', 'sa1', c, 'list', (field, item, shownAs) => told.push(`${field} ${item} ${shownAs}`));
+    expect(record).toMatchObject({ externalId: 'c1', name: null, description: null, createdAt: null, lastUsedAt: null, clientId: 'cid' });
+    expect(told).toEqual(['description sa1/c1 null', 'created_at sa1/c1 null', 'last_used_at sa1/c1 null']);
+    // Its id is what the gateway needs: without one, the list still fails.
+    expect(credential.safeParse({ client_id: 'cid', name: 'n' }).success).toBe(false);
   });
 });
 

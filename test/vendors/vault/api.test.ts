@@ -60,9 +60,22 @@ describe('vault credential JSON', () => {
     expect(r).toMatchObject({ type: null, healthStatus: null, kind: 'SECRET' });
   });
 
-  it('refuses a missing name', () => {
+  it('shows a credential whose name is missing or null with name null, without a report (the vault gives it none)', () => {
     const { name: _n, ...noName } = wire;
-    expect(credential.safeParse(noName).success).toBe(false);
+    expect(recordOf(noName)).toMatchObject({ externalId: UUID, name: null, description: 'Postgres role' });
+    expect(recordOf({ ...wire, name: null })).toMatchObject({ externalId: UUID, name: null });
+  });
+
+  it('shows a name, description or createdBy that is not a string as null rather than fail the list, and says which', () => {
+    const unreadable: string[] = [];
+    const r = credentialRecord('v', credential.parse({ ...wire, name: 7, description: 42, createdBy: 42 }), (field, uuid, shownAs) => unreadable.push(`${field} ${uuid} ${shownAs}`));
+    expect(r).toMatchObject({ name: null, description: null, createdBy: null, kind: 'PASSWORD', expiresAt: new Date('2026-03-01T00:00:00.123Z') });
+    expect(unreadable).toEqual([`name ${UUID} null`, `description ${UUID} null`, `createdBy ${UUID} null`]);
+  });
+
+  it('still refuses a credential without a uuid: the gateway addresses it by that', () => {
+    const { uuid: _u, ...noUuid } = wire;
+    expect(credential.safeParse(noUuid).success).toBe(false);
   });
 
   it('parses a page with or without nextPageToken and totalSize', () => {

@@ -63,6 +63,38 @@ describe('updateBody of a credential whose expiry the gateway cannot read', () =
   });
 });
 
+describe('updateBody of a credential whose name or description the gateway cannot read', () => {
+  const fieldsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ValidationError);
+      expect((err as ValidationError).message).not.toContain('42');
+      return (err as ValidationError).fields;
+    }
+    return [];
+  };
+
+  it('refuses to send back a name it has not got (the vault requires one), until the update sets it', () => {
+    for (const name of [null, 42, '']) {
+      const nameless = credential.parse({ ...current, name });
+      expect(fieldsOf(() => updateBody(nameless, { description: 'x' }, 'op')), JSON.stringify(name)).toEqual([
+        { field: 'input.name', message: 'required while the current name is unreadable' },
+      ]);
+      expect(updateBody(nameless, { name: 'stripe-key' }, 'op').name).toBe('stripe-key');
+    }
+  });
+
+  it('refuses to clear a description it cannot read unasked, until the update sets or clears it', () => {
+    const garbled = credential.parse({ ...current, description: 42 });
+    expect(fieldsOf(() => updateBody(garbled, { name: 'stripe-key' }, 'op'))).toEqual([
+      { field: 'input.description', message: 'required while the current description is unreadable' },
+    ]);
+    expect(updateBody(garbled, { description: null }, 'op').description).toBe('');
+    expect(updateBody(garbled, { description: 'x' }, 'op').description).toBe('x');
+  });
+});
+
 describe('checkLimits', () => {
   const issues = (change: Parameters<typeof checkLimits>[0]) => {
     try {

@@ -564,9 +564,9 @@ describe('updateCredential: vault failures', () => {
   });
 
   it('reports a response of the wrong shape as an UpstreamError naming the path, not the values', async () => {
-    prod.inject({ method: 'GET', status: 200, json: { uuid: 'x', name: 42 } });
+    prod.inject({ method: 'GET', status: 200, json: { uuid: 42, name: 'x' } });
     const node = await h.exec(VaultNodeDocument, { id: id() });
-    expect(node.errors?.[0]?.message).toContain('unexpected response shape (HTTP 200) at name');
+    expect(node.errors?.[0]?.message).toContain('unexpected response shape (HTTP 200) at uuid');
   });
 });
 
