@@ -28,6 +28,7 @@ import {
 const API = '/api/v2';
 /** Auth0 ids (client ids, `cred_…`, `con_…`) are short and alphanumeric; refuse anything else unsent. */
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
+const keyed = new Set<string>(api.KEYED_STRATEGIES);
 const PAGE_SIZE = 100;
 const UPDATABLE: UpdatableFields = { [T.clientCredential]: ['expiresAt'], [T.connectionKey]: [] };
 
@@ -237,7 +238,11 @@ export class Auth0Session implements AccountSession {
   private connections(): Promise<Auth0ConnectionRecord[]> {
     this.connectionsPromise ??= this.paginate('connections', `${API}/connections`, api.connectionsCheckpointPage, {
       strategy: [...api.KEYED_STRATEGIES],
-    }).then((list) => list.map((c) => connectionRecord(this.account, c, this.unreadable)));
+    }).then((list) =>
+      // Checked here too: a connection of another strategy answers its keys with a 400, which would
+      // fail the whole tenant's list, should Auth0 ever return one the filter asked to leave out.
+      list.filter((c) => typeof c.strategy !== 'string' || keyed.has(c.strategy)).map((c) => connectionRecord(this.account, c, this.unreadable)),
+    );
     return this.connectionsPromise;
   }
 

@@ -124,6 +124,18 @@ describe('credentials across Auth0 accounts', () => {
     expect(pages[1]!.query.from).toEqual([from]);
   });
 
+  it('lists no connection of a strategy without keys, should Auth0 return one the filter left out: the tenant is listed, not failed', async () => {
+    const keyed = prod.state.connections.filter((c) => c.strategy === 'okta' || c.strategy === 'oidc');
+    const page = { connections: [...keyed.map((c) => ({ id: c.id, name: c.name, strategy: c.strategy })), { id: 'con_db', name: 'Username-Password', strategy: 'auth0' }] };
+    prod.inject({ method: 'GET', route: '/api/v2/connections', status: 200, json: page, times: 1 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
+    const keyCalls = prod.apiRequests().filter((r) => /^\/api\/v2\/connections\/[^/]+\/keys$/.test(r.path.split('?')[0]!));
+    expect(keyCalls.map((r) => r.path.split('/')[4])).not.toContain('con_db');
+    expect(keyCalls).toHaveLength(keyed.length);
+  });
+
   it('reports a checkpoint Auth0 repeats as an error naming the account, instead of looping or returning duplicates', async () => {
     const page = { clients: [{ client_id: 'loop-client', name: 'loop' }], next: 'same-checkpoint' };
     prod.inject({ method: 'GET', route: '/api/v2/clients', status: 200, json: page, times: 5 });
