@@ -3,7 +3,7 @@ import { Kind, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { getSchema } from '../src/schema/index.js';
 
-/** The README's GraphQL examples are what newcomers paste first: each must be valid for the schema. */
+/** The README's fenced GraphQL examples are what newcomers paste first: each must be valid for the schema. */
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 /** Operations only: a block of SDL (another subgraph's schema, say) is not asked of this schema. */
 const examples = [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)]

@@ -20,7 +20,8 @@ export const httpSettings = z
     headersTimeoutMs: z.number().int().min(1).default(15_000),
     bodyTimeoutMs: z.number().int().min(1).default(15_000),
     /** A vendor answer longer than this is cut off and reported as that account's failure. */
-    maxResponseBytes: z.number().int().min(1_000).default(16_000_000),
+    // At most 256 MB: past V8's longest string (~512 MB) an answer could not be read at all.
+    maxResponseBytes: z.number().int().min(1_000).max(256_000_000).default(16_000_000),
     retry: retrySettings.default(retrySettings.parse({})),
     breaker: breakerSettings.default(breakerSettings.parse({})),
     /** Overrides every vendor's default budget (per account); `false` = no client-side limit. */

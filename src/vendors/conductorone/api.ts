@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayDate, displayString, displayStrings, openEnum, vendorExpiry } from '../zod-helpers.js';
+import { displayDate, displayString, openEnum, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
@@ -68,7 +68,8 @@ export const credential = z.object({
   displayName: displayString,
   servicePrincipalId: z.string().optional(),
   allowSourceCidrs: strings,
-  scopedRoleIds: displayStrings,
+  // Strict, as allowSourceCidrs: a list shortened by an odd element would misstate what the credential may do.
+  scopedRoleIds: strings,
   // proto3 JSON reads null as the default (false). Anything else still fails: shown as false, a
   // DPoP requirement the gateway could not read would be denied.
   requireDpop: z.boolean().nullish(),

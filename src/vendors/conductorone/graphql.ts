@@ -39,7 +39,7 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
       }),
       scopedRoleIds: t.stringList({
         description:
-          "Role ids limiting the credential; effective roles are the intersection with the principal's roles. A role id that is not text is left out (logged).",
+          "Role ids limiting the credential; effective roles are the intersection with the principal's roles.",
         resolve: (c) => [...c.scopedRoleIds],
       }),
       requireDpop: t.boolean({ description: 'Token requests with this credential must carry a DPoP proof.', resolve: (c) => c.requireDpop }),

@@ -1,6 +1,6 @@
 import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, knownExpiry, shown, shownList, type OnUnreadable } from '../zod-helpers.js';
+import { UNREADABLE, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServicePrincipal } from './api.js';
 
 export const T = {
@@ -60,7 +60,7 @@ export function credentialRecord(account: string, servicePrincipalId: string, c:
     clientId: shown(c.clientId, 'clientId', item, report) || null,
     servicePrincipalId,
     allowSourceCidrs: c.allowSourceCidrs ?? [],
-    scopedRoleIds: shownList(c.scopedRoleIds, 'scopedRoleIds', item, report),
+    scopedRoleIds: c.scopedRoleIds ?? [],
     // proto3 JSON leaves out `false`.
     requireDpop: c.requireDpop ?? false,
   };
