@@ -1,4 +1,5 @@
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import { distinctCredentials } from '../domain/distinct.js';
 import { credentialStatus } from '../domain/status.js';
 import { builder } from './builder.js';
 import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
@@ -90,7 +91,7 @@ CredentialOwnerInterface.implement({
       // Null (with the error) when the vendor fails: the owner itself is still worth returning.
       nullable: { list: true, items: false },
       description: "The owner's credentials; null, with an error naming the account, when they could not be read.",
-      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref),
+      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref).then(distinctCredentials),
     }),
   }),
 });

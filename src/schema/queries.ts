@@ -1,6 +1,7 @@
 import type { GraphQLInterfaceType, GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import { distinctCredentials } from '../domain/distinct.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
@@ -158,7 +159,7 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
   const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts });
   const listAll = async (s: AccountSession) => {
-    const list = firstOfEach(await s.listCredentials());
+    const list = distinctCredentials(await s.listCredentials());
     // Owners not remembered are loaded one by one when selected: nothing lost but time.
     await ctx.sessions.rememberOwners(s).catch(() => undefined);
     return list;
@@ -167,7 +168,7 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
     sessions.map((s) =>
       // An owner the vendor says does not exist (deleted, say) has no credentials, as `node` of it is
       // null: the account answered, so it is no failed account.
-      (owner ? s.ownerCredentials(owner).then(firstOfEach, goneAsEmpty) : listAll(s)).catch((err: unknown) => {
+      (owner ? s.ownerCredentials(owner).then(distinctCredentials, goneAsEmpty) : listAll(s)).catch((err: unknown) => {
         ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
         const error = accountFailure(err, s, info);
         ctx.partialErrors.push(error);
@@ -185,31 +186,6 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
       (!filter.kinds?.length || filter.kinds.includes(c.kind)) &&
       (before === undefined || (c.expiresAt !== null && c.expiresAt.getTime() < before)),
   );
-}
-
-/**
- * One account's credentials with each ref once, the first kept: a vendor list that changed between
- * its pages, or a vendor repeating an item (or an owner), must not give two edges with one id and
- * inflate `totalCount`. Keyed by externalId first, a string every record already has: only a
- * repeated one (rare, and legitimate across owners) pays for building full ref keys.
- */
-function firstOfEach(list: CredentialRecord[]): CredentialRecord[] {
-  const ids = new Set<string>();
-  for (const c of list) {
-    if (ids.has(c.externalId)) return byRef(list);
-    ids.add(c.externalId);
-  }
-  return list;
-}
-
-function byRef(list: CredentialRecord[]): CredentialRecord[] {
-  const seen = new Set<string>();
-  return list.filter((c) => {
-    const key = refKey(c.ref);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /**

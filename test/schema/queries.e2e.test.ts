@@ -6,7 +6,7 @@ import type { ConductorOneSimulator } from '../../src/vendors/conductorone/simul
 import type { KeycardSimulator } from '../../src/vendors/keycard/simulator.js';
 import { vendorModules } from '../../src/vendors/registry.js';
 import type { VaultSimulator } from '../../src/vendors/vault/simulator.js';
-import { ListCredentialsDocument, NodeDocument, NodesDocument } from '../gql/graphql.js';
+import { ConductorOneNodeDocument, ListCredentialsDocument, NodeDocument, NodesDocument } from '../gql/graphql.js';
 import { calls, startHarness, type Harness } from '../fixtures/harness.js';
 import { gid } from '../fixtures/ids.js';
 
@@ -419,6 +419,23 @@ describe('an item the vendor lists twice', () => {
       expect(calls(sim).filter((c) => c.startsWith(`GET /api/v1/service_principals/${spId}/credentials?`))).toHaveLength(1);
     } finally {
       undo();
+    }
+  });
+});
+
+describe('an item the vendor lists twice, in its owner', () => {
+  it("lists a credential its principal's list repeats once among the principal's credentials", async () => {
+    const sim = h.sim('conductorone-sandbox') as ConductorOneSimulator;
+    const [spId, creds] = [...sim.state.credentials].find(([, l]) => l.length > 1)!;
+    creds.push(creds[0]!);
+    try {
+      const res = await h.exec(ConductorOneNodeDocument, { id: gid('ConductorOneServicePrincipal', 'conductorone-sandbox', spId) });
+      expect(res.errors).toBeUndefined();
+      const ids = (res.data!.node as { credentials: { id: string }[] }).credentials.map((c) => c.id);
+      expect(ids).toHaveLength(creds.length - 1);
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      creds.pop();
     }
   });
 });

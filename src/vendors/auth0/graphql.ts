@@ -1,4 +1,5 @@
 import { audited } from '../../audit.js';
+import { distinctCredentials } from '../../domain/distinct.js';
 import type { Ref } from '../../domain/ref.js';
 import { ValidationError, NotFoundError, withArticle } from '../../errors.js';
 import type { Builder, NodeTypes } from '../../schema/builder.js';
@@ -191,7 +192,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
           "The connection's keys after the rotation, read fresh from Auth0; null (with an error) when that read fails — the rotation itself succeeded, see newKey — and null for a caller who may not read credentials in the account.",
         resolve: async (p, _args, ctx) => {
           if (!ctx.sessions.readable(p.connection.account)) return null;
-          const keys = (await p.session.ownerCredentials(p.connection)) as Auth0ConnectionKeyRecord[];
+          const keys = distinctCredentials(await p.session.ownerCredentials(p.connection)) as Auth0ConnectionKeyRecord[];
           return keys;
         },
       }),
