@@ -192,3 +192,34 @@ export class SharedStoreUnavailableError extends GatewayError {
     return { retryable: true };
   }
 }
+
+/**
+ * An account's list that answered in part: some owners' credentials could not be read. It carries
+ * what was read, so the list can still show it, and reports as its first failure (`cause`): the
+ * same code and extensions, plus `partial: true`, so a caller that does not know it still reports
+ * the failure as it always did.
+ */
+export class PartialListError<R = unknown> extends GatewayError {
+  constructor(
+    readonly source: UpstreamSource,
+    /** The records of the owners that answered (a 404 counts as an owner without credentials). */
+    readonly records: R[],
+    /** The first owner's failure. */
+    override readonly cause: unknown,
+    /** How many owners could not be read, of how many. */
+    readonly failed: number,
+    readonly owners: number,
+  ) {
+    // The cause's message is a GatewayError's (written for the caller, never a secret); anything else stays generic.
+    super(
+      `the credentials of ${failed} of ${owners} owners in ${source.vendor} account "${source.account}" could not be read; the first: ` +
+        (cause instanceof GatewayError ? cause.message : 'failed unexpectedly'),
+    );
+  }
+  get code(): string {
+    return this.cause instanceof GatewayError ? this.cause.code : 'UPSTREAM_ERROR';
+  }
+  override extensions() {
+    return { ...(this.cause instanceof GatewayError ? this.cause.extensions() : {}), ...this.source, partial: true };
+  }
+}

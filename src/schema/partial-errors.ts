@@ -18,10 +18,14 @@ export interface AccountFailureRecord {
   retryable: boolean;
   /** Whose rate limit stopped the account, when that is why it failed. */
   limitedBy: 'VENDOR' | 'GATEWAY' | null;
+  /** The account answered in part: the credentials of the owners that answered are listed (`extensions.partial`). */
+  partial: boolean;
 }
 
 export const AccountFailureType = builder.objectRef<AccountFailureRecord>('AccountFailure').implement({
-  description: 'An account that did not answer: its credentials are missing from the list and from `totalCount`.',
+  description:
+    'An account that did not answer, or answered in part (`partial`): its credentials, or those of the owners that could not be read, ' +
+    'are missing from the list and from `totalCount`.',
   fields: (t) => ({
     vendor: t.field({ type: VendorEnum, description: 'The vendor of the account.', resolve: (f) => f.vendor }),
     account: t.exposeString('account', { description: 'The configured account name.' }),
@@ -34,6 +38,11 @@ export const AccountFailureType = builder.objectRef<AccountFailureRecord>('Accou
       nullable: true,
       description: 'Whose rate limit stopped the account, when `code` is RATE_LIMITED: its vendor, or the gateway\'s own budget for it.',
       resolve: (f) => f.limitedBy,
+    }),
+    partial: t.exposeBoolean('partial', {
+      description:
+        'True when the account answered in part: the credentials of the owners that answered are listed (and counted), and `message` says ' +
+        'how many owners could not be read and why the first could not. False when none of its credentials are listed.',
     }),
   }),
 });
@@ -49,6 +58,7 @@ export function failureRecord(error: GraphQLError, session: AccountSession): Acc
     retryAfter: typeof retryAfter === 'number' ? retryAfter : null,
     retryable: error.extensions.retryable === true,
     limitedBy: limitSourceOf(error.extensions.limitedBy),
+    partial: error.extensions.partial === true,
   };
 }
 

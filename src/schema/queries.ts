@@ -5,7 +5,7 @@ import { distinctCredentials } from '../domain/distinct.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
-import { ValidationError, withArticle } from '../errors.js';
+import { PartialListError, ValidationError, withArticle } from '../errors.js';
 import { goneAsEmpty } from '../vendors/not-found.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
@@ -122,14 +122,15 @@ builder.queryField('credentials', (t) =>
       edgesField: { description: "This page's credentials, in the list's order." },
       fields: (c) => ({
         totalCount: c.int({
-          description: 'Matching credentials across all pages, of the accounts that answered (see `failedAccounts`).',
+          description: 'Matching credentials across all pages, of the accounts (and owners) that answered (see `failedAccounts`).',
           resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount,
         }),
         failedAccounts: c.field({
           type: [AccountFailureType],
           description:
             'Accounts that did not answer: their credentials are missing from `edges` and `totalCount`. Empty when every account answered. ' +
-            'Each also adds a GraphQL error naming it.',
+            'An account some of whose owners could not be read is here with `partial: true`, and the credentials of its other owners are listed. ' +
+            'Each also adds a GraphQL error naming it (`extensions.partial: true` for a partial one).',
           resolve: (conn) => (conn as unknown as { failedAccounts: AccountFailureRecord[] }).failedAccounts,
         }),
       }),
@@ -158,8 +159,22 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
   const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts });
+  const report = (err: unknown, s: AccountSession) => {
+    // A partial list's error carries its records: log its cause and counts, not hundreds of records.
+    const detail = err instanceof PartialListError ? { err: err.cause, partial: true, failedOwners: err.failed, owners: err.owners } : { err };
+    ctx.scope.logger.warn({ ...detail, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
+    const error = accountFailure(err, s, info);
+    ctx.partialErrors.push(error);
+    failures.push(failureRecord(error, s));
+  };
   const listAll = async (s: AccountSession) => {
-    const list = distinctCredentials(await s.listCredentials());
+    const all = await s.listCredentials().catch((err: unknown) => {
+      if (!(err instanceof PartialListError)) throw err;
+      // Some owners' credentials could not be read: list the others', and report the account as partial.
+      report(err, s);
+      return err.records as CredentialRecord[];
+    });
+    const list = distinctCredentials(all);
     // Owners not remembered are loaded one by one when selected: nothing lost but time.
     await ctx.sessions.rememberOwners(s).catch(() => undefined);
     return list;
@@ -169,10 +184,7 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
       // An owner the vendor says does not exist (deleted, say) has no credentials, as `node` of it is
       // null: the account answered, so it is no failed account.
       (owner ? s.ownerCredentials(owner).then(distinctCredentials, goneAsEmpty) : listAll(s)).catch((err: unknown) => {
-        ctx.scope.logger.warn({ err, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
-        const error = accountFailure(err, s, info);
-        ctx.partialErrors.push(error);
-        failures.push(failureRecord(error, s));
+        report(err, s);
         return [];
       }),
     ),

@@ -44,6 +44,8 @@ export interface Fault {
   /** Only requests whose method / route pattern match; default all. */
   method?: string;
   route?: string;
+  /** Only requests whose path parameters include these: one owner's calls on a route shared by all owners. */
+  params?: Record<string, string>;
   /** How many matching requests it hits (default 1). */
   times?: number;
   status?: number;
@@ -161,8 +163,13 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
   };
   const error = (status: number, message: string): SimResponse => ({ status, json: options.errorBody(status, message) });
 
-  const takeFault = (method: string, route: string | null): Fault | undefined => {
-    const fault = faults.find((f) => (!f.method || f.method === method) && (!f.route || f.route === route));
+  const takeFault = (method: string, route: string | null, params: Record<string, string>): Fault | undefined => {
+    const fault = faults.find(
+      (f) =>
+        (!f.method || f.method === method) &&
+        (!f.route || f.route === route) &&
+        Object.entries(f.params ?? {}).every(([k, v]) => params[k] === v),
+    );
     if (fault && --fault.left <= 0) faults = faults.filter((f) => f !== fault);
     return fault;
   };
@@ -231,7 +238,7 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
 
       if (latencyMs > 0) await sleep(latencyMs);
       const simReq: SimRequest = { method: req.method ?? 'GET', params, query: url.searchParams, headers: req.headers, body, rawBody: raw };
-      const fault = takeFault(req.method ?? 'GET', route?.pattern ?? null);
+      const fault = takeFault(req.method ?? 'GET', route?.pattern ?? null, params);
       if (fault?.delayMs) await sleep(fault.delayMs);
       if (fault?.reset) {
         req.socket.destroy();

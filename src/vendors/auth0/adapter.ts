@@ -5,7 +5,8 @@ import { ValidationError } from '../../errors.js';
 import { HttpClient } from '../../http/client.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
-import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { nullIfNotFound } from '../not-found.js';
+import { readEachOwner } from '../owners.js';
 import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
@@ -150,11 +151,12 @@ export class Auth0Session implements AccountSession {
 
   async listCredentials(): Promise<CredentialRecord[]> {
     const [clients, connections] = await Promise.all([this.clients(), this.connections()]);
-    const [credentials, keys] = await Promise.all([
-      Promise.all(clients.map((c) => this.clientCredentials.load(c.externalId).catch(goneAsEmpty))),
-      Promise.all(connections.map((c) => this.keys.load(c.externalId).catch(goneAsEmpty))),
-    ]);
-    return [...credentials.flat(), ...keys.flat()];
+    // Clients' credentials, then connections' keys, as one fan-out: one owner failing keeps the others.
+    const reads: (() => Promise<CredentialRecord[]>)[] = [
+      ...clients.map((c) => () => this.clientCredentials.load(c.externalId)),
+      ...connections.map((c) => () => this.keys.load(c.externalId)),
+    ];
+    return readEachOwner(this.http.source, reads, (read) => read());
   }
 
   async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {

@@ -7,7 +7,8 @@ import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { IssuedToken } from '../../http/tokens.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
-import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { nullIfNotFound } from '../not-found.js';
+import { readEachOwner } from '../owners.js';
 import { collectPages, type Page } from '../pages.js';
 import { pathIds } from '../path-ids.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
@@ -160,8 +161,7 @@ export class ConductorOneSession implements AccountSession {
 
   async listCredentials(): Promise<CredentialRecord[]> {
     const principals = await this.principals();
-    const lists = await Promise.all(principals.map((p) => this.credentials.load(p.externalId).catch(goneAsEmpty)));
-    return lists.flat();
+    return readEachOwner(this.http.source, principals, (p) => this.credentials.load(p.externalId));
   }
 
   async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {

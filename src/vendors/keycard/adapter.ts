@@ -7,7 +7,8 @@ import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
-import { goneAsEmpty, nullIfNotFound } from '../not-found.js';
+import { nullIfNotFound } from '../not-found.js';
+import { readEachOwner } from '../owners.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import { UnreadableValues } from '../unreadable.js';
 import type { OnUnreadable } from '../zod-helpers.js';
@@ -150,8 +151,7 @@ export class KeycardSession implements AccountSession {
 
   async listCredentials(): Promise<CredentialRecord[]> {
     const owners = await this.serviceAccounts();
-    const lists = await Promise.all(owners.map((o) => this.credentials.load(o.externalId).catch(goneAsEmpty)));
-    return lists.flat();
+    return readEachOwner(this.http.source, owners, (o) => this.credentials.load(o.externalId));
   }
 
   async ownerCredentials(owner: Ref): Promise<CredentialRecord[]> {

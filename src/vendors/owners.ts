@@ -1,0 +1,19 @@
+import { NotFoundError, PartialListError, type UpstreamSource } from '../errors.js';
+
+/**
+ * Reads every owner's list (one call per owner, as the vendors have no batch endpoint) and returns
+ * them in owner order. An owner deleted between listing it and this read (404) simply has none.
+ * One owner failing must not hide the others: when any fails, this throws a PartialListError with
+ * the lists of those that answered and the first failure as its cause.
+ */
+export async function readEachOwner<O, R>(source: UpstreamSource, owners: readonly O[], read: (owner: O) => Promise<readonly R[]>): Promise<R[]> {
+  const settled = await Promise.allSettled(owners.map(read));
+  const records: R[] = [];
+  const failures: unknown[] = [];
+  for (const s of settled) {
+    if (s.status === 'fulfilled') records.push(...s.value);
+    else if (!(s.reason instanceof NotFoundError)) failures.push(s.reason);
+  }
+  if (failures.length) throw new PartialListError(source, records, failures[0], failures.length, owners.length);
+  return records;
+}
