@@ -611,6 +611,9 @@ describe('one account failing', () => {
     expect(res.data!.credentials.edges.every((e) => e.node.vendor === 'AUTH0')).toBe(true);
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({ path: ['credentials'], extensions: { code, vendor: 'CONDUCTORONE', account: ACCOUNT } });
+    // The service principals' list itself failed: nothing of the account is listed, so it is not partial.
+    expect(res.errors![0]!.extensions).not.toHaveProperty('partial');
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ account: ACCOUNT, code, partial: false })]);
   });
 
   it('reports the simulated rate limit with Retry-After once the retries are spent', async () => {
@@ -618,7 +621,42 @@ describe('one account failing', () => {
     const res = await h.exec(ConductorOneCredentialsDocument, { filter: C1_ONLY, first: 500 });
     expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', vendor: 'CONDUCTORONE', account: ACCOUNT, retryAfter: 1, limitedBy: 'VENDOR' } });
     // As data too: the vendor's limit, not the gateway's own budget.
-    expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'RATE_LIMITED', limitedBy: 'VENDOR', retryAfter: 1 }]);
+    expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'RATE_LIMITED', limitedBy: 'VENDOR', retryAfter: 1, partial: false }]);
+  });
+});
+
+describe('one service principal failing', () => {
+  it('lists the other principals’ credentials and reports the account as partial when one principal’s credentials answer 403', async () => {
+    const [failing, ...others] = sim.state.principals.filter((p) => sim.state.credentials.get(p.id)?.length);
+    expect(others.length).toBeGreaterThan(0);
+    sim.inject({ route: `${API}/:service_principal_id/credentials`, params: { service_principal_id: failing!.id }, status: 403, json: { code: 7, message: 'permission denied', details: [] } });
+    const res = await h.exec(ConductorOneCredentialsDocument, { filter: C1_ONLY, first: 500 });
+
+    const listed = allCredentials().filter((c) => c.servicePrincipalId !== failing!.id);
+    expect(res.data!.credentials.totalCount).toBe(listed.length);
+    expect(res.data!.credentials.edges.map((e) => e.node.id).sort()).toEqual(listed.map((c) => gid('ConductorOneCredential', c.servicePrincipalId, c.id)).sort());
+    expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'UPSTREAM_ERROR', limitedBy: null, retryAfter: null, partial: true }]);
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        path: ['credentials'],
+        message: expect.stringMatching(new RegExp(`^the credentials of 1 of ${sim.state.principals.length} owners in CONDUCTORONE account "${ACCOUNT}" could not be read; the first: .*\\(HTTP 403\\)`)),
+        extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: 'CONDUCTORONE', account: ACCOUNT, status: 403, retryable: false, partial: true }),
+      }),
+    ]);
+    // One listing call per principal: a 403 is not retried, and no other principal is asked twice.
+    expect(calls(sim).sort()).toEqual(
+      [`GET ${API}?page_size=100`, ...sim.state.principals.map((p) => `GET ${API}/${p.id}/credentials?page_size=100`)].sort(),
+    );
+  });
+
+  it('leaves a single principal’s credentials as they were: its owner filter fails the account, not partial', async () => {
+    const sp = principal(sim.state.principals.find((p) => sim.state.credentials.get(p.id)?.length)!.displayName);
+    sim.inject({ route: `${API}/:service_principal_id/credentials`, params: { service_principal_id: sp.id }, status: 403 });
+    const res = await h.exec(ConductorOneCredentialsDocument, { filter: { owner: sp.globalId }, first: 500 });
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+    expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'UPSTREAM_ERROR', limitedBy: null, retryAfter: null, partial: false }]);
+    expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.not.objectContaining({ partial: expect.anything() }) })]);
+    expect(calls(sim)).toEqual([`GET ${API}/${sp.id}/credentials?page_size=100`]);
   });
 });
 
