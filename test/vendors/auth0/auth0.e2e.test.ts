@@ -673,5 +673,86 @@ describe('one account failing', () => {
     expect(res.data!.credentials.edges.every((e) => e.node.account === PROD)).toBe(true);
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]).toMatchObject({ path: ['credentials'], extensions: { code, vendor: 'AUTH0', account: STAGING } });
+    // The clients' list itself failed: none of the tenant's credentials are listed, so it is not partial.
+    expect(res.errors![0]!.extensions).not.toHaveProperty('partial');
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ account: STAGING, code, partial: false })]);
+  });
+});
+
+describe('one owner failing', () => {
+  const CLIENT_CREDENTIALS = '/api/v2/clients/:client_id/credentials';
+  const KEYS = '/api/v2/connections/:id/keys';
+  const keyed = (sim: Auth0Simulator) => sim.state.connections.filter((c) => c.strategy === 'okta' || c.strategy === 'oidc');
+  /** One listing call per owner, and `times` for `slow` (the one whose call was repeated). */
+  const listingCalls = (sim: Auth0Simulator, slow?: { path: string; times: number }) =>
+    [
+      'GET /api/v2/clients?fields=client_id%2Cname%2Cdescription%2Capp_type%2Cis_first_party&include_fields=true&take=100',
+      'GET /api/v2/connections?strategy=okta&strategy=oidc&take=100',
+      ...sim.state.clients.map((c) => `GET /api/v2/clients/${c.client_id}/credentials`),
+      ...keyed(sim).map((c) => `GET /api/v2/connections/${c.id}/keys`),
+      ...Array.from({ length: (slow?.times ?? 1) - 1 }, () => `GET ${slow!.path}`),
+    ].sort();
+  const staged = () => [...staging.state.credentials.values()].flat().length + [...staging.state.keys.values()].flat().length;
+
+  it.each([
+    {
+      label: 'a 400 on one connection’s keys',
+      owner: () => keyed(staging).find((c) => staging.state.keys.get(c.id)?.length)!.id,
+      inject: (id: string) => staging.inject({ route: KEYS, params: { id }, status: 400, json: { statusCode: 400, error: 'Bad Request', message: 'Invalid request', errorCode: 'invalid_query_string' } }),
+      missing: (id: string) => staging.state.keys.get(id)!.length,
+      path: (id: string) => `/api/v2/connections/${id}/keys`,
+      status: 400,
+      retryable: false,
+      times: 1,
+    },
+    {
+      label: 'a 503 on one client’s credentials, after the retries',
+      owner: () => staging.state.clients.find((c) => staging.state.credentials.get(c.client_id)?.length)!.client_id,
+      inject: (id: string) => staging.inject({ route: CLIENT_CREDENTIALS, params: { client_id: id }, status: 503, times: 3 }),
+      missing: (id: string) => staging.state.credentials.get(id)!.length,
+      path: (id: string) => `/api/v2/clients/${id}/credentials`,
+      status: 503,
+      retryable: true,
+      times: 3,
+    },
+  ])('lists the other owners’ credentials and reports the tenant as partial ($label)', async (c) => {
+    const owner = c.owner();
+    c.inject(owner);
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [STAGING] }, first: 500 });
+
+    expect(c.missing(owner)).toBeGreaterThan(0);
+    expect(res.data!.credentials.totalCount).toBe(staged() - c.missing(owner));
+    expect(res.data!.credentials.edges.every((e) => e.node.owner?.externalId !== owner)).toBe(true);
+    const owners = staging.state.clients.length + keyed(staging).length;
+    expect(res.data!.credentials.failedAccounts).toEqual([
+      {
+        vendor: 'AUTH0',
+        account: STAGING,
+        code: 'UPSTREAM_ERROR',
+        message: expect.stringMatching(new RegExp(`^the credentials of 1 of ${owners} owners in AUTH0 account "${STAGING}" could not be read; the first: .*\\(HTTP ${c.status}\\)`)),
+        retryAfter: null,
+        retryable: c.retryable,
+        limitedBy: null,
+        partial: true,
+      },
+    ]);
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        path: ['credentials'],
+        message: res.data!.credentials.failedAccounts[0]!.message,
+        extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: 'AUTH0', account: STAGING, status: c.status, retryable: c.retryable, partial: true }),
+      }),
+    ]);
+    // One listing call per owner; only the failing one repeated, and only when retryable.
+    expect(apiCalls(staging).sort()).toEqual(listingCalls(staging, { path: c.path(owner), times: c.times }));
+  });
+
+  it('leaves a single connection’s keys as they were: its owner filter fails the tenant, not partial', async () => {
+    const { id, globalId } = connectionGlobalId(staging, keyed(staging)[0]!.name);
+    staging.inject({ route: KEYS, params: { id }, status: 400 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: globalId }, first: 500 });
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ account: STAGING, code: 'UPSTREAM_ERROR', partial: false })]);
+    expect(apiCalls(staging)).toEqual([`GET /api/v2/connections/${id}/keys`]);
   });
 });
