@@ -71,7 +71,7 @@ describe('credentials across all four vendors', () => {
     expect(res.data!.credentials.failedAccounts).toEqual(
       accountsOf(failing).map((account) => {
         const error = res.errors!.find((e) => e.extensions?.account === account)!;
-        return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true, limitedBy: null };
+        return { vendor: failing, account, code: 'UPSTREAM_ERROR', message: error.message, retryAfter: null, retryable: true, limitedBy: null, partial: false };
       }),
     );
   });
@@ -87,6 +87,8 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
     /** The warning's `field` and `item`. */
     field: string;
     item: string;
+    /** When the credential is listed per owner: how many credentials its owner's list holds (all lost with it). */
+    ownerList?: number;
     restore(): void;
   }
   interface Case {
@@ -106,7 +108,7 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
         const [clientId, creds] = [...(sim as Auth0Simulator).state.credentials].find(([, list]) => list[0]?.expires_at)!;
         const c = creds[0]!;
         const saved = { ...c };
-        const spoiled: Spoiled = { globalId: gid('Auth0ClientCredential', this.account, clientId, c.id), field: 'expires_at', item: `${clientId}/${c.id}`, restore: () => Object.assign(c, saved) };
+        const spoiled: Spoiled = { globalId: gid('Auth0ClientCredential', this.account, clientId, c.id), field: 'expires_at', item: `${clientId}/${c.id}`, ownerList: creds.length, restore: () => Object.assign(c, saved) };
         if (field === 'expiry') c.expires_at = value;
         else c.id = value;
         return spoiled;
@@ -120,7 +122,7 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
         const [spId, creds] = [...(sim as ConductorOneSimulator).state.credentials].find(([, list]) => list[0]?.expiresAt)!;
         const c = creds[0]!;
         const saved = { ...c };
-        const spoiled: Spoiled = { globalId: gid('ConductorOneCredential', this.account, spId, c.id), field: 'expiresAt', item: `${spId}/${c.id}`, restore: () => Object.assign(c, saved) };
+        const spoiled: Spoiled = { globalId: gid('ConductorOneCredential', this.account, spId, c.id), field: 'expiresAt', item: `${spId}/${c.id}`, ownerList: creds.length, restore: () => Object.assign(c, saved) };
         if (field === 'expiry') c.expiresAt = value;
         else c.id = value;
         return spoiled;
@@ -218,15 +220,21 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
     expect(expiresBefore).not.toMatch(/add `statuses: \[UNKNOWN\]`/);
   });
 
-  it.each(CASES)('still fails the $vendor account for any other shape error, such as a credential without an id', async (c) => {
+  it.each(CASES)('still fails the $vendor list holding any other shape error, such as a credential without an id: one owner’s, or the whole account’s', async (c) => {
+    const total = (await list(c.account)).data!.credentials.totalCount;
     const spoiled = c.spoil(h.sim(c.account), 'id', '');
     try {
       const res = await list(c.account);
-      expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+      // Listed per owner, only that owner's credentials are lost and the account is partial; a single list loses them all.
+      const partial = spoiled.ownerList !== undefined;
+      expect(res.data!.credentials.totalCount).toBe(partial ? total - spoiled.ownerList! : 0);
+      expect(res.data!.credentials.edges).toHaveLength(res.data!.credentials.totalCount);
       expect(res.data!.credentials.failedAccounts).toEqual([
-        expect.objectContaining({ vendor: c.vendor, account: c.account, code: 'UPSTREAM_ERROR', message: expect.stringContaining(`unexpected response shape (HTTP 200) at ${c.idPath}`) }),
+        expect.objectContaining({ vendor: c.vendor, account: c.account, code: 'UPSTREAM_ERROR', partial, message: expect.stringContaining(`unexpected response shape (HTTP 200) at ${c.idPath}`) }),
       ]);
-      expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: c.vendor, account: c.account }) })]);
+      expect(res.errors).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: c.vendor, account: c.account, ...(partial ? { partial: true } : {}) }) }),
+      ]);
     } finally {
       spoiled.restore();
     }
