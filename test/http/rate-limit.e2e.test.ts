@@ -115,7 +115,7 @@ describe('client-side rate limit per account', () => {
     // A list meets it too: the account is listed among failedAccounts with the same wait.
     const list = await h.exec(ListCredentialsDocument, { filter: { accounts: [STARVED] } });
     expect(list.data!.credentials.failedAccounts).toEqual([
-      { vendor: 'AUTH0', account: STARVED, code: 'RATE_LIMITED', message: expect.stringContaining('call budget'), retryAfter: expect.any(Number), retryable: true, limitedBy: 'GATEWAY' },
+      { vendor: 'AUTH0', account: STARVED, code: 'RATE_LIMITED', message: expect.stringContaining('call budget'), retryAfter: expect.any(Number), retryable: true, limitedBy: 'GATEWAY', partial: false },
     ]);
     expect(list.data!.credentials.failedAccounts[0]!.retryAfter).toBeGreaterThan(0);
 
