@@ -3,8 +3,9 @@ import { NotFoundError, PartialListError, type UpstreamSource } from '../errors.
 /**
  * Reads every owner's list (one call per owner, as the vendors have no batch endpoint) and returns
  * them in owner order. An owner deleted between listing it and this read (404) simply has none.
- * One owner failing must not hide the others: when any fails, this throws a PartialListError with
- * the lists of those that answered and the first failure as its cause.
+ * One owner failing must not hide the others: when some fail, this throws a PartialListError with
+ * the lists of those that answered and the first failure as its cause; when all fail, the first
+ * failure itself.
  */
 export async function readEachOwner<O, R>(source: UpstreamSource, owners: readonly O[], read: (owner: O) => Promise<readonly R[]>): Promise<R[]> {
   const settled = await Promise.allSettled(owners.map(read));
@@ -14,6 +15,8 @@ export async function readEachOwner<O, R>(source: UpstreamSource, owners: readon
     if (s.status === 'fulfilled') records.push(...s.value);
     else if (!(s.reason instanceof NotFoundError)) failures.push(s.reason);
   }
+  // No owner answered: the account failed, as when its owners cannot be listed; nothing partial about it.
+  if (failures.length === owners.length) throw failures[0];
   if (failures.length) throw new PartialListError(source, records, failures[0], failures.length, owners.length);
   return records;
 }

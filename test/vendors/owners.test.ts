@@ -31,8 +31,16 @@ describe('readEachOwner', () => {
   });
 
   it('keeps an unexpected cause’s message out of its own', async () => {
-    const err = (await readEachOwner(source, ['a'], async () => Promise.reject(new Error('secret-ish detail'))).catch((e: unknown) => e)) as PartialListError;
-    expect(err.message).toBe('the credentials of 1 of 1 owners in KEYCARD account "kc" could not be read; the first: failed unexpectedly');
+    const read = async (o: string) => (o === 'a' ? ['a1'] : Promise.reject(new Error('secret-ish detail')));
+    const err = (await readEachOwner(source, ['a', 'b'], read).catch((e: unknown) => e)) as PartialListError;
+    expect(err.message).toBe('the credentials of 1 of 2 owners in KEYCARD account "kc" could not be read; the first: failed unexpectedly');
     expect(err.code).toBe('UPSTREAM_ERROR');
+  });
+
+  it('throws the first failure itself when no owner answered: the account failed, nothing partial about it', async () => {
+    const err = await readEachOwner(source, ['bad1', 'bad2'], async (o) => Promise.reject(refused(o))).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(PartialListError);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/for bad1$/);
   });
 });
