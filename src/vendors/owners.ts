@@ -1,4 +1,5 @@
-import { NotFoundError, PartialListError, type UpstreamSource } from '../errors.js';
+import { PartialListError, type UpstreamSource } from '../errors.js';
+import { goneAsEmpty } from './not-found.js';
 
 /**
  * Reads every owner's list (one call per owner, as the vendors have no batch endpoint) and returns
@@ -8,12 +9,12 @@ import { NotFoundError, PartialListError, type UpstreamSource } from '../errors.
  * failure itself.
  */
 export async function readEachOwner<O, R>(source: UpstreamSource, owners: readonly O[], read: (owner: O) => Promise<readonly R[]>): Promise<R[]> {
-  const settled = await Promise.allSettled(owners.map(read));
+  const settled = await Promise.allSettled(owners.map((o) => read(o).catch(goneAsEmpty)));
   const records: R[] = [];
   const failures: unknown[] = [];
   for (const s of settled) {
     if (s.status === 'fulfilled') records.push(...s.value);
-    else if (!(s.reason instanceof NotFoundError)) failures.push(s.reason);
+    else failures.push(s.reason);
   }
   // No owner answered: the account failed, as when its owners cannot be listed; nothing partial about it.
   if (failures.length === owners.length) throw failures[0];
