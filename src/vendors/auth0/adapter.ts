@@ -121,18 +121,14 @@ export class Auth0Session implements AccountSession {
     private readonly unreadable: OnUnreadable,
   ) {}
 
-  /** A client credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
+  /** A client credential's record, what it could not read reported. */
   private credentialRecord(clientId: string, c: api.ClientCredential): Auth0ClientCredentialRecord {
-    const record = clientCredentialRecord(this.account, clientId, c, this.unreadable);
-    if (record.expiryUnknown) this.unreadable('expires_at', `${clientId}/${c.id}`, 'UNKNOWN');
-    return record;
+    return clientCredentialRecord(this.account, clientId, c, this.unreadable);
   }
 
-  /** A key's record; a certificate whose validity cannot be read makes it UNKNOWN, and is reported. */
+  /** A key's record, what it could not read reported. */
   private keyRecord(connectionId: string, key: api.ConnectionKey): Auth0ConnectionKeyRecord {
-    const record = connectionKeyRecord(this.account, connectionId, key, this.unreadable);
-    if (record.expiryUnknown) this.unreadable('cert', `${connectionId}/${key.kid}`, 'UNKNOWN');
-    return record;
+    return connectionKeyRecord(this.account, connectionId, key, this.unreadable);
   }
 
   private get<S extends Parameters<HttpClient['request']>[0]['schema']>(

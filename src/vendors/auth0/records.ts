@@ -93,6 +93,8 @@ const credentialKind: Record<string, CredentialKind> = {
 
 export function clientCredentialRecord(account: string, clientId: string, c: ClientCredential, report: OnUnreadable): Auth0ClientCredentialRecord {
   const item = `${clientId}/${c.id}`;
+  // Reported here with the display fields, as every vendor's records do: the credential is UNKNOWN.
+  if (c.expires_at === UNREADABLE) report('expires_at', item, 'UNKNOWN');
   return {
     ref: ref(T.clientCredential, account, clientId, c.id),
     vendor: 'AUTH0',
@@ -120,6 +122,7 @@ export function connectionKeyRecord(account: string, connectionId: string, k: Co
   const cert = typeof k.cert === 'string' ? k.cert : '';
   const validity = cert ? certificateValidity(cert) : null;
   const algorithm = shown(k.algorithm, 'algorithm', item, report);
+  if (validity === null) report('cert', item, 'UNKNOWN');
   return {
     ref: ref(T.connectionKey, account, connectionId, k.kid),
     vendor: 'AUTH0',

@@ -137,11 +137,9 @@ export class ConductorOneSession implements AccountSession {
     private readonly unreadable: OnUnreadable,
   ) {}
 
-  /** A credential's record; an expiry that cannot be read makes it UNKNOWN, and is reported. */
+  /** A credential's record, what it could not read reported. */
   private credentialRecord(servicePrincipalId: string, c: api.Credential): ConductorOneCredentialRecord {
-    const record = credentialRecord(this.account, servicePrincipalId, c, this.unreadable);
-    if (record.expiryUnknown) this.unreadable('expiresAt', `${servicePrincipalId}/${c.id}`, 'UNKNOWN');
-    return record;
+    return credentialRecord(this.account, servicePrincipalId, c, this.unreadable);
   }
 
   /** One page of a `{list, nextPageToken}` list. */

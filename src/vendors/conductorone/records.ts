@@ -44,6 +44,7 @@ export function servicePrincipalRecord(account: string, sp: ServicePrincipal, re
 /** The principal comes from the path it was read under: the body may leave it out. */
 export function credentialRecord(account: string, servicePrincipalId: string, c: Credential, report: OnUnreadable): ConductorOneCredentialRecord {
   const item = `${servicePrincipalId}/${c.id}`;
+  if (c.expiresAt === UNREADABLE) report('expiresAt', item, 'UNKNOWN');
   return {
     ref: ref(T.credential, account, servicePrincipalId, c.id),
     vendor: 'CONDUCTORONE',
