@@ -91,6 +91,26 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
     ownerList?: number;
     restore(): void;
   }
+  /**
+   * Spoils the first owner's first credential with an expiry, in a simulator that keeps credentials
+   * per owner (Auth0, ConductorOne): its expiry under `expiryKey`, or its id.
+   */
+  function spoilPerOwner<C extends { id: string }>(
+    credentials: Map<string, C[]>,
+    expiryKey: keyof C & string,
+    typename: string,
+    account: string,
+    field: 'expiry' | 'id',
+    value: string,
+  ): Spoiled {
+    const [ownerId, creds] = [...credentials].find(([, list]) => list[0]?.[expiryKey])!;
+    const c = creds[0]!;
+    const saved = { ...c };
+    const spoiled: Spoiled = { globalId: gid(typename, account, ownerId, c.id), field: expiryKey, item: `${ownerId}/${c.id}`, ownerList: creds.length, restore: () => Object.assign(c, saved) };
+    if (field === 'expiry') (c as Record<string, unknown>)[expiryKey] = value;
+    else c.id = value;
+    return spoiled;
+  }
   interface Case {
     vendor: Vendor;
     account: string;
@@ -105,13 +125,7 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
       account: 'auth0-prod',
       idPath: '0.id',
       spoil(sim, field, value) {
-        const [clientId, creds] = [...(sim as Auth0Simulator).state.credentials].find(([, list]) => list[0]?.expires_at)!;
-        const c = creds[0]!;
-        const saved = { ...c };
-        const spoiled: Spoiled = { globalId: gid('Auth0ClientCredential', this.account, clientId, c.id), field: 'expires_at', item: `${clientId}/${c.id}`, ownerList: creds.length, restore: () => Object.assign(c, saved) };
-        if (field === 'expiry') c.expires_at = value;
-        else c.id = value;
-        return spoiled;
+        return spoilPerOwner((sim as Auth0Simulator).state.credentials, 'expires_at', 'Auth0ClientCredential', this.account, field, value);
       },
     },
     {
@@ -119,13 +133,7 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
       account: 'conductorone-sandbox',
       idPath: 'list.0.id',
       spoil(sim, field, value) {
-        const [spId, creds] = [...(sim as ConductorOneSimulator).state.credentials].find(([, list]) => list[0]?.expiresAt)!;
-        const c = creds[0]!;
-        const saved = { ...c };
-        const spoiled: Spoiled = { globalId: gid('ConductorOneCredential', this.account, spId, c.id), field: 'expiresAt', item: `${spId}/${c.id}`, ownerList: creds.length, restore: () => Object.assign(c, saved) };
-        if (field === 'expiry') c.expiresAt = value;
-        else c.id = value;
-        return spoiled;
+        return spoilPerOwner((sim as ConductorOneSimulator).state.credentials, 'expiresAt', 'ConductorOneCredential', this.account, field, value);
       },
     },
     {
