@@ -20,7 +20,7 @@ import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { redact } from './redact.js';
 import { retryAfterSeconds } from './retry-after.js';
-import { CancelledExchange, ResponseTooLarge, send, type RawResponse, type ResponseHeaders } from './send.js';
+import { CancelledExchange, send, type RawResponse, type ResponseHeaders } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -240,6 +240,7 @@ export class HttpClient {
         res = await this.exchange(req, token, attempt, idempotent);
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
+      if (res.cutAt !== undefined && res.status >= 200 && res.status < 300) throw this.cutOff(req, res.status, res.cutAt, idempotent);
       if (res.status >= 200 && res.status < 300) return this.parse(req, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
@@ -351,18 +352,6 @@ export class HttpClient {
           const onTheWire = err instanceof CancelledExchange ? err.sent : true;
           throw this.cancelled(group?.reason, onTheWire && !idempotent);
         }
-        if (err instanceof ResponseTooLarge) {
-          // Not repeated: the same request would bring the same answer. A write was received and run.
-          const tooLarge = new UpstreamError(
-            `${this.describe()} answered more than ${err.maxBytes} bytes (http.maxResponseBytes)` + (idempotent ? '' : MAYBE_APPLIED),
-            this.source,
-            null,
-            false,
-            !idempotent,
-          );
-          exhausted.add(tooLarge);
-          throw tooLarge;
-        }
         const sent = !NOT_SENT_CODES.has(code);
         throw new UpstreamError(
           `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
@@ -457,6 +446,16 @@ export class HttpClient {
     return parsed.data;
   }
 
+  /**
+   * A 2xx answer cut off by http.maxResponseBytes: what the vendor did is known (a change was
+   * applied), its result is not. Not repeated: the same request would bring the same answer.
+   */
+  private cutOff(req: UpstreamRequest<z.ZodType>, status: number, cutAt: number, idempotent: boolean): UpstreamError {
+    const err = this.unreadable(`an answer over ${cutAt} bytes (HTTP ${status}; http.maxResponseBytes)`, status, req.method !== 'GET' && req.auth !== false, idempotent, false);
+    exhausted.add(err);
+    return err;
+  }
+
   private unreadable(what: string, status: number, change: boolean, idempotent: boolean, retryable: boolean): UpstreamError {
     const message = `${this.describe()} returned ${what}`;
     if (!change) return new UpstreamError(message, this.source, status, retryable);
@@ -465,7 +464,7 @@ export class HttpClient {
       : new UpstreamError(message + APPLIED_UNREADABLE, this.source, status, false, true);
   }
 
-  private toError({ status, headers, text }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean, token: string | undefined): Error {
+  private toError({ status, headers, text, cutAt }: RawResponse, req: UpstreamRequest<z.ZodType>, idempotent: boolean, token: string | undefined): Error {
     let vendorMessage: string | undefined;
     try {
       vendorMessage = this.options.errorMessage(JSON.parse(text));
@@ -475,7 +474,7 @@ export class HttpClient {
     // Redact before truncating, so a secret cut in half by the limit cannot survive.
     if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token, ...credentialFields(req.form)]);
     vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
-    const detail = vendorMessage ? `: ${vendorMessage}` : '';
+    const detail = vendorMessage ? `: ${vendorMessage}` : cutAt !== undefined ? ` (its answer, over ${cutAt} bytes, was not read)` : '';
     const shouldRetry = headers['x-should-retry'];
     const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
     const err = this.errorFor(status, headers, req, idempotent, detail, vendorSays);

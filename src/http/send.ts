@@ -15,6 +15,12 @@ export class RawResponse {
     readonly status: number,
     private readonly rawHeaders: readonly Buffer[],
     readonly text: string,
+    /**
+     * Set when the body ran past the client's byte limit (config `http.maxResponseBytes`): it was
+     * cut off and dropped (`text` is empty), while the status and headers still say what the vendor
+     * did — a 2xx to a write was applied, a 503 is the vendor failing.
+     */
+    readonly cutAt?: number,
   ) {}
 
   /** Header names in lower case; a repeated header's values as an array. */
@@ -39,15 +45,6 @@ function parseHeaders(raw: readonly Buffer[]): ResponseHeaders {
 
 type SendOptions = Pick<Dispatcher.DispatchOptions, 'method' | 'path' | 'headers' | 'body'>;
 
-/** A vendor's answer longer than the client reads (config `http.maxResponseBytes`): the exchange is cut off. */
-export class ResponseTooLarge extends Error {
-  override readonly name = 'ResponseTooLarge';
-
-  constructor(readonly maxBytes: number) {
-    super(`answer over ${maxBytes} bytes`);
-  }
-}
-
 /**
  * An exchange stopped by its cancel group. `reason` is the group's (a deadline's TimeoutError, the
  * client going away); `sent` says whether the request had been handed to a socket, so the vendor
@@ -70,7 +67,8 @@ export class CancelledExchange extends Error {
  * Readable stream and an AsyncResource: a quarter of an upstream call's CPU, for bodies that are
  * read whole anyway. Cancelling `group` aborts the exchange at any point, also while it waits in
  * the pool's queue (then it fails at once rather than when a socket frees up), with a
- * CancelledExchange.
+ * CancelledExchange. A body longer than `maxBytes` is cut off: the answer resolves with its status,
+ * its headers and `cutAt`.
  *
  * The handler speaks the hooks undici 7's connections call (`onConnect`, `onHeaders`, …), which
  * its types mark deprecated. A handler with the newer `onRequestStart`/`onResponse*` hooks is
@@ -129,10 +127,11 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
     this.received += chunk.length;
     if (this.received > this.maxBytes) {
       // Held whole, an endless answer would take the process's memory; past V8's longest string it
-      // could not even be read.
-      const err = new ResponseTooLarge(this.maxBytes);
-      this.fail(err);
-      this.abort?.(err);
+      // could not even be read. Settled before the abort, which makes undici report an error.
+      this.finish();
+      this.resolve(new RawResponse(this.status, this.rawHeaders, '', this.maxBytes));
+      this.chunks.length = 0;
+      this.abort?.(new Error(`answer over ${this.maxBytes} bytes`));
       return false;
     }
     this.chunks.push(chunk);

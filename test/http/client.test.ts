@@ -38,9 +38,10 @@ beforeAll(async () => {
       });
       return;
     }
-    if (req.url === '/api/items/endless') {
-      // An answer that never ends: 64 kB chunks until the client hangs up.
-      res.writeHead(200, { 'content-type': 'application/json' });
+    const endless = /^\/api\/items\/endless(?:-(\d{3}))?$/.exec(req.url ?? '');
+    if (endless) {
+      // An answer that never ends, with the status the path names (200 by default): 64 kB chunks until the client hangs up.
+      res.writeHead(Number(endless[1] ?? 200), { 'content-type': 'application/json' });
       const chunk = Buffer.alloc(65_536, 0x20);
       const pump = () => {
         while (!res.destroyed && res.write(chunk));
@@ -99,22 +100,52 @@ describe('HttpClient', () => {
     expect(seen).toEqual(['/api/items/ok']);
   });
 
-  it('cuts off an answer longer than maxResponseBytes and reports it as the vendor’s failure, not repeated', async () => {
+  it('cuts off a 2xx answer longer than maxResponseBytes: an UpstreamError with its status, not repeated', async () => {
     const started = Date.now();
     const err = await client({ maxResponseBytes: 1_000_000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } })
       .request({ method: 'GET', route: '/items/{id}', params: { id: 'endless' }, schema: z.unknown() })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ message: 'AUTH0 account "test" answered more than 1000000 bytes (http.maxResponseBytes)', retryable: false, outcomeUnknown: false });
+    expect(err).toMatchObject({
+      message: 'AUTH0 account "test" returned an answer over 1000000 bytes (HTTP 200; http.maxResponseBytes)',
+      status: 200,
+      retryable: false,
+      outcomeUnknown: false,
+    });
     expect(seen).toEqual(['/api/items/endless']);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('says a write whose answer was cut off may have been applied', async () => {
+  it('says a write whose 2xx answer was cut off was applied, with its result unread', async () => {
     const err = await client({ maxResponseBytes: 1_000_000 })
       .request({ method: 'POST', route: '/items/{id}', params: { id: 'endless' }, json: {}, schema: z.unknown() })
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ outcomeUnknown: true, retryable: false, message: expect.stringContaining('may or may not have been applied') });
+    expect(err).toMatchObject({ status: 200, outcomeUnknown: true, retryable: false, message: expect.stringContaining('the change was applied, but its result could not be read') });
+  });
+
+  it('reads a refusal whose answer was cut off by its status: a 404 is NotFoundError', async () => {
+    const err = await client({ maxResponseBytes: 1_000_000 })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'endless-404' }, schema: z.unknown(), resource: 'item' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as Error).message).toBe('item not found in AUTH0 account "test" (its answer, over 1000000 bytes, was not read)');
+  });
+
+  it('repeats a read whose 503 answer was cut off, as any 503, and counts it toward the circuit breaker', async () => {
+    const c = client({ maxResponseBytes: 100_000, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 }, breaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+    const err = await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'endless-503' }, schema: z.unknown() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, message: expect.stringContaining('(its answer, over 100000 bytes, was not read)') });
+    expect(seen).toEqual(['/api/items/endless-503', '/api/items/endless-503']);
+    const paused = await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() }).catch((e: unknown) => e);
+    expect(paused).toMatchObject({ circuitOpen: true });
+  });
+
+  it('does not count a 2xx answer cut off by the gateway’s own limit toward the circuit breaker', async () => {
+    const c = client({ maxResponseBytes: 100_000, breaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+    for (let i = 0; i < 3; i++) {
+      await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'endless' }, schema: z.unknown() })).rejects.toMatchObject({ status: 200 });
+    }
+    await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() })).resolves.toEqual({ ok: true });
   });
 
   it('maps 404 to NotFoundError with the vendor message', async () => {

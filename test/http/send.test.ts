@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelGroup } from '../../src/http/cancel-group.js';
-import { CancelledExchange, ResponseTooLarge, send } from '../../src/http/send.js';
+import { CancelledExchange, send } from '../../src/http/send.js';
 
 /** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms, `/multi` with a repeated header. */
 let server: Server;
@@ -48,11 +48,15 @@ describe('send', () => {
     expect(JSON.parse(res.text)).toEqual({ items: [1, 2, 3], name: 'zürich' });
   });
 
-  it('reads an answer up to its byte limit, and rejects one past it', async () => {
+  it('reads an answer up to its byte limit, and cuts one past it off, keeping its status and headers', async () => {
     pool = new Pool(origin, { connections: 1 });
     const whole = await send(pool, { method: 'GET', path: '/json' }, undefined, 34);
     expect(JSON.parse(whole.text)).toEqual({ items: [1, 2, 3], name: 'zürich' });
-    await expect(send(pool, { method: 'GET', path: '/json' }, undefined, 33)).rejects.toBeInstanceOf(ResponseTooLarge);
+    expect(whole.cutAt).toBeUndefined();
+    const cut = await send(pool, { method: 'GET', path: '/json' }, undefined, 33);
+    expect({ status: cut.status, text: cut.text, cutAt: cut.cutAt }).toEqual({ status: 200, text: '', cutAt: 33 });
+    const refused = await send(pool, { method: 'GET', path: '/busy' }, undefined, 10);
+    expect({ status: refused.status, retryAfter: refused.headers['retry-after'], cutAt: refused.cutAt }).toEqual({ status: 429, retryAfter: '7', cutAt: 10 });
   });
 
   it('returns error statuses as answers, with their headers', async () => {
