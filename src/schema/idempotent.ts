@@ -8,11 +8,6 @@ export const REPLAYED_DESCRIPTION =
   'True when this is the outcome of an earlier call with the same idempotency key, returned without calling the vendor: ' +
   'what was true then, which a later change may have overtaken (read the credential again for its state now).';
 
-/** Outcomes served from an earlier call, for a result's `replayed` (an update's result is the record itself). */
-const replayedOutcomes = new WeakSet<object>();
-export const markReplayed = <T extends object>(value: T): T => (replayedOutcomes.add(value), value);
-export const isReplayed = (value: object): boolean => replayedOutcomes.has(value);
-
 /**
  * Runs a mutation's upstream part at most once per caller and idempotency key; without a key it
  * simply runs. `onReplay` lets the audit record say that nothing was sent this time.

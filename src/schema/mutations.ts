@@ -1,11 +1,12 @@
 import { audited, changedFields } from '../audit.js';
+import type { CredentialRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import { ValidationError } from '../errors.js';
 import { builder } from './builder.js';
 import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
-import { IDEMPOTENCY_KEY_DESCRIPTION, isReplayed, markReplayed, REPLAYED_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
+import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
 import { parseUpdateInput } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
@@ -27,9 +28,26 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
   }),
 });
 
+/** An update's outcome: the credential, and whether it was served from an earlier call (as a rotation's payload says too). */
+const UpdateCredentialSuccess = builder
+  .objectRef<{ credential: CredentialRecord; replayed: boolean }>('UpdateCredentialSuccess')
+  .implement({
+    description: 'The vendor accepted the change.',
+    fields: (t) => ({
+      replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (p) => p.replayed }),
+      credential: t.field({
+        type: CredentialInterface,
+        description:
+          'The credential after the change. Its `owner` (and a Keycard credential\'s `permissions`) is null, ' +
+          'without an error, for a caller without `credentials:read` on its account.',
+        resolve: (p) => p.credential,
+      }),
+    }),
+  });
+
 builder.mutationField('updateCredential', (t) =>
   t.field({
-    type: CredentialInterface,
+    type: UpdateCredentialSuccess,
     description:
       'Changes what the input sets, and nothing else, through the vendor of the credential. Each vendor accepts a subset of the fields ' +
       '(an UnsupportedChangeError names the rest); refused input changes nothing upstream. Sets absolute values, so repeating it is harmless.',
@@ -37,17 +55,7 @@ builder.mutationField('updateCredential', (t) =>
     errors: {
       types: MUTATION_ERRORS,
       union: { name: 'UpdateCredentialResult', description: 'The updated credential, or a typed error; every error implements `Error`.' },
-      result: {
-        name: 'UpdateCredentialSuccess',
-        description: 'The vendor accepted the change.',
-        fields: (t) => ({ replayed: t.boolean({ description: REPLAYED_DESCRIPTION, resolve: (credential) => isReplayed(credential) }) }),
-      },
-      dataField: {
-        name: 'credential',
-        description:
-          'The credential after the change. Its `owner` (and a Keycard credential\'s `permissions`) is null, ' +
-          'without an error, for a caller without `credentials:read` on its account.',
-      },
+      directResult: true,
     },
     args: { input: t.arg({ type: UpdateCredentialInput, required: true, description: 'The credential\'s `id`, and only the fields to change.' }) },
     resolve: (_root, { input }, ctx) => {
@@ -84,7 +92,7 @@ builder.mutationField('updateCredential', (t) =>
               throw about(err);
             }),
           );
-          return replayed ? markReplayed(updated) : updated;
+          return { credential: updated, replayed };
         },
       );
     },
