@@ -37,6 +37,14 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+/**
+ * Not one resource but the place every resource of the account lives in (a Keycard organization)
+ * does not exist: the account's configuration is wrong, or the place was deleted. Unlike a
+ * NotFoundError of one owner or credential, it never reads as "gone" (`node: null`, no
+ * credentials): the account fails, reported like any NOT_FOUND naming its vendor and account.
+ */
+export class AccountNotFoundError extends NotFoundError {}
+
 export interface FieldIssue {
   field: string;
   message: string;

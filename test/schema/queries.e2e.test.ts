@@ -488,34 +488,41 @@ describe('empty ids and cursors', () => {
 });
 
 describe('an owner that does not exist', () => {
-  /** Well-formed owner ids no simulator knows (deleted, say), and the one call listing its credentials costs. */
-  const OWNERS: { vendor: Vendor; typename: string; account: string; id: string; call(sim: SimulatorHandle): string }[] = [
-    { vendor: 'AUTH0', typename: 'Auth0Client', account: 'auth0-prod', id: 'DeletedClient0000000000000000000', call: () => 'GET /api/v2/clients/DeletedClient0000000000000000000/credentials' },
-    { vendor: 'AUTH0', typename: 'Auth0Connection', account: 'auth0-prod', id: 'con_Deleted000000000', call: () => 'GET /api/v2/connections/con_Deleted000000000/keys' },
+  /**
+   * Well-formed owner ids no simulator knows (deleted, say), and the calls listing its credentials
+   * costs: one, and for Keycard a second asking whether the organization itself answers (its 404s
+   * cannot tell a missing organization from a missing owner).
+   */
+  const OWNERS: { vendor: Vendor; typename: string; account: string; id: string; calls(sim: SimulatorHandle): string[] }[] = [
+    { vendor: 'AUTH0', typename: 'Auth0Client', account: 'auth0-prod', id: 'DeletedClient0000000000000000000', calls: () => ['GET /api/v2/clients/DeletedClient0000000000000000000/credentials'] },
+    { vendor: 'AUTH0', typename: 'Auth0Connection', account: 'auth0-prod', id: 'con_Deleted000000000', calls: () => ['GET /api/v2/connections/con_Deleted000000000/keys'] },
     {
       vendor: 'CONDUCTORONE',
       typename: 'ConductorOneServicePrincipal',
       account: 'conductorone-sandbox',
       id: '2DeletedPrincipal000000000',
-      call: () => 'GET /api/v1/service_principals/2DeletedPrincipal000000000/credentials?page_size=100',
+      calls: () => ['GET /api/v1/service_principals/2DeletedPrincipal000000000/credentials?page_size=100'],
     },
     {
       vendor: 'KEYCARD',
       typename: 'KeycardServiceAccount',
       account: 'keycard-sandbox',
       id: 'deletedServiceAccount0000',
-      call: (sim) => `GET /organizations/${(sim as KeycardSimulator).state.organization.id}/service-accounts/deletedServiceAccount0000/credentials?limit=100`,
+      calls: (sim) => {
+        const org = `/organizations/${(sim as KeycardSimulator).state.organization.id}`;
+        return [`GET ${org}/service-accounts/deletedServiceAccount0000/credentials?limit=100`, `GET ${org}/service-accounts?limit=1`];
+      },
     },
   ];
 
-  it.each(OWNERS)('lists no credentials for a $typename that does not exist: no error, no failed account, one call', async (o) => {
+  it.each(OWNERS)('lists no credentials for a $typename that does not exist: no error, no failed account, each call once and no other account asked', async (o) => {
     const sim = h.sim(o.account);
     const owner = gid(o.typename, o.account, o.id);
     const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
     expect(res.errors).toBeUndefined();
     expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
-    // The vendor was asked once (a 404 is not retried), and no other account at all.
-    expect(calls(sim)).toEqual([o.call(sim)]);
+    // Each call made once (a 404 is not retried), and no other account asked at all.
+    expect(calls(sim)).toEqual(o.calls(sim));
     for (const a of h.accounts.filter((a) => a.name !== o.account)) expect(h.sim(a.name).requests, a.name).toEqual([]);
     // As node(id) of it: null, no error.
     const node = await h.exec(NodeDocument, { id: owner });

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { ValidationError } from '../../errors.js';
+import { AccountNotFoundError, NotFoundError, ValidationError } from '../../errors.js';
 import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
@@ -89,6 +89,8 @@ export class KeycardAccount implements AccountAdapter {
 export class KeycardSession implements AccountSession {
   readonly vendor = 'KEYCARD' as const;
   private ownersPromise: Promise<KeycardServiceAccountRecord[]> | null = null;
+  /** Resolves once this request knows its organization exists, rejects if it does not (see `get`); asked at most once. */
+  private organizationPromise: Promise<unknown> | null = null;
   private listedOwnerPermissionsPromise: Promise<Map<string, api.Permissions>> | null = null;
 
   private readonly owner = requestLoader(async (id: string) =>
@@ -134,8 +136,31 @@ export class KeycardSession implements AccountSession {
     return this.http.request(withClientRequestId({ ...req, scope: this.scope }));
   }
 
-  private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query) {
-    return this.request({ method: 'GET', route, params: { organization_id: this.organizationId, ...params }, query, schema, resource });
+  /**
+   * Keycard answers 404 alike for a missing organization and for a missing service account or
+   * credential in it (one `not_found` code; the contract documents no other, and its messages are
+   * free text). So a 404 of the organization's own list is the organization missing, and a 404 of
+   * anything below it is that thing gone only once the organization answers: a wrong or deleted
+   * organization fails the account instead of looking like deleted owners and credentials.
+   */
+  private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query): Promise<z.output<S>> {
+    const read = this.request({ method: 'GET', route, params: { organization_id: this.organizationId, ...params }, query, schema, resource });
+    if (route === SERVICE_ACCOUNTS) return read.catch(organizationMissing);
+    return read.catch(async (err: unknown) => {
+      if (err instanceof NotFoundError) await this.organizationExists();
+      throw err;
+    });
+  }
+
+  /**
+   * Only after a 404, so a read that finds what it asks for costs nothing more; then once per
+   * request however many 404s: the service-account list this request already reads, if any, or
+   * else its smallest page. Rejects with AccountNotFoundError when the organization 404s too, or
+   * with whatever else stopped the answer (a 503, say): unconfirmed, no 404 reads as "gone".
+   */
+  private organizationExists(): Promise<unknown> {
+    this.organizationPromise ??= this.ownersPromise ?? this.get(SERVICE_ACCOUNTS, {}, api.serviceAccountPage, 'organization', { limit: api.MIN_PAGE_SIZE });
+    return this.organizationPromise;
   }
 
   /** Every page of an organization-scoped list, at the largest page size. */
@@ -222,6 +247,11 @@ export class KeycardSession implements AccountSession {
     this.listedOwnerPermissionsPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.permissionsPage, 'organization', EXPAND).then(permissionMap);
     return this.listedOwnerPermissionsPromise;
   }
+}
+
+/** A 404 of the organization's own service-account list: the organization itself is not there. */
+function organizationMissing(err: unknown): never {
+  throw err instanceof NotFoundError ? new AccountNotFoundError(err.message, err.source) : err;
 }
 
 function permissionMap(items: { id: string; permissions?: api.Permissions | undefined }[]): Map<string, api.Permissions> {

@@ -12,6 +12,8 @@ import { displayDate, displayString } from '../zod-helpers.js';
 export const MAX_DESCRIPTION = 500;
 /** `limit` on list calls is 1–100; the gateway always asks for the most. */
 export const PAGE_SIZE = 100;
+/** …except when only asking whether the organization answers at all. */
+export const MIN_PAGE_SIZE = 1;
 
 export const tokenResponse = z.object({
   access_token: z.string().min(1),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestScope } from '../../../src/context.js';
+import { ref } from '../../../src/domain/ref.js';
+import { AccountNotFoundError } from '../../../src/errors.js';
 import type { KeycardAccountConfig } from '../../../src/vendors/keycard/account.js';
 import { keycard } from '../../../src/vendors/keycard/index.js';
 import { testAccountDeps, testScope } from '../../fixtures/account-deps.js';
@@ -43,6 +45,30 @@ describe('KeycardAccount', () => {
       await Promise.all(Array.from({ length: 6 }, () => account.session(scope).listOwners()));
       expect(sim.requests.filter((r) => r.route === '/service-account-token')).toHaveLength(1);
       expect(sim.apiRequests()).toHaveLength(6);
+    } finally {
+      await account.close();
+    }
+  });
+
+  it('fails owner and credential reads in an organization that does not exist (a wrong organizationId) as the account, after one confirming call per request', async () => {
+    sim.clearRequests();
+    const config: KeycardAccountConfig = { vendor: 'keycard', name: 'kc', baseUrl: sim.url, organizationId: 'no-such-organization', ...GATEWAY };
+    const account = new KeycardAccount(config, deps(config));
+    const [saId, [cred]] = [...sim.state.credentials].find(([, l]) => l.length > 0)!;
+    try {
+      const session = account.session(scope);
+      const reads = [
+        session.ownerCredentials(ref('KeycardServiceAccount', 'kc', saId)),
+        session.load(ref('KeycardServiceAccount', 'kc', saId)),
+        session.load(ref('KeycardCredential', 'kc', saId, cred!.id)),
+      ];
+      for (const read of reads) {
+        const err = await read.then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(AccountNotFoundError);
+        expect(err).toMatchObject({ code: 'NOT_FOUND', source: { vendor: 'KEYCARD', account: 'kc' }, message: expect.stringContaining('organization not found in KEYCARD account "kc"') });
+      }
+      const confirming = sim.apiRequests().filter((r) => r.route === '/organizations/:organization_id/service-accounts');
+      expect(confirming.map((r) => r.query)).toEqual([{ limit: ['1'] }]);
     } finally {
       await account.close();
     }

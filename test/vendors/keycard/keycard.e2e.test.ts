@@ -11,6 +11,8 @@ import {
   KeycardNodesDocument,
   KeycardNodeWithPermissionsDocument,
   KeycardUpdateCredentialDocument,
+  ListCredentialsDocument,
+  NodesDocument,
   type KeycardListCredentialsQuery,
   type KeycardUpdateCredentialMutation,
 } from '../../gql/graphql.js';
@@ -550,10 +552,13 @@ describe('ids with path characters', () => {
     const list = await h.exec(KeycardListCredentialsDocument, { filter: { owner: saGid(KC, evil) } });
     expect(list.errors).toBeUndefined();
     expect(list.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+    // Each request's 404 is taken as "gone" only once the organization answers (one call each).
     const sent = sentExceptToken(kc);
     expect(sent.map((r) => [r.route, r.params.service_account_id])).toEqual([
       ['/organizations/:organization_id/service-accounts/:service_account_id', evil],
+      ['/organizations/:organization_id/service-accounts', undefined],
       ['/organizations/:organization_id/service-accounts/:service_account_id/credentials', evil],
+      ['/organizations/:organization_id/service-accounts', undefined],
     ]);
   });
 
@@ -626,6 +631,129 @@ describe('one account failing', () => {
     } finally {
       eu.state.rateLimit = null;
     }
+  });
+});
+
+describe('an organization that does not exist (a wrong organizationId, or a deleted organization)', () => {
+  /**
+   * Runs `run` while Keycard no longer knows the organization the gateway is configured with, so
+   * every call under it answers 404 "Organization not found" (the same `not_found` code as a
+   * missing service account or credential). `configured` is its path prefix, as the gateway sends it.
+   */
+  async function withoutOrganization(sim: KeycardSimulator, run: (configured: string) => Promise<void>) {
+    const configured = org(sim);
+    const before = sim.state.organization;
+    sim.state.organization = { id: 'someOtherOrganization0000', label: 'some-other' };
+    try {
+      await run(configured);
+    } finally {
+      sim.state.organization = before;
+    }
+  }
+  const failed = { code: 'NOT_FOUND', vendor: 'KEYCARD', account: KC };
+  const ORGANIZATION_NOT_FOUND = `organization not found in KEYCARD account "${KC}": Organization not found (not_found)`;
+
+  it('fails the account on an owner filter with the failure the unfiltered list reports (NOT_FOUND naming KEYCARD and the account), after one confirming call', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    await withoutOrganization(kc, async (configured) => {
+      const unfiltered = await h.exec(ListCredentialsDocument, { filter: { accounts: [KC] }, first: 5 });
+      h.reset();
+      const res = await h.exec(ListCredentialsDocument, { filter: { owner: billing.globalId }, first: 5 });
+      expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [] });
+      expect(res.data!.credentials.failedAccounts).toEqual([{ ...failed, message: ORGANIZATION_NOT_FOUND, retryAfter: null, retryable: false, limitedBy: null, partial: false }]);
+      expect(res.data!.credentials.failedAccounts).toEqual(unfiltered.data!.credentials.failedAccounts);
+      expect(res.errors).toEqual([expect.objectContaining({ path: ['credentials'], message: ORGANIZATION_NOT_FOUND, extensions: expect.objectContaining(failed) })]);
+      expect(unfiltered.errors).toEqual([expect.objectContaining({ path: ['credentials'], message: ORGANIZATION_NOT_FOUND, extensions: expect.objectContaining(failed) })]);
+      // The owner's list 404s; one smallest page of the organization's list says whose 404 it is.
+      expect(calls(kc)).toEqual([`GET ${configured}/service-accounts/${billing.id}/credentials?limit=100`, `GET ${configured}/service-accounts?limit=1`]);
+      expect(calls(eu)).toEqual([]);
+    });
+  });
+
+  it.each([
+    ['credential', () => credential(kc, 'billing-prod').globalId],
+    ['service account', () => serviceAccount(kc, 'billing-worker').globalId],
+  ])('answers node(id) of a Keycard %s with a NOT_FOUND error naming KEYCARD and the account, not with null', async (_what, id) => {
+    const globalId = id();
+    await withoutOrganization(kc, async (configured) => {
+      const res = await h.exec(KeycardNodeDocument, { id: globalId });
+      expect(res.data?.node).toBeNull();
+      expect(res.errors).toEqual([expect.objectContaining({ path: ['node'], message: ORGANIZATION_NOT_FOUND, extensions: expect.objectContaining(failed) })]);
+      expect(calls(kc)).toHaveLength(2);
+      expect(calls(kc)[1]).toBe(`GET ${configured}/service-accounts?limit=1`);
+    });
+  });
+
+  it('fails every id of nodes(ids) in it, each with the error, after one confirming call for them all', async () => {
+    const ids = [credential(kc, 'billing-prod').globalId, credential(kc, 'billing-rotation-2025').globalId, serviceAccount(kc, 'audit-reader').globalId];
+    await withoutOrganization(kc, async (configured) => {
+      const res = await h.exec(NodesDocument, { ids });
+      expect(res.data?.nodes).toEqual([null, null, null]);
+      expect(res.errors).toHaveLength(3);
+      for (const [i, e] of res.errors!.entries()) expect(e).toMatchObject({ path: ['nodes', i], message: ORGANIZATION_NOT_FOUND, extensions: failed });
+      expect(calls(kc).filter((c) => c === `GET ${configured}/service-accounts?limit=1`)).toHaveLength(1);
+      expect(calls(kc)).toHaveLength(ids.length + 1);
+    });
+  });
+});
+
+describe('a service account or credential that does not exist, in an organization that does', () => {
+  const CONFIRM = () => `GET ${org(kc)}/service-accounts?limit=1`;
+  const GONE_SA = 'deletedServiceAccount0000';
+
+  it('lists no credentials for a deleted service account, once one smallest page of the organization answers: no error, no failed account', async () => {
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: saGid(KC, GONE_SA) }, first: 5 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
+    expect(calls(kc)).toEqual([`GET ${org(kc)}/service-accounts/${GONE_SA}/credentials?limit=100`, CONFIRM()]);
+  });
+
+  it('answers node(id) of a deleted credential with null, after one confirming call', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    const res = await h.exec(KeycardNodeDocument, { id: credGid(KC, billing.id, 'deletedCredential000000000') });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.node).toBeNull();
+    expect(calls(kc)).toEqual([`GET ${org(kc)}/service-accounts/${billing.id}/credentials/deletedCredential000000000`, CONFIRM()]);
+  });
+
+  it('confirms the organization once per request, however many ids are missing', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    const ids = Array.from({ length: 20 }, (_, i) =>
+      i % 2 ? saGid(KC, `deletedServiceAccount${String(i).padStart(4, '0')}`) : credGid(KC, billing.id, `deletedCredential${String(i).padStart(9, '0')}`),
+    );
+    const res = await h.exec(NodesDocument, { ids });
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.nodes).toEqual(ids.map(() => null));
+    expect(calls(kc).filter((c) => c === CONFIRM())).toHaveLength(1);
+    expect(calls(kc)).toHaveLength(ids.length + 1);
+  });
+
+  it('reports a confirming call that fails (503) as the account failing: a 404 reads as "gone" only once confirmed', async () => {
+    kc.inject({ route: '/organizations/:organization_id/service-accounts', status: 503, times: 3 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: saGid(KC, GONE_SA) }, first: 5 });
+    expect(res.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ vendor: 'KEYCARD', account: KC, code: 'UPSTREAM_ERROR', partial: false })]);
+    expect(res.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR', vendor: 'KEYCARD', account: KC, status: 503 }) })]);
+  });
+
+  it('needs no confirming call when the request lists the organization anyway: an owner gone between its listing and its credentials has none', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    kc.inject({ route: '/organizations/:organization_id/service-accounts/:service_account_id/credentials', params: { service_account_id: billing.id }, status: 404 });
+    const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [KC] }, first: 500 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
+    const billingCount = kc.state.credentials.get(billing.id)!.length;
+    expect(res.data!.credentials.totalCount).toBe(allCredentials(kc).length - billingCount);
+    expect(calls(kc)).not.toContain(CONFIRM());
+    expect(calls(kc).filter((c) => c.startsWith(`GET ${org(kc)}/service-accounts?`))).toEqual([`GET ${org(kc)}/service-accounts?limit=100`]);
+  });
+
+  it('asks nothing more when every read finds what it asks for', async () => {
+    const billing = serviceAccount(kc, 'billing-worker');
+    const c = credential(kc, 'billing-prod');
+    expect((await h.exec(ListCredentialsDocument, { filter: { owner: billing.globalId }, first: 5 })).errors).toBeUndefined();
+    expect((await h.exec(KeycardNodeDocument, { id: c.globalId })).errors).toBeUndefined();
+    expect((await h.exec(NodesDocument, { ids: [c.globalId, billing.globalId] })).errors).toBeUndefined();
+    expect(kc.apiRequests().filter((r) => r.route === '/organizations/:organization_id/service-accounts')).toEqual([]);
   });
 });
 
