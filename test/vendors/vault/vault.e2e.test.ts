@@ -375,12 +375,16 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(puts(prod)[1]!.body).toMatchObject({ name: 'ldap-bind', description: 'Directory sync bind' });
   });
 
-  it('lets concurrent updates of one secret take turns, so neither overwrites the other’s field', async () => {
+  it.each([
+    ['spelled alike', (uuid: string) => uuid],
+    ['one in upper case (a UUID in any case names the same secret)', (uuid: string) => uuid.toUpperCase()],
+  ])('lets concurrent updates of one secret take turns, so neither overwrites the other’s field: ids %s', async (_name, spell) => {
     const c = stored(prod, 'stripe-api-key');
+    expect(c.uuid).toBe(c.uuid.toLowerCase());
     prod.setLatency(50);
     const [a, b] = await Promise.all([
       h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), name: 'stripe-restricted' } }),
-      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description: 'Owned by #payments' } }),
+      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, spell(c.uuid)), description: 'Owned by #payments' } }),
     ]);
     expect([a.data!.updateCredential.__typename, b.data!.updateCredential.__typename]).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
     expect({ name: c.name, description: c.description }).toEqual({ name: 'stripe-restricted', description: 'Owned by #payments' });
