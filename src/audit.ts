@@ -102,8 +102,14 @@ function recordOf(ctx: Context, t: AuditTarget, outcome: string, upstreamStatus:
   };
 }
 
-/** Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included). */
+/**
+ * Runs a mutation, writing its audit record whatever the outcome (thrown typed errors included).
+ * A client that goes away does not cut it off, only the deadline does: a write cancelled once sent
+ * would leave its outcome unknown, also to the retry with the same idempotency key, which exists
+ * for exactly that client (one that timed out and asks again).
+ */
 export async function audited<T>(ctx: Context, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
+  ctx.scope.outliveClient?.();
   let upstreamStatus: number | string | null = null;
   const record = (outcome: string, status: number | string | null) => {
     let t: AuditTarget;

@@ -12,7 +12,7 @@ export interface RequestScope {
   readonly requestId: string;
   /** Fixed at request start so a list and its status filter agree. */
   readonly now: Date;
-  /** Aborts when the client goes away or the request deadline passes. */
+  /** Aborts when the client goes away (unless `outliveClient` was called) or the request deadline passes. */
   readonly signal: AbortSignal | undefined;
   /** The same as `signal`, for upstream exchanges: cheaper per member (see CancelGroup). */
   readonly cancellation?: CancelGroup | undefined;
@@ -29,6 +29,12 @@ export interface RequestScope {
    * is enough (an AsyncLocalStorage would slow every promise of the process once used).
    */
   observeUpstream?: ((status: number | string) => void) | undefined;
+  /**
+   * From now on only the deadline cancels this request's upstream calls, not the client going away:
+   * a change once begun runs to its end, so its outcome is known (and kept for an idempotency key's
+   * retry) instead of cut off into an unknown one.
+   */
+  outliveClient?(): void;
   /** The GraphQL operation's span, parent of the upstream calls' spans (only when tracing is on). */
   traceContext?: TraceContext | undefined;
 }

@@ -79,6 +79,7 @@ class Scope implements RequestScope {
   private child: Logger | undefined = undefined;
   private unwatch: (() => void) | undefined = undefined;
   private released = false;
+  private outlivesClient = false;
 
   constructor(private readonly o: ScopeOptions) {
     this.requestId = o.requestId;
@@ -107,6 +108,10 @@ class Scope implements RequestScope {
     return (this.child ??= this.o.logger.child({ requestId: this.requestId }));
   }
 
+  outliveClient(): void {
+    this.outlivesClient = true;
+  }
+
   /** The response is out: neither the deadline nor the client cancels anything any more. */
   release(): void {
     this.released = true;
@@ -115,7 +120,9 @@ class Scope implements RequestScope {
     this.unwatch?.();
   }
 
-  private readonly onClientGone = (reason: unknown) => this.stop(reason);
+  private readonly onClientGone = (reason: unknown) => {
+    if (!this.outlivesClient) this.stop(reason);
+  };
   private readonly onDeadline = () => this.stop(new DOMException('The request deadline passed', 'TimeoutError'));
 
   private stop(reason: unknown): void {

@@ -29,6 +29,18 @@ describe('createRequestScope', () => {
     expect((signal.reason as Error).message).toBe('gone');
   });
 
+  it('once told to outlive its client, is not aborted by the client going away, only by the deadline', async () => {
+    const client = new AbortController();
+    const { scope } = scopeOf(client.signal, 30);
+    scope.outliveClient!();
+    const signal = scope.signal!;
+    client.abort(new Error('gone'));
+    expect(signal.aborted).toBe(false);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('TimeoutError');
+  });
+
   it('after release, neither the deadline nor the client aborts it', async () => {
     const client = new AbortController();
     const { scope, release } = scopeOf(client.signal, 30);

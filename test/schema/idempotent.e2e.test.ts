@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { print } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../../src/audit.js';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
@@ -93,6 +94,37 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     expect(kid(again)).toBe(kid(first));
     // Said so, for a client that would otherwise take the earlier outcome for a new one.
     expect(again.data!.rotateConnectionKeys).toMatchObject({ replayed: true });
+    expect(rotations()).toHaveLength(1);
+  });
+
+  it('finishes a rotation whose client went away once it was sent, so the retry with the key replays its new key instead of an unknown outcome', async () => {
+    const { id, globalId } = connection();
+    const before = sim.state.keys.get(id)!.map((k) => k.kid);
+    const k = key();
+    const input = { connectionId: globalId, idempotencyKey: k };
+    sim.setLatency(300);
+    const audited = audits().length;
+    const client = new AbortController();
+    const gone = fetch(h.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(RotateConnectionKeysDocument), variables: { input } }),
+      signal: client.signal,
+    }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(rotations()).toHaveLength(1));
+    client.abort();
+    expect(await gone).toMatchObject({ name: 'AbortError' });
+    // The rotation runs to its end: its audit record says it succeeded.
+    await vi.waitFor(() => expect(audits().slice(audited)).toEqual([expect.objectContaining({ operation: 'rotateConnectionKeys', outcome: 'success' })]), { timeout: 3_000 });
+    const rotated = sim.state.keys.get(id)!.map((k) => k.kid);
+    expect(rotated).not.toEqual(before);
+
+    sim.setLatency(0);
+    const retry = await h.exec(RotateConnectionKeysDocument, { input });
+    expect(retry.data!.rotateConnectionKeys).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', replayed: true });
+    const newKid = (retry.data!.rotateConnectionKeys as { newKey: { kid: string } }).newKey.kid;
+    expect(rotated).toContain(newKid);
+    expect(before).not.toContain(newKid);
     expect(rotations()).toHaveLength(1);
   });
 
