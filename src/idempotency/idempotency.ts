@@ -1,11 +1,13 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { GatewayError, IdempotencyConflictError, UpstreamError } from '../errors.js';
+import { GatewayError, IdempotencyConflictError, UpstreamError, type UpstreamSource } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
 import { decodeOutcome, encodeOutcome, type Outcome } from './codec.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long past its call's deadline a claim is held for its outcome to be stored. */
+const LEASE_GRACE_MS = 5_000;
 
 export interface IdempotentCall {
   /** Keys belong to a caller: one caller can neither replay nor block another's. */
@@ -16,6 +18,13 @@ export interface IdempotentCall {
   input: unknown;
   /** The input with its secret parts replaced by a marker (default: the input has none). */
   publicInput?: unknown;
+  /** The vendor and account the change is made in, named when its outcome is lost. */
+  source: UpstreamSource;
+  /**
+   * Making the change twice leaves what making it once does (an update setting absolute values).
+   * Decides what a claim whose holder never stored an outcome means (see `run`).
+   */
+  repeatable?: boolean;
   deadline: number;
   signal?: AbortSignal | undefined;
 }
@@ -35,6 +44,12 @@ interface StoredRecord {
   salt?: string;
   /** Identifies the claim, so only its owner releases it. */
   claim: string;
+  /**
+   * Until when (epoch ms) a pending claim's holder may still store its outcome: its deadline and a
+   * grace. Past it, the holder stopped (a crash, a store that failed) with the change perhaps made.
+   * Absent in records of the previous release, whose pending claims expired instead.
+   */
+  leaseUntil?: number;
   outcome?: unknown;
 }
 
@@ -61,6 +76,18 @@ function canonical(v: unknown): string {
  */
 function keeps(outcome: Outcome<unknown>): boolean {
   return outcome.ok || (outcome.error instanceof UpstreamError && outcome.error.outcomeUnknown);
+}
+
+/** What a retry is told when the first call with its key stopped before storing its outcome. */
+function lostOutcome(source: UpstreamSource): UpstreamError {
+  return new UpstreamError(
+    'An earlier request with this idempotency key stopped before its outcome was recorded (the gateway stopped, or its store failed); ' +
+      'the change may or may not have been applied — read the resource before deciding whether to make it again',
+    source,
+    null,
+    false,
+    true,
+  );
 }
 
 export interface IdempotencyOptions {
@@ -103,10 +130,11 @@ export class Idempotency {
     const inputHash = createHmac('sha256', this.hashKey).update(`${storeKey}\u0000${input}`).digest('hex');
     const publicHash = sha256(`${storeKey}\u0000${call.publicInput === undefined ? input : canonical(call.publicInput)}`);
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, publicHash, claim: randomBytes(16).toString('hex') };
+      const mine: StoredRecord = { state: 'pending', inputHash, keyId: this.keyId, publicHash, claim: randomBytes(16).toString('hex'), leaseUntil: call.deadline + LEASE_GRACE_MS };
       const pending = JSON.stringify(mine);
-      // A claim outlives the call's own deadline a little, so a crashed replica cannot block forever.
-      if (await this.store.setIfAbsent(storeKey, pending, Math.max(1_000, call.deadline - Date.now()) + 5_000)) {
+      // Held as long as an outcome would be: a claim whose holder stopped must not expire into a
+      // free key that runs the change again (see below).
+      if (await this.store.setIfAbsent(storeKey, pending, this.ttlMs)) {
         return this.execute(call.operation, storeKey, pending, mine, execute);
       }
       const raw = await this.store.get(storeKey);
@@ -120,6 +148,17 @@ export class Idempotency {
         onReplay();
         if (outcome.ok) return outcome.value;
         throw outcome.error;
+      }
+      if (found.leaseUntil !== undefined && found.leaseUntil < Date.now()) {
+        // The first call's holder stopped without storing an outcome: the change may have been made.
+        // One that is harmless to repeat is taken over (whoever deletes the stale claim first claims
+        // next); any other is an unknown outcome for every retry, never a second run.
+        if (call.repeatable) {
+          await this.store.deleteIfEquals(storeKey, raw);
+          continue;
+        }
+        onReplay();
+        throw lostOutcome(call.source);
       }
       if (Date.now() + wait >= call.deadline) {
         throw new IdempotencyConflictError('A request with this idempotency key is still in progress; retry later with the same key.', 'IN_PROGRESS');
@@ -151,12 +190,12 @@ export class Idempotency {
       outcome = { ok: false, error: err };
     }
     // The change has run: its outcome reaches the caller even if the store fails now (the pending
-    // claim then expires with its time to live).
+    // claim's lease then runs out, and a retry with the key learns that the outcome was lost).
     const keep = keeps(outcome)
-      ? this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', outcome: encodeOutcome(outcome) }), this.ttlMs)
+      ? this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), this.ttlMs)
       : this.store.deleteIfEquals(storeKey, pending);
     await keep.catch(() =>
-      // A retry with the key once the claim expires would run the change again: worth an operator's eye.
+      // A retry with the key will be told the outcome is unknown (or repeat an update): worth an operator's eye.
       this.logger.warn({ operation }, 'the outcome of a mutation with an idempotency key could not be stored'),
     );
     if (outcome.ok) return outcome.value;

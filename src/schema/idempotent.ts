@@ -1,4 +1,5 @@
 import type { Context } from '../context.js';
+import type { IdempotentCall } from '../idempotency/idempotency.js';
 
 export const IDEMPOTENCY_KEY_DESCRIPTION =
   'Any unique string (1-255 printable ASCII characters). Repeating the mutation with the same key and input within ' +
@@ -14,12 +15,12 @@ export const REPLAYED_DESCRIPTION =
  */
 export async function withIdempotencyKey<T>(
   ctx: Context,
-  call: { operation: string; key: string | null | undefined; input: unknown; publicInput?: unknown; onReplay: () => void },
+  call: Pick<IdempotentCall, 'operation' | 'input' | 'publicInput' | 'source' | 'repeatable'> & { key: string | null | undefined; onReplay: () => void },
   run: () => Promise<T>,
 ): Promise<T> {
   if (call.key == null) return run();
-  const { operation, key, input, publicInput, onReplay } = call;
+  const { key, onReplay, ...rest } = call;
   // An API key and a token subject may share a name; they are still two callers.
   const caller = `${ctx.caller.via}:${ctx.caller.name}`;
-  return ctx.idempotency.run({ caller, operation, key, input, publicInput, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
+  return ctx.idempotency.run({ ...rest, caller, key, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
 }

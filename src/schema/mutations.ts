@@ -87,7 +87,11 @@ builder.mutationField('updateCredential', (t) =>
           const onReplay = () => (replayed = true);
           // A new secret value is kept only in the keyed hash; its presence alone in the public part.
           const publicInput = { id, change: { ...change, value: change.value === undefined ? undefined : '[secret]' } };
-          const updated = await withIdempotencyKey(ctx, { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, onReplay }, () =>
+          const updated = await withIdempotencyKey(
+            ctx,
+            // An update sets absolute values: when a first call's outcome was lost, making it again is harmless.
+            { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, source, repeatable: true, onReplay },
+            () =>
             session.updateCredential(target, change).catch((err: unknown) => {
               throw about(err);
             }),

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, RateLimitedError, SharedStoreUnavailableError, UpstreamError } from '../../src/errors.js';
 import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
 import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import type { SharedStore } from '../../src/store/store.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
 
 const stores = useStores('idem-test:');
@@ -18,8 +19,20 @@ const call = (input: unknown = { id: 'x' }, extra: { caller?: string; key?: stri
   operation: 'rotateConnectionKeys',
   key: extra.key ?? `key-${++n}`,
   input,
+  source,
   deadline: Date.now() + 5_000,
 });
+
+/** Runs `c` once with the store failing to keep its outcome, as when a replica stops mid-call: the claim stays pending. */
+async function outcomeLost(store: SharedStore, idem: Idempotency, c: ReturnType<typeof call>, run: () => Promise<unknown>) {
+  const set = store.set;
+  store.set = () => Promise.reject(new SharedStoreUnavailableError());
+  try {
+    await idem.run(c, run);
+  } finally {
+    store.set = set;
+  }
+}
 
 describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
   const idem = () => new Idempotency(stores[kind]!, { secrets: SECRETS });
@@ -165,6 +178,47 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     const err = await idem().run({ ...c, deadline: Date.now() + 200 }, async () => 'again').catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
     expect(await slow).toBe('done');
+  });
+});
+
+describe.each(storeKinds)('a first call that stopped before storing its outcome, on the %s store', (kind) => {
+  const idem = () => new Idempotency(stores[kind]!, { secrets: SECRETS });
+  afterEach(() => vi.useRealTimers());
+  const pastItsLease = () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 5_000 + 6_000); // its deadline and the grace
+  };
+
+  it('tells a retry of a rotation that the outcome is unknown, and never rotates again', async () => {
+    const c = call();
+    let runs = 0;
+    await outcomeLost(stores[kind]!, idem(), c, async () => ++runs);
+    pastItsLease();
+    let replayed = false;
+    for (let i = 0; i < 2; i++) {
+      const err = await idem().run({ ...c, deadline: Date.now() + 5_000 }, async () => ++runs, () => (replayed = true)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamError);
+      expect(err).toMatchObject({ source, outcomeUnknown: true, retryable: false, message: expect.stringContaining('stopped before its outcome was recorded') });
+    }
+    expect(runs).toBe(1);
+    expect(replayed).toBe(true);
+  });
+
+  it('lets a retry of a change that is harmless to repeat (an update) take the claim over and make it once more', async () => {
+    const c = { ...call(), operation: 'updateCredential', repeatable: true };
+    let runs = 0;
+    await outcomeLost(stores[kind]!, idem(), c, async () => ++runs);
+    pastItsLease();
+    expect(await idem().run({ ...c, deadline: Date.now() + 5_000 }, async () => ++runs)).toBe(2);
+    expect(await idem().run({ ...c, deadline: Date.now() + 5_000 }, async () => ++runs)).toBe(2);
+    expect(runs).toBe(2);
+  });
+
+  it('makes a retry wait while the first call may still store its outcome (its lease runs)', async () => {
+    const c = call();
+    await outcomeLost(stores[kind]!, idem(), c, async () => 'rotated');
+    const err = await idem().run({ ...c, deadline: Date.now() + 100 }, async () => 'again').catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
   });
 });
 

@@ -244,7 +244,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
             const signingAlg = input.signingAlg ?? null;
             // Rotation is the reason idempotency keys exist: a retried rotate would retire a key.
             const onReplay = () => (replayed = true);
-            const rotated = await withIdempotencyKey(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, onReplay }, () =>
+            const rotated = await withIdempotencyKey(ctx, { operation: 'rotateConnectionKeys', key: key?.data, input: { connection, signingAlg }, source, onReplay }, () =>
               session.rotateConnectionKeys(connection, signingAlg).catch((err: unknown) => {
                 throw about(err);
               }),
