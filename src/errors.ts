@@ -115,6 +115,11 @@ export class UpstreamError extends GatewayError {
    * twice, so the caller must read the resource first.
    */
   readonly retryable: boolean;
+  /**
+   * Set on the way out of an idempotency key's record: the failure of an earlier call with the key,
+   * told again without calling the vendor (see Idempotency.run).
+   */
+  replayed = false;
   constructor(
     message: string,
     readonly source: UpstreamSource,
@@ -135,6 +140,7 @@ export class UpstreamError extends GatewayError {
       status: this.status,
       retryable: this.retryable,
       ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
+      ...(this.replayed ? { replayed: true } : {}),
       ...(this.circuitOpen ? { circuitOpen: true } : {}),
     };
   }

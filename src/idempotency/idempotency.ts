@@ -90,6 +90,12 @@ function lostOutcome(source: UpstreamSource): UpstreamError {
   );
 }
 
+/** Marks a failure told again from a key's record (only an UpstreamError is ever kept: see `keeps`). */
+function replayed(error: GatewayError): GatewayError {
+  if (error instanceof UpstreamError) error.replayed = true;
+  return error;
+}
+
 export interface IdempotencyOptions {
   /**
    * The gateway's account secrets: the input hash is keyed with them, so the store alone does not
@@ -147,7 +153,7 @@ export class Idempotency {
         const outcome = decodeOutcome<T>(found.outcome);
         onReplay();
         if (outcome.ok) return outcome.value;
-        throw outcome.error;
+        throw replayed(outcome.error);
       }
       if (found.leaseUntil !== undefined && found.leaseUntil < Date.now()) {
         // The first call's holder stopped without storing an outcome: the change may have been made.
@@ -158,7 +164,7 @@ export class Idempotency {
           continue;
         }
         onReplay();
-        throw lostOutcome(call.source);
+        throw replayed(lostOutcome(call.source));
       }
       if (Date.now() + wait >= call.deadline) {
         throw new IdempotencyConflictError('A request with this idempotency key is still in progress; retry later with the same key.', 'IN_PROGRESS');

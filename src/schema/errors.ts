@@ -110,6 +110,12 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
         'if the change is not there, make it again with a new idempotency key (the same key replays this outcome for 24 hours).',
       resolve: (e) => e.outcomeUnknown,
     }),
+    replayed: t.boolean({
+      description:
+        'True when this is the failure of an earlier call with the same idempotency key, told again without calling the vendor: ' +
+        'this retry changed nothing.',
+      resolve: (e) => e.replayed,
+    }),
   }),
 });
 

@@ -48,6 +48,7 @@ describe('rotateConnectionKeys with an idempotency key', () => {
       status: 500,
       retryable: false,
       outcomeUnknown: true,
+      replayed: false,
       message: expect.stringContaining('may or may not have been applied — read the resource before deciding whether to make it again'),
     });
     expect(rotations()).toHaveLength(1);
@@ -55,7 +56,8 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     expect(afterFirst).not.toEqual(before); // the simulator did rotate
 
     const retry = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
-    expect(retry.data!.rotateConnectionKeys).toEqual(first.data!.rotateConnectionKeys);
+    // The same failure, said to be the first call's: this retry rotated nothing.
+    expect(retry.data!.rotateConnectionKeys).toEqual({ ...first.data!.rotateConnectionKeys, replayed: true });
     expect(rotations()).toHaveLength(1);
     expect(sim.state.keys.get(id)!.map((k) => k.kid)).toEqual(afterFirst);
     expect(audits().at(-1)).toMatchObject({ operation: 'rotateConnectionKeys', outcome: 'UpstreamError', replayed: true });
@@ -79,7 +81,7 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     const afterFirst = sim.state.keys.get(id)!.map((k) => k.kid);
 
     const retry = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: k } });
-    expect(retry.data!.rotateConnectionKeys).toEqual(first.data!.rotateConnectionKeys);
+    expect(retry.data!.rotateConnectionKeys).toEqual({ ...first.data!.rotateConnectionKeys, replayed: true });
     expect(rotations()).toHaveLength(1);
     expect(sim.state.keys.get(id)!.map((k) => k.kid)).toEqual(afterFirst);
   });
