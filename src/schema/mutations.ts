@@ -92,9 +92,9 @@ builder.mutationField('updateCredential', (t) =>
             // An update sets absolute values: when a first call's outcome was lost, making it again is harmless.
             { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, source, repeatable: true, onReplay },
             () =>
-            session.updateCredential(target, change).catch((err: unknown) => {
-              throw about(err);
-            }),
+              session.updateCredential(target, change).catch((err: unknown) => {
+                throw about(err);
+              }),
           );
           return { credential: updated, replayed };
         },
