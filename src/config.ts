@@ -61,7 +61,13 @@ const gatewaySchema = z
       .default({ host: '127.0.0.1', port: 4000 }),
     /** Every GraphQL request answers within this; upstream waits and retries stay inside it. */
     requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
-    /** On SIGTERM: stop accepting, let in-flight requests finish for at most this long. */
+    /**
+     * On SIGTERM, first this long with `/readyz` answering 503 while requests are still accepted and
+     * served, so a load balancer (a Kubernetes Service) stops routing here before the listener closes.
+     * 0 (the default): close at once, as a process with no load balancer in front wants.
+     */
+    shutdownDelayMs: z.number().int().min(0).max(600_000).default(0),
+    /** On SIGTERM (after shutdownDelayMs): stop accepting, let in-flight requests finish for at most this long. */
     shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
     /** Shared state for replicas (idempotency, tokens, rate budgets); in memory when absent. */
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),

@@ -68,8 +68,12 @@ export interface Gateway {
   /** Set after listen(). */
   url: string;
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting; in-flight requests get up to `graceMs` to finish. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Shuts down: for `delayMs` first, `/readyz` answers 503 while everything else is still
+   * accepted and served (time for a load balancer to stop routing here); then stops accepting,
+   * and in-flight requests get up to `graceMs` to finish. A second call answers the first's promise.
+   */
+  close(graceMs?: number, delayMs?: number): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -98,7 +102,7 @@ function releaseAuthCachePlugin(): Plugin<Context> {
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix }) : new MemoryStore();
+  const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger }) : new MemoryStore();
   const metrics = new Metrics();
   const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
   const services = { logger, http: config.http, store, metrics, tracer: tracing.tracer };
@@ -215,19 +219,29 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       gateway.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_PATH}`;
       return gateway.url;
     },
-    async close(graceMs = 0) {
-      // Stop accepting, let what is in flight finish (up to graceMs), then cut what remains.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const drained = await ops.drain(graceMs);
-      if (!drained) logger.warn({ graceMs }, 'shutdown deadline passed with requests in flight');
-      server.closeAllConnections();
-      await closed;
-      admission.close();
-      bodies.close();
-      await Promise.all([...adapters.values()].map((a) => a.close()));
-      await Promise.all([audit.flush(), tracing.shutdown(), store.close()]);
+    close(graceMs = 0, delayMs = 0) {
+      return (closing ??= shutdown(graceMs, delayMs));
     },
+  };
+  let closing: Promise<void> | undefined;
+  const shutdown = async (graceMs: number, delayMs: number) => {
+    // Unready first, still serving: until the load balancer has seen it, traffic keeps arriving.
+    ops.unready();
+    if (delayMs > 0) {
+      logger.info({ delayMs }, 'unready; serving until the shutdown delay passes');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+    // Stop accepting, let what is in flight finish (up to graceMs), then cut what remains.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const cutOff = await ops.drain(graceMs);
+    if (cutOff > 0) logger.warn({ graceMs, requestsCutOff: cutOff }, 'shutdown deadline passed with requests in flight');
+    server.closeAllConnections();
+    await closed;
+    admission.close();
+    bodies.close();
+    await Promise.all([...adapters.values()].map((a) => a.close()));
+    await Promise.all([audit.flush(), tracing.shutdown(), store.close()]);
   };
   return gateway;
 }

@@ -48,12 +48,15 @@ async function serve(args: string[]): Promise<void> {
   } else {
     logger.info({ url, accounts: config.accounts.map((a) => a.config.name) }, 'gateway listening');
   }
-  // Stop accepting, let in-flight requests finish (up to shutdownTimeoutMs), then exit, whatever failed on the way.
+  // On SIGTERM (a container's stop) look unready but keep serving for shutdownDelayMs, so the load
+  // balancer stops routing here first; on SIGINT (Ctrl-C) there is none to wait for. Then stop
+  // accepting, let in-flight requests finish (up to shutdownTimeoutMs), and exit, whatever failed on the way.
   const stop = async (signal: string) => {
-    logger.info({ signal, graceMs: config.shutdownTimeoutMs }, 'shutting down');
+    const delayMs = signal === 'SIGTERM' ? config.shutdownDelayMs : 0;
+    logger.info({ signal, delayMs, graceMs: config.shutdownTimeoutMs }, 'shutting down');
     let code = 0;
     try {
-      await gateway.close(config.shutdownTimeoutMs);
+      await gateway.close(config.shutdownTimeoutMs, delayMs);
       await sandbox?.close();
       logger.info('stopped');
     } catch (err) {

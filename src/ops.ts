@@ -2,6 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './observability/metrics.js';
 import type { SharedStore } from './store/store.js';
 
+/**
+ * How long `/readyz` waits for the shared store's ping. Well under Kubernetes' default probe
+ * timeout (1 s): a slow or unreachable store answers "degraded" (still 200) in time, rather than
+ * the probe timing out on every replica at once.
+ */
+export const READY_PING_TIMEOUT_MS = 200;
+
 export interface OpsOptions {
   store: SharedStore;
   metrics: Metrics | null;
@@ -15,7 +22,8 @@ export interface OpsOptions {
  * data): `/healthz` says the process is alive, `/readyz` that it should get traffic (config loaded,
  * not shutting down; it also says whether the shared store answers), the metrics path serves
  * Prometheus text, and any path but GraphQL's is 404. It also counts requests in flight, so a
- * shutdown can wait for them.
+ * shutdown can wait for them. A shutdown first stops looking ready (`unready`) while still serving,
+ * so a load balancer can stop sending traffic, then waits for what is in flight (`drain`).
  */
 export class Ops {
   private draining = false;
@@ -46,28 +54,45 @@ export class Ops {
     };
   }
 
-  /** Stop looking ready, then resolve once nothing is in flight or `timeoutMs` passed. */
-  async drain(timeoutMs: number): Promise<boolean> {
+  /**
+   * Stop looking ready (`/readyz` answers 503) while everything else is still served; responses
+   * then ask their clients to close the connection, so keep-alive clients reconnect elsewhere.
+   */
+  unready(): void {
     this.draining = true;
-    if (this.inFlight === 0) return true;
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
+  }
+
+  /**
+   * Stop looking ready, then resolve once nothing is in flight or `timeoutMs` passed: with how
+   * many requests were still in flight (0 when all finished).
+   */
+  async drain(timeoutMs: number): Promise<number> {
+    this.unready();
+    if (this.inFlight === 0) return 0;
+    return new Promise<number>((resolve) => {
+      const timer = setTimeout(() => resolve(this.inFlight), timeoutMs);
       this.idle.push(() => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(0);
       });
     });
   }
 
   private async ready(res: ServerResponse) {
     if (this.draining) return this.json(res, 503, { status: 'shutting down' });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([this.options.store.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000))]);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), READY_PING_TIMEOUT_MS);
+      });
+      await Promise.race([this.options.store.ping(), timeout]);
       this.json(res, 200, { status: 'ready', store: this.options.store.kind });
     } catch {
       // Still ready: reads and most changes carry on without the store (see SharedStoreUnavailableError),
       // and every replica would fail this check at once, leaving no replica to serve.
       this.json(res, 200, { status: 'degraded: shared store unreachable', store: this.options.store.kind });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

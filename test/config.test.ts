@@ -44,6 +44,16 @@ describe('config', () => {
     expect(parseConfig({ auth: 'none', accounts: [auth0()], limits: { admission: { max: 1 } } }).limits.admission).toMatchObject({ min: 1, max: 1 });
   });
 
+  it('waits no shutdown delay unless one is set, and takes only a whole number of milliseconds up to 10 minutes', () => {
+    expect(parseConfig({ auth: 'none', accounts: [auth0()] })).toMatchObject({ shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 });
+    expect(parseConfig({ auth: 'none', accounts: [auth0()], shutdownDelayMs: 5_000 }).shutdownDelayMs).toBe(5_000);
+    for (const shutdownDelayMs of [-1, 1.5, 600_001, '5000']) {
+      const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], shutdownDelayMs }));
+      expect(issues, String(shutdownDelayMs)).toHaveLength(1);
+      expect(issues[0], String(shutdownDelayMs)).toMatch(/^shutdownDelayMs: /);
+    }
+  });
+
   it('interpolates ${ENV} and names the field when the variable is unset', () => {
     const config = parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${A0_SECRET}' })] }, { A0_SECRET: 'from-env' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'from-env' });

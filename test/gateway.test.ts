@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../src/schema/global-id.js';
@@ -61,4 +63,116 @@ describe('unexpected errors', () => {
     const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; err?: { message: string } }).find((l) => l.msg === 'unexpected resolver error');
     expect(logged?.err?.message).toBe(detail);
   });
+});
+
+/** One request on a connection of its own (no keep-alive pool): what a newly routed client sends. */
+function freshRequest(url: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: body === undefined ? 'GET' : 'POST', agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += String(chunk)));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Whether a fresh TCP connection to the port is accepted ('connected') or refused (the error code). */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+  });
+}
+
+const query = (account: string) => JSON.stringify({ query: `{ credentials(first: 5, filter: { accounts: ["${account}"] }) { totalCount } }` });
+const lines = (h: Harness) => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('shutting down', () => {
+  it('with a delay, answers /readyz 503 while still accepting and serving, then refuses connections and lets the request in flight finish', async () => {
+    const g = await startHarness();
+    try {
+      const { origin, port } = new URL(g.gateway.url);
+      const closing = g.gateway.close(20_000, 1_500);
+      let closed = false;
+      void closing.then(() => (closed = true));
+
+      // The delay: unready, but a new connection is accepted and its request served.
+      const ready = await freshRequest(`${origin}/readyz`);
+      expect({ status: ready.status, body: JSON.parse(ready.body) as unknown }).toEqual({ status: 503, body: { status: 'shutting down' } });
+      expect((await freshRequest(`${origin}/healthz`)).status).toBe(200);
+      const served = await freshRequest(g.gateway.url, query('auth0-staging'));
+      expect(served.status).toBe(200);
+      expect(JSON.parse(served.body)).toMatchObject({ data: { credentials: { totalCount: expect.any(Number) } } });
+      expect(served.headers.connection).toBe('close'); // keep-alive clients go elsewhere
+
+      // A request that arrives in the delay and outlasts it.
+      g.sim('vault-sandbox').setLatency(3_000);
+      let slowSettled = false;
+      const slow = freshRequest(g.gateway.url, query('vault-sandbox')).finally(() => (slowSettled = true));
+      slow.catch(() => undefined); // awaited below
+      await vi.waitFor(() => expect(g.sim('vault-sandbox').requests.length).toBeGreaterThan(0), { timeout: 2_000 });
+
+      // Then the listener closes while it is still running…
+      let refusedWhileInFlight = false;
+      for (const until = Date.now() + 5_000; Date.now() < until && !slowSettled; await new Promise((r) => setTimeout(r, 25))) {
+        if ((await connectOutcome(Number(port))) === 'ECONNREFUSED') {
+          refusedWhileInFlight = !slowSettled;
+          break;
+        }
+      }
+      expect(refusedWhileInFlight).toBe(true);
+      expect(closed).toBe(false);
+
+      // …and it finishes, served in full, before the gateway is closed.
+      const res = await slow;
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ data: { credentials: { totalCount: expect.any(Number) } } });
+      await closing;
+      expect(lines(g).some((l) => l.msg === 'shutdown deadline passed with requests in flight')).toBe(false);
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
+
+  it('without a delay, refuses new connections at once', async () => {
+    const g = await startHarness();
+    try {
+      const { origin, port } = new URL(g.gateway.url);
+      expect((await freshRequest(`${origin}/readyz`)).status).toBe(200);
+      const closing = g.gateway.close(5_000);
+      expect(await connectOutcome(Number(port))).toBe('ECONNREFUSED');
+      await closing;
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('says how many requests it cut off when the deadline passes with them in flight', async () => {
+    const g = await startHarness();
+    try {
+      // Two requests held by their vendors far past the deadline, each seen arriving upstream.
+      const held: Promise<unknown>[] = [];
+      for (const account of ['auth0-prod', 'vault-sandbox']) {
+        g.sim(account).setLatency(10_000);
+        held.push(freshRequest(g.gateway.url, query(account)).catch((err: unknown) => err));
+        await vi.waitFor(() => expect(g.sim(account).requests.length).toBeGreaterThan(0), { timeout: 5_000 });
+      }
+      const started = Date.now();
+      await g.gateway.close(300);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(lines(g).filter((l) => l.msg === 'shutdown deadline passed with requests in flight')).toEqual([
+        expect.objectContaining({ level: 40, graceMs: 300, requestsCutOff: 2 }),
+      ]);
+      for (const outcome of await Promise.all(held)) expect(outcome).toBeInstanceOf(Error); // cut off, not answered
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
 });

@@ -79,6 +79,37 @@ describe('main serve', () => {
   });
 });
 
+describe('main serve shutdown', () => {
+  it('on SIGTERM with shutdownDelayMs answers /readyz 503 while still serving, then exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const file = join(dir, 'config.json');
+    await writeFile(file, JSON.stringify({ auth: 'none', graphiql: false, shutdownDelayMs: 2_000, shutdownTimeoutMs: 5_000 }));
+    const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
+    try {
+      const url = (await p.waitFor(/GraphQL: (\S+)/, 20_000))[1]!;
+      const origin = new URL(url).origin;
+      expect((await fetch(`${origin}/readyz`)).status).toBe(200);
+      p.child.kill('SIGTERM');
+      let ready: Response | undefined;
+      for (const until = Date.now() + 1_500; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+        ready = await fetch(`${origin}/readyz`);
+        if (ready.status !== 200) break;
+      }
+      expect(ready?.status).toBe(503);
+      expect(await ready!.json()).toEqual({ status: 'shutting down' });
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ credentials(first: 1) { totalCount } }' }) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ data: { credentials: { totalCount: expect.any(Number) } } });
+      expect(await p.exited).toBe(0);
+      const logged = p.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(logged).toContainEqual(expect.objectContaining({ msg: 'shutting down', signal: 'SIGTERM', delayMs: 2_000, graceMs: 5_000 }));
+      expect(logged.map((l) => l.msg)).toContain('stopped');
+    } finally {
+      await p.stop();
+    }
+  }, 40_000);
+});
+
 describe('main print-schema', () => {
   it('refuses a mistyped flag instead of rewriting the schema files and passing', async () => {
     const files = ['schema/schema.graphql', 'schema/subgraph.graphql'];

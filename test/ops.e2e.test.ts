@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS } from './fixtures/callers.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
+import { freePort } from './fixtures/redis.js';
 import { ListCredentialsDocument } from './gql/graphql.js';
 
 /** Health, readiness, metrics, logs and traces: what operators see. */
@@ -55,6 +56,34 @@ describe('health and readiness', () => {
     const res = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     expect(res.status).toBe(401);
   });
+});
+
+describe('readiness while the shared store is unreachable', () => {
+  it('answers every probe well inside a 1 s probe timeout, ready but degraded, and logs the outage once without the password', async () => {
+    // Nothing listens on the port: every ping fails, and ioredis's reconnections back off.
+    const down = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { redis: { url: `redis://:hunter2-password@127.0.0.1:${await freePort()}` } } });
+    try {
+      const readyz = `${new URL(down.gateway.url).origin}/readyz`;
+      const took: number[] = [];
+      // A few seconds of probes: long enough for the reconnection back-off to pass a second.
+      for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+        const started = Date.now();
+        const res = await fetch(readyz);
+        const body = await res.json();
+        took.push(Date.now() - started);
+        expect(res.status).toBe(200);
+        expect(body).toEqual({ status: 'degraded: shared store unreachable', store: 'redis' });
+      }
+      expect(took.length).toBeGreaterThan(5);
+      expect(Math.max(...took), took.join(', ')).toBeLessThan(750);
+
+      const warnings = down.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('shared store (Redis)'));
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, code: 'ECONNREFUSED', msg: 'shared store (Redis) unreachable; retrying' })]);
+      expect(down.logs.join('\n')).not.toContain('hunter2-password');
+    } finally {
+      await down.close();
+    }
+  }, 20_000);
 });
 
 describe('metrics', () => {

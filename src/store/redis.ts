@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { SharedStoreUnavailableError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
 import type { RateReservation, SharedStore } from './store.js';
 
 /** Compare-and-delete: only the owner of a claim or lock releases it. */
@@ -38,6 +39,33 @@ export interface RedisStoreOptions {
   /** Prepended to every key, so several deployments can share one Redis. */
   keyPrefix: string;
   connectTimeoutMs?: number;
+  /** Where the connection's ups and downs are told, one line per change; none when absent. */
+  logger?: Logger;
+}
+
+/**
+ * The URL as it may be logged: scheme, host, port and database, without the userinfo (shown as
+ * `***` when there is one) or the query (ioredis reads options such as a password there too).
+ */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username || u.password ? '***@' : ''}${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/**
+ * What a connection error is, safe to log: the socket's code (ECONNREFUSED, ETIMEDOUT…), else
+ * Redis's error word (WRONGPASS, NOAUTH…), else the error's class. Never the message, which may
+ * carry an address or a reply.
+ */
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
+  if (typeof e?.code === 'string' && e.code) return e.code;
+  const word = typeof e?.message === 'string' ? /^[A-Z][A-Z_]{2,}(?=\s|$)/.exec(e.message)?.[0] : undefined;
+  return word ?? (typeof e?.name === 'string' && e.name ? e.name : 'unknown');
 }
 
 /** After Redis fails, commands fail at once for this long rather than each waiting for a reconnection. */
@@ -52,8 +80,15 @@ export class RedisStore implements SharedStore {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
   private downUntil = 0;
+  /**
+   * The connection as last seen, so each change is logged once rather than each failed
+   * reconnection: `lost` is closed but not yet known to fail (a restart may take it back at once).
+   */
+  private connection: 'connecting' | 'up' | 'lost' | 'down' = 'connecting';
 
   constructor(options: RedisStoreOptions) {
+    const logger = options.logger ?? silentLogger;
+    const redis = redactRedisUrl(options.url);
     this.redis = new Redis(options.url, {
       keyPrefix: options.keyPrefix,
       connectTimeout: options.connectTimeoutMs ?? 2_000,
@@ -62,8 +97,23 @@ export class RedisStore implements SharedStore {
       enableOfflineQueue: true,
       lazyConnect: false,
     });
-    // ioredis emits 'error' on every failed reconnect; unhandled, that would crash the process.
-    this.redis.on('error', () => undefined);
+    // ioredis emits 'error' on every failed reconnect (unhandled, that would crash the process):
+    // only the first of a run is logged, and the connection coming back ends the run.
+    this.redis.on('error', (err: unknown) => {
+      if (this.connection === 'down') return;
+      const was = this.connection;
+      this.connection = 'down';
+      logger.warn({ redis, code: errorCode(err) }, was === 'connecting' ? 'shared store (Redis) unreachable; retrying' : 'shared store (Redis) connection lost; reconnecting');
+    });
+    this.redis.on('close', () => {
+      if (this.connection === 'up') this.connection = 'lost';
+    });
+    this.redis.on('ready', () => {
+      const was = this.connection;
+      this.connection = 'up';
+      if (was === 'connecting') logger.info({ redis }, 'shared store (Redis) connected');
+      else if (was !== 'up') logger.info({ redis }, 'shared store (Redis) reconnected');
+    });
   }
 
   get(key: string): Promise<string | null> {

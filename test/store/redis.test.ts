@@ -1,7 +1,14 @@
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
+import { capturedLogger } from '../fixtures/logs.js';
+import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The store's lines about its connection, as `level msg`. */
+const connectionLines = (lines: Record<string, unknown>[]) =>
+  lines.filter((l) => String(l.msg).startsWith('shared store (Redis)')).map((l) => `${l.level === 40 ? 'warn' : l.level === 30 ? 'info' : String(l.level)} ${String(l.msg)}`);
 
 /** A loopback port with nothing listening on it. */
 async function deadPort(): Promise<number> {
@@ -30,4 +37,70 @@ describe('the Redis store while Redis is down', () => {
       await store.close();
     }
   });
+});
+
+describe('the Redis store’s connection log', () => {
+  it('says once that Redis is unreachable, with the error code and the URL less its credentials, however many reconnections fail', async () => {
+    const { logger, lines } = capturedLogger();
+    const port = await deadPort();
+    const store = new RedisStore({ url: `redis://admin:hunter2-password@127.0.0.1:${port}/2?password=hunter2-password`, keyPrefix: 't:', logger });
+    try {
+      // Two seconds of ioredis's back-off (50 ms, 100 ms, …) is several failed reconnections, and commands failing meanwhile.
+      for (let i = 0; i < 4; i++) {
+        await expect(store.get('k')).rejects.toBeInstanceOf(SharedStoreUnavailableError);
+        await sleep(500);
+      }
+      expect(lines.filter((l) => String(l.msg).startsWith('shared store (Redis)'))).toEqual([
+        expect.objectContaining({ level: 40, msg: 'shared store (Redis) unreachable; retrying', code: 'ECONNREFUSED', redis: `redis://***@127.0.0.1:${port}/2` }),
+      ]);
+      expect(JSON.stringify(lines)).not.toContain('hunter2-password');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.runIf(redisAvailable)('tells each change once: unreachable, reconnected, connection lost, reconnected', async () => {
+    const { logger, lines } = capturedLogger();
+    const port = await deadPort();
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 't:', logger });
+    let redis: RedisServer | undefined;
+    const waitForLines = (n: number) => vi.waitFor(() => expect(connectionLines(lines)).toHaveLength(n), { timeout: 10_000, interval: 50 });
+    try {
+      await waitForLines(1);
+      await sleep(1_000); // more failed reconnections: still one line
+      redis = await startRedis(port);
+      await waitForLines(2);
+      await store.set('k', 'v', 10_000);
+      expect(await store.get('k')).toBe('v');
+
+      await redis.stop();
+      redis = undefined;
+      await waitForLines(3);
+      await sleep(1_500);
+      redis = await startRedis(port);
+      await waitForLines(4);
+      await vi.waitFor(async () => expect(await store.get('k').catch(() => 'failed')).toBeNull(), { timeout: 10_000, interval: 200 }); // a fresh server, so the key is gone
+
+      expect(connectionLines(lines)).toEqual([
+        'warn shared store (Redis) unreachable; retrying',
+        'info shared store (Redis) reconnected',
+        'warn shared store (Redis) connection lost; reconnecting',
+        'info shared store (Redis) reconnected',
+      ]);
+      // The first from connecting; the second from the first reconnection the stopped server refused, or its reset.
+      expect(lines.filter((l) => l.level === 40).map((l) => l.code)).toEqual(['ECONNREFUSED', expect.stringMatching(/^E[A-Z]+$/)]);
+
+      // A store that finds Redis up says so once, too.
+      const fresh = capturedLogger();
+      const up = new RedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 't:', logger: fresh.logger });
+      try {
+        await vi.waitFor(() => expect(connectionLines(fresh.lines)).toEqual(['info shared store (Redis) connected']), { timeout: 5_000, interval: 50 });
+      } finally {
+        await up.close();
+      }
+    } finally {
+      await store.close();
+      await redis?.stop();
+    }
+  }, 40_000);
 });
