@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
 import { rate } from './store/rate-budgets.js';
@@ -120,14 +120,27 @@ export interface GatewayConfig extends Omit<z.output<typeof gatewaySchema>, 'acc
 }
 
 /**
+ * The strings that held a `${…}` reference, by path: the reference (`environment variable PORT`,
+ * `file /run/secrets/port`) when the string was exactly that one reference, else null.
+ */
+type References = Map<string, string | null>;
+
+const REFERENCE = /\$\{(?:([A-Za-z_][A-Za-z0-9_]*)|file:([^}]+))\}/g;
+const WHOLE_REFERENCE = new RegExp(`^${REFERENCE.source}$`);
+
+/**
  * Replaces `${NAME}` in every string with the environment's value, and `${file:/path}` with that
  * file's content less its final line break (secrets mounted as files by Docker or Kubernetes).
  * Names the field when one cannot be had, and adds its path to `unset` (its value is then
- * incomplete, so nothing else is said about it).
+ * incomplete, so nothing else is said about it). Records in `refs` which strings held references.
  */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[] = [], issues: string[] = [], unset = new Set<string>()): unknown {
+function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[], issues: string[], unset: Set<string>, refs: References): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{(?:([A-Za-z_][A-Za-z0-9_]*)|file:([^}]+))\}/g, (_, name: string | undefined, file: string | undefined) => {
+    let count = 0;
+    let source = '';
+    const result = value.replace(REFERENCE, (_, name: string | undefined, file: string | undefined) => {
+      count++;
+      source = name !== undefined ? `environment variable ${name}` : `file ${file}`;
       const v = name !== undefined ? env[name] : readSecretFile(file!);
       if (v === undefined) {
         issues.push(`${path.join('.')}: ${name !== undefined ? `environment variable ${name} is not set` : `file ${file} cannot be read`}`);
@@ -135,12 +148,63 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []
       }
       return v ?? '';
     });
+    if (count > 0) refs.set(path.join('.'), count === 1 && WHOLE_REFERENCE.test(value) ? source : null);
+    return result;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], issues, unset));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], issues, unset, refs));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, unset)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k], issues, unset, refs)]));
   }
   return value;
+}
+
+/**
+ * Parses `value`, reading a setting that wants a number or a boolean and is exactly one reference
+ * (`port: ${PORT}`, `graphiql: ${GRAPHIQL}`) as a number or true/false when its value is written as
+ * one. Only where the schema refuses the string: a reference for a string setting (a numeric
+ * client id, say) stays a string. `value` is changed in place.
+ */
+function parseWithReferences<T extends z.ZodType>(schema: T, value: unknown, prefix: (string | number)[], refs: References): z.ZodSafeParseResult<z.output<T>> {
+  let parsed = schema.safeParse(value);
+  // Each round converts what the last one was refused for (a union can hide a field's own issue).
+  for (let round = 0; round < 8 && !parsed.success; round++) {
+    let converted = false;
+    for (const { path, wants } of scalarsWanted(parsed.error.issues)) {
+      const at = [...prefix, ...path];
+      if (!refs.get(at.join('.'))) continue; // no reference, or one within other text
+      const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+      const key = path[path.length - 1];
+      if (!parent || typeof parent !== 'object' || key === undefined) continue;
+      const current = (parent as Record<PropertyKey, unknown>)[key];
+      const scalar = typeof current === 'string' ? toScalar(current, wants) : undefined;
+      if (scalar === undefined) continue;
+      (parent as Record<PropertyKey, unknown>)[key] = scalar;
+      converted = true;
+    }
+    if (!converted) break;
+    parsed = schema.safeParse(value);
+  }
+  return parsed;
+}
+
+/** Where the schema wanted a number or a boolean, a union's options included. */
+function scalarsWanted(issues: readonly z.core.$ZodIssue[], base: PropertyKey[] = []): { path: PropertyKey[]; wants: 'number' | 'boolean' }[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...issue.path];
+    if (issue.code === 'invalid_union') return issue.errors.flatMap((option) => scalarsWanted(option, path));
+    if (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int')) return [{ path, wants: 'number' as const }];
+    if (issue.code === 'invalid_type' && issue.expected === 'boolean') return [{ path, wants: 'boolean' as const }];
+    if (issue.code === 'invalid_value' && issue.values.some((v) => typeof v === 'boolean')) return [{ path, wants: 'boolean' as const }];
+    return [];
+  });
+}
+
+/** A number or a boolean as YAML writes one (decimal; true/false), else undefined. */
+function toScalar(text: string, wants: 'number' | 'boolean'): number | boolean | undefined {
+  if (wants === 'number') return /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : undefined;
+  if (/^(true|True|TRUE)$/.test(text)) return true;
+  if (/^(false|False|FALSE)$/.test(text)) return false;
+  return undefined;
 }
 
 function readSecretFile(file: string): string | undefined {
@@ -156,13 +220,16 @@ const AUTH_REQUIRED = 'auth: required: list callers (apiKeys, jwt) or set auth: 
 /**
  * One line per issue, named by its path. A value that matches no option of a union (`auth` is
  * "none" or an object; a grant a string or an object) is explained by the option of its own
- * shape, not as a bare "Invalid input".
+ * shape, not as a bare "Invalid input", or, when it has the shape of none, by what they accept.
+ * A field that was a `${…}` reference says which (never its value).
  */
-function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[] {
+function describe(prefix: (string | number)[], issue: z.core.$ZodIssue, refs: References = new Map()): string[] {
   const path = [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))];
+  let message = issue.message;
   if (issue.code === 'invalid_union') {
     const ofItsShape = issue.errors.filter((option) => !option.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
-    if (ofItsShape.length === 1) return ofItsShape[0]!.flatMap((i) => describe(path, i));
+    if (ofItsShape.length === 1) return ofItsShape[0]!.flatMap((i) => describe(path, i, refs));
+    if (ofItsShape.length === 0 && message === 'Invalid input') message = `Invalid input: expected ${issue.errors.map(accepted).join(' or ')}`;
   }
   const at = path.map(String).join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
@@ -171,7 +238,22 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[
     const keys = issue.keys.map((k) => (/^[A-Za-z_$][\w$-]{0,63}$/.test(k) ? `"${k}"` : '(a key not shown: it does not look like a name)'));
     return [`${at}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`];
   }
-  return [`${at}: ${issue.message}`];
+  const reference = refs.get(path.join('.'));
+  if (reference === undefined) return [`${at}: ${message}`];
+  const wanted = issue.code === 'invalid_type' ? issue.expected : undefined;
+  if (reference !== null && wanted === 'number') return [`${at}: expected a number, and ${reference} does not hold one`];
+  if (reference !== null && wanted === 'boolean') return [`${at}: expected true or false, and ${reference} holds neither`];
+  // Any other type but an integer (said of a number read from a reference): the string was refused.
+  if (wanted !== undefined && wanted !== 'int') return [`${at}: ${message} (${reference ? `from ${reference}: a \${…} reference` : 'text with a ${…} reference in it'} is a string)`];
+  return [`${at}: ${message}${reference ? ` (from ${reference})` : ''}`];
+}
+
+/** What one option of a union accepts, said of the issue it raised at the union's own level. */
+function accepted(option: readonly z.core.$ZodIssue[]): string {
+  const own = option.find((i) => i.path.length === 0);
+  if (own?.code === 'invalid_value') return own.values.map((v) => JSON.stringify(v)).join(' or ');
+  if (own?.code === 'invalid_type') return /^[aeiou]/.test(own.expected) ? `an ${own.expected}` : `a ${own.expected}`;
+  return 'another value';
 }
 
 /**
@@ -181,14 +263,15 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue): string[
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const issues: string[] = [];
   const unset = new Set<string>();
-  const interpolated = interpolate(raw, env, [], issues, unset);
+  const refs: References = new Map();
+  const interpolated = interpolate(raw, env, [], issues, unset, refs);
   const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
   // The one setting with no default: an open gateway must be a decision, not an omission.
   const authMissing = object !== undefined && !('auth' in object);
   if (authMissing) issues.push(AUTH_REQUIRED);
-  const base = gatewaySchema.safeParse(interpolated);
+  const base = parseWithReferences(gatewaySchema, interpolated, [], refs);
   if (!base.success) {
-    for (const issue of base.error.issues) if (!(authMissing && issue.path[0] === 'auth')) issues.push(...describe([], issue));
+    for (const issue of base.error.issues) if (!(authMissing && issue.path[0] === 'auth')) issues.push(...describe([], issue, refs));
   }
 
   const accounts: ConfiguredAccount[] = [];
@@ -203,9 +286,9 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
       issues.push(`accounts.${i}.vendor: unknown vendor; use one of ${vendorModules.map((m) => m.configName).join(', ')}`);
       return;
     }
-    const parsed = module.accountSchema.safeParse(account);
+    const parsed = parseWithReferences(module.accountSchema, account, ['accounts', i], refs);
     if (!parsed.success) {
-      issues.push(...parsed.error.issues.flatMap((issue) => describe(['accounts', i], issue)));
+      issues.push(...parsed.error.issues.flatMap((issue) => describe(['accounts', i], issue, refs)));
       return;
     }
     if (names.has(parsed.data.name)) issues.push(`accounts.${i}.name: duplicate account name`);
@@ -230,12 +313,17 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   } catch (err) {
     throw new ConfigError([`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
+  const yaml = /\.ya?ml$/i.test(file);
   let raw: unknown;
   try {
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch {
-    // The parser's message can quote the offending line, which may hold a secret.
-    throw new ConfigError([`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`]);
+    // logLevel 'error': a YAML warning (an unknown tag, say) would otherwise be printed to stderr
+    // with the line it is about, which may hold a secret.
+    raw = yaml ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
+  } catch (err) {
+    // The parser's message can quote the offending line, which may hold a secret: only where it
+    // is, and the YAML parser's error code (a fixed word such as BAD_INDENT).
+    const at = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col} (${err.code})` : '';
+    throw new ConfigError([`${file} is not valid ${yaml ? 'YAML' : 'JSON'}${at}`]);
   }
   if (accounts && raw && typeof raw === 'object') {
     if ('accounts' in raw) throw new ConfigError(['accounts: leave them out with --sandbox: the built-in simulators are the accounts']);

@@ -29,7 +29,8 @@ async function serve(args: string[]): Promise<void> {
     apiKey = `cgw_${randomBytes(24).toString('base64url')}`;
     config = parseConfig({
       accounts: sandbox.accounts,
-      logLevel: process.env.LOG_LEVEL ?? 'info',
+      // A reference, as a config file would write it: a bad value is refused naming LOG_LEVEL.
+      logLevel: process.env.LOG_LEVEL ? '${LOG_LEVEL}' : 'info',
       auth: { apiKeys: [{ name: 'sandbox', sha256: createHash('sha256').update(apiKey).digest('hex'), scopes: ['credentials:read', 'credentials:write', 'keys:rotate'] }] },
     });
   }

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
 
 const SECRET = 'super-secret-client-secret-0123456789';
@@ -59,6 +59,72 @@ describe('config', () => {
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'from-env' });
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${MISSING}' })] }, {}))).toEqual([
       'accounts.0.clientSecret: environment variable MISSING is not set',
+    ]);
+  });
+
+  it('reads a setting that is exactly one ${…} reference as the number or true/false it wants, and keeps a string setting a string', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    await writeFile(join(dir, 'days'), '14\n');
+    const config = parseConfig(
+      {
+        auth: 'none',
+        listen: { port: '${GW_PORT}' },
+        graphiql: '${GRAPHIQL}',
+        expiryWarningDays: `\${file:${join(dir, 'days')}}`,
+        limits: { batching: '${BATCH}', admission: { adaptive: '${ADAPTIVE}' } },
+        accounts: [auth0({ clientId: '${CLIENT_ID}', http: { retry: { maxAttempts: '${TRIES}' } } })],
+      },
+      { GW_PORT: '8080', GRAPHIQL: 'false', BATCH: '5', ADAPTIVE: 'True', CLIENT_ID: '12345', TRIES: '4' },
+    );
+    expect(config.listen.port).toBe(8080);
+    expect(config.graphiql).toBe(false);
+    expect(config.expiryWarningDays).toBe(14);
+    expect(config.limits.batching).toBe(5);
+    expect(config.limits.admission.adaptive).toBe(true);
+    expect(config.accounts[0]!.config).toMatchObject({ clientId: '12345', http: { retry: { maxAttempts: 4 } } });
+  });
+
+  it('refuses a reference whose value its setting cannot take, naming the variable and never the value', () => {
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          auth: 'none',
+          listen: { port: '${GW_PORT}' },
+          graphiql: '${GRAPHIQL}',
+          shutdownTimeoutMs: '${GRACE_MS}',
+          logLevel: '${LOG_LEVEL}',
+          requestTimeoutMs: '${TIMEOUT_S}000',
+          limits: { maxDepth: '${DEPTH}' },
+          accounts: [auth0({ http: { connections: '${CONNECTIONS}' } })],
+        },
+        { GW_PORT: SECRET, GRAPHIQL: 'yes', GRACE_MS: '9999999', LOG_LEVEL: 'verbose', TIMEOUT_S: '30', DEPTH: '2.5', CONNECTIONS: '' },
+      ),
+    );
+    expect(issues).toEqual([
+      'listen.port: expected a number, and environment variable GW_PORT does not hold one',
+      'requestTimeoutMs: Invalid input: expected number, received string (text with a ${…} reference in it is a string)',
+      expect.stringMatching(/^shutdownTimeoutMs: Too big: .*600000 \(from environment variable GRACE_MS\)$/),
+      'graphiql: expected true or false, and environment variable GRAPHIQL holds neither',
+      'limits.maxDepth: Invalid input: expected int, received number (from environment variable DEPTH)',
+      'logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent" (from environment variable LOG_LEVEL)',
+      'accounts.0.http.connections: expected a number, and environment variable CONNECTIONS does not hold one',
+    ]);
+    expect(issues.join('\n')).not.toContain(SECRET);
+    expect(issues.join('\n')).not.toContain('9999999');
+  });
+
+  it('says what auth accepts when it is neither "none" nor callers', () => {
+    for (const auth of ['None', 'apiKeys', true, []]) {
+      expect(issuesOf(() => parseConfig({ auth, accounts: [auth0()] }))).toEqual([
+        'auth: expected "none" (every caller may do everything) or an object listing callers: apiKeys and/or jwt (see "Security model" in the README)',
+      ]);
+    }
+  });
+
+  it('says what a setting of several shapes accepts when a value has none of them', () => {
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], limits: { batching: 'yes' } }))).toEqual(['limits.batching: Invalid input: expected false or a number']);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], http: { rateLimit: '${RATE}' } }, { RATE: '50' }))).toEqual([
+      'http.rateLimit: Invalid input: expected false or an object (from environment variable RATE)',
     ]);
   });
 
@@ -140,6 +206,30 @@ describe('config', () => {
     const err = (await loadConfigFile(join(dir, 'bad.json')).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).not.toContain(SECRET);
+  });
+
+  it('says where a YAML file stops being YAML, by line and column and never by its text', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const file = join(dir, 'bad.yaml');
+    // A missing space after the colon of a nested key: the secret starts at line 4, column 19.
+    await writeFile(file, `auth: none\naccounts:\n  - vendor: auth0\n    clientSecret: ${SECRET}: x\n`);
+    const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([`${file} is not valid YAML at line 4, column 19 (BLOCK_AS_IMPLICIT_KEY)`]);
+    expect(err.message).not.toContain(SECRET);
+  });
+
+  it('prints no YAML warning, which would quote the line it is about', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const file = join(dir, 'tagged.yaml');
+    await writeFile(file, `auth: none\naccounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: !secret ${SECRET}\n`);
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      await loadConfigFile(file, {});
+      expect(warnings.mock.calls.map((call) => String(call[0])).join('\n')).not.toContain(SECRET);
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   it("loads the README's example config as written, the staging account's http overrides included", async () => {

@@ -67,6 +67,13 @@ describe('main serve', () => {
     expect(p.stderr() + p.stdout()).not.toContain('very-secret-value-123');
   });
 
+  it('refuses a LOG_LEVEL the sandbox cannot use, naming the variable and the levels it may be', async () => {
+    const p = startGatewayProcess(['serve', '--port', '0'], { LOG_LEVEL: 'verbose' });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain('logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent" (from environment variable LOG_LEVEL)');
+    expect(p.stdout()).not.toContain('GraphiQL');
+  });
+
   it.each([
     [['--port', 'abc'], {}, '--port'],
     [['--port', '70000'], {}, '--port'],

@@ -32,15 +32,19 @@ const jwtConfig = z
   .strict()
   .refine((j) => (j.jwksUrl === undefined) !== (j.jwks === undefined), 'set exactly one of jwksUrl or jwks');
 
-export const authSchema = z.union([
-  z.literal('none'),
-  z
-    .object({
-      apiKeys: z.array(apiKeyCaller).default([]),
-      jwt: jwtConfig.optional(),
-    })
-    .strict()
-    .refine((a) => a.apiKeys.length > 0 || a.jwt !== undefined, 'list at least one API key caller or configure jwt'),
-]);
+export const authSchema = z.union(
+  [
+    z.literal('none'),
+    z
+      .object({
+        apiKeys: z.array(apiKeyCaller).default([]),
+        jwt: jwtConfig.optional(),
+      })
+      .strict()
+      .refine((a) => a.apiKeys.length > 0 || a.jwt !== undefined, 'list at least one API key caller or configure jwt'),
+  ],
+  // Said when the value is neither (`auth: None`, `auth: true`): what is accepted, never the value.
+  { error: 'expected "none" (every caller may do everything) or an object listing callers: apiKeys and/or jwt (see "Security model" in the README)' },
+);
 
 export type AuthConfig = z.output<typeof authSchema>;

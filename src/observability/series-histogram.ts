@@ -27,7 +27,7 @@ export class SeriesHistogram<L extends string> {
   constructor(
     readonly name: string,
     readonly help: string,
-    private readonly labelNames: readonly L[],
+    readonly labelNames: readonly L[],
     private readonly buckets: readonly number[],
     registry: Registry,
   ) {
