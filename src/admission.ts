@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { overloaded } from './refusal.js';
-import { requestIdFrom } from './request-scope.js';
+import { requestIdOf } from './observability/request-log.js';
 
 export interface AdmissionSettings {
   /** Adjust the limit to the event loop's load; false keeps it at `max`. */
@@ -207,7 +207,7 @@ export class Admission {
 
   private refuse(res: ServerResponse): void {
     this.shed++;
-    const { body, headers } = overloaded(requestIdFrom(res.req.headers['x-request-id']), res.req.headers.accept);
+    const { body, headers } = overloaded(requestIdOf(res), res.req.headers.accept);
     res.writeHead(503, headers);
     res.end(body);
   }

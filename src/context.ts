@@ -1,11 +1,15 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { GraphQLError } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLog } from './audit.js';
 import type { Caller } from './auth/grants.js';
 import type { CancelGroup } from './http/cancel-group.js';
 import type { Idempotency } from './idempotency/idempotency.js';
 import type { Logger } from './logger.js';
 import type { Sessions } from './vendors/sessions.js';
+
+/** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
+export type NodeContext = { req?: IncomingMessage; res?: ServerResponse };
 
 /** Per-request facts every resolver and adapter may rely on. */
 export interface RequestScope {

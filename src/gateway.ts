@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -15,7 +15,7 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
 import { callerRateLimitPlugin } from './caller-rate-limit.js';
 import type { GatewayConfig } from './config.js';
-import type { Context, GatewaySettings } from './context.js';
+import type { Context, GatewaySettings, NodeContext } from './context.js';
 import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
 import { maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
@@ -25,7 +25,7 @@ import { partialErrorsPlugin } from './schema/partial-errors.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { operationSpanPlugin } from './observability/operation-span.js';
-import { requestMetricsPlugin } from './observability/request-metrics.js';
+import { LoggedResponse, requestLogPlugin, withRequestLog } from './observability/request-log.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
@@ -82,9 +82,6 @@ export interface GatewayOptions {
   graphiqlHeaders?: Record<string, string>;
 }
 
-/** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
-type ServerContext = { req?: IncomingMessage; res?: ServerResponse };
-
 /**
  * Drops the operation's scope-auth cache once it has executed instead of leaving it to the GC.
  * Pothos keeps that cache in a WeakMap keyed by the context, and the cached value holds the
@@ -126,7 +123,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // A request's wait counts toward its deadline, so no request waits longer than its whole deadline.
   const admission = new Admission({ ...limits.admission, maxWaitMs: Math.min(limits.admission.maxWaitMs ?? Infinity, config.requestTimeoutMs) });
   metrics.watchAdmission(admission);
-  const yoga = createYoga<ServerContext, Context>({
+  const yoga = createYoga<NodeContext, Context>({
     schema,
     logging: false,
     landingPage: false,
@@ -158,7 +155,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
     },
     plugins: [
-      requestMetricsPlugin(metrics),
+      requestLogPlugin(),
       ...(tracing.tracer ? [operationSpanPlugin(tracing.tracer)] : []),
       authPlugin(authenticator, facts, logger),
       ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts)] : []),
@@ -205,8 +202,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const bodies = withBody(body, admission.handler(yoga));
   // Method and media types first: a request refused for them is not read, authenticated or queued.
   const graphqlHttp = withGraphQLHttp(GRAPHQL_PATH, bodies);
-  const api = config.cors ? withCors({ ...config.cors, allowedHeaders: CORS_HEADERS }, graphqlHttp) : graphqlHttp;
-  const server = createServer(ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, api) : api));
+  // Every request from here on is logged and timed, refusals included; a CORS preflight, answered in front, is not a GraphQL request.
+  const logged = withRequestLog(logger, metrics, graphqlHttp);
+  const api = config.cors ? withCors({ ...config.cors, allowedHeaders: CORS_HEADERS }, logged) : logged;
+  // Each response carries its request's log record, and the clock started when the request arrived (LoggedResponse).
+  const server = createServer({ ServerResponse: LoggedResponse }, ops.handler(config.graphiql ? graphiqlHandler(GRAPHQL_PATH, { headers: options.graphiqlHeaders }, api) : api));
   const gateway: Gateway = {
     audit,
     url: '',

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerType, bodyType, GRAPHQL_RESPONSE, JSON_TYPE } from './media-type.js';
 import { refusal, refuseUnread } from './refusal.js';
-import { requestIdFrom } from './request-scope.js';
+import { requestIdOf } from './observability/request-log.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -32,7 +32,7 @@ export function withGraphQLHttp(endpoint: string, handler: Handler): Handler {
     const accept = req.headers.accept;
     const answer = answerType(accept);
     const refuse = (status: number, message: string, headers: Record<string, string> = {}) => {
-      const r = refusal(message, { code: 'BAD_REQUEST' }, requestIdFrom(req.headers['x-request-id']), accept);
+      const r = refusal(message, { code: 'BAD_REQUEST' }, requestIdOf(res), accept);
       refuseUnread(req, res, status, { body: r.body, headers: { ...r.headers, ...headers } });
     };
     if (method !== 'GET' && method !== 'POST') return refuse(405, `${method} is not allowed here: send GraphQL by POST (or a query by GET)`, { allow: ALLOW });

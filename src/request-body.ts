@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { overloaded, refusal, refuseUnread, type Refusal } from './refusal.js';
-import { requestIdFrom } from './request-scope.js';
+import { requestIdOf } from './observability/request-log.js';
 
 export interface BodyLimits {
   /** Larger bodies are refused with 413: at once by their Content-Length, or as they arrive. */
@@ -71,7 +71,7 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
 
   const read = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'GET' || req.method === 'HEAD') return handler(req, res);
-    const requestId = () => requestIdFrom(req.headers['x-request-id']);
+    const requestId = () => requestIdOf(res);
     const refuse = (status: number, answer: Refusal) => refuseUnread(req, res, status, answer);
     const badRequest = (message: string) => refusal(message, { code: 'BAD_REQUEST' }, requestId(), req.headers.accept);
     const length = req.headers['content-length'];

@@ -1,6 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.js';
+import type { Context, NodeContext } from '../context.js';
 import type { Logger } from '../logger.js';
+import { loggedOf, requestIdOf } from '../observability/request-log.js';
 import { refusal } from '../refusal.js';
 import { requestIdFrom } from '../request-scope.js';
 import type { Authenticator } from './authenticate.js';
@@ -27,10 +28,12 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
  * called in `facts` for the context. The GraphiQL page, which holds no data, never reaches Yoga:
  * graphiqlHandler serves it in front.
  */
-export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, logger: Logger): Plugin<Context> {
+export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request, RequestFacts>, logger: Logger): Plugin<Context, NodeContext> {
   return {
-    async onRequest({ request, endResponse }) {
-      const requestId = requestIdFrom(request.headers.get('x-request-id'));
+    async onRequest({ request, serverContext, endResponse }) {
+      const { res } = serverContext;
+      // The id the request's log line carries (served through fetch, there is no log line).
+      const requestId = res ? requestIdOf(res) : requestIdFrom(request.headers.get('x-request-id'));
       const result = await authenticator.authenticate(request.headers);
       if (!result.ok) {
         // The reason only: never the credential that was offered.
@@ -38,6 +41,8 @@ export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request,
         return endResponse(unauthenticated(result.description, result.error, requestId, request.headers.get('accept')));
       }
       facts.set(request, { requestId, caller: result.caller, releases: [] });
+      const logged = loggedOf(res);
+      if (logged && result.caller.via !== 'none') logged.caller = result.caller.name;
     },
   };
 }

@@ -12,13 +12,14 @@ const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, o
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly requests = new Histogram({
-    name: 'graphql_request_duration_seconds',
-    help: 'GraphQL requests by operation type and outcome (ok, partial: some accounts failed, error).',
-    labelNames: ['operation_type', 'outcome'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  /** One sample per GraphQL request, from its arrival to its answer: label sets bound once (see requestRecorder). */
+  readonly requests = new SeriesHistogram(
+    'graphql_request_duration_seconds',
+    'GraphQL requests from arrival to answer, by operation type and outcome (ok; partial: some accounts failed; error; refused: answered before GraphQL ran; cancelled: the client went away first).',
+    ['operation_type', 'outcome'] as const,
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    this.registry,
+  );
 
   /** One sample per upstream call: label sets bound once (see SeriesHistogram). */
   readonly upstream = new SeriesHistogram(
@@ -66,6 +67,18 @@ export class Metrics {
   breakerChanged(vendor: string, account: string, state: BreakerState): void {
     this.breaker.set({ vendor, account }, BREAKER_VALUE[state]);
   }
+}
+
+/** Records GraphQL request durations, each (operation type, outcome) bound once: both come from small fixed sets. */
+export function requestRecorder(metrics: Metrics): (operationType: string, outcome: string, seconds: number) => void {
+  const bound = new Map<string, Map<string, Recorder>>();
+  return (operationType, outcome, seconds) => {
+    let byOutcome = bound.get(operationType);
+    if (!byOutcome) bound.set(operationType, (byOutcome = new Map()));
+    let record = byOutcome.get(outcome);
+    if (!record) byOutcome.set(outcome, (record = metrics.requests.bind({ operation_type: operationType, outcome })));
+    record(seconds);
+  };
 }
 
 /**

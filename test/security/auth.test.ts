@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
+import { until } from '../fixtures/faults.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
@@ -32,9 +33,12 @@ describe('callers', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('x-request-id')).toBe('refused-1');
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED', requestId: 'refused-1' } }] });
+    // The request's own line is written once its response has closed.
+    await until(() => h.logs.some((l) => l.includes('"msg":"request"') && l.includes('refused-1')), 'the request line');
     const lines = h.logs.filter((l) => l.includes('refused-1'));
     expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ msg: 'unauthenticated request', requestId: 'refused-1', reason: 'unknown API key' }),
+      expect.objectContaining({ msg: 'request', requestId: 'refused-1', outcome: 'refused', status: 401 }),
     ]);
     expect(h.logs.join('\n')).not.toContain(offered);
   });

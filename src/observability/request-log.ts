@@ -1,0 +1,128 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context, NodeContext } from '../context.js';
+import type { Logger } from '../logger.js';
+import { requestIdFrom } from '../request-scope.js';
+import { requestRecorder, type Metrics } from './metrics.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * How a request ended. What GraphQL answered: `ok`, `partial` (some accounts failed), `error`.
+ * Without a GraphQL answer: `refused` (method, media type, body, admission, authentication, the
+ * caller's budget), `error` (a 5xx but 503, a fault before GraphQL), or `cancelled` (the client
+ * went away before its answer was out).
+ */
+type Outcome = 'ok' | 'partial' | 'error' | 'refused' | 'cancelled';
+
+/** A client-supplied operation name is logged only as a GraphQL name of at most 64 characters. */
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Logged as the status of a request whose client went away before any answer (nginx's convention). */
+const CLIENT_GONE = 499;
+
+/**
+ * The Node response of every request (the server is created with it), carrying what the request's
+ * log line and duration sample are made of: each layer, in front of GraphQL or in it, notes what it
+ * learns on an object it already holds, with no WeakMap, closure or AsyncLocalStorage per request.
+ */
+export class LoggedResponse<R extends IncomingMessage = IncomingMessage> extends ServerResponse<R> {
+  /** When Node handed the request to the handler: its duration includes reading the body and waiting for admission. */
+  readonly arrived = performance.now();
+  /** Set when the request enters the logged layers (withRequestLog), and used by every answer to it. */
+  requestId = '';
+  /** The authenticated caller's name, never its key or token; none when auth is off or refused. */
+  caller: string | undefined = undefined;
+  operationType = 'unknown';
+  operationName: string | undefined = undefined;
+  /** What GraphQL's answer said; none when the request was answered without one. */
+  outcome: 'ok' | 'partial' | 'error' | undefined = undefined;
+}
+
+/** The response as logged, when it is one (it is whenever the gateway's own server serves it). */
+export function loggedOf(res: ServerResponse | undefined): LoggedResponse | undefined {
+  return res instanceof LoggedResponse ? res : undefined;
+}
+
+/** The id of the request `res` answers: the one its log line carries, else its sane `X-Request-Id` or a fresh one. */
+export function requestIdOf(res: ServerResponse): string {
+  return res instanceof LoggedResponse && res.requestId !== '' ? res.requestId : requestIdFrom(res.req.headers['x-request-id']);
+}
+
+/**
+ * Logs and times every request that reaches `next` (all of GraphQL's path but the GraphiQL page
+ * and CORS preflights, answered in front): one `info` line ("request") and one `graphql_request_duration_seconds` sample
+ * when its response closes, which is once the answer is out, or once the client has gone. The
+ * clock started when the request arrived (LoggedResponse), so the body, the queue and refusals in
+ * front of GraphQL are counted too. The root logger with a requestId field: a child logger costs
+ * its bindings' serialisation per request (bench/README.md).
+ */
+export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler): Handler {
+  const record = requestRecorder(metrics);
+  // One listener for every response (`this` is the response), not a closure per request.
+  function ended(this: LoggedResponse): void {
+    const ms = performance.now() - this.arrived;
+    const status = this.headersSent ? this.statusCode : CLIENT_GONE;
+    const outcome: Outcome = !this.writableFinished ? 'cancelled' : (this.outcome ?? (status >= 500 && status !== 503 ? 'error' : 'refused'));
+    record(this.operationType, outcome, ms / 1000);
+    // Never variables, the document or headers: only what names the request and how it ended.
+    logger.info(
+      {
+        requestId: this.requestId,
+        caller: this.caller,
+        operationType: this.operationType,
+        operationName: this.operationName,
+        outcome,
+        status,
+        durationMs: Math.round(ms * 10) / 10,
+      },
+      'request',
+    );
+  }
+  return (req, res) => {
+    if (res instanceof LoggedResponse) {
+      res.requestId = requestIdFrom(req.headers['x-request-id']);
+      res.on('close', ended);
+    }
+    next(req, res);
+  };
+}
+
+const saneName = (name: unknown): string | undefined => (typeof name === 'string' && OPERATION_NAME.test(name) ? name : undefined);
+
+function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' {
+  return !result.errors?.length ? 'ok' : result.data ? 'partial' : 'error';
+}
+
+/**
+ * Notes on the logged response what GraphQL made of the request: the operation's type and name
+ * (the client's `operationName` as soon as the request is parsed, so a document that fails
+ * validation is still named; then the name of the operation that runs), and the outcome its answer
+ * says. A batch is one request: its first operation names it, and it is `ok` or `error` only if
+ * all of its operations are.
+ */
+export function requestLogPlugin(): Plugin<Context, NodeContext> {
+  return {
+    onParams({ params, context }) {
+      const res = loggedOf(context.res);
+      if (res && res.operationName === undefined) res.operationName = saneName(params.operationName);
+    },
+    onExecute({ args }) {
+      const res = loggedOf((args.contextValue as NodeContext).res);
+      if (!res || res.operationType !== 'unknown') return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      res.operationType = operation.operation;
+      res.operationName = saneName(operation.name?.value) ?? res.operationName;
+    },
+    onResultProcess({ result, serverContext }) {
+      const res = loggedOf(serverContext.res);
+      if (!res) return;
+      if (!Array.isArray(result)) res.outcome = 'data' in result || 'errors' in result ? outcomeOf(result) : 'error';
+      else {
+        const outcomes = new Set(result.map(outcomeOf));
+        res.outcome = outcomes.size === 1 ? outcomes.values().next().value : 'partial';
+      }
+    },
+  };
+}
