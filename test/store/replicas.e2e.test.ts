@@ -188,7 +188,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     const input = { connectionId: globalId, idempotencyKey: newKey('unknown') };
     const [auditsA, auditsB] = [rotationAudits(a).length, rotationAudits(b).length];
     const first = await rotate(a, input);
-    expect(first).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: PROD, status: 500, outcomeUnknown: true });
+    expect(first).toMatchObject({ __typename: 'UpstreamError', vendor: 'AUTH0', account: PROD, status: 500, outcomeUnknown: true, replayed: false });
     expect(rotatePosts()).toHaveLength(1);
     // The simulator did rotate: the outcome really is unknown to the gateway, not a failure.
     const after = kids(prod().state.keys.get(id));
@@ -197,7 +197,7 @@ describe.runIf(redisAvailable)('two gateway processes on one Redis', () => {
     prod().clearRequests();
     for (const p of [a, b, a]) {
       // Were it sent again it would succeed (the fault was used up) and rotate a second time.
-      expect(await rotate(p, input)).toEqual(first);
+      expect(await rotate(p, input)).toEqual({ ...first, replayed: true });
     }
     expect(prod().requests).toEqual([]);
     expect(kids(prod().state.keys.get(id))).toEqual(after);
