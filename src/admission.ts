@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { overloaded } from './refusal.js';
 import { requestIdOf } from './observability/request-log.js';
+import { onRequestEnd } from './request-end.js';
 
 export interface AdmissionSettings {
   /** Adjust the limit to the event loop's load; false keeps it at `max`. */
@@ -157,8 +158,8 @@ export class Admission {
   private start(req: IncomingMessage, res: ServerResponse): void {
     this.running++;
     if (this.running > this.peak) this.peak = this.running;
-    // 'close' follows both a finished response and a client that went away.
-    res.once('close', () => {
+    // Follows both a finished response and a client that went away, once nothing it started runs.
+    onRequestEnd(res, () => {
       this.running--;
       this.drain();
     });

@@ -16,6 +16,7 @@ import { authPlugin, type RequestFacts } from './auth/plugin.js';
 import { callerRateLimitPlugin } from './caller-rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings, NodeContext } from './context.js';
+import { holdRequest } from './request-end.js';
 import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
 import { maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
@@ -150,6 +151,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         timeoutMs: config.requestTimeoutMs - (res ? admission.waitedMs(res.req) : 0),
         logger,
         serviceName: settings.serviceName,
+        hold: res ? () => holdRequest(res) : undefined,
       });
       known.releases.push(release);
       return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };

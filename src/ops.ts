@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Metrics } from './observability/metrics.js';
+import { onRequestEnd } from './request-end.js';
 import type { SharedStore } from './store/store.js';
 
 /**
@@ -46,7 +47,7 @@ export class Ops {
         return this.json(res, 404, { error: `not found; GraphQL is served at ${this.options.graphqlPath}` });
       }
       this.inFlight++;
-      res.once('close', () => {
+      onRequestEnd(res, () => {
         if (--this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
       });
       if (this.draining) res.setHeader('connection', 'close');

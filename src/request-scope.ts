@@ -57,6 +57,11 @@ export interface ScopeOptions {
   timeoutMs: number;
   logger: Logger;
   serviceName: string;
+  /**
+   * Keeps the request counted as running after its response closes, until the returned function
+   * is called (see request-end.ts): taken by `outliveClient`, given back at release.
+   */
+  hold?: () => () => void;
 }
 
 /**
@@ -80,6 +85,7 @@ class Scope implements RequestScope {
   private unwatch: (() => void) | undefined = undefined;
   private released = false;
   private outlivesClient = false;
+  private unhold: (() => void) | undefined = undefined;
 
   constructor(private readonly o: ScopeOptions) {
     this.requestId = o.requestId;
@@ -109,12 +115,16 @@ class Scope implements RequestScope {
   }
 
   outliveClient(): void {
+    if (this.outlivesClient || this.released) return;
     this.outlivesClient = true;
+    // Still running for shutdown's drain and for admission, whether or not the client stays.
+    this.unhold = this.o.hold?.();
   }
 
   /** The response is out: neither the deadline nor the client cancels anything any more. */
   release(): void {
     this.released = true;
+    this.unhold?.();
     if (!this.group) return;
     clearTimeout(this.timer);
     this.unwatch?.();

@@ -1,10 +1,12 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { RequestCache } from '@pothos/plugin-scope-auth';
+import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../src/schema/global-id.js';
+import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
 import { Sessions } from '../src/vendors/sessions.js';
-import { ListCredentialsDocument } from './gql/graphql.js';
+import { ListCredentialsDocument, RotateConnectionKeysDocument } from './gql/graphql.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
 
 let h: Harness;
@@ -175,4 +177,37 @@ describe('shutting down', () => {
       await g.close();
     }
   }, 30_000);
+});
+
+describe('a mutation whose client hangs up', () => {
+  it('is waited for by shutdown and logged once it has finished: the rotation completes, is audited, and its request line says how it ended', async () => {
+    const own = await startHarness({ accounts: { auth0: ['auth0-prod'] } });
+    const sim = own.sim('auth0-prod') as Auth0Simulator;
+    const connection = sim.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const before = sim.state.keys.get(connection.id)!.map((k) => k.kid);
+    const input = { connectionId: encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', connection.id])), idempotencyKey: 'hang-up-then-stop' };
+    await own.exec(ListCredentialsDocument, { first: 1 }); // the token fetched: the rotation is the only call left
+    sim.setLatency(500);
+    const client = new AbortController();
+    const gone = fetch(own.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(RotateConnectionKeysDocument), variables: { input } }),
+      signal: client.signal,
+    }).catch((err: unknown) => err);
+    await vi.waitFor(() => expect(sim.apiRequests().some((r) => r.route === '/api/v2/connections/:id/keys/rotate')).toBe(true));
+    client.abort();
+    await gone;
+    await own.gateway.close(10_000);
+
+    const lines = own.logs.map((l) => JSON.parse(l) as { msg: string; status?: unknown; outcome?: string; operationType?: string; audit?: { outcome: string } });
+    expect(lines.filter((l) => l.msg === 'upstream call' && typeof l.status === 'string')).toEqual([]); // nothing cut off
+    const audit = lines.findIndex((l) => l.msg === 'audit');
+    expect(lines[audit]!.audit!.outcome).toBe('success');
+    const logged = lines.findIndex((l) => l.msg === 'request' && l.operationType === 'mutation');
+    expect(lines[logged]).toMatchObject({ outcome: 'ok' });
+    expect(logged).toBeGreaterThan(audit);
+    expect(sim.state.keys.get(connection.id)!.map((k) => k.kid)).not.toEqual(before);
+    await own.close();
+  });
 });

@@ -3,6 +3,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context, NodeContext } from '../context.js';
 import type { Logger } from '../logger.js';
+import { onRequestEnd } from '../request-end.js';
 import { requestIdFrom } from '../request-scope.js';
 import { requestRecorder, type Metrics } from './metrics.js';
 
@@ -52,7 +53,8 @@ export function requestIdOf(res: ServerResponse): string {
 /**
  * Logs and times every request that reaches `next` (all of GraphQL's path but the GraphiQL page
  * and CORS preflights, answered in front): one `info` line ("request") and one `graphql_request_duration_seconds` sample
- * when its response closes, which is once the answer is out, or once the client has gone. The
+ * when the request is over: once the answer is out, or once the client has gone and nothing the
+ * request started still runs (a mutation outlives its client: see request-end.ts). The
  * clock started when the request arrived (LoggedResponse), so the body, the queue and refusals in
  * front of GraphQL are counted too. The root logger with a requestId field: a child logger costs
  * its bindings' serialisation per request (bench/README.md).
@@ -63,7 +65,9 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
   function ended(this: LoggedResponse): void {
     const ms = performance.now() - this.arrived;
     const status = this.headersSent ? this.statusCode : CLIENT_GONE;
-    const outcome: Outcome = !this.writableFinished ? 'cancelled' : (this.outcome ?? (status >= 500 && status !== 503 ? 'error' : 'refused'));
+    // What GraphQL answered, if it did (a mutation whose client hung up still ran to its end);
+    // else the client left first, or the request was answered in front of GraphQL.
+    const outcome: Outcome = this.outcome ?? (!this.writableFinished ? 'cancelled' : status >= 500 && status !== 503 ? 'error' : 'refused');
     record(this.operationType, outcome, ms / 1000);
     // Never variables, the document or headers: only what names the request and how it ended.
     logger.info(
@@ -82,7 +86,7 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
   return (req, res) => {
     if (res instanceof LoggedResponse) {
       res.requestId = requestIdFrom(req.headers['x-request-id']);
-      res.on('close', ended);
+      onRequestEnd(res, ended as (this: ServerResponse) => void);
     }
     next(req, res);
   };
