@@ -18,12 +18,6 @@ const CREDENTIALS = '/api/v1/credentials';
 const CREDENTIAL = '/api/v1/credentials/{uuid}';
 /** The path parameter is a UUID (any version, either case); anything else is refused unsent. */
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-/**
- * A UUID names one secret however it is cased, so it is used in lower case: one spelling per
- * secret for the request's cache and for the lock that makes this gateway's changes to it take turns.
- */
-const vaultId = (r: Ref, field: string): string => pathIds(r, 1, UUID, { field })[0].toLowerCase();
 const UPDATABLE: UpdatableFields = { [T.credential]: ['name', 'description', 'expiresAt', 'value'] };
 
 /** Long-lived per vault: the HTTP pool with the static bearer token. */
@@ -100,18 +94,20 @@ export class VaultSession implements AccountSession {
 
   async load(r: Ref): Promise<CredentialRecord | OwnerRecord | null> {
     if (r.typename !== T.credential) return null;
-    const uuid = vaultId(r, 'id');
+    const [uuid] = pathIds(r, 1, UUID);
     return nullIfNotFound(() => this.credential.load(uuid));
   }
 
   async updateCredential(r: Ref, change: CredentialChange): Promise<VaultCredentialRecord> {
     acceptedChange('VAULT', UPDATABLE, r, change);
-    const uuid = vaultId(r, 'input.id');
+    const [uuid] = pathIds(r, 1, UUID, { field: 'input.id' });
     checkLimits(change);
     // Read-modify-write against the vault's current state, not this request's cache. The vault has
     // no version or ETag to detect a change in between, so the gateway's own changes to one secret
     // take turns: two at once would each send back the field the other just changed.
-    const updated = await this.exclusive(`credential:${uuid}`, this.scope, async () => {
+    // A UUID names one secret however it is cased: one lock for every spelling. The vault is sent
+    // the id as the caller spelled it (the contract says nothing of case).
+    const updated = await this.exclusive(`credential:${uuid.toLowerCase()}`, this.scope, async () => {
       const current = await this.fetch(uuid);
       return this.http.request({
         method: 'PUT',

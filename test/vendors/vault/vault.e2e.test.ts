@@ -388,8 +388,9 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     ]);
     expect([a.data!.updateCredential.__typename, b.data!.updateCredential.__typename]).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
     expect({ name: c.name, description: c.description }).toEqual({ name: 'stripe-restricted', description: 'Owned by #payments' });
-    const path = `/api/v1/credentials/${c.uuid}`;
-    expect(calls(prod)).toEqual([`GET ${path}`, `PUT ${path}`, `GET ${path}`, `PUT ${path}`]);
+    // In turns, each id sent as it was spelled.
+    const [path, spelled] = [`/api/v1/credentials/${c.uuid}`, `/api/v1/credentials/${spell(c.uuid)}`];
+    expect(calls(prod)).toEqual([`GET ${path}`, `PUT ${path}`, `GET ${spelled}`, `PUT ${spelled}`]);
   });
 });
 
