@@ -196,14 +196,18 @@ export class Idempotency {
       outcome = { ok: false, error: err };
     }
     // The change has run: its outcome reaches the caller even if the store fails now (the pending
-    // claim's lease then runs out, and a retry with the key learns that the outcome was lost).
-    const keep = keeps(outcome)
-      ? this.store.set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), this.ttlMs)
-      : this.store.deleteIfEquals(storeKey, pending);
-    await keep.catch(() =>
-      // A retry with the key will be told the outcome is unknown (or repeat an update): worth an operator's eye.
-      this.logger.warn({ operation }, 'the outcome of a mutation with an idempotency key could not be stored'),
-    );
+    // claim's lease then runs out, and a retry with the key is told the outcome was lost, or
+    // repeats an update). Either is worth an operator's eye.
+    if (keeps(outcome)) {
+      await this.store
+        .set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), this.ttlMs)
+        .catch(() => this.logger.warn({ operation }, 'the outcome of a mutation with an idempotency key could not be stored'));
+    } else {
+      // Nothing changed, yet a rotation's retry will be told the outcome is unknown: safe, not kind.
+      await this.store
+        .deleteIfEquals(storeKey, pending)
+        .catch(() => this.logger.warn({ operation }, 'an idempotency key could not be released after a failure that changed nothing'));
+    }
     if (outcome.ok) return outcome.value;
     throw outcome.error;
   }

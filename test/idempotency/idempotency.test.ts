@@ -259,5 +259,16 @@ describe('idempotent mutations when the store fails after the change ran', () =>
       expect.objectContaining({ msg: 'the outcome of a mutation with an idempotency key could not be stored', operation: 'rotateConnectionKeys' }),
     ]);
   });
+
+  it('passes on a failure that changed nothing, and says that the key could not be released (not that an outcome was lost)', async () => {
+    const { logger, lines } = capturedLogger('warn');
+    const store = new MemoryStore();
+    store.deleteIfEquals = () => Promise.reject(new SharedStoreUnavailableError());
+    const refused = new RateLimitedError(source, 3);
+    await expect(new Idempotency(store, { secrets: SECRETS, logger }).run(call(), () => Promise.reject(refused))).rejects.toBe(refused);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'an idempotency key could not be released after a failure that changed nothing', operation: 'rotateConnectionKeys' }),
+    ]);
+  });
 });
 
