@@ -222,16 +222,25 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       return gateway.url;
     },
     close(graceMs = 0, delayMs = 0) {
+      // A later call without a delay (SIGINT after SIGTERM) cuts a running delay short.
+      if (delayMs === 0) endDelay?.();
       return (closing ??= shutdown(graceMs, delayMs));
     },
   };
   let closing: Promise<void> | undefined;
+  let endDelay: (() => void) | undefined;
   const shutdown = async (graceMs: number, delayMs: number) => {
     // Unready first, still serving: until the load balancer has seen it, traffic keeps arriving.
     ops.unready();
     if (delayMs > 0) {
       logger.info({ delayMs }, 'unready; serving until the shutdown delay passes');
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        endDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
     // Stop accepting, let what is in flight finish (up to graceMs), then cut what remains.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

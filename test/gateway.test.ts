@@ -156,6 +156,21 @@ describe('shutting down', () => {
     }
   });
 
+  it('cuts a running delay short when closed again without one (SIGINT after SIGTERM)', async () => {
+    const g = await startHarness();
+    try {
+      const { port } = new URL(g.gateway.url);
+      const first = g.gateway.close(5_000, 60_000);
+      expect(await connectOutcome(Number(port))).toBe('connected'); // in the delay
+      const second = g.gateway.close(5_000);
+      expect(second).toBe(first);
+      await second; // well before the minute, or the test times out
+      expect(await connectOutcome(Number(port))).toBe('ECONNREFUSED');
+    } finally {
+      await g.close();
+    }
+  });
+
   it('says how many requests it cut off when the deadline passes with them in flight', async () => {
     const g = await startHarness();
     try {
