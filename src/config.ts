@@ -165,26 +165,22 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[], iss
  * client id, say) stays a string. `value` is changed in place.
  */
 function parseWithReferences<T extends z.ZodType>(schema: T, value: unknown, prefix: (string | number)[], refs: References): z.ZodSafeParseResult<z.output<T>> {
-  let parsed = schema.safeParse(value);
-  // Each round converts what the last one was refused for (a union can hide a field's own issue).
-  for (let round = 0; round < 8 && !parsed.success; round++) {
-    let converted = false;
-    for (const { path, wants } of scalarsWanted(parsed.error.issues)) {
-      const at = [...prefix, ...path];
-      if (!refs.get(at.join('.'))) continue; // no reference, or one within other text
-      const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
-      const key = path[path.length - 1];
-      if (!parent || typeof parent !== 'object' || key === undefined) continue;
-      const current = (parent as Record<PropertyKey, unknown>)[key];
-      const scalar = typeof current === 'string' ? toScalar(current, wants) : undefined;
-      if (scalar === undefined) continue;
-      (parent as Record<PropertyKey, unknown>)[key] = scalar;
-      converted = true;
-    }
-    if (!converted) break;
-    parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed;
+  // One pass is enough: zod reports every field's issue at once, a union's options' included.
+  let converted = false;
+  for (const { path, wants } of scalarsWanted(parsed.error.issues)) {
+    if (!refs.get([...prefix, ...path].join('.'))) continue; // no reference, or one within other text
+    const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), value);
+    const key = path[path.length - 1];
+    if (!parent || typeof parent !== 'object' || key === undefined) continue;
+    const current = (parent as Record<PropertyKey, unknown>)[key];
+    const scalar = typeof current === 'string' ? toScalar(current, wants) : undefined;
+    if (scalar === undefined) continue;
+    (parent as Record<PropertyKey, unknown>)[key] = scalar;
+    converted = true;
   }
-  return parsed;
+  return converted ? schema.safeParse(value) : parsed;
 }
 
 /** Where the schema wanted a number or a boolean, a union's options included. */
