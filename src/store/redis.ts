@@ -112,7 +112,9 @@ export class RedisStore implements SharedStore {
       const was = this.connection;
       this.connection = 'up';
       if (was === 'connecting') logger.info({ redis }, 'shared store (Redis) connected');
-      else if (was !== 'up') logger.info({ redis }, 'shared store (Redis) reconnected');
+      // Lost and back before any error: a drop the operator has not been told of yet.
+      else if (was === 'lost') logger.warn({ redis }, 'shared store (Redis) connection dropped; reconnected');
+      else if (was === 'down') logger.info({ redis }, 'shared store (Redis) reconnected');
     });
   }
 

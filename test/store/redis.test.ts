@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
@@ -56,6 +57,25 @@ describe('the Redis store’s connection log', () => {
       expect(JSON.stringify(lines)).not.toContain('hunter2-password');
     } finally {
       await store.close();
+    }
+  });
+
+  it.runIf(redisAvailable)('warns of a dropped connection that heals before any error, once', async () => {
+    const redis = await startRedis();
+    const { logger, lines } = capturedLogger();
+    const store = new RedisStore({ url: redis.url, keyPrefix: 't:', logger });
+    const admin = new Redis(redis.url);
+    try {
+      await vi.waitFor(() => expect(connectionLines(lines)).toEqual(['info shared store (Redis) connected']), { timeout: 5_000, interval: 50 });
+      await admin.client('KILL', 'TYPE', 'normal'); // the server drops the store's connection (not its own)
+      await vi.waitFor(() => expect(connectionLines(lines)).toHaveLength(2), { timeout: 5_000, interval: 50 });
+      expect(connectionLines(lines)[1]).toBe('warn shared store (Redis) connection dropped; reconnected');
+      await store.set('k', 'v', 10_000);
+      expect(await store.get('k')).toBe('v');
+    } finally {
+      admin.disconnect();
+      await store.close();
+      await redis.stop();
     }
   });
 
