@@ -162,6 +162,89 @@ describe('scopes', () => {
   });
 });
 
+describe('scopes limited to a vendor (credentials:read@vendor:keycard, { scope: credentials:write, vendors: [keycard] }, keys:rotate@vendor:keycard)', () => {
+  const keycardCaller = as(KEYS.keycardWriter);
+  const auth0Untouched = () => {
+    for (const a of ['auth0-prod', 'auth0-staging']) expect(h.sim(a).requests).toEqual([]);
+  };
+  const keycardCredential = (name: string) => {
+    const sim = h.sim('keycard-sandbox') as KeycardSimulator;
+    const [saId, creds] = [...sim.state.credentials].find(([, list]) => list.some((c) => c.name === name))!;
+    const cred = creds.find((c) => c.name === name)!;
+    return { sim, cred, id: gid('KeycardCredential', 'keycard-sandbox', saId, cred.id) };
+  };
+
+  it('lists the vendor’s accounts and credentials only, asking no other vendor', async () => {
+    const accounts = (await (await h.post(JSON.stringify({ query: '{ vendorAccounts { name vendor } }' }), keycardCaller)).json()) as { data: unknown };
+    expect(accounts.data).toEqual({ vendorAccounts: [{ name: 'keycard-sandbox', vendor: 'KEYCARD' }] });
+    const res = await h.exec(ListCredentialsDocument, { first: 500 }, keycardCaller);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.edges.length).toBeGreaterThan(0);
+    expect(new Set(res.data!.credentials.edges.map((e) => e.node.account))).toEqual(new Set(['keycard-sandbox']));
+    expect(res.data!.credentials.totalCount).toBe(res.data!.credentials.edges.length);
+    expect(h.sim('keycard-sandbox').apiRequests().length).toBeGreaterThan(0);
+    auth0Untouched();
+  });
+
+  it('reads a credential of the vendor, and resolves another vendor’s id to null, sending it nothing', async () => {
+    const { id } = keycardCredential('github-actions');
+    const own = await h.exec(NodeDocument, { id }, keycardCaller);
+    expect(own.errors).toBeUndefined();
+    expect(own.data?.node).toMatchObject({ __typename: 'KeycardCredential', id, name: 'github-actions' });
+    const other = await h.exec(NodeDocument, { id: credentialOf('auth0-prod', 'billing-next') }, keycardCaller);
+    expect(other.errors).toBeUndefined();
+    expect(other.data?.node).toBeNull();
+    auth0Untouched();
+  });
+
+  it('changes a credential of the vendor', async () => {
+    const { sim, cred, id } = keycardCredential('github-actions');
+    try {
+      const res = await h.exec(UpdateCredentialDocument, { input: { id, name: 'github-actions-renamed' } }, keycardCaller);
+      expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { id, name: 'github-actions-renamed' } });
+      expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
+      auth0Untouched();
+    } finally {
+      cred.name = 'github-actions';
+    }
+  });
+
+  it('refuses a change in another vendor’s account with PermissionDeniedError, sending nothing', async () => {
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, keycardCaller);
+    expect(res.data?.updateCredential).toMatchObject({
+      __typename: 'PermissionDeniedError',
+      message: 'caller "keycard-writer" lacks credentials:write on account "auth0-prod"',
+      requiredScope: 'credentials:write',
+      vendor: null,
+      account: 'auth0-prod',
+    });
+    auth0Untouched();
+  });
+
+  it('refuses a rotation in another vendor’s account, though the caller holds keys:rotate in its own, sending nothing', async () => {
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, keycardCaller);
+    expect(res.data?.rotateConnectionKeys).toMatchObject({
+      __typename: 'PermissionDeniedError',
+      message: 'caller "keycard-writer" lacks keys:rotate on account "auth0-prod"',
+      requiredScope: 'keys:rotate',
+      account: 'auth0-prod',
+    });
+    auth0Untouched();
+  });
+
+  it('holds a vendor-limited scope from a token the same way', async () => {
+    const token = await jwt.sign({ sub: 'auth0-operator', scope: 'credentials:write@vendor:auth0 keys:rotate@vendor:auth0' });
+    const bearer = { authorization: `Bearer ${token}` };
+    const sim = h.sim('auth0-staging') as Auth0Simulator;
+    const refused = await h.exec(UpdateCredentialDocument, { input: { id: keycardCredential('github-actions').id, name: 'never-sent' } }, bearer);
+    expect(refused.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'credentials:write', account: 'keycard-sandbox' });
+    expect(h.sim('keycard-sandbox').requests).toEqual([]);
+    const rotated = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-staging') } }, bearer);
+    expect(rotated.data?.rotateConnectionKeys).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', newKey: { role: 'NEXT' } });
+    expect(sim.apiRequests().map((r) => `${r.method} ${r.route}`)).toEqual(['POST /api/v2/connections/:id/keys/rotate']);
+  });
+});
+
 describe('audit log', () => {
   it('writes one record per mutation attempt with field names, never values', async () => {
     await h.gateway.audit.flush();
