@@ -75,6 +75,51 @@ describe('the limit on lookups by id per operation', () => {
     refusedAsTooMany(await gql(h, skipped.replace('$off: Boolean!', '$off: Boolean!, $on: Boolean = false'), { ids, off: true }), 180);
   });
 
+  describe('judges literal ids under @include or @skip by the variables each request sends, never by a verdict fixed once per document', () => {
+    const inline = (from: number) => forged(150, from).map((id) => `"${id}"`).join(', ');
+    const included = (from: number) => `query($on: Boolean!) { __typename nodes(ids: [${inline(from)}]) @include(if: $on) { id } }`;
+    const leftOut = { data: { __typename: 'Query' } };
+
+    it('refuses a document included after it was allowed left out, sending nothing', async () => {
+      // The same query text, so the same parsed document (and whatever is cached on it).
+      const query = included(0);
+      expect(await gql(h, query, { on: false })).toEqual(leftOut);
+      refusedAsTooMany(await gql(h, query, { on: true }), 150);
+      expect(upstream(h)).toEqual([]);
+    });
+
+    it('refuses a document included the first time it is sent, then allows it left out', async () => {
+      const query = included(1_000);
+      refusedAsTooMany(await gql(h, query, { on: true }), 150);
+      expect(await gql(h, query, { on: false })).toEqual(leftOut);
+      expect(upstream(h)).toEqual([]);
+    });
+
+    it('refuses a @skip document while it runs, then allows it skipped', async () => {
+      const query = `query($off: Boolean!) { __typename nodes(ids: [${inline(2_000)}]) @skip(if: $off) { id } }`;
+      refusedAsTooMany(await gql(h, query, { off: false }), 150);
+      expect(await gql(h, query, { off: true })).toEqual(leftOut);
+      expect(upstream(h)).toEqual([]);
+    });
+  });
+
+  it('counts one id given where nodes expects a list (sent, or as the variable’s default) as one lookup, and a null as none', async () => {
+    const query = `query($one: [ID!] = "${forged(1, 900)[0]}", $ids: [ID!]!) { a: nodes(ids: $one) { id } b: nodes(ids: $ids) { id } }`;
+    refusedAsTooMany(await gql(h, query, { one: forged(1, 800)[0], ids: forged(100) }), 101);
+    refusedAsTooMany(await gql(h, query, { ids: forged(100) }), 101);
+    expect(upstream(h)).toEqual([]);
+    // At the limit with the single id: it runs, each lookup once.
+    const atLimit = await gql(h, query, { one: forged(1, 800)[0], ids: forged(99) });
+    expect(JSON.stringify(atLimit.errors ?? [])).not.toContain('QUERY_TOO_COMPLEX');
+    expect(atLimit.data).toEqual({ a: [null], b: Array.from({ length: 99 }, () => null) });
+    expect(upstream(h)).toHaveLength(100);
+    h.reset();
+    // A null is no id: 100 lookups are within the limit (graphql-js then refuses the null itself).
+    const nulled = await gql(h, query, { one: null, ids: forged(100) });
+    expect(nulled.data).toBeNull();
+    expect(nulled.errors).toEqual([expect.objectContaining({ message: 'Argument "ids" of non-null type "[ID!]!" must not be null.', path: ['a'] })]);
+  });
+
   it('refuses the whole schema asked for twice under aliases, and answers it asked once', async () => {
     const res = await gql(h, '{ a: __schema { queryType { name } } b: __schema { queryType { name } } }');
     expect(res.errors).toEqual([{ message: '__schema may be selected once per operation', extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
