@@ -1,7 +1,8 @@
 import { getOperationAST, parse } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { costOf } from '../src/page-cost.js';
 import { getSchema } from '../src/schema/index.js';
+import { startHarness, type Harness } from './fixtures/harness.js';
 
 const cost = (source: string, variables: Record<string, unknown> = {}, operationName?: string) => {
   const document = parse(source);
@@ -33,5 +34,63 @@ describe('the cost of an operation', () => {
     expect(cost(q, {}, 'A')).toBe(at(500));
     expect(cost(q, { n: 20 }, 'A')).toBe(at(20));
     expect(cost('query($constructor: Int = 500) { credentials(first: $constructor) { edges { node { id } } } }')).toBe(at(500));
+  });
+});
+
+describe('the cost limit, as the gateway applies it before anything runs', () => {
+  const PROD = 'auth0-prod';
+  /** A query whose cost is a whole number; the limit is set to exactly that. */
+  const AT_LIMIT = `{ credentials(first: 10, filter: { accounts: ["${PROD}"] }) { totalCount } }`;
+  /** The same plus one scalar field at the root: one more. */
+  const OVER_LIMIT = `{ __typename credentials(first: 10, filter: { accounts: ["${PROD}"] }) { totalCount } }`;
+  const MAX = cost(AT_LIMIT);
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ accounts: { auth0: [PROD] }, config: { limits: { maxCost: MAX } } });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.reset());
+
+  type Answer = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  const gql = async (query: string, operationName?: string): Promise<Answer> => (await (await h.post(JSON.stringify({ query, operationName }))).json()) as Answer;
+  const upstream = () => h.sim(PROD).apiRequests();
+  const refusedAsTooCostly = (res: Answer, found: number) => {
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([{ message: `Query Cost limit of ${MAX} exceeded, found ${found}.`, extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
+  };
+  const ran = (res: Answer) => {
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
+    expect(upstream().length).toBeGreaterThan(0);
+  };
+
+  it('allows an operation costing exactly the limit, and refuses one costing one more, sending nothing', async () => {
+    expect(Number.isInteger(MAX)).toBe(true);
+    expect(cost(OVER_LIMIT)).toBe(MAX + 1);
+    ran(await gql(AT_LIMIT));
+    h.reset();
+    refusedAsTooCostly(await gql(OVER_LIMIT), MAX + 1);
+    expect(upstream()).toEqual([]);
+  });
+
+  describe('judges each named operation of a document on its own', () => {
+    const document = (tag: string) =>
+      `query Cheap${tag} { credentials(first: 1, filter: { accounts: ["${PROD}"] }) { totalCount } } ` +
+      `query Costly${tag} { credentials(first: 500, filter: { accounts: ["${PROD}"] }) { totalCount } }`;
+
+    it('refuses the costly operation after the cheap one of the same document ran, sending nothing', async () => {
+      const query = document('A');
+      ran(await gql(query, 'CheapA'));
+      h.reset();
+      refusedAsTooCostly(await gql(query, 'CostlyA'), cost(query, {}, 'CostlyA'));
+      expect(upstream()).toEqual([]);
+    });
+
+    it('runs the cheap operation after the costly one of the same document was refused', async () => {
+      const query = document('B');
+      refusedAsTooCostly(await gql(query, 'CostlyB'), cost(query, {}, 'CostlyB'));
+      expect(upstream()).toEqual([]);
+      ran(await gql(query, 'CheapB'));
+    });
   });
 });
