@@ -57,14 +57,37 @@ describe('credentials across Auth0 accounts', () => {
     expect(types).toEqual(new Set(['Auth0ClientCredential', 'Auth0ConnectionKey']));
   });
 
-  it('authenticates with the client-credentials grant and calls each resource exactly once', async () => {
-    await listAll();
-    const token = prod.requests.find((r) => r.path === '/oauth/token');
-    // The token may be cached from an earlier test; when fetched, it is the documented form body.
-    if (token) {
-      expect(token.headers['content-type']).toContain('application/x-www-form-urlencoded');
-      expect(token.body).toMatchObject({ grant_type: 'client_credentials', client_id: `sandbox-${PROD}`, audience: `${prod.url}/api/v2/` });
+  it('asks for its first token with the client-credentials grant as a form, before any API call, and uses it', async () => {
+    // A gateway of its own: no token cached by an earlier test, so this one must be fetched.
+    const fresh = await startHarness({ accounts: { auth0: [PROD] } });
+    try {
+      const sim = fresh.sim(PROD) as Auth0Simulator;
+      const res = await fresh.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+      expect(res.errors).toBeUndefined();
+      const tokens = sim.requests.filter((r) => r.path === '/oauth/token');
+      expect(tokens).toHaveLength(1);
+      const token = tokens[0]!;
+      expect(sim.requests[0]).toBe(token);
+      expect(token.method).toBe('POST');
+      expect(token.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      // Parsed from the form by the simulator: exactly the four documented fields.
+      expect(token.body).toEqual({
+        grant_type: 'client_credentials',
+        client_id: sim.state.m2m.clientId,
+        client_secret: sim.state.m2m.clientSecret,
+        audience: `${sim.url}/api/v2/`,
+      });
+      const issued = [...sim.state.tokens.keys()];
+      expect(issued).toHaveLength(1);
+      expect(sim.apiRequests().length).toBeGreaterThan(0);
+      for (const r of sim.apiRequests()) expect(r.headers.authorization).toBe(`Bearer ${issued[0]}`);
+    } finally {
+      await fresh.close();
     }
+  });
+
+  it('calls each resource exactly once', async () => {
+    await listAll();
     const calls = apiCalls(prod);
     expect(calls).toContain('GET /api/v2/clients?fields=client_id%2Cname%2Cdescription%2Capp_type%2Cis_first_party&include_fields=true&take=100');
     expect(calls).toContain('GET /api/v2/connections?strategy=okta&strategy=oidc&take=100');
