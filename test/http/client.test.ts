@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NotFoundError, UpstreamError } from '../../src/errors.js';
+import { NotFoundError, UpstreamError, ValidationError } from '../../src/errors.js';
 import { HttpClient } from '../../src/http/client.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -50,6 +50,11 @@ beforeAll(async () => {
       res.write('[');
       pump();
       return;
+    }
+    if (req.url === '/api/items/unprocessable') {
+      // A vendor refusing the request as unprocessable, whatever its method.
+      res.writeHead(422, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'unprocessable entity' }));
     }
     if (req.url === '/api/items/echo') {
       // A vendor that quotes the rejected input back in its error message.
@@ -154,6 +159,30 @@ describe('HttpClient', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as Error).message).toBe('item not found in AUTH0 account "test": nope');
+  });
+
+  it('reads a 422 answering a read as the vendor rejecting the gateway’s request (UpstreamError), not the caller’s input, and does not repeat it', async () => {
+    const err = await client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'unprocessable' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).not.toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({
+      message: 'AUTH0 account "test" rejected the gateway\'s request (HTTP 422): unprocessable entity',
+      code: 'UPSTREAM_ERROR',
+      status: 422,
+      retryable: false,
+    });
+    expect(seen).toEqual(['/api/items/unprocessable']);
+  });
+
+  it('reads a 422 answering a write as the vendor rejecting the change (ValidationError)', async () => {
+    const err = await client()
+      .request({ method: 'PATCH', route: '/items/{id}', params: { id: 'unprocessable' }, json: { name: 'x' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({ message: 'AUTH0 account "test" rejected the request (HTTP 422): unprocessable entity', code: 'BAD_USER_INPUT' });
+    expect(seen).toEqual(['/api/items/unprocessable']);
   });
 
   it('cuts a secret being written out of the vendor error message', async () => {
