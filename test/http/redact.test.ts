@@ -34,6 +34,34 @@ describe('redact: secrets out of a vendor message', () => {
     expect(redact(`upstream said: {\\"value\\":\\"${twice}\\"}`, [symbols])).toBe('[message withheld: it quoted part of a secret]');
   });
 
+  describe('a secret shorter than eight characters (no run of it counts as quoting it)', () => {
+    const WITHHELD = '[message withheld: it quoted part of a secret]';
+    const secret = 'p&s<1>';
+    const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(2, '0');
+
+    it('cuts it where quoted as is', () => expect(redact(`bad value "${secret}"`, [secret])).toBe('bad value "[redacted]"'));
+
+    it.each([
+      ['Go-escaped', `invalid body: {"value":"${secret.replace(/[&<>]/g, (c) => `\\u00${hex(c)}`)}"}`],
+      ['hex-escaped', `bad value '${secret.replace(/[&<>]/g, (c) => `\\x${hex(c)}`)}'`],
+      ['URL-encoded', `bad value=${encodeURIComponent(secret)}`],
+      ['escaped twice', `upstream said: {\\"value\\":\\"${secret.replace(/[&<>]/g, (c) => `\\\\u00${hex(c)}`)}\\"}`],
+    ])('withholds the message quoting it %s, where it is not there as is', (_how, message) => {
+      expect(message).not.toContain(secret);
+      expect(redact(message, [secret])).toBe(WITHHELD);
+    });
+
+    it('withholds the message quoting it form-encoded (a space as +) or URL-encoded as UTF-8', () => {
+      const spaced = 'a b&c';
+      expect(redact(`bad value=${new URLSearchParams({ v: spaced }).toString()}`, [spaced])).toBe(WITHHELD);
+      const accented = 'pässé';
+      expect(redact(`bad value=${encodeURIComponent(accented)}`, [accented])).toBe(WITHHELD);
+    });
+
+    it('keeps an escaped message that does not quote it', () =>
+      expect(redact('field \\u0026 value %3C1%3E are invalid', [secret])).toBe('field \\u0026 value %3C1%3E are invalid'));
+  });
+
   it('reads %2B as a plus, not as the space a literal + stands for in a form', () =>
     expect(redact(`bad value=${encodeURIComponent('a+b+c+d+e+f+g+h')}`, ['a+b+c+d+e+f+g+h'])).toBe('[message withheld: it quoted part of a secret]'));
 
