@@ -372,6 +372,22 @@ describe('node and nodes', () => {
     expect(res.errors![0]).toMatchObject({ path: ['nodes', 1], extensions: { code: 'BAD_USER_INPUT' } });
   });
 
+  it('refuses a connection key id whose kid is over 255 characters as malformed, sending nothing; 255 is looked up', async () => {
+    const conn = prod.state.connections.find((c) => c.strategy === 'okta' || c.strategy === 'oidc')!;
+    const keyId = (kid: string) => encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, kid]));
+    const tooLong = await h.exec(NodeDocument, { id: keyId('k'.repeat(256)) });
+    expect(tooLong.data?.node).toBeNull();
+    expect(tooLong.errors).toEqual([
+      expect.objectContaining({ message: 'Malformed id: not an id issued by this gateway', path: ['node'], extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    ]);
+    expect(prod.requests).toEqual([]);
+    // At the limit: a well-formed id of a key that does not exist, looked up in its connection's key list.
+    const longest = await h.exec(NodeDocument, { id: keyId('k'.repeat(255)) });
+    expect(longest.errors).toBeUndefined();
+    expect(longest.data?.node).toBeNull();
+    expect(apiCalls(prod)).toEqual([`GET /api/v2/connections/${conn.id}/keys`]);
+  });
+
   it('makes one upstream call per distinct resource even when a query asks twice', async () => {
     const { globalId, clientId, credentialId: cid } = credentialId(prod, 'billing-2025');
     const query = `query($id: ID!) {
