@@ -10,7 +10,7 @@ import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, Up
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { future } from '../fixtures/dates.js';
 import { auth0Credential, gid } from '../fixtures/ids.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
 let auditFile: string;
@@ -93,6 +93,7 @@ describe('scopes', () => {
     expect([limited, elsewhere].map((r) => r.data?.updateCredential.__typename)).toEqual(['PermissionDeniedError', 'PermissionDeniedError']);
     // Field for field, but for the account's name the caller sent: not even the vendor tells them apart.
     expect(JSON.stringify(limited.data).replaceAll('auth0-dev', 'ACCOUNT')).toBe(JSON.stringify(elsewhere.data).replaceAll('auth0-prod', 'ACCOUNT'));
+    nothingUpstream(h); // auth0-prod above all
     const admin = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future(60) } }, as(KEYS.admin));
     expect(admin.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', message: 'no account named "auth0-dev" is configured' });
   });

@@ -492,6 +492,7 @@ describe('updateCredential on ConductorOne', () => {
       account: ACCOUNT,
       message: expect.stringContaining('value length must be at most 255 runes'),
     });
+    expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('maps a vendor 404 NOT_FOUND to NotFoundError naming the account', async () => {
@@ -549,6 +550,7 @@ describe('updateCredential on ConductorOne', () => {
     sim.inject({ method: 'PATCH', malformed: true, status: 200 });
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: credential('okta-sync').globalId, name: 'okta-sync' } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 200, message: expect.stringContaining('malformed JSON') });
+    expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('refuses ids with path characters before anything reaches the vendor', async () => {

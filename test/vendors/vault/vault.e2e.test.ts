@@ -469,6 +469,7 @@ describe('updateCredential: vault failures', () => {
     prod.inject({ method: 'PUT', status: 404, json: vaultError(404, 'credential was deleted') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'VAULT', account: PROD });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT']);
   });
 
   it('maps a vendor 400 to ValidationError with its message and field violations', async () => {
@@ -519,12 +520,15 @@ describe('updateCredential: vault failures', () => {
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', message: expect.stringContaining('token [redacted] has been revoked') });
     expect(h.responses.at(-1)).not.toContain(token);
+    // The fault answered the read: nothing was written, and a refused token was not sent again.
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET']);
   });
 
   it('reports 403 as a non-retryable UpstreamError', async () => {
     prod.inject({ method: 'PUT', status: 403, json: vaultError(403, 'token lacks credentials.write') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 403, retryable: false });
+    expect(putCount()).toBe(1);
   });
 
   it('reports 429 as RateLimitedError with retryAfter from Retry-After when the wait outlasts the request', async () => {
@@ -562,9 +566,11 @@ describe('updateCredential: vault failures', () => {
     prod.inject({ method: 'PUT', malformed: true });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 200, message: expect.stringContaining('malformed JSON') });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT']);
     prod.inject({ method: 'GET', malformed: true });
     const node = await h.exec(VaultNodeDocument, { id: id() });
     expect(node.errors?.[0]).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR', vendor: 'VAULT', account: PROD } });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
   });
 
   it('reports a response of the wrong shape as an UpstreamError naming the path, not the values', async () => {
