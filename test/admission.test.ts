@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -186,8 +187,18 @@ describe('Admission', () => {
       for (let i = 0; i < 4; i++) handler(exchange().req, exchange().res);
     }
     quiet.step(0.99);
-    for (const until = performance.now() + 60; performance.now() < until; ) gc();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // GC entries reach observers asynchronously
+    // GC entries reach observers asynchronously, to every observer in the same dispatch: once this
+    // one has seen an entry per collection, so has the admission's.
+    let seen = 0;
+    const observer = new PerformanceObserver((list) => void (seen += list.getEntries().length));
+    observer.observe({ entryTypes: ['gc'] });
+    let collections = 0;
+    try {
+      for (const until = performance.now() + 60; performance.now() < until; collections++) gc();
+      await vi.waitFor(() => expect(seen).toBeGreaterThanOrEqual(collections), { timeout: 2_000, interval: 1 });
+    } finally {
+      observer.disconnect();
+    }
     busy.step(0.99);
     expect(quiet.limitNow).toBe(4);
     expect(busy.limitNow).toBe(3);

@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { RequestCache } from '@pothos/plugin-scope-auth';
 import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +7,7 @@ import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
 import { Sessions } from '../src/vendors/sessions.js';
 import { ListCredentialsDocument, RotateConnectionKeysDocument } from './gql/graphql.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
+import { connectOutcome } from './fixtures/net.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -78,18 +78,6 @@ function freshRequest(url: string, body?: string): Promise<{ status: number; hea
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-/** Whether a fresh TCP connection to the port is accepted ('connected') or refused (the error code). */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
   });
 }
 

@@ -20,6 +20,12 @@ import { metricSum, removeConfigs, spawnGateway, type GatewayProcess, type Metri
  */
 
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
+/**
+ * What the traffic and the fault schedule are drawn from. It is in the test's name, so any failure
+ * (a timeout included) names it: SOAK_SEED=<it> replays the same draws.
+ */
+const SEED = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
+if (!Number.isSafeInteger(SEED)) throw new Error(`SOAK_SEED must be an integer, not ${process.env.SOAK_SEED}`);
 const WORKERS = 8;
 /** Memory is measured from here on: code paths, pools and caches have all been exercised by then. */
 const WARMUP_MS = Math.min(15_000, SOAK_MS * 0.25);
@@ -153,9 +159,10 @@ const totalRequests = () => [...sandbox.simulators.values()].reduce((n, s) => n 
 
 describe('soak: one gateway process, mixed traffic, faults on a schedule', () => {
   it(
-    `stays up, answers every request with data or a typed error, keeps memory flat and never storms a vendor (${SOAK_MS / 1000} s)`,
+    `stays up, answers every request with data or a typed error, keeps memory flat and never storms a vendor (${SOAK_MS / 1000} s, SOAK_SEED=${SEED})`,
     async () => {
-      const seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
+      const seed = SEED;
+      console.log(`soak: SOAK_SEED=${seed} replays this run's traffic and faults`);
       const random = prng(seed);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 

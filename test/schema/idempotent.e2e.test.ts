@@ -153,8 +153,15 @@ describe('rotateConnectionKeys with an idempotency key', () => {
 
   it('rotates every time without a key', async () => {
     const { globalId } = connection();
-    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
-    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    const answers = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+      expect(res.errors).toBeUndefined();
+      answers.push(res.data!.rotateConnectionKeys as { __typename: string; replayed: boolean; newKey: { kid: string } });
+    }
+    for (const answer of answers) expect(answer).toMatchObject({ __typename: 'RotateConnectionKeysSuccess', replayed: false });
+    // Each its own rotation: two new keys, not the first one replayed.
+    expect(answers[1]!.newKey.kid).not.toBe(answers[0]!.newKey.kid);
     expect(rotations()).toHaveLength(2);
   });
 

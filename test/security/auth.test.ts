@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { until } from '../fixtures/faults.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
 let jwt: JwtFixture;
@@ -14,17 +14,13 @@ beforeAll(async () => {
 afterAll(() => h.close());
 beforeEach(() => h.reset());
 
-const nothingUpstream = () => {
-  for (const a of h.accounts) expect(h.sim(a.name).requests).toEqual([]);
-};
-
 describe('callers', () => {
   it('answers 401 with a WWW-Authenticate challenge and executes nothing without credentials', async () => {
     const res = await h.post(QUERY);
     expect([res.status, res.statusText]).toEqual([401, 'Unauthorized']);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="credential-gateway"');
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('answers a refused caller with its request id, and logs the reason, never the key offered', async () => {
@@ -59,7 +55,7 @@ describe('callers', () => {
     const res = await h.post(QUERY, headers);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('accepts a JWT from the trusted issuer, naming the caller from sub', async () => {
@@ -83,7 +79,7 @@ describe('callers', () => {
     const res = await h.post(QUERY, { authorization: `Bearer ${await make()}` });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain(description);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('serves the GraphiQL page without credentials but no operation', async () => {
@@ -92,6 +88,6 @@ describe('callers', () => {
     expect(await page.text()).toContain('<html');
     const op = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ credentials { totalCount } }')}`, { headers: { accept: 'application/json' } });
     expect(op.status).toBe(401);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
+import { future } from '../fixtures/dates.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 
 /**
@@ -18,7 +19,6 @@ const NODE = 'query N($id: ID!) { node(id: $id) { id } }';
 const ROTATE = 'mutation R($input: RotateConnectionKeysInput!) { rotateConnectionKeys(input: $input) { __typename } }';
 const LIST = 'query L($filter: CredentialFilter, $first: Int, $after: String, $before: String) { credentials(filter: $filter, first: $first, after: $after, before: $before) { totalCount } }';
 const credId = (...path: string[]) => encodeGlobalId('Auth0ClientCredential', JSON.stringify(['auth0-prod', ...path]));
-const future = new Date(Date.now() + 30 * 86_400_000).toISOString();
 
 interface Case {
   name: string;
@@ -103,9 +103,9 @@ const CASES: Case[] = [
   { name: 'no credentials', body: node(() => ids.credential), headers: () => ({}), expect: 'HTTP 401 UNAUTHENTICATED' },
   { name: 'expired JWT', body: node(() => ids.credential), headers: async () => ({ authorization: `Bearer ${await jwt.sign({ sub: 'x', scope: 'credentials:read' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })}` }), expect: 'HTTP 401 UNAUTHENTICATED' },
   { name: 'forged JWT', body: node(() => ids.credential), headers: async () => ({ authorization: `Bearer ${await jwt.forge({ sub: 'x', scope: 'credentials:read' })}` }), expect: 'HTTP 401 UNAUTHENTICATED' },
-  { name: 'JWT without the needed scope', body: update(() => ({ id: ids.credential, expiresAt: future })), headers: async () => ({ authorization: `Bearer ${await jwt.sign({ sub: 'x', scope: 'credentials:read' })}` }), expect: 'PermissionDeniedError' },
-  { name: 'read-only key used to write', body: update(() => ({ id: ids.credential, expiresAt: future })), headers: () => ({ 'x-api-key': KEYS.reader }), expect: 'PermissionDeniedError' },
-  { name: 'key of a caller limited to another account', body: update(() => ({ id: ids.credential, expiresAt: future })), headers: () => ({ 'x-api-key': KEYS.stagingWriter }), expect: 'PermissionDeniedError' },
+  { name: 'JWT without the needed scope', body: update(() => ({ id: ids.credential, expiresAt: future() })), headers: async () => ({ authorization: `Bearer ${await jwt.sign({ sub: 'x', scope: 'credentials:read' })}` }), expect: 'PermissionDeniedError' },
+  { name: 'read-only key used to write', body: update(() => ({ id: ids.credential, expiresAt: future() })), headers: () => ({ 'x-api-key': KEYS.reader }), expect: 'PermissionDeniedError' },
+  { name: 'key of a caller limited to another account', body: update(() => ({ id: ids.credential, expiresAt: future() })), headers: () => ({ 'x-api-key': KEYS.stagingWriter }), expect: 'PermissionDeniedError' },
 ];
 
 beforeAll(async () => {

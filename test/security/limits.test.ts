@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
 let closed: Harness;
@@ -29,28 +29,27 @@ async function gql(harness: Harness, body: unknown, headers: Record<string, stri
   const res = await harness.post(typeof body === 'string' ? body : JSON.stringify(body), headers);
   return { status: res.status, body: (await res.json().catch(() => null)) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } | null };
 }
-const nothingUpstream = () => expect(h.sim('auth0-prod').requests).toEqual([]);
 
 describe('request limits', () => {
   it('refuses queries deeper than the limit', async () => {
     const deep = `{ credentials { edges { node { owner { credentials { owner { credentials { owner { credentials { owner { credentials { owner { id } } } } } } } } } } } } }`;
     const { body } = await gql(h, { query: deep });
     expect(body?.errors?.[0]?.message).toMatch(/depth/i);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('refuses too many aliases', async () => {
     const query = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
     const { body } = await gql(h, { query });
     expect(body?.errors?.[0]?.message).toMatch(/alias|token/i);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('refuses too many tokens', async () => {
     const query = `{ credentials(filter: { accounts: [${Array.from({ length: 3000 }, () => '"x"').join(',')}] }) { totalCount } }`;
     const { body } = await gql(h, { query });
     expect(body?.errors?.[0]?.message).toMatch(/token/i);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('refuses too many directives', async () => {
@@ -69,24 +68,24 @@ describe('request limits', () => {
 
     it('refuses a costly page size written in the query', async () => {
       expectTooCostly((await gql(h, { query: `{ ${DEEP('500')} }` })).body);
-      nothingUpstream();
+      nothingUpstream(h);
     });
 
     it('refuses the same page size given as a variable, or as a variable’s default', async () => {
       expectTooCostly((await gql(h, { query: `query($n: Int) { ${DEEP('$n')} }`, variables: { n: 500 } })).body);
       expectTooCostly((await gql(h, { query: `query($n: Int = 500) { ${DEEP('$n')} }` })).body);
-      nothingUpstream();
+      nothingUpstream(h);
     });
 
     it('refuses it however the page size is spelled: last, first null, a variable left unset beside last', async () => {
       expectTooCostly((await gql(h, { query: `{ ${DEEP('null, last: 500')} }` })).body);
       expectTooCostly((await gql(h, { query: `query($n: Int, $m: Int) { ${DEEP('$n, last: $m')} }`, variables: { m: 500 } })).body);
-      nothingUpstream();
+      nothingUpstream(h);
     });
 
     it('costs a variable’s default even when the variable is named like an object property (constructor)', async () => {
       expectTooCostly((await gql(h, { query: `query($constructor: Int = 500) { ${DEEP('$constructor')} }` })).body);
-      nothingUpstream();
+      nothingUpstream(h);
     });
 
     it('costs the operation that runs with its own variable defaults, not another operation’s', async () => {
@@ -99,7 +98,7 @@ describe('request limits', () => {
     it('costs a connection without first or last at the default page it serves (100)', async () => {
       const aliases = Array.from({ length: 6 }, (_, i) => `a${i}: ${DEEP('0').replace('(first: 0)', '')}`).join(' ');
       expectTooCostly((await gql(h, { query: `{ ${aliases} }` })).body);
-      nothingUpstream();
+      nothingUpstream(h);
     });
 
     it('runs it with a small page size given as a variable', async () => {
@@ -114,7 +113,7 @@ describe('request limits', () => {
     expect(res.status).toBe(413);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('x-request-id')).toBe('big-body-1');
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('does not run batched requests by default', async () => {
@@ -127,7 +126,7 @@ describe('request limits', () => {
     const url = `${h.gateway.url}?query=${encodeURIComponent('mutation { updateCredential(input: { id: "x", name: "y" }) { __typename } }')}`;
     const res = await fetch(url, { headers: { accept: 'application/json', 'x-graphql-yoga-csrf': '1' } });
     expect(res.status).toBe(405);
-    nothingUpstream();
+    nothingUpstream(h);
   });
 
   it('refuses simple cross-site requests (CSRF) that carry no preflighted header', async () => {

@@ -8,8 +8,9 @@ import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import type { KeycardSimulator } from '../../src/vendors/keycard/simulator.js';
 import { ListCredentialsDocument, NodeDocument, RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
+import { future } from '../fixtures/dates.js';
 import { auth0Credential, gid } from '../fixtures/ids.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
 
 let h: Harness;
 let auditFile: string;
@@ -29,7 +30,6 @@ const connectionOf = (account: string) => {
   const sim = h.sim(account) as Auth0Simulator;
   return encodeGlobalId('Auth0Connection', JSON.stringify([account, sim.state.connections[0]!.id]));
 };
-const future = () => new Date(Date.now() + 60 * 86_400_000).toISOString();
 
 describe('scopes', () => {
   it('lists the accounts a caller may read, and only those, asking no vendor', async () => {
@@ -58,13 +58,13 @@ describe('scopes', () => {
   });
 
   it('refuses a mutation on another account with PermissionDeniedError, sending nothing', async () => {
-    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future(60) } }, as(KEYS.stagingWriter));
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError', requiredScope: 'credentials:write', vendor: null, account: 'auth0-prod' });
     expect(h.sim('auth0-prod').requests).toEqual([]);
   });
 
   it('lets the limited caller change its own account', async () => {
-    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-staging', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-staging', 'billing-next'), expiresAt: future(60) } }, as(KEYS.stagingWriter));
     expect(res.data?.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(h.sim('auth0-staging').requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
     expect(h.sim('auth0-prod').requests).toEqual([]);
@@ -73,7 +73,7 @@ describe('scopes', () => {
   it('ignores a token scope with an empty limit (scope@) instead of granting it on every account', async () => {
     const token = await jwt.sign({ sub: 'limited', scope: 'credentials:read@auth0-staging credentials:write@ keys:rotate@vendor:' });
     const bearer = { authorization: `Bearer ${token}` };
-    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, bearer);
+    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future(60) } }, bearer);
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
     const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, bearer);
     // Held nowhere, refused by the schema's gate: the scope is named, no account is.
@@ -88,12 +88,13 @@ describe('scopes', () => {
 
   it('refuses a change in an account that does not exist exactly as in another caller’s, unless the caller could act there', async () => {
     const nowhere = encodeGlobalId('Auth0ClientCredential', JSON.stringify(['auth0-dev', 'client', 'cred']));
-    const limited = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future() } }, as(KEYS.stagingWriter));
-    const elsewhere = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    const limited = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future(60) } }, as(KEYS.stagingWriter));
+    const elsewhere = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future(60) } }, as(KEYS.stagingWriter));
     expect([limited, elsewhere].map((r) => r.data?.updateCredential.__typename)).toEqual(['PermissionDeniedError', 'PermissionDeniedError']);
     // Field for field, but for the account's name the caller sent: not even the vendor tells them apart.
     expect(JSON.stringify(limited.data).replaceAll('auth0-dev', 'ACCOUNT')).toBe(JSON.stringify(elsewhere.data).replaceAll('auth0-prod', 'ACCOUNT'));
-    const admin = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future() } }, as(KEYS.admin));
+    nothingUpstream(h); // auth0-prod above all
+    const admin = await h.exec(UpdateCredentialDocument, { input: { id: nowhere, expiresAt: future(60) } }, as(KEYS.admin));
     expect(admin.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', message: 'no account named "auth0-dev" is configured' });
   });
 
@@ -152,7 +153,7 @@ describe('scopes', () => {
   });
 
   it('refuses writes and rotations to a read-only caller', async () => {
-    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future() } }, as(KEYS.reader));
+    const update = await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-next'), expiresAt: future(60) } }, as(KEYS.reader));
     expect(update.data?.updateCredential).toMatchObject({ __typename: 'PermissionDeniedError' });
     const rotate = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionOf('auth0-prod') } }, as(KEYS.reader));
     expect(rotate.data?.rotateConnectionKeys).toMatchObject({ __typename: 'PermissionDeniedError' });
@@ -251,9 +252,9 @@ describe('audit log', () => {
     const before = (await readFile(auditFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     const logged = h.logs.filter((l) => l.includes('"msg":"audit"')).length;
     const id = credentialOf('auth0-staging', 'billing-2025');
-    await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: future() } }, as(KEYS.admin));
+    await h.exec(UpdateCredentialDocument, { input: { id, expiresAt: future(60) } }, as(KEYS.admin));
     await h.exec(UpdateCredentialDocument, { input: { id, name: 'secret-looking-new-name' } }, as(KEYS.admin));
-    await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-2025'), expiresAt: future() } }, as(KEYS.stagingWriter));
+    await h.exec(UpdateCredentialDocument, { input: { id: credentialOf('auth0-prod', 'billing-2025'), expiresAt: future(60) } }, as(KEYS.stagingWriter));
     await h.gateway.audit.flush();
     const lines = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before);
     const records = lines.map((l) => JSON.parse(l) as AuditRecord);

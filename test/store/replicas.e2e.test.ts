@@ -1,4 +1,3 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox.js';
 import type { SimulatorHandle } from '../../src/sim/server.js';
@@ -6,6 +5,7 @@ import { encodeGlobalId } from '../../src/schema/global-id.js';
 import { newCredentialId, type Auth0Simulator, type SimKey } from '../../src/vendors/auth0/simulator.js';
 import { ListCredentialsDocument, NodesDocument, RotateConnectionKeysDocument, type RotateConnectionKeysMutation } from '../gql/graphql.js';
 import { until } from '../fixtures/faults.js';
+import { connectOutcome } from '../fixtures/net.js';
 import { removeConfigs, spawnGateway, type GatewayProcess } from '../fixtures/process.js';
 import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
@@ -331,18 +331,6 @@ describe.runIf(redisAvailable)('graceful shutdown', () => {
     expect(p.stdout()).not.toContain('shutdown deadline passed');
   }, 60_000);
 });
-
-/** Whether a fresh TCP connection to the port is accepted ('connected') or refused (the error code). */
-function connectOutcome(port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-  });
-}
 
 const LOAD_PREFIX = 'load-';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
-import { gcra } from '../../src/store/store.js';
+import { gcra, type SharedStore } from '../../src/store/store.js';
 import { redisAvailable } from '../fixtures/redis.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
 
@@ -11,8 +12,22 @@ const key = () => `k${++n}-${Math.random().toString(36).slice(2)}`;
 
 describe.each(storeKinds)('the %s store', (kind) => {
   const store = () => stores[kind]!;
+  /**
+   * For the rate budget tests: a memory store whose clock stands still, or the Redis store (on
+   * Redis's clock). Their budgets are a slot a second, so the bounds below leave half a second for
+   * a loaded machine to pass between two calls.
+   */
+  let rates: SharedStore;
+  const withRateStore = (test: () => Promise<void>) => async () => {
+    rates = kind === 'memory' ? new MemoryStore(() => 1_700_000_000_000) : store();
+    try {
+      await test();
+    } finally {
+      if (kind === 'memory') await rates.close();
+    }
+  };
   /** The wait before a newly reserved slot of budget `k`. */
-  const wait = async (k: string, perSecond: number, burst: number, maxWaitMs?: number) => (await store().reserveRate(k, perSecond, burst, maxWaitMs)).waitMs;
+  const wait = async (k: string, perSecond: number, burst: number, maxWaitMs?: number) => (await rates.reserveRate(k, perSecond, burst, maxWaitMs)).waitMs;
 
   it('stores a value until its time to live runs out', async () => {
     const k = key();
@@ -37,67 +52,67 @@ describe.each(storeKinds)('the %s store', (kind) => {
     expect(await store().get(k)).toBeNull();
   });
 
-  it('lets a burst through at once, then spaces calls at the sustained rate', async () => {
+  it('lets a burst through at once, then spaces calls at the sustained rate', withRateStore(async () => {
     const k = key();
     const waits = [];
-    for (let i = 0; i < 8; i++) waits.push(await wait(k, 10, 5));
-    // 5 go at once; then one every 100 ms, each reservation queueing behind the previous one.
+    for (let i = 0; i < 8; i++) waits.push(await wait(k, 1, 5));
+    // 5 go at once; then one a second, each reservation queueing behind the previous one.
     expect(waits.slice(0, 5).every((w) => w === 0)).toBe(true);
     for (let i = 5; i < 8; i++) {
-      expect(waits[i]).toBeGreaterThan((i - 5) * 100 + 50);
-      expect(waits[i]).toBeLessThanOrEqual((i - 4) * 100 + 5);
+      expect(waits[i]).toBeGreaterThan((i - 5) * 1_000 + 500);
+      expect(waits[i]).toBeLessThanOrEqual((i - 4) * 1_000 + 5);
     }
-  });
+  }));
 
-  it('reserves nothing when the wait would be maxWaitMs or more (a caller that will not wait spends no budget)', async () => {
+  it('reserves nothing when the wait would be maxWaitMs or more (a caller that will not wait spends no budget)', withRateStore(async () => {
     const k = key();
-    expect(await wait(k, 10, 1)).toBe(0);
-    // The next slot is ~100 ms away: refused twice (a caller with 50 ms left), each told the same wait.
-    const refused = [await wait(k, 10, 1, 50), await wait(k, 10, 1, 50)];
-    for (const w of refused) expect(w).toBeGreaterThan(50);
+    expect(await wait(k, 1, 1)).toBe(0);
+    // The next slot is ~1 s away: refused twice (a caller with 500 ms left), each told the same wait.
+    const refused = [await wait(k, 1, 1, 500), await wait(k, 1, 1, 500)];
+    for (const w of refused) expect(w).toBeGreaterThan(500);
     expect(refused[1]).toBeLessThanOrEqual(refused[0]!);
     // A caller that can wait takes that same slot, not one queued behind the refused ones.
-    const taken = await wait(k, 10, 1, 10_000);
+    const taken = await wait(k, 1, 1, 10_000);
     expect(taken).toBeLessThanOrEqual(refused[0]!);
-    expect(await wait(k, 10, 1)).toBeGreaterThan(taken + 50);
-  });
+    expect(await wait(k, 1, 1)).toBeGreaterThan(taken + 500);
+  }));
 
-  it('takes the last slot reserved, given back, as the next one', async () => {
+  it('takes the last slot reserved, given back, as the next one', withRateStore(async () => {
     const k = key();
     const slots = [];
-    for (let i = 0; i < 3; i++) slots.push(await store().reserveRate(k, 10, 1));
-    expect(slots[2]!.waitMs).toBeGreaterThan(150); // slots at 0, ~100 and ~200 ms
-    await store().returnRate(k, 10, slots[2]!.slot!);
-    const next = await wait(k, 10, 1);
-    expect(next).toBeGreaterThan(150);
-    expect(next).toBeLessThanOrEqual(slots[2]!.waitMs + 5); // the slot given back, not one ~300 ms away
-  });
+    for (let i = 0; i < 3; i++) slots.push(await rates.reserveRate(k, 1, 1));
+    expect(slots[2]!.waitMs).toBeGreaterThan(1_500); // slots at 0, ~1 s and ~2 s
+    await rates.returnRate(k, 1, slots[2]!.slot!);
+    const next = await wait(k, 1, 1);
+    expect(next).toBeGreaterThan(1_500);
+    expect(next).toBeLessThanOrEqual(slots[2]!.waitMs + 5); // the slot given back, not one ~3 s away
+  }));
 
-  it('keeps a slot spent when others were reserved after it: no slot is handed out twice', async () => {
+  it('keeps a slot spent when others were reserved after it: no slot is handed out twice', withRateStore(async () => {
     const k = key();
     const slots = [];
-    for (let i = 0; i < 3; i++) slots.push(await store().reserveRate(k, 10, 1));
-    // The middle one is given back; the third still holds ~200 ms, so the next is ~300 ms away.
-    await store().returnRate(k, 10, slots[1]!.slot!);
-    expect(await wait(k, 10, 1)).toBeGreaterThan(slots[2]!.waitMs + 50);
-  });
+    for (let i = 0; i < 3; i++) slots.push(await rates.reserveRate(k, 1, 1));
+    // The middle one is given back; the third still holds ~2 s, so the next is ~3 s away.
+    await rates.returnRate(k, 1, slots[1]!.slot!);
+    expect(await wait(k, 1, 1)).toBeGreaterThan(slots[2]!.waitMs + 500);
+  }));
 
-  it('never moves a budget before now', async () => {
+  it('never moves a budget before now', withRateStore(async () => {
     const k = key();
-    const first = await store().reserveRate(k, 10, 1);
+    const first = await rates.reserveRate(k, 1, 1);
     expect(first.waitMs).toBe(0);
-    await store().returnRate(k, 10, first.slot!);
-    expect(await wait(k, 10, 1)).toBe(0);
-    expect(await wait(k, 10, 1)).toBeGreaterThan(50); // one slot given back, not more
-  });
+    await rates.returnRate(k, 1, first.slot!);
+    expect(await wait(k, 1, 1)).toBe(0);
+    expect(await wait(k, 1, 1)).toBeGreaterThan(500); // one slot given back, not more
+  }));
 
-  it('gives nothing back to a budget it does not hold, or for a reservation that reserved nothing', async () => {
+  it('gives nothing back to a budget it does not hold, or for a reservation that reserved nothing', withRateStore(async () => {
     const k = key();
-    await store().returnRate(k, 10, '123');
-    expect(await store().get(k)).toBeNull();
-    expect(await wait(k, 10, 1)).toBe(0);
-    expect((await store().reserveRate(k, 10, 1, 10)).slot).toBeNull();
-  });
+    await rates.returnRate(k, 1, '123');
+    expect(await rates.get(k)).toBeNull();
+    expect(await wait(k, 1, 1)).toBe(0);
+    expect((await rates.reserveRate(k, 1, 1, 10)).slot).toBeNull();
+  }));
 
   it('answers ping while reachable', async () => {
     await expect(store().ping()).resolves.toBeUndefined();

@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { compactVerify, decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeGlobalId } from '../../../src/schema/global-id.js';
 import type { ConductorOneSimulator, SimCredential, SimServicePrincipal } from '../../../src/vendors/conductorone/simulator.js';
 import {
   ConductorOneCredentialsDocument,
@@ -12,6 +11,8 @@ import {
 } from '../../gql/graphql.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
 import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
+import { future } from '../../fixtures/dates.js';
+import { gid } from '../../fixtures/ids.js';
 
 const ACCOUNT = 'conductorone-sandbox';
 const TENANT = 'conductorone-sandbox.conductor.one';
@@ -43,22 +44,20 @@ beforeEach(() => {
   sim.state.rateLimit = null;
 });
 
-const gid = (typename: string, ...path: string[]) => encodeGlobalId(typename, JSON.stringify([ACCOUNT, ...path]));
 const principal = (name: string): SimServicePrincipal & { globalId: string } => {
   const sp = sim.state.principals.find((p) => p.displayName === name);
   if (!sp) throw new Error(`no principal ${name}`);
-  return { ...sp, globalId: gid('ConductorOneServicePrincipal', sp.id) };
+  return { ...sp, globalId: gid('ConductorOneServicePrincipal', ACCOUNT, sp.id) };
 };
 const credential = (name: string): SimCredential & { globalId: string } => {
   const c = [...sim.state.credentials.values()].flat().find((x) => x.displayName === name);
   if (!c) throw new Error(`no credential ${name}`);
-  return { ...c, globalId: gid('ConductorOneCredential', c.servicePrincipalId, c.id) };
+  return { ...c, globalId: gid('ConductorOneCredential', ACCOUNT, c.servicePrincipalId, c.id) };
 };
 const allCredentials = () => [...sim.state.credentials.values()].flat();
 /** Everything the simulator received except token calls. */
 const nothingSentButTokens = () => expect(sim.requests.filter((r) => r.route !== '/auth/v1/token')).toEqual([]);
 const tokenCalls = () => sim.requests.filter((r) => r.route === '/auth/v1/token');
-const future = () => new Date(Date.now() + 86_400_000).toISOString();
 
 async function listAll(filter: Record<string, unknown> = {}) {
   const res = await h.exec(ConductorOneCredentialsDocument, { filter: { ...C1_ONLY, ...filter }, first: 500 });
@@ -367,7 +366,7 @@ describe('node and nodes', () => {
   it('returns null for what does not exist and an error for a malformed id', async () => {
     const terraform = principal('Terraform CI');
     const res = await h.exec(ConductorOneNodesDocument, {
-      ids: [gid('ConductorOneCredential', terraform.id, 'no-such-cred-00000'), gid('ConductorOneServicePrincipal', 'noSuchPrincipal000000000000'), 'not-an-id!'],
+      ids: [gid('ConductorOneCredential', ACCOUNT, terraform.id, 'no-such-cred-00000'), gid('ConductorOneServicePrincipal', ACCOUNT, 'noSuchPrincipal000000000000'), 'not-an-id!'],
     });
     expect(res.data?.nodes).toEqual([null, null, null]);
     expect(res.errors).toHaveLength(1);
@@ -458,7 +457,7 @@ describe('updateCredential on ConductorOne', () => {
 
   it.each([
     ['description', { description: 'new description' }],
-    ['expiresAt', { expiresAt: future() }],
+    ['expiresAt', { expiresAt: future(1) }],
     ['value', { value: 'hunter2-secret-value' }],
   ])('refuses %s with UnsupportedChangeError and sends nothing', async (field, change) => {
     const c = credential('okta-sync');
@@ -493,10 +492,11 @@ describe('updateCredential on ConductorOne', () => {
       account: ACCOUNT,
       message: expect.stringContaining('value length must be at most 255 runes'),
     });
+    expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('maps a vendor 404 NOT_FOUND to NotFoundError naming the account', async () => {
-    const id = gid('ConductorOneCredential', principal('Terraform CI').id, 'gone-otter-00000');
+    const id = gid('ConductorOneCredential', ACCOUNT, principal('Terraform CI').id, 'gone-otter-00000');
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id, name: 'x' } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'CONDUCTORONE', account: ACCOUNT, message: expect.stringContaining('credential not found') });
     expect(calls(sim)).toEqual([`PATCH ${API}/${principal('Terraform CI').id}/credentials/gone-otter-00000`]);
@@ -550,19 +550,20 @@ describe('updateCredential on ConductorOne', () => {
     sim.inject({ method: 'PATCH', malformed: true, status: 200 });
     const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: credential('okta-sync').globalId, name: 'okta-sync' } });
     expect(res.data?.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 200, message: expect.stringContaining('malformed JSON') });
+    expect(sim.apiRequests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
   });
 
   it('refuses ids with path characters before anything reaches the vendor', async () => {
     const sp = principal('Terraform CI').id;
     const evil = ['../../service_principals', 'a/b', '%2F..%2F', '..', '.', 'cred\u0000x', 'crédential😀', 'x'.repeat(300), 'a?b=c', 'a#b', ' lead'];
     for (const bad of evil) {
-      for (const id of [gid('ConductorOneCredential', sp, bad), gid('ConductorOneCredential', bad, 'happy-otter-12345')]) {
+      for (const id of [gid('ConductorOneCredential', ACCOUNT, sp, bad), gid('ConductorOneCredential', ACCOUNT, bad, 'happy-otter-12345')]) {
         const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id, name: 'x' } });
         expect(res.data?.updateCredential, bad).toMatchObject({ __typename: 'ValidationError' });
         const read = await h.exec(ConductorOneNodeDocument, { id });
         expect(read.errors?.[0]?.extensions?.code, bad).toBe('BAD_USER_INPUT');
       }
-      const owner = await h.exec(ConductorOneCredentialsDocument, { filter: { ...C1_ONLY, owner: gid('ConductorOneServicePrincipal', bad) }, first: 5 });
+      const owner = await h.exec(ConductorOneCredentialsDocument, { filter: { ...C1_ONLY, owner: gid('ConductorOneServicePrincipal', ACCOUNT, bad) }, first: 5 });
       expect(owner.errors?.[0]?.extensions?.code, bad).toBe('BAD_USER_INPUT');
     }
     expect(sim.requests).toEqual([]);
@@ -634,7 +635,7 @@ describe('one service principal failing', () => {
 
     const listed = allCredentials().filter((c) => c.servicePrincipalId !== failing!.id);
     expect(res.data!.credentials.totalCount).toBe(listed.length);
-    expect(res.data!.credentials.edges.map((e) => e.node.id).sort()).toEqual(listed.map((c) => gid('ConductorOneCredential', c.servicePrincipalId, c.id)).sort());
+    expect(res.data!.credentials.edges.map((e) => e.node.id).sort()).toEqual(listed.map((c) => gid('ConductorOneCredential', ACCOUNT, c.servicePrincipalId, c.id)).sort());
     expect(res.data!.credentials.failedAccounts).toEqual([{ account: ACCOUNT, code: 'UPSTREAM_ERROR', limitedBy: null, retryAfter: null, partial: true }]);
     expect(res.errors).toEqual([
       expect.objectContaining({

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeGlobalId } from '../../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../../src/vendors/auth0/simulator.js';
 import type { VaultAccountConfig } from '../../../src/vendors/vault/account.js';
 import { seedUuid } from '../../../src/vendors/vault/seed.js';
@@ -14,6 +13,7 @@ import {
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../../fixtures/callers.js';
 import { calls, startHarness, type Harness } from '../../fixtures/harness.js';
 import { ACCOUNT_FAILURES } from '../../fixtures/faults.js';
+import { gid } from '../../fixtures/ids.js';
 
 const PROD = 'vault-prod';
 const STAGING = 'vault-staging';
@@ -33,13 +33,12 @@ beforeEach(() => h.reset());
 /** Other vendors' sandboxes run too; most tests look at the vault only. */
 const VAULT_ONLY = { vendors: ['VAULT' as const] };
 const tokenOf = (account: string) => (h.accounts.find((a) => a.name === account) as VaultAccountConfig).token;
-const gid = (account: string, ...path: string[]) => encodeGlobalId('VaultCredential', JSON.stringify([account, ...path]));
 const stored = (sim: VaultSimulator, name: string): SimVaultCredential => {
   const c = sim.state.credentials.find((x) => x.uuid === seedUuid(name));
   if (!c) throw new Error(`no vault credential ${name}`);
   return c;
 };
-const idOf = (sim: VaultSimulator, name: string) => gid(sim === prod ? PROD : STAGING, stored(sim, name).uuid);
+const idOf = (sim: VaultSimulator, name: string) => gid('VaultCredential', sim === prod ? PROD : STAGING, stored(sim, name).uuid);
 const inDays = (days: number) => new Date(Date.now() + days * DAY).toISOString();
 
 async function listAll(filter?: Record<string, unknown>) {
@@ -120,12 +119,12 @@ describe('listing vault credentials', () => {
 
   it('has no owners: an owner filter yields no vault credentials and calls no vault', async () => {
     const auth0 = h.sim('auth0-prod') as Auth0Simulator;
-    const owner = encodeGlobalId('Auth0Client', JSON.stringify(['auth0-prod', auth0.state.clients[0]!.client_id]));
+    const owner = gid('Auth0Client', 'auth0-prod', auth0.state.clients[0]!.client_id);
     const res = await h.exec(VaultListCredentialsDocument, { filter: { ...VAULT_ONLY, owner }, first: 50 });
     expect(res.errors).toBeUndefined();
     expect(res.data!.credentials.totalCount).toBe(0);
     // A credential's id where an owner's belongs is the caller's mistake, and said so.
-    const inVault = await h.exec(VaultListCredentialsDocument, { filter: { owner: gid(PROD, stored(prod, 'stripe-api-key').uuid) } });
+    const inVault = await h.exec(VaultListCredentialsDocument, { filter: { owner: gid('VaultCredential', PROD, stored(prod, 'stripe-api-key').uuid) } });
     expect(inVault.errors![0]).toMatchObject({
       message: expect.stringMatching(/^filter\.owner must be the id of a CredentialOwner \(.*\), not of a VaultCredential$/),
       extensions: { code: 'BAD_USER_INPUT', fields: [{ field: 'filter.owner', message: 'not an owner id' }] },
@@ -162,7 +161,7 @@ describe('listing vault credentials', () => {
 describe('node and nodes', () => {
   it('resolves a vault credential with every field and no owner, from one GET', async () => {
     const c = stored(prod, 'api.example.com TLS');
-    const id = gid(PROD, c.uuid);
+    const id = gid('VaultCredential', PROD, c.uuid);
     const res = await h.exec(VaultNodeDocument, { id });
     expect(res.errors).toBeUndefined();
     expect(res.data!.node).toEqual({
@@ -191,8 +190,8 @@ describe('node and nodes', () => {
 
   it('returns nodes in order: null for a uuid the vault does not know, an error for a malformed id', async () => {
     const known = idOf(prod, 'stripe-api-key');
-    const missing = gid(PROD, '00000000-0000-4000-8000-000000000000');
-    const malformed = gid(PROD, '../credentials');
+    const missing = gid('VaultCredential', PROD, '00000000-0000-4000-8000-000000000000');
+    const malformed = gid('VaultCredential', PROD, '../credentials');
     const res = await h.exec(VaultNodesDocument, { ids: [known, missing, malformed] });
     expect(res.data!.nodes).toEqual([{ __typename: 'VaultCredential', id: known, name: 'stripe-api-key', type: 'API_KEY' }, null, null]);
     expect(res.errors).toHaveLength(1);
@@ -211,7 +210,7 @@ describe('node and nodes', () => {
       d: credentials(filter: { accounts: ["${PROD}"] }) { totalCount }
       e: credentials(filter: { accounts: ["${PROD}"], statuses: [EXPIRED] }) { totalCount }
     }`;
-    const res = await h.post(JSON.stringify({ query, variables: { id: gid(PROD, c.uuid) } }));
+    const res = await h.post(JSON.stringify({ query, variables: { id: gid('VaultCredential', PROD, c.uuid) } }));
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
     const made = calls(prod);
     expect(new Set(made).size).toBe(made.length);
@@ -226,7 +225,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('renames: GETs the credential, then PUTs its full metadata with the new name and operator', async () => {
     const c = stored(prod, 'deploy-bot SSH key');
     const before = structuredClone(c);
-    const id = gid(PROD, c.uuid);
+    const id = gid('VaultCredential', PROD, c.uuid);
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id, name: 'deploy-bot-ed25519' } });
     expect(res.data!.updateCredential).toMatchObject({
       __typename: 'UpdateCredentialSuccess',
@@ -247,7 +246,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('changing only description PUTs the unchanged name and expiresAt too, and no value; the GET comes first', async () => {
     const c = stored(prod, 'stripe-api-key');
     const before = structuredClone(c);
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description: 'Stripe restricted key, owned by #payments' } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), description: 'Stripe restricted key, owned by #payments' } });
     expect(res.data!.updateCredential).toMatchObject({ credential: { name: 'stripe-api-key', description: 'Stripe restricted key, owned by #payments' } });
     const [get, put] = prod.apiRequests();
     expect(`${get!.method} ${get!.path}`).toBe(`GET /api/v1/credentials/${c.uuid}`);
@@ -260,7 +259,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('sends a description of exactly 1024 characters, the vault’s limit', async () => {
     const c = stored(prod, 'stripe-api-key');
     const description = 'd'.repeat(1024);
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), description } });
     expect(res.data!.updateCredential).toMatchObject({ credential: { description } });
     expect(puts(prod)[0]!.body).toMatchObject({ description });
   });
@@ -268,7 +267,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('sends an unchanged expiry back exactly as the vault wrote it (nanoseconds included)', async () => {
     const c = stored(prod, 'github-actions-token');
     c.expiresAt = '2031-05-06T07:08:09.123456789Z';
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), name: 'github-actions-release-token' } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), name: 'github-actions-release-token' } });
     expect(res.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(puts(prod)[0]!.body).toMatchObject({ expiresAt: '2031-05-06T07:08:09.123456789Z' });
   });
@@ -278,7 +277,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     const saved = { name: c.name, expiresAt: c.expiresAt };
     c.expiresAt = 'end of Q3';
     try {
-      const id = gid(PROD, c.uuid);
+      const id = gid('VaultCredential', PROD, c.uuid);
       const refused = await h.exec(VaultUpdateCredentialDocument, { input: { id, name: 'gha-token' } });
       expect(refused.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.expiresAt' }] });
       expect(calls(prod)).toEqual([`GET /api/v1/credentials/${c.uuid}`]);
@@ -298,7 +297,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
 
   it('clears the description with null (sent as "") and returns description null', async () => {
     const c = stored(staging, 'ldap-bind-password');
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(STAGING, c.uuid), description: null } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', STAGING, c.uuid), description: null } });
     expect(res.data!.updateCredential).toMatchObject({ credential: { description: null, name: 'ldap-bind-password' } });
     expect(puts(staging)[0]!.body).toEqual({ name: 'ldap-bind-password', description: '', expiresAt: null, operator: 'credential-gateway' });
     expect(c.description).toBeUndefined();
@@ -309,7 +308,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     const original = c.description;
     expect(original).toBeTruthy();
     try {
-      const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), description: ' \t ' } });
+      const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), description: ' \t ' } });
       expect(res.data!.updateCredential).toMatchObject({ credential: { description: null, name: 'stripe-api-key' } });
       expect(puts(prod)[0]!.body).toMatchObject({ description: '' });
     } finally {
@@ -320,14 +319,14 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('sets a new expiry, and the vault re-judges its health', async () => {
     const c = stored(staging, 'payments-db-password');
     const expiresAt = inDays(90);
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(STAGING, c.uuid), expiresAt } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', STAGING, c.uuid), expiresAt } });
     expect(res.data!.updateCredential).toMatchObject({ credential: { expiresAt, status: 'ACTIVE', healthStatus: 'VALID' } });
     expect(puts(staging)[0]!.body).toEqual({ name: 'payments-db-password', description: 'Postgres role for the payments service', expiresAt, operator: 'credential-gateway' });
   });
 
   it('clears the expiry with null', async () => {
     const c = stored(staging, 'mtls-client-cert');
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(STAGING, c.uuid), expiresAt: null } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', STAGING, c.uuid), expiresAt: null } });
     expect(res.data!.updateCredential).toMatchObject({ credential: { expiresAt: null, status: 'NEVER_EXPIRES' } });
     expect(puts(staging)[0]!.body).toMatchObject({ expiresAt: null });
     expect(c.expiresAt).toBeUndefined();
@@ -337,7 +336,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     const c = stored(staging, 'stripe-api-key');
     const old = c.value;
     const value = 'sk_live_rotated_2b7e151628aed2a6abf7158809cf4f3c';
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(STAGING, c.uuid), value } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', STAGING, c.uuid), value } });
     expect(res.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(c.value).toBe(value);
     expect(c.value).not.toBe(old);
@@ -350,7 +349,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
   it('applies every field at once', async () => {
     const c = stored(staging, 'github-actions-token');
     const expiresAt = inDays(180);
-    const input = { id: gid(STAGING, c.uuid), name: 'gha-release', description: 'Release PAT', expiresAt, value: 'ghp_newTokenValue0123456789' };
+    const input = { id: gid('VaultCredential', STAGING, c.uuid), name: 'gha-release', description: 'Release PAT', expiresAt, value: 'ghp_newTokenValue0123456789' };
     const res = await h.exec(VaultUpdateCredentialDocument, { input });
     expect(res.data!.updateCredential).toMatchObject({ credential: { name: 'gha-release', description: 'Release PAT', expiresAt } });
     expect(puts(staging)[0]!.body).toEqual({ name: 'gha-release', description: 'Release PAT', expiresAt, value: 'ghp_newTokenValue0123456789', operator: 'credential-gateway' });
@@ -362,7 +361,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
       a: updateCredential(input: { id: $id, name: "ldap-bind" }) { __typename }
       b: updateCredential(input: { id: $id, description: "Directory sync bind" }) { __typename ... on UpdateCredentialSuccess { credential { name description } } }
     }`;
-    const body = (await (await h.post(JSON.stringify({ query: mutation, variables: { id: gid(PROD, c.uuid) } }))).json()) as {
+    const body = (await (await h.post(JSON.stringify({ query: mutation, variables: { id: gid('VaultCredential', PROD, c.uuid) } }))).json()) as {
       data: { b: { credential: { name: string; description: string } } };
     };
     expect(body.data.b.credential).toEqual({ name: 'ldap-bind', description: 'Directory sync bind' });
@@ -383,8 +382,8 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(c.uuid).toBe(c.uuid.toLowerCase());
     prod.setLatency(50);
     const [a, b] = await Promise.all([
-      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), name: 'stripe-restricted' } }),
-      h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, spell(c.uuid)), description: 'Owned by #payments' } }),
+      h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), name: 'stripe-restricted' } }),
+      h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, spell(c.uuid)), description: 'Owned by #payments' } }),
     ]);
     expect([a.data!.updateCredential.__typename, b.data!.updateCredential.__typename]).toEqual(['UpdateCredentialSuccess', 'UpdateCredentialSuccess']);
     expect({ name: c.name, description: c.description }).toEqual({ name: 'stripe-restricted', description: 'Owned by #payments' });
@@ -396,7 +395,7 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
 
 describe('updateCredential refusals, before anything is sent', () => {
   it('accepts every field, so an id of another type in a vault account is a ValidationError on input.id', async () => {
-    const id = encodeGlobalId('Auth0ClientCredential', JSON.stringify([PROD, 'client', 'cred_x']));
+    const id = gid('Auth0ClientCredential', PROD, 'client', 'cred_x');
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id, name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.id' }] });
     expect(prod.requests).toEqual([]);
@@ -441,15 +440,15 @@ describe('updateCredential refusals, before anything is sent', () => {
     ['a uuid with a query string', `${uuid}?pageSize=1`],
     ['a uuid without dashes', uuid.replace(/-/g, '')],
   ])('refuses an id with %s: never reaches any vault path', async (_label, evil) => {
-    const update = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, evil), name: 'x' } });
+    const update = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, evil), name: 'x' } });
     expect(update.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.id' }] });
-    const node = await h.exec(VaultNodeDocument, { id: gid(PROD, evil) });
+    const node = await h.exec(VaultNodeDocument, { id: gid('VaultCredential', PROD, evil) });
     expect(node.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(prod.requests).toEqual([]);
   });
 
   it('refuses an id with two path segments', async () => {
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, uuid, uuid), name: 'x' } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, uuid, uuid), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError' });
     expect(prod.requests).toEqual([]);
   });
@@ -461,7 +460,7 @@ describe('updateCredential: vault failures', () => {
 
   it('maps a 404 on the read to NotFoundError naming the account, and never PUTs', async () => {
     const missing = '11111111-2222-4333-8444-555555555555';
-    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, missing), name: 'x' } });
+    const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, missing), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'VAULT', account: PROD, message: expect.stringContaining(`credential ${missing} not found`) });
     expect(calls(prod)).toEqual([`GET /api/v1/credentials/${missing}`]);
   });
@@ -470,6 +469,7 @@ describe('updateCredential: vault failures', () => {
     prod.inject({ method: 'PUT', status: 404, json: vaultError(404, 'credential was deleted') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'NotFoundError', vendor: 'VAULT', account: PROD });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT']);
   });
 
   it('maps a vendor 400 to ValidationError with its message and field violations', async () => {
@@ -520,12 +520,15 @@ describe('updateCredential: vault failures', () => {
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', message: expect.stringContaining('token [redacted] has been revoked') });
     expect(h.responses.at(-1)).not.toContain(token);
+    // The fault answered the read: nothing was written, and a refused token was not sent again.
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET']);
   });
 
   it('reports 403 as a non-retryable UpstreamError', async () => {
     prod.inject({ method: 'PUT', status: 403, json: vaultError(403, 'token lacks credentials.write') });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 403, retryable: false });
+    expect(putCount()).toBe(1);
   });
 
   it('reports 429 as RateLimitedError with retryAfter from Retry-After when the wait outlasts the request', async () => {
@@ -563,9 +566,11 @@ describe('updateCredential: vault failures', () => {
     prod.inject({ method: 'PUT', malformed: true });
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: id(), name: 'x' } });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpstreamError', status: 200, message: expect.stringContaining('malformed JSON') });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT']);
     prod.inject({ method: 'GET', malformed: true });
     const node = await h.exec(VaultNodeDocument, { id: id() });
     expect(node.errors?.[0]).toMatchObject({ extensions: { code: 'UPSTREAM_ERROR', vendor: 'VAULT', account: PROD } });
+    expect(prod.apiRequests().map((r) => r.method)).toEqual(['GET', 'PUT', 'GET']);
   });
 
   it('reports a response of the wrong shape as an UpstreamError naming the path, not the values', async () => {
@@ -638,7 +643,7 @@ describe('operator on vault writes', () => {
   it("is the authenticated caller's name: an API key's", async () => {
     const sim = authed.sim(PROD) as VaultSimulator;
     const c = sim.state.credentials[0]!;
-    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), value: 'rotated-by-admin-0001' } }, { 'x-api-key': KEYS.admin });
+    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), value: 'rotated-by-admin-0001' } }, { 'x-api-key': KEYS.admin });
     expect(res.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     const put = sim.apiRequests().find((r) => r.method === 'PUT')!;
     expect(put.body).toMatchObject({ operator: 'admin', value: 'rotated-by-admin-0001' });
@@ -650,7 +655,7 @@ describe('operator on vault writes', () => {
     sim.clearRequests();
     const token = await jwt.sign({ sub: 'alice', scope: 'credentials:read credentials:write' });
     const c = sim.state.credentials[1]!;
-    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, c.uuid), name: 'renamed-by-alice' } }, { authorization: `Bearer ${token}` });
+    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), name: 'renamed-by-alice' } }, { authorization: `Bearer ${token}` });
     expect(res.data!.updateCredential.__typename).toBe('UpdateCredentialSuccess');
     expect(sim.apiRequests().find((r) => r.method === 'PUT')!.body).toMatchObject({ operator: 'alice', name: 'renamed-by-alice' });
   });
@@ -658,7 +663,7 @@ describe('operator on vault writes', () => {
   it('refuses a reader before anything reaches the vault', async () => {
     const sim = authed.sim(PROD) as VaultSimulator;
     sim.clearRequests();
-    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid(PROD, sim.state.credentials[0]!.uuid), name: 'x' } }, { 'x-api-key': KEYS.reader });
+    const res = await authed.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, sim.state.credentials[0]!.uuid), name: 'x' } }, { 'x-api-key': KEYS.reader });
     expect(res.data!.updateCredential.__typename).toBe('PermissionDeniedError');
     expect(sim.requests).toEqual([]);
   });
