@@ -103,6 +103,9 @@ export class PermissionDeniedError extends GatewayError {
   }
 }
 
+/** Ends the message of a failure after which a change may or may not have been made (`outcomeUnknown`). */
+export const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource before deciding whether to make it again';
+
 export class UpstreamError extends GatewayError {
   readonly code: string = 'UPSTREAM_ERROR';
   /** The GraphQL request was cancelled or ran out of time; says nothing about the vendor's health. */

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
 import {
+  MAYBE_APPLIED,
   NotFoundError,
   RateLimitedError,
   UpstreamError,
@@ -109,7 +110,6 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOT
 const credentialFields = (form: Record<string, string> | undefined): (string | undefined)[] => (form ? [form.client_secret, form.client_assertion] : []);
 const MAX_VENDOR_MESSAGE = 300;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
-const MAYBE_APPLIED = '; the change may or may not have been applied — read the resource before deciding whether to make it again';
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
 const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
 /** Errors never repeated: their retries happened further down (a token fetch), or a repeat would meet the same (an answer too long). */

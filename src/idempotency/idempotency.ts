@@ -1,5 +1,5 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { GatewayError, IdempotencyConflictError, UpstreamError, type UpstreamSource } from '../errors.js';
+import { GatewayError, IdempotencyConflictError, MAYBE_APPLIED, UpstreamError, type UpstreamSource } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
@@ -81,8 +81,7 @@ function keeps(outcome: Outcome<unknown>): boolean {
 /** What a retry is told when the first call with its key stopped before storing its outcome. */
 function lostOutcome(source: UpstreamSource): UpstreamError {
   return new UpstreamError(
-    'An earlier request with this idempotency key stopped before its outcome was recorded (the gateway stopped, or its store failed); ' +
-      'the change may or may not have been applied — read the resource before deciding whether to make it again',
+    'An earlier request with this idempotency key stopped before its outcome was recorded (the gateway stopped, or its store failed)' + MAYBE_APPLIED,
     source,
     null,
     false,
