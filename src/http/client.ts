@@ -425,13 +425,12 @@ export class HttpClient {
    * the write; after an update that sets absolute values it says so, and repeating it is harmless.
    */
   private parse<S extends z.ZodType>(req: UpstreamRequest<S>, status: number, text: string, idempotent: boolean): z.output<S> {
-    const change = req.method !== 'GET' && req.auth !== false;
     let json: unknown = undefined;
     if (text.length > 0) {
       try {
         json = JSON.parse(text);
       } catch {
-        throw this.unreadable(`malformed JSON (HTTP ${status})`, status, change, idempotent, true);
+        throw this.unreadable(`malformed JSON (HTTP ${status})`, req, status, idempotent, true);
       }
     }
     const parsed = req.schema.safeParse(json);
@@ -441,7 +440,7 @@ export class HttpClient {
         .slice(0, 3)
         .map((i) => i.path.join('.') || '(root)')
         .join(', ');
-      throw this.unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, status, change, idempotent, false);
+      throw this.unreadable(`an unexpected response shape (HTTP ${status}) at ${where}`, req, status, idempotent, false);
     }
     return parsed.data;
   }
@@ -451,13 +450,15 @@ export class HttpClient {
    * applied), its result is not. Not repeated: the same request would bring the same answer.
    */
   private cutOff(req: UpstreamRequest<z.ZodType>, status: number, cutAt: number, idempotent: boolean): UpstreamError {
-    const err = this.unreadable(`an answer over ${cutAt} bytes (HTTP ${status}; http.maxResponseBytes)`, status, req.method !== 'GET' && req.auth !== false, idempotent, false);
+    const err = this.unreadable(`an answer over ${cutAt} bytes (HTTP ${status}; http.maxResponseBytes)`, req, status, idempotent, false);
     exhausted.add(err);
     return err;
   }
 
-  private unreadable(what: string, status: number, change: boolean, idempotent: boolean, retryable: boolean): UpstreamError {
+  /** A 2xx answer that cannot be read: after a change (not a read, nor a token request) the change was applied. */
+  private unreadable(what: string, req: UpstreamRequest<z.ZodType>, status: number, idempotent: boolean, retryable: boolean): UpstreamError {
     const message = `${this.describe()} returned ${what}`;
+    const change = req.method !== 'GET' && req.auth !== false;
     if (!change) return new UpstreamError(message, this.source, status, retryable);
     return idempotent
       ? new UpstreamError(message + APPLIED_REPEATABLE, this.source, status, true)
