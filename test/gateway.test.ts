@@ -1,12 +1,11 @@
 import { request } from 'node:http';
 import { RequestCache } from '@pothos/plugin-scope-auth';
-import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../src/schema/global-id.js';
 import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
 import { Sessions } from '../src/vendors/sessions.js';
 import { ListCredentialsDocument, RotateConnectionKeysDocument } from './gql/graphql.js';
-import { startHarness, type Harness } from './fixtures/harness.js';
+import { hangUpOnceSent, startHarness, type Harness } from './fixtures/harness.js';
 import { connectOutcome } from './fixtures/net.js';
 
 let h: Harness;
@@ -191,16 +190,7 @@ describe('a mutation whose client hangs up', () => {
     const input = { connectionId: encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', connection.id])), idempotencyKey: 'hang-up-then-stop' };
     await own.exec(ListCredentialsDocument, { first: 1 }); // the token fetched: the rotation is the only call left
     sim.setLatency(500);
-    const client = new AbortController();
-    const gone = fetch(own.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: print(RotateConnectionKeysDocument), variables: { input } }),
-      signal: client.signal,
-    }).catch((err: unknown) => err);
-    await vi.waitFor(() => expect(sim.apiRequests().some((r) => r.route === '/api/v2/connections/:id/keys/rotate')).toBe(true));
-    client.abort();
-    await gone;
+    await hangUpOnceSent(own, RotateConnectionKeysDocument, { input }, () => sim.apiRequests().some((r) => r.route === '/api/v2/connections/:id/keys/rotate'));
     await own.gateway.close(10_000);
 
     const lines = own.logs.map((l) => JSON.parse(l) as { msg: string; status?: unknown; outcome?: string; operationType?: string; audit?: { outcome: string } });

@@ -1,11 +1,10 @@
-import { print } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../../src/audit.js';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { RotateConnectionKeysDocument, UpdateCredentialDocument } from '../gql/graphql.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { hangUpOnceSent, startHarness, type Harness } from '../fixtures/harness.js';
 import { auth0Credential } from '../fixtures/ids.js';
 
 /** Idempotency keys on mutations, end to end against the simulators (in-memory store). */
@@ -106,16 +105,7 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     const input = { connectionId: globalId, idempotencyKey: k };
     sim.setLatency(300);
     const audited = audits().length;
-    const client = new AbortController();
-    const gone = fetch(h.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: print(RotateConnectionKeysDocument), variables: { input } }),
-      signal: client.signal,
-    }).catch((err: unknown) => err);
-    await vi.waitFor(() => expect(rotations()).toHaveLength(1));
-    client.abort();
-    expect(await gone).toMatchObject({ name: 'AbortError' });
+    expect(await hangUpOnceSent(h, RotateConnectionKeysDocument, { input }, () => rotations().length === 1)).toMatchObject({ name: 'AbortError' });
     // The rotation runs to its end: its audit record says it succeeded.
     await vi.waitFor(() => expect(audits().slice(audited)).toEqual([expect.objectContaining({ operation: 'rotateConnectionKeys', outcome: 'success' })]), { timeout: 3_000 });
     const rotated = sim.state.keys.get(id)!.map((k) => k.kid);
