@@ -12,7 +12,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * How a request ended. What GraphQL answered: `ok`, `partial` (some accounts failed), `error`.
  * Without a GraphQL answer: `refused` (method, media type, body, admission, authentication, the
- * caller's budget), `error` (a 5xx but 503, a fault before GraphQL), or `cancelled` (the client
+ * caller's budget, CSRF, a mutation by GET), `error` (a 5xx but 503, a fault before GraphQL), or `cancelled` (the client
  * went away before its answer was out).
  */
 type Outcome = 'ok' | 'partial' | 'error' | 'refused' | 'cancelled';
@@ -36,8 +36,8 @@ export class LoggedResponse<R extends IncomingMessage = IncomingMessage> extends
   caller: string | undefined = undefined;
   operationType = 'unknown';
   operationName: string | undefined = undefined;
-  /** What GraphQL's answer said; none when the request was answered without one. */
-  outcome: 'ok' | 'partial' | 'error' | undefined = undefined;
+  /** What GraphQL's answer said, or that Yoga refused how it was sent; none when the request was answered without it. */
+  outcome: 'ok' | 'partial' | 'error' | 'refused' | undefined = undefined;
 }
 
 /** The response as logged, when it is one (it is whenever the gateway's own server serves it). */
@@ -99,6 +99,17 @@ function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' {
 }
 
 /**
+ * Yoga's own refusals of how a request was sent, made before any operation ran: a GET without a
+ * CSRF header (403) and a mutation by GET (405). Like the method and media-type refusals in front
+ * of Yoga, they are `refused`, not `error`.
+ */
+const REFUSAL_STATUSES = new Set([403, 405]);
+function refusedByYoga(result: ExecutionResult): boolean {
+  const errors = result.errors;
+  return !('data' in result) && errors !== undefined && errors.length > 0 && errors.every((e) => REFUSAL_STATUSES.has((e.extensions.http as { status?: number } | undefined)?.status ?? 0));
+}
+
+/**
  * Notes on the logged response what GraphQL made of the request: the operation's type and name
  * (the client's `operationName` as soon as the request is parsed, so a document that fails
  * validation is still named; then the name of the operation that runs), and the outcome its answer
@@ -122,11 +133,11 @@ export function requestLogPlugin(): Plugin<Context, NodeContext> {
     onResultProcess({ result, serverContext }) {
       const res = loggedOf(serverContext.res);
       if (!res) return;
-      if (!Array.isArray(result)) res.outcome = 'data' in result || 'errors' in result ? outcomeOf(result) : 'error';
-      else {
+      if (Array.isArray(result)) {
         const outcomes = new Set(result.map(outcomeOf));
         res.outcome = outcomes.size === 1 ? outcomes.values().next().value : 'partial';
-      }
+      } else if ('data' in result || 'errors' in result) res.outcome = refusedByYoga(result) ? 'refused' : outcomeOf(result);
+      else res.outcome = 'error';
     },
   };
 }
