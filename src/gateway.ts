@@ -173,7 +173,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       }),
       costLimitPlugin(limits.maxCost),
       // A router fetches the entities of a whole list at once (a page is up to 500).
-      lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100)),
+      lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100), limits.batching !== false),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       persistedOperationsPlugin(config.persistedOperations),
       partialErrorsPlugin(),

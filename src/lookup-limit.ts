@@ -8,6 +8,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { NodeContext } from './context.js';
 import { fieldsIn, fragmentsOf } from './document-fields.js';
 
 /** Root fields that look things up by id, and the argument holding the ids (null: one id). */
@@ -30,9 +31,12 @@ interface RootShape {
   counted: Counted[];
   /** The operation's variable defaults, for values a request leaves out. */
   defaults: Map<string, ValueNode>;
-  /** The verdict, when no variable can change it (most operations, `node(id: $id)` among them). */
-  fixed?: string | null;
+  /** The tally, when no variable can change it (most operations, `node(id: $id)` among them). */
+  fixed?: Tally;
 }
+
+/** An operation's lookups, or why it is refused whatever else the request holds. */
+type Tally = { lookups: number } | { refusal: string };
 
 /**
  * Bounds what one operation may ask by id (config `limits.maxNodeLookups`): every `node`, every id
@@ -42,9 +46,13 @@ interface RootShape {
  * with thousands of errors. Also refuses `__schema` or `_service` under two names: megabytes of the
  * same schema for a few hundred bytes asked. Fields are counted as graphql-js runs them: once per
  * response key (fields sharing one are merged), and not when `@skip`/`@include` leaves them out.
+ * With `batching` on, the operations of one batch share the limit: otherwise a batch of N would
+ * make N times as many lookups. Each operation draws on what the ones run before it left.
  */
-export function lookupLimitPlugin(maxLookups: number): Plugin {
+export function lookupLimitPlugin(maxLookups: number, batching: boolean): Plugin {
   const shapes = new WeakMap<DocumentNode, Map<string, RootShape>>();
+  /** Lookups already run by a request's earlier operations, by its Node response (shared by a batch's operations). */
+  const spent = batching ? new WeakMap<object, number>() : undefined;
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const name = args.operationName ?? '';
@@ -55,18 +63,26 @@ export function lookupLimitPlugin(maxLookups: number): Plugin {
         const operation = getOperationAST(args.document, args.operationName);
         if (!operation) return; // graphql-js reports that itself
         shape = rootShape(args.document, operation);
-        if (shape.counted.every((c) => !c.conditions.length && (c.ids === null || !hasVariable(c.ids)))) shape.fixed = verdict(shape, {}, maxLookups);
+        if (shape.counted.every((c) => !c.conditions.length && (c.ids === null || !hasVariable(c.ids)))) shape.fixed = tally(shape, {});
         byOperation.set(name, shape);
       }
       if (!shape.counted.length) return;
-      const refusal = shape.fixed !== undefined ? shape.fixed : verdict(shape, (args.variableValues ?? {}) as Record<string, unknown>, maxLookups);
+      const counted = shape.fixed ?? tally(shape, (args.variableValues ?? {}) as Record<string, unknown>);
+      const request = spent && (args.contextValue as NodeContext).res;
+      const before = (request && spent.get(request)) ?? 0;
+      const total = 'lookups' in counted ? before + counted.lookups : 0;
+      const refusal = 'refusal' in counted ? counted.refusal : total > maxLookups ? tooMany(maxLookups, total, before > 0) : null;
       if (refusal) setResultAndStopExecution({ errors: [new GraphQLError(refusal, { extensions: { code: 'QUERY_TOO_COMPLEX' } })] });
+      else if (request) spent.set(request, total);
     },
   };
 }
 
-/** Why the operation is refused with these variables, or null. */
-function verdict({ counted, defaults }: RootShape, variables: Record<string, unknown>, maxLookups: number): string | null {
+const tooMany = (max: number, found: number, inBatch: boolean) =>
+  `Node lookups limit of ${max} exceeded, found ${found}${inBatch ? ' with the operations before it in this batch' : ''}.`;
+
+/** What the operation looks up with these variables, counted as graphql-js will run it. */
+function tally({ counted, defaults }: RootShape, variables: Record<string, unknown>): Tally {
   /** A value as the request gives it: variables (own keys only, as graphql-js reads them), then their defaults. */
   const resolve = (node: ValueNode): unknown => {
     switch (node.kind) {
@@ -104,11 +120,11 @@ function verdict({ counted, defaults }: RootShape, variables: Record<string, unk
     if (keys.has(c.key) || !runs(c)) continue;
     keys.add(c.key);
     if (WHOLE_SCHEMA.has(c.name)) {
-      if (wholeSchema.has(c.name)) return `${c.name} may be selected once per operation`;
+      if (wholeSchema.has(c.name)) return { refusal: `${c.name} may be selected once per operation` };
       wholeSchema.add(c.name);
     } else lookups += LOOKUPS[c.name] === null ? 1 : idsIn(c.ids);
   }
-  return lookups > maxLookups ? `Node lookups limit of ${maxLookups} exceeded, found ${lookups}.` : null;
+  return { lookups };
 }
 
 function hasVariable(node: ValueNode): boolean {

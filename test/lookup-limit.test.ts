@@ -6,18 +6,21 @@ import { startHarness, type Harness } from './fixtures/harness.js';
 const PROD = 'auth0-prod';
 let h: Harness;
 let subgraph: Harness;
+let batching: Harness;
 beforeAll(async () => {
-  [h, subgraph] = await Promise.all([
+  [h, subgraph, batching] = await Promise.all([
     startHarness({ accounts: { auth0: [PROD] } }),
     startHarness({ accounts: { auth0: [PROD] }, config: { federation: true } }),
+    startHarness({ accounts: { auth0: [PROD] }, config: { limits: { batching: 5 } } }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([h.close(), subgraph.close()]);
+  await Promise.all([h.close(), subgraph.close(), batching.close()]);
 });
 beforeEach(() => {
   h.reset();
   subgraph.reset();
+  batching.reset();
 });
 
 type Answer = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
@@ -126,6 +129,34 @@ describe('the limit on lookups by id per operation', () => {
     expect((await gql(h, '{ __schema { queryType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     // Twice under one name is one answer (graphql-js merges them).
     expect((await gql(h, '{ __schema { queryType { name } } __schema { mutationType { name } } }')).data).toEqual({ __schema: { queryType: { name: 'Query' }, mutationType: { name: 'Mutation' } } });
+  });
+
+  describe('in a batch', () => {
+    const NODES = 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+    async function batch(...ids: string[][]): Promise<Answer[]> {
+      const res = await batching.post(JSON.stringify(ids.map((v) => ({ query: NODES, variables: { ids: v } }))));
+      return (await res.json()) as Answer[];
+    }
+
+    it('counts the lookups of all its operations against one limit: an operation past what is left is refused, sending nothing', async () => {
+      const [first, second] = await batch(forged(60), forged(60, 60));
+      expect(first!.errors).toBeUndefined();
+      expect(first!.data).toEqual({ nodes: Array.from({ length: 60 }, () => null) });
+      expect(second!.data).toBeUndefined();
+      expect(second!.errors).toEqual([
+        { message: 'Node lookups limit of 100 exceeded, found 120 with the operations before it in this batch.', extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) },
+      ]);
+      // Only the first operation's ids were looked up.
+      expect(upstream(batching)).toHaveLength(60);
+    });
+
+    it('runs a batch whose operations together stay within the limit, and each batch has a limit of its own', async () => {
+      for (let round = 0; round < 2; round++) {
+        const answers = await batch(forged(40), forged(40, 40), forged(20, 80));
+        for (const a of answers) expect(a.errors).toBeUndefined();
+      }
+      expect(upstream(batching)).toHaveLength(200);
+    });
   });
 
   describe('as a subgraph', () => {
