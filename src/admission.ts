@@ -83,8 +83,6 @@ export class Admission {
   private readonly timer: NodeJS.Timeout | undefined;
   /** Refuses waiters as their maxWaitMs passes, rather than when a slot frees up. */
   private expiry: NodeJS.Timeout | undefined;
-  /** How long each request that had to wait waited: its deadline started when it arrived. */
-  private readonly waited = new WeakMap<IncomingMessage, number>();
   private next: Handler = () => undefined;
   /** Requests refused because the queue was full or they waited too long. */
   shed = 0;
@@ -129,11 +127,6 @@ export class Admission {
     };
   }
 
-  /** How long `req` waited for its turn (0 when it did not). */
-  waitedMs(req: IncomingMessage): number {
-    return this.waited.get(req) ?? 0;
-  }
-
   close(): void {
     clearInterval(this.timer);
     clearTimeout(this.expiry);
@@ -170,12 +163,8 @@ export class Admission {
     while (this.running < this.limit.value && this.waiting > 0) {
       const w = this.shift();
       if (gone(w)) continue;
-      const waited = this.clock() - w.since;
-      if (waited >= this.settings.maxWaitMs) this.refuse(w.res);
-      else {
-        this.waited.set(w.req, waited);
-        this.start(w.req, w.res);
-      }
+      if (this.clock() - w.since >= this.settings.maxWaitMs) this.refuse(w.res);
+      else this.start(w.req, w.res);
     }
     this.expireLater();
   }

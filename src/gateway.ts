@@ -26,7 +26,7 @@ import { partialErrorsPlugin } from './schema/partial-errors.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
 import { operationSpanPlugin } from './observability/operation-span.js';
-import { LoggedResponse, requestLogPlugin, withRequestLog } from './observability/request-log.js';
+import { LoggedResponse, requestLogPlugin, sinceArrivalMs, withRequestLog } from './observability/request-log.js';
 import { createTracing } from './observability/tracing.js';
 import { Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
@@ -147,8 +147,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         caller,
         // Served by the Node server: watch the response itself (see watchResponse); through fetch: the signal.
         client: res ? watchResponse(res) : watchSignal(request.signal),
-        // The deadline runs from arrival: time spent waiting for admission counts.
-        timeoutMs: config.requestTimeoutMs - (res ? admission.waitedMs(res.req) : 0),
+        // The deadline runs from arrival: the time its body took to arrive and its wait for admission count.
+        timeoutMs: config.requestTimeoutMs - (res ? sinceArrivalMs(res) : 0),
         logger,
         serviceName: settings.serviceName,
         hold: res ? () => holdRequest(res) : undefined,

@@ -148,18 +148,6 @@ describe('Admission', () => {
     }
   });
 
-  it('tells how long a request waited for its turn', () => {
-    let now = 0;
-    const admission = make(fixed({ max: 1, min: 1 }), () => now);
-    const [a, b] = [exchange(), exchange()];
-    const handler = admission.handler(() => undefined);
-    handler(a.req, a.res);
-    handler(b.req, b.res);
-    now = 250;
-    a.res.emit('close');
-    expect([admission.waitedMs(a.req), admission.waitedMs(b.req)]).toEqual([0, 250]);
-  });
-
   it('narrows the limit under a saturated loop and lets waiting requests through as it grows back', () => {
     const admission = make(adaptive());
     const started: IncomingMessage[] = [];

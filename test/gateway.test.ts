@@ -45,6 +45,39 @@ describe('the request lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
     h.reset();
   });
+
+  it('counts the time its body took to arrive in its deadline: it answers within requestTimeoutMs of arriving', async () => {
+    const TIMEOUT_MS = 2_000;
+    /** How long the body takes to arrive: most of the deadline. */
+    const BODY_MS = 1_500;
+    const slow = await startHarness({ config: { requestTimeoutMs: TIMEOUT_MS } });
+    try {
+      const vault = slow.sim('vault-sandbox');
+      // The vault would not answer before any deadline.
+      vault.setLatency(5_000);
+      const body = JSON.stringify({ query: '{ credentials(filter: { vendors: [VAULT] }) { totalCount } }' });
+      const started = Date.now();
+      const answer = await new Promise<{ elapsed: number; text: string }>((resolve, reject) => {
+        const req = request(slow.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+        req.on('response', (r) => {
+          let text = '';
+          r.setEncoding('utf8').on('data', (c: string) => (text += c));
+          r.on('end', () => resolve({ elapsed: Date.now() - started, text }));
+        });
+        req.on('error', reject);
+        req.write(body.slice(0, 5));
+        setTimeout(() => req.end(body.slice(5)), BODY_MS);
+      });
+      expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ message: 'VAULT account "vault-sandbox" did not answer within the request deadline', extensions: { code: 'UPSTREAM_ERROR' } }] });
+      // It made its call, cut short by the deadline.
+      expect(vault.apiRequests()).toHaveLength(1);
+      // Counted from arrival: ~TIMEOUT_MS. Counted from when the body was in it would be ~BODY_MS
+      // later; halfway between leaves a loaded machine BODY_MS / 2 either way.
+      expect(answer.elapsed).toBeLessThan(TIMEOUT_MS + BODY_MS / 2);
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 describe('unexpected errors', () => {

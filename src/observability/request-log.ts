@@ -45,6 +45,11 @@ export function loggedOf(res: ServerResponse | undefined): LoggedResponse | unde
   return res instanceof LoggedResponse ? res : undefined;
 }
 
+/** How long ago the request `res` answers arrived (0 when it is not logged): its deadline runs from then. */
+export function sinceArrivalMs(res: ServerResponse): number {
+  return res instanceof LoggedResponse ? performance.now() - res.arrived : 0;
+}
+
 /** The id of the request `res` answers: the one its log line carries, else its sane `X-Request-Id` or a fresh one. */
 export function requestIdOf(res: ServerResponse): string {
   return res instanceof LoggedResponse && res.requestId !== '' ? res.requestId : requestIdFrom(res.req.headers['x-request-id']);
