@@ -1,5 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import { getOperationAST, type ExecutionResult } from 'graphql';
+import { getOperationAST, type ExecutionResult, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context, NodeContext } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -12,8 +12,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * How a request ended. What GraphQL answered: `ok`, `partial` (some accounts failed), `error`.
  * Without a GraphQL answer: `refused` (method, media type, body, admission, authentication, the
- * caller's budget, CSRF, a mutation by GET), `error` (a 5xx but 503, a fault before GraphQL), or `cancelled` (the client
- * went away before its answer was out).
+ * caller's budget, CSRF, a mutation by GET), `error` (a 5xx but 503, a fault before GraphQL), or
+ * `cancelled` (the client went away before its answer was out).
  */
 type Outcome = 'ok' | 'partial' | 'error' | 'refused' | 'cancelled';
 
@@ -110,8 +110,8 @@ function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' {
  */
 const REFUSAL_STATUSES = new Set([403, 405]);
 function refusedByYoga(result: ExecutionResult): boolean {
-  const errors = result.errors;
-  return !('data' in result) && errors !== undefined && errors.length > 0 && errors.every((e) => REFUSAL_STATUSES.has((e.extensions.http as { status?: number } | undefined)?.status ?? 0));
+  const status = (e: GraphQLError) => (e.extensions.http as { status?: number } | undefined)?.status ?? 0;
+  return !('data' in result) && !!result.errors?.length && result.errors.every((e) => REFUSAL_STATUSES.has(status(e)));
 }
 
 /**
