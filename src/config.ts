@@ -89,8 +89,11 @@ const gatewaySchema = z
       .object({ origins: z.array(z.url().transform((u) => new URL(u).origin)).min(1), credentials: z.boolean().default(false) })
       .strict()
       .optional(),
-    /** Serve the Federation v2 subgraph schema (`_service`, `_entities`) for a supergraph router. */
-    federation: z.boolean().default(false),
+    /**
+     * Serve the Federation v2 subgraph schema (`_service`, `_entities`) for a supergraph router;
+     * `{ node: false }` leaves `Query.node` and `nodes` out, for a supergraph where another subgraph defines them.
+     */
+    federation: z.union([z.boolean(), z.object({ node: z.boolean().default(true) }).strict()]).default(false),
     introspection: z.boolean().default(true),
     limits: limitsSchema.default(limitsSchema.parse({})),
     /** Only operations whose sha256 hash is listed run (`{"<hash>": "<document>"}` JSON file). */

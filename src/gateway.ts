@@ -120,7 +120,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const facts = new WeakMap<Request, RequestFacts>();
   const { limits } = config;
 
-  const schema = config.federation ? getSubgraphSchema() : getSchema();
+  const schema = config.federation ? getSubgraphSchema({ node: config.federation === true || config.federation.node }) : getSchema();
   // A request's wait counts toward its deadline, so no request waits longer than its whole deadline.
   const admission = new Admission({ ...limits.admission, maxWaitMs: Math.min(limits.admission.maxWaitMs ?? Infinity, config.requestTimeoutMs) });
   metrics.watchAdmission(admission);

@@ -165,6 +165,15 @@ describe('config', () => {
     expect(parseConfig({ ...subgraph, persistedOperations: { file: 'ops.json', allowArbitrary: true } }).federation).toBe(true);
   });
 
+  it('takes federation as true, false or { node }, and refuses anything else, naming it', () => {
+    const base = { auth: 'none', accounts: [auth0()] };
+    expect(parseConfig(base).federation).toBe(false);
+    expect(parseConfig({ ...base, federation: { node: false } }).federation).toEqual({ node: false });
+    expect(parseConfig({ ...base, federation: {} }).federation).toEqual({ node: true });
+    expect(issuesOf(() => parseConfig({ ...base, federation: { nodes: false } }))).toEqual([expect.stringMatching(/^federation: /)]);
+    expect(issuesOf(() => parseConfig({ ...base, federation: 'yes' }))).toEqual([expect.stringMatching(/^federation: /)]);
+  });
+
   it('refuses unknown vendors, unknown keys and duplicate names', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ vendor: 'okta' })] }))[0]).toMatch(/^accounts\.0\.vendor: unknown vendor/);
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecrte: 'x' })] }))[0]).toBe('accounts.0: unknown key "clientSecrte"');

@@ -1,5 +1,5 @@
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { vendorModules } from '../vendors/registry.js';
 import { builder } from './builder.js';
 import './enums.js';
@@ -15,6 +15,7 @@ const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 let registered = false;
 let schema: GraphQLSchema | undefined;
 let subgraph: GraphQLSchema | undefined;
+let subgraphWithoutNode: GraphQLSchema | undefined;
 
 function register(): void {
   if (registered) return;
@@ -29,11 +30,39 @@ export function getSchema(): GraphQLSchema {
   return schema;
 }
 
-/** The same API as a Federation v2 subgraph: adds `_service`, `_entities` and the @key directives. */
-export function getSubgraphSchema(): GraphQLSchema {
+/**
+ * The same API as a Federation v2 subgraph: adds `_service`, `_entities` and the @key directives.
+ * `node: false` (config `federation: { node: false }`) leaves out `Query.node` and `nodes`.
+ */
+export function getSubgraphSchema({ node = true }: { node?: boolean } = {}): GraphQLSchema {
   register();
   subgraph ??= checkRepresentations(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK, federationDirectives: ['@key', '@shareable'] }));
-  return subgraph;
+  if (node) return subgraph;
+  subgraphWithoutNode ??= withoutNodeFields(subgraph);
+  return subgraphWithoutNode;
+}
+
+/**
+ * The subgraph without `Query.node` and `nodes`, for a supergraph where another subgraph defines
+ * them: a root field in two subgraphs must be shareable, and neither subgraph could resolve the
+ * other's ids. Every type stays an entity, so `_entities` still resolves any id of this gateway;
+ * `_service` answers this schema's own SDL.
+ */
+function withoutNodeFields(full: GraphQLSchema): GraphQLSchema {
+  const query = full.getQueryType()!.toConfig();
+  const { node: _node, nodes: _nodes, ...fields } = query.fields;
+  let sdl = '';
+  // No AST nodes: printSubgraphSchema prints a type's fields from them when they are there.
+  const withoutNode = new GraphQLObjectType({
+    ...query,
+    astNode: undefined,
+    extensionASTNodes: [],
+    fields: { ...fields, _service: { ...fields._service!, resolve: () => ({ sdl }) } },
+  });
+  const config = full.toConfig();
+  const schema = new GraphQLSchema({ ...config, query: withoutNode, types: config.types.map((t) => (t.name === query.name ? withoutNode : t)) });
+  sdl = printSubgraphSchema(schema);
+  return schema;
 }
 
 /** The SDL checked in at schema/schema.graphql: sorted, so diffs show real changes only. */

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { printSubgraphSchema } from '@apollo/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printSortedSubgraph } from '../../src/schema/index.js';
+import { getSubgraphSchema, printSortedSubgraph } from '../../src/schema/index.js';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
-import { startHarness, type Harness } from '../fixtures/harness.js';
+import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
 
 /** The gateway as a Federation v2 subgraph: `_service` and `_entities`, as a router calls them. */
 let h: Harness;
@@ -109,5 +110,36 @@ describe('the subgraph', () => {
   it('still requires credentials', async () => {
     const res = await h.post(JSON.stringify({ query: '{ _service { sdl } }' }));
     expect(res.status).toBe(401);
+  });
+});
+
+describe('the subgraph with federation: { node: false }', () => {
+  let bare: Harness;
+  beforeAll(async () => {
+    bare = await startHarness({ config: { federation: { node: false } } });
+  });
+  afterAll(() => bare.close());
+  const ask = async <T>(query: string, variables: Record<string, unknown> = {}) =>
+    (await (await bare.post(JSON.stringify({ query, variables }))).json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+
+  it('answers _service with an SDL without Query.node and nodes, the one that composes beside another subgraph’s node', async () => {
+    const res = await ask<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    expect(res.data!._service.sdl).toBe(printSubgraphSchema(getSubgraphSchema({ node: false })));
+    expect(res.data!._service.sdl).not.toMatch(/^ {2}nodes?\(/m);
+  });
+
+  it('refuses node as a field Query does not have, sending nothing upstream', async () => {
+    bare.reset();
+    const res = await ask('query($id: ID!) { node(id: $id) { id } }', { id: 'any' });
+    expect(res.errors).toEqual([expect.objectContaining({ message: 'Cannot query field "node" on type "Query".', extensions: expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }) })]);
+    nothingUpstream(bare);
+  });
+
+  it('still resolves its credentials by id through _entities', async () => {
+    const listed = await ask<Listed>('{ credentials(first: 1, filter: { vendors: [VAULT] }) { edges { node { id __typename account owner { id __typename } } } } }');
+    const { id, __typename } = listed.data!.credentials.edges[0]!.node;
+    const res = await ask<{ _entities: { __typename: string; id: string }[] }>(ENTITIES, { r: [{ __typename, id }] });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!._entities).toEqual([expect.objectContaining({ __typename, id })]);
   });
 });
