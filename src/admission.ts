@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { overloaded } from './refusal.js';
-import { requestIdOf } from './observability/request-log.js';
+import { LoggedResponse, requestIdOf } from './observability/request-log.js';
 import { onRequestEnd } from './request-end.js';
 
 export interface AdmissionSettings {
@@ -121,7 +121,7 @@ export class Admission {
     return (req, res) => {
       if (this.running < this.limit.value && this.waiting === 0) return this.start(req, res);
       if (this.waiting >= this.settings.maxQueued) return this.refuse(res);
-      this.queue.push({ req, res, since: this.clock() });
+      this.queue.push({ req, res, since: arrivedAt(res) ?? this.clock() });
       this.queuedSinceStep = true;
       this.drain();
     };
@@ -201,6 +201,15 @@ export class Admission {
     res.writeHead(503, headers);
     res.end(body);
   }
+}
+
+/**
+ * When the request arrived, for the gateway's own responses (on the default clock): `maxWaitMs`
+ * counts from then, so a body that took long leaves that much less to wait, and no request starts
+ * after its deadline (the request timeout caps `maxWaitMs`) has passed.
+ */
+function arrivedAt(res: ServerResponse): number | undefined {
+  return res instanceof LoggedResponse ? res.arrived : undefined;
 }
 
 /** A client that left while waiting needs nothing more, not even a refusal. */

@@ -96,12 +96,16 @@ class Scope implements RequestScope {
 
   /** Cancels upstream calls when the client goes away or the deadline passes, whichever first. */
   get cancellation(): CancelGroup {
-    if (!this.group) {
-      this.group = new CancelGroup();
-      if (!this.released) {
-        this.timer = setTimeout(this.onDeadline, Math.max(0, this.deadline - Date.now()));
-        this.unwatch = this.o.client(this.onClientGone);
-      }
+    if (this.group) return this.group;
+    this.group = new CancelGroup();
+    if (this.released) return this.group;
+    const left = this.deadline - Date.now();
+    // Out of time before its first call (its body and its wait took it all): cancelled at once,
+    // so nothing is sent, rather than by a timer that fires once the call is on the wire.
+    if (left <= 0) this.onDeadline();
+    else {
+      this.timer = setTimeout(this.onDeadline, left);
+      this.unwatch = this.o.client(this.onClientGone);
     }
     return this.group;
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from './fixtures/faults.js';
+import { postSlowly } from './fixtures/net.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
 
 /** Admission control through the real gateway: one request at a time, so the second must wait or be refused. */
@@ -63,6 +64,25 @@ describe('admission', () => {
     const refused = await h.post(VAULT_LIST);
     expect(Date.now() - started).toBeLessThan(SLOW_MS / 2);
     expect(refused.status).toBe(503);
+    expect((await first).status).toBe(200);
+    expect(vault.apiRequests()).toHaveLength(1);
+  });
+
+  it('counts maxWaitMs from arrival: a request whose body took it all is refused as soon as it would queue, never started late', async () => {
+    const MAX_WAIT_MS = 1_000;
+    const BODY_MS = 1_500;
+    /** The first holds the only slot past the moment the second's body is in, and frees it before the second's wait would end counted from then. */
+    const HOLD_MS = 2_000;
+    const h = await oneAtATime(10, { maxWaitMs: MAX_WAIT_MS });
+    const vault = h.sim('vault-sandbox');
+    vault.setLatency(HOLD_MS);
+    const first = h.post(VAULT_LIST);
+    await until(() => vault.apiRequests().length === 1, 'the first request upstream');
+    const refused = await postSlowly(h.gateway.url, VAULT_LIST, BODY_MS);
+    expect(refused.status).toBe(503);
+    expect((JSON.parse(refused.text) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('OVERLOADED');
+    // Refused once queued (~BODY_MS), not when the slot came free (~HOLD_MS) and it would have started.
+    expect(refused.elapsedMs).toBeLessThan((BODY_MS + HOLD_MS) / 2);
     expect((await first).status).toBe(200);
     expect(vault.apiRequests()).toHaveLength(1);
   });

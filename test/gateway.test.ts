@@ -1,12 +1,13 @@
 import { request } from 'node:http';
 import { RequestCache } from '@pothos/plugin-scope-auth';
+import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../src/schema/global-id.js';
 import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
 import { Sessions } from '../src/vendors/sessions.js';
 import { ListCredentialsDocument, RotateConnectionKeysDocument } from './gql/graphql.js';
 import { hangUpOnceSent, startHarness, type Harness } from './fixtures/harness.js';
-import { connectOutcome } from './fixtures/net.js';
+import { connectOutcome, postSlowly } from './fixtures/net.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -55,25 +56,35 @@ describe('the request lifecycle', () => {
       const vault = slow.sim('vault-sandbox');
       // The vault would not answer before any deadline.
       vault.setLatency(5_000);
-      const body = JSON.stringify({ query: '{ credentials(filter: { vendors: [VAULT] }) { totalCount } }' });
-      const started = Date.now();
-      const answer = await new Promise<{ elapsed: number; text: string }>((resolve, reject) => {
-        const req = request(slow.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
-        req.on('response', (r) => {
-          let text = '';
-          r.setEncoding('utf8').on('data', (c: string) => (text += c));
-          r.on('end', () => resolve({ elapsed: Date.now() - started, text }));
-        });
-        req.on('error', reject);
-        req.write(body.slice(0, 5));
-        setTimeout(() => req.end(body.slice(5)), BODY_MS);
-      });
+      const answer = await postSlowly(slow.gateway.url, JSON.stringify({ query: '{ credentials(filter: { vendors: [VAULT] }) { totalCount } }' }), BODY_MS);
       expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ message: 'VAULT account "vault-sandbox" did not answer within the request deadline', extensions: { code: 'UPSTREAM_ERROR' } }] });
       // It made its call, cut short by the deadline.
       expect(vault.apiRequests()).toHaveLength(1);
       // Counted from arrival: ~TIMEOUT_MS. Counted from when the body was in it would be ~BODY_MS
       // later; halfway between leaves a loaded machine BODY_MS / 2 either way.
-      expect(answer.elapsed).toBeLessThan(TIMEOUT_MS + BODY_MS / 2);
+      expect(answer.elapsedMs).toBeLessThan(TIMEOUT_MS + BODY_MS / 2);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('sends nothing upstream for a request whose body took its whole deadline: a rotation is refused unsent, not left unknown', async () => {
+    const TIMEOUT_MS = 1_000;
+    const slow = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { requestTimeoutMs: TIMEOUT_MS } });
+    try {
+      const sim = slow.sim('auth0-prod') as Auth0Simulator;
+      const connection = sim.state.connections.find((c) => c.name === 'okta-workforce')!;
+      const before = sim.state.keys.get(connection.id)!.map((k) => k.kid);
+      await slow.exec(ListCredentialsDocument, { first: 1 }); // the token fetched: the rotation would be the only call
+      const calls = sim.requests.length;
+      const connectionId = encodeGlobalId('Auth0Connection', JSON.stringify(['auth0-prod', connection.id]));
+      const rotate = JSON.stringify({ query: print(RotateConnectionKeysDocument), variables: { input: { connectionId, idempotencyKey: 'late-body-1' } } });
+      const answer = await postSlowly(slow.gateway.url, rotate, TIMEOUT_MS + 300);
+      const result = (JSON.parse(answer.text) as { data: { rotateConnectionKeys: { __typename: string; message: string } } }).data.rotateConnectionKeys;
+      expect(result).toMatchObject({ __typename: 'UpstreamError', outcomeUnknown: false, retryable: true });
+      expect(result.message).toContain('did not answer within the request deadline');
+      expect(sim.requests.slice(calls)).toEqual([]);
+      expect(sim.state.keys.get(connection.id)!.map((k) => k.kid)).toEqual(before);
     } finally {
       await slow.close();
     }

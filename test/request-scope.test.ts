@@ -20,6 +20,12 @@ describe('createRequestScope', () => {
     expect((signal.reason as Error).name).toBe('TimeoutError');
   });
 
+  it('is cancelled at once, before any call, when its deadline had passed by its first call', () => {
+    const { scope } = scopeOf(new AbortController().signal, -1);
+    expect(scope.cancellation!.cancelled).toBe(true);
+    expect((scope.signal!.reason as Error).name).toBe('TimeoutError');
+  });
+
   it('aborts when the client goes away, with the client’s reason', () => {
     const client = new AbortController();
     const { scope } = scopeOf(client.signal);

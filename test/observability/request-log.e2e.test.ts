@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
 import { metricsText, sample, sleep, until } from '../fixtures/faults.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
+import { postSlowly } from '../fixtures/net.js';
 
 /**
  * One log line and one duration sample per request on the GraphQL path, from its arrival to its
@@ -219,13 +220,7 @@ describe('graphql_request_duration_seconds', () => {
   it('times a request from its arrival: reading a slow body is in its duration', async () => {
     const SLOW_MS = 300;
     h = await startHarness({ accounts: { auth0: ['auth0-prod'] } });
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request(h!.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(TYPENAME), 'x-request-id': 'slow-body' } });
-      req.on('response', (r) => r.resume().on('end', () => resolve(r.statusCode!)));
-      req.on('error', reject);
-      req.write(TYPENAME.slice(0, 5));
-      setTimeout(() => req.end(TYPENAME.slice(5)), SLOW_MS);
-    });
+    const { status } = await postSlowly(h.gateway.url, TYPENAME, SLOW_MS, { 'x-request-id': 'slow-body' });
     expect(status).toBe(200);
     const { count, sum } = await requests(h, { operation_type: 'query', outcome: 'ok' }, 1);
     expect(count).toBe(1);
