@@ -43,6 +43,11 @@ export class TokenCache {
   /** The token endpoint asked to wait (429 with Retry-After): no fetch before `until`. */
   private pause: { until: number; error: RateLimitedError } | null = null;
   private readonly sealKey: Buffer | null;
+  /**
+   * The last token the vendor rejected. Dropping it from the shared store takes a round trip that
+   * the caller retrying with a fresh token does not wait for, so reads skip it meanwhile.
+   */
+  private rejected: string | null = null;
 
   constructor(
     private readonly fetchToken: () => Promise<IssuedToken>,
@@ -103,6 +108,7 @@ export class TokenCache {
   /** Forget `token` if it is still the cached one (another caller may have refreshed already). */
   invalidate(token: string): void {
     if (this.current?.token === token) this.current = null;
+    this.rejected = token;
     const shared = this.options.shared;
     if (!shared) return;
     void (async () => {
@@ -156,7 +162,8 @@ export class TokenCache {
 
   private async read(shared: SharedTokens): Promise<Held | null> {
     const raw = await storeCall(() => shared.store.get(shared.key));
-    return raw ? this.unseal(raw) : null;
+    const held = raw ? this.unseal(raw) : null;
+    return held?.token === this.rejected ? null : held;
   }
 
   private seal(held: Held): string {

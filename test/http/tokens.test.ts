@@ -132,6 +132,16 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     expect(await b.get()).toBe('t2');
   });
 
+  it('fetches a fresh token right after a 401, before the store has dropped the rejected one', async () => {
+    n++;
+    let calls = 0;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 }), { shared: shared() });
+    expect(await cache.get()).toBe('t1');
+    cache.invalidate('t1');
+    expect(await cache.get()).toBe('t2');
+    expect(calls).toBe(2);
+  });
+
   it('fetches locally when the store is unreachable', async () => {
     const dead = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectTimeoutMs: 100 });
     const cache = new TokenCache(async () => ({ accessToken: 'local', expiresIn: 3600 }), { shared: { ...shared(), store: dead } });
