@@ -120,6 +120,22 @@ const vendorVerdict = new WeakMap<object, boolean>();
 const vendorDelay = new WeakMap<object, number>();
 /** Failures while getting the call's token: the call itself was never sent. */
 const beforeSending = new WeakSet<object>();
+/** Failures that left a change on its way: sent (by this attempt or an earlier one), never answered. */
+const unansweredChange = new WeakSet<object>();
+
+/**
+ * Whether the vendor may still apply a change after `err` reported its failure: the change was
+ * sent and no answer came. Retrying an idempotent change is still safe, but a read-modify-write
+ * that reads before it lands would write the old state back over it (see `withLock`).
+ */
+export function mayStillApply(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && unansweredChange.has(err);
+}
+
+function unanswered<E extends Error>(err: E, yes: boolean): E {
+  if (yes) unansweredChange.add(err);
+  return err;
+}
 
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
@@ -170,10 +186,14 @@ export class HttpClient {
 
   async request<S extends z.ZodType>(req: UpstreamRequest<S>): Promise<z.output<S>> {
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
+    let leftUnanswered = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
+        // A change an earlier attempt left unanswered may still land, whatever this one's failure says.
+        if (mayStillApply(err)) leftUnanswered = true;
+        else if (leftUnanswered && typeof err === 'object' && err !== null) unansweredChange.add(err);
         if (!this.mayRetry(err, attempt, idempotent)) throw err;
         let retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
         if (req.auth === false && retryAfter !== null) {
@@ -347,18 +367,16 @@ export class HttpClient {
         const aborted = err instanceof CancelledExchange || group?.cancelled === true;
         this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
         span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
+        const change = req.method !== 'GET';
         if (aborted) {
           // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
           const onTheWire = err instanceof CancelledExchange ? err.sent : true;
-          throw this.cancelled(group?.reason, onTheWire && !idempotent);
+          throw unanswered(this.cancelled(group?.reason, onTheWire && !idempotent), onTheWire && change);
         }
         const sent = !NOT_SENT_CODES.has(code);
-        throw new UpstreamError(
-          `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
-          this.source,
-          null,
-          true,
-          sent && !idempotent,
+        throw unanswered(
+          new UpstreamError(`${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''), this.source, null, true, sent && !idempotent),
+          sent && change,
         );
       } finally {
         span?.end();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError, UpstreamError, ValidationError } from '../../src/errors.js';
-import { HttpClient } from '../../src/http/client.js';
+import { HttpClient, mayStillApply } from '../../src/http/client.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { Writable } from 'node:stream';
@@ -50,6 +50,12 @@ beforeAll(async () => {
       res.write('[');
       pump();
       return;
+    }
+    if (req.url === '/api/items/hang-then-503') {
+      // Sent and never answered the first time; a 503 after that.
+      if (seen.filter((u) => u === req.url).length === 1) return;
+      res.writeHead(503, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'unavailable' }));
     }
     if (req.url === '/api/items/unprocessable') {
       // A vendor refusing the request as unprocessable, whatever its method.
@@ -316,6 +322,29 @@ describe('HttpClient', () => {
     expect(err).toMatchObject({ cancelled: true, outcomeUnknown: true });
     expect(err.message).toMatch(/was cancelled; the change may or may not have been applied/);
     expect(seen).toEqual(['/api/items/rotate']);
+  });
+
+  it('says a change sent and never answered may still land, even an idempotent one, and a read or an unsent change may not', async () => {
+    hold = true;
+    const cutOff = async (method: 'PUT' | 'GET', signal: AbortSignal) =>
+      client()
+        .request({ method, route: '/items/{id}', params: { id: 'put' }, ...(method === 'PUT' ? { json: {} } : {}), schema: z.unknown(), scope: { signal } })
+        .catch((e: unknown) => e);
+    const put = await cutOff('PUT', AbortSignal.timeout(50));
+    expect(put).toMatchObject({ cancelled: true, outcomeUnknown: false, retryable: true });
+    expect(mayStillApply(put)).toBe(true);
+    expect(mayStillApply(await cutOff('GET', AbortSignal.timeout(50)))).toBe(false);
+    expect(mayStillApply(await cutOff('PUT', AbortSignal.abort()))).toBe(false);
+    expect(seen).toEqual(['/api/items/put', '/api/items/put']);
+  });
+
+  it('still says a change may land when an attempt before the last went unanswered, whatever the last one answered', async () => {
+    const err = await client({ headersTimeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'hang-then-503' }, json: {}, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503 });
+    expect(mayStillApply(err)).toBe(true);
+    expect(seen).toEqual(['/api/items/hang-then-503', '/api/items/hang-then-503']);
   });
 
   it('reports a POST cancelled before it was sent as not applied, and sends nothing', async () => {

@@ -55,6 +55,18 @@ describe('VaultSession', () => {
     expect(sim.apiRequests().at(-1)!.body).toMatchObject({ name: 'renamed-elsewhere', description: 'x' });
   });
 
+  it('lets a change cut off at its deadline land before the next change reads, so that one does not write the old state back', async () => {
+    const r = ref('VaultCredential', 'v', uuid);
+    // A's PUT reaches a vault that applies it only after 300 ms, past A's deadline.
+    sim.inject({ method: 'PUT', route: '/api/v1/credentials/:uuid', delayMs: 300, afterApply: true, status: 200, json: {} });
+    const a = account.session(testScope({ deadline: Date.now() + 150, signal: AbortSignal.timeout(150) })).updateCredential(r, { name: 'renamed-by-a' });
+    await expect(a).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', cancelled: true, retryable: true });
+    // B comes right after: it waits out the lock A left for its unanswered PUT, then reads A's name.
+    await account.session(testScope()).updateCredential(r, { description: 'set-by-b' });
+    expect(sim.state.credentials.find((c) => c.uuid === uuid)).toMatchObject({ name: 'renamed-by-a', description: 'set-by-b' });
+    expect(calls(sim)).toEqual([`GET /api/v1/credentials/${uuid}`, `PUT /api/v1/credentials/${uuid}`, `GET /api/v1/credentials/${uuid}`, `PUT /api/v1/credentials/${uuid}`]);
+  }, 15_000);
+
   it('has no owners', async () => {
     const s = account.session(scope);
     expect(await s.listOwners()).toEqual([]);
