@@ -146,7 +146,12 @@ export class KeycardSession implements AccountSession {
   private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query): Promise<z.output<S>> {
     const read = this.request({ method: 'GET', route, params: { organization_id: this.organizationId, ...params }, query, schema, resource });
     if (route === SERVICE_ACCOUNTS) return read.catch(organizationMissing);
-    return read.catch(async (err: unknown) => {
+    return this.belowOrganization(read);
+  }
+
+  /** A call to something in the organization, whose 404 counts only once the organization answers. */
+  private belowOrganization<T>(call: Promise<T>): Promise<T> {
+    return call.catch(async (err: unknown) => {
       if (err instanceof NotFoundError) await this.organizationExists();
       throw err;
     });
@@ -216,15 +221,17 @@ export class KeycardSession implements AccountSession {
     acceptedChange('KEYCARD', UPDATABLE, r, change);
     const [serviceAccountId, credentialId] = keycardIds(r, 2, 'input.id');
     const body = patchBody(change);
-    const updated = await this.request({
-      method: 'PATCH',
-      route: CREDENTIAL,
-      params: { organization_id: this.organizationId, service_account_id: serviceAccountId, credential_id: credentialId },
-      json: body,
-      schema: api.credential,
-      resource: 'credential',
-      idempotent: true, // sets absolute values
-    });
+    const updated = await this.belowOrganization(
+      this.request({
+        method: 'PATCH',
+        route: CREDENTIAL,
+        params: { organization_id: this.organizationId, service_account_id: serviceAccountId, credential_id: credentialId },
+        json: body,
+        schema: api.credential,
+        resource: 'credential',
+        idempotent: true, // sets absolute values
+      }),
+    );
     const record = credentialRecord(this.account, serviceAccountId, updated, 'get', this.unreadable);
     // Reads later in this request see the change: the cached list is dropped, the record replaced.
     this.credential.replace([serviceAccountId, credentialId], record);

@@ -50,7 +50,7 @@ describe('KeycardAccount', () => {
     }
   });
 
-  it('fails owner and credential reads in an organization that does not exist (a wrong organizationId) as the account, after one confirming call per request', async () => {
+  it('fails owner and credential reads and updates in an organization that does not exist (a wrong organizationId) as the account, after one confirming call per request', async () => {
     sim.clearRequests();
     const config: KeycardAccountConfig = { vendor: 'keycard', name: 'kc', baseUrl: sim.url, organizationId: 'no-such-organization', ...GATEWAY };
     const account = new KeycardAccount(config, deps(config));
@@ -61,6 +61,7 @@ describe('KeycardAccount', () => {
         session.ownerCredentials(ref('KeycardServiceAccount', 'kc', saId)),
         session.load(ref('KeycardServiceAccount', 'kc', saId)),
         session.load(ref('KeycardCredential', 'kc', saId, cred!.id)),
+        session.updateCredential(ref('KeycardCredential', 'kc', saId, cred!.id), { name: 'renamed' }),
       ];
       for (const read of reads) {
         const err = await read.then(() => null, (e: unknown) => e);

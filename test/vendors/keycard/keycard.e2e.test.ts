@@ -538,7 +538,9 @@ describe('ids with path characters', () => {
       const result = await update({ id: credGid(KC, sa().id, evil), name: 'x' });
       expect(result).toMatchObject({ __typename: 'NotFoundError' });
       const sent = sentExceptToken(kc);
-      expect(sent).toHaveLength(1);
+      // The PATCH, then (after its 404) the organization's smallest page, confirming it exists.
+      expect(sent).toHaveLength(2);
+      expect(sent[1]).toMatchObject({ method: 'GET', route: '/organizations/:organization_id/service-accounts', query: { limit: ['1'] } });
       expect(sent[0]).toMatchObject({ method: 'PATCH', route: PATCH_ROUTE, params: { service_account_id: sa().id, credential_id: evil } });
       expect(sent[0]!.path).toBe(`${org(kc)}/service-accounts/${sa().id}/credentials/${encodeSegment(evil)}`);
       expect(sent[0]!.path.split('/')).toHaveLength(7);
