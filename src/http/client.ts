@@ -109,6 +109,8 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOT
  */
 const credentialFields = (form: Record<string, string> | undefined): (string | undefined)[] => (form ? [form.client_secret, form.client_assertion] : []);
 const MAX_VENDOR_MESSAGE = 300;
+/** After a 403, a token at least this old is replaced (and the call sent again) in case a grant came since. */
+export const SCOPE_RECHECK_MS = 60_000;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
 const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
@@ -256,6 +258,10 @@ export class HttpClient {
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
+        token = await this.token(req.scope);
+        res = await this.exchange(req, token, attempt, idempotent);
+      } else if (res.status === 403 && token !== undefined && this.options.tokens!.invalidateIfOlder(token, SCOPE_RECHECK_MS)) {
+        // Nor did a 403; a grant made since the token was issued reaches the vendor only in a new one.
         token = await this.token(req.scope);
         res = await this.exchange(req, token, attempt, idempotent);
       }
@@ -540,7 +546,7 @@ export class HttpClient {
         return new RateLimitedError(this.source, retryAfterSeconds(headers), 'vendor', retryable(true));
       case status === 401 || status === 403:
         return new UpstreamError(
-          `${this.describe()} refused the gateway's credentials (HTTP ${status})${detail}`,
+          (status === 401 ? `${this.describe()} refused the gateway's credentials` : `${this.describe()} does not allow the gateway this call`) + ` (HTTP ${status})${detail}`,
           this.source,
           status,
           retryable(false),

@@ -21,6 +21,8 @@ export interface SharedTokens {
 
 interface Held {
   token: string;
+  /** When it was issued (0 when a stored token from an older release does not say). */
+  issuedAt: number;
   expiresAt: number;
   /** When to fetch anew: refreshSkewMs before expiry, or halfway through a lifetime shorter than that. */
   refreshAt: number;
@@ -105,6 +107,18 @@ export class TokenCache {
     return this.inflight;
   }
 
+  /**
+   * Forget `token` if it is the cached one and was issued at least `ageMs` ago; says whether it did.
+   * A token's scopes are fixed when it is issued, so after a 403 only a new one can carry a grant
+   * made since. The age keeps a grant that is really missing from costing a token per refused call.
+   */
+  invalidateIfOlder(token: string, ageMs: number): boolean {
+    const held = this.current;
+    if (held?.token !== token || this.now() - held.issuedAt < ageMs) return false;
+    this.invalidate(token);
+    return true;
+  }
+
   /** Forget `token` if it is still the cached one (another caller may have refreshed already). */
   invalidate(token: string): void {
     if (this.current?.token === token) this.current = null;
@@ -121,7 +135,7 @@ export class TokenCache {
     const { accessToken, expiresIn } = await this.fetchToken();
     const now = this.now();
     const lifetime = expiresIn * 1000;
-    return { token: accessToken, expiresAt: now + lifetime, refreshAt: now + Math.max(lifetime - this.skew, lifetime / 2) };
+    return { token: accessToken, issuedAt: now, expiresAt: now + lifetime, refreshAt: now + Math.max(lifetime - this.skew, lifetime / 2) };
   }
 
   private async obtain(): Promise<Held> {
@@ -180,7 +194,8 @@ export class TokenCache {
       const decipher = createDecipheriv('aes-256-gcm', this.sealKey!, buf.subarray(0, 12));
       decipher.setAuthTag(buf.subarray(12, 28));
       const held = JSON.parse(Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')) as Held;
-      return typeof held.token === 'string' && typeof held.expiresAt === 'number' && typeof held.refreshAt === 'number' ? held : null;
+      if (typeof held.token !== 'string' || typeof held.expiresAt !== 'number' || typeof held.refreshAt !== 'number') return null;
+      return { ...held, issuedAt: typeof held.issuedAt === 'number' ? held.issuedAt : 0 };
     } catch {
       return null;
     }

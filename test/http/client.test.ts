@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { NotFoundError, UpstreamError, ValidationError } from '../../src/errors.js';
-import { HttpClient, mayStillApply } from '../../src/http/client.js';
+import { HttpClient, mayStillApply, SCOPE_RECHECK_MS } from '../../src/http/client.js';
+import { TokenCache } from '../../src/http/tokens.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { Writable } from 'node:stream';
@@ -50,6 +51,12 @@ beforeAll(async () => {
       res.write('[');
       pump();
       return;
+    }
+    if (req.url === '/api/items/scoped') {
+      // A vendor whose token t1 lacks the scope this call needs, and t2 has it.
+      const ok = req.headers.authorization === 'Bearer t2';
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify(ok ? { ok: true } : { message: 'Insufficient scope' }));
     }
     if (req.url === '/api/items/hang-then-503') {
       // Sent and never answered the first time; a 503 after that.
@@ -345,6 +352,20 @@ describe('HttpClient', () => {
     expect(err).toMatchObject({ status: 503 });
     expect(mayStillApply(err)).toBe(true);
     expect(seen).toEqual(['/api/items/hang-then-503', '/api/items/hang-then-503']);
+  });
+
+  it('after a 403, sends the call once more with a new token when its own is a minute old, so a grant made since counts', async () => {
+    let now = 0;
+    let issued = 0;
+    const tokens = new TokenCache(async () => ({ accessToken: `t${++issued}`, expiresIn: 86_400 }), { clock: () => now });
+    const api = client({ tokens });
+    const call = () => api.request({ method: 'GET', route: '/items/{id}', params: { id: 'scoped' }, schema: z.unknown() }).catch((e: unknown) => e);
+    expect(await call()).toMatchObject({ status: 403, retryable: false, message: expect.stringContaining('does not allow the gateway this call (HTTP 403): Insufficient scope') });
+    expect(issued).toBe(1);
+    now = SCOPE_RECHECK_MS;
+    expect(await call()).toEqual({ ok: true });
+    expect(issued).toBe(2);
+    expect(seen).toEqual(['/api/items/scoped', '/api/items/scoped', '/api/items/scoped']);
   });
 
   it('reports a POST cancelled before it was sent as not applied, and sends nothing', async () => {

@@ -29,6 +29,20 @@ describe('TokenCache', () => {
     expect(await cache.get()).toBe('t2');
   });
 
+  it('drops a token refused with 403 only once it is at least the given age, and only the cached one', async () => {
+    let now = 0;
+    let calls = 0;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 }), { clock: () => now });
+    expect(await cache.get()).toBe('t1');
+    now = 59_999;
+    expect(cache.invalidateIfOlder('t1', 60_000)).toBe(false);
+    expect(cache.invalidateIfOlder('t0', 0)).toBe(false);
+    expect(await cache.get()).toBe('t1');
+    now = 60_000;
+    expect(cache.invalidateIfOlder('t1', 60_000)).toBe(true);
+    expect(await cache.get()).toBe('t2');
+  });
+
   it('keeps a token whose lifetime is shorter than the refresh margin for half of it, instead of fetching one per call', async () => {
     let now = 0;
     let calls = 0;

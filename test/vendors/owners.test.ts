@@ -3,7 +3,7 @@ import { NotFoundError, PartialListError, UpstreamError } from '../../src/errors
 import { readEachOwner } from '../../src/vendors/owners.js';
 
 const source = { vendor: 'KEYCARD' as const, account: 'kc' };
-const refused = (owner: string) => new UpstreamError(`KEYCARD account "kc" refused the gateway's credentials (HTTP 403) for ${owner}`, source, 403, false);
+const refused = (owner: string) => new UpstreamError(`KEYCARD account "kc" does not allow the gateway this call (HTTP 403) for ${owner}`, source, 403, false);
 
 describe('readEachOwner', () => {
   it('returns every owner’s records in owner order, an owner gone (404) as none', async () => {
