@@ -97,6 +97,11 @@ export interface UpstreamRequest<S extends z.ZodType> {
   log?: Record<string, string | number>;
   /** Values this call must never let into an error (a secret being written): cut from vendor messages, with the account's secrets. */
   redact?: readonly string[];
+  /**
+   * Called when an attempt of a change went out and no answer came (cut off, connection lost): the
+   * vendor may still apply it later, even after a retry has answered. See `withLock`.
+   */
+  onUnanswered?: () => void;
 }
 
 /** Far above any page a vendor sends (100 items, tens of kB), far below what would strain memory. */
@@ -122,23 +127,6 @@ const vendorVerdict = new WeakMap<object, boolean>();
 const vendorDelay = new WeakMap<object, number>();
 /** Failures while getting the call's token: the call itself was never sent. */
 const beforeSending = new WeakSet<object>();
-/** Failures that left a change on its way: sent (by this attempt or an earlier one), never answered. */
-const unansweredChange = new WeakSet<object>();
-
-/**
- * Whether the vendor may still apply a change after `err` reported its failure: the change was
- * sent and no answer came. Retrying an idempotent change is still safe, but a read-modify-write
- * that reads before it lands would write the old state back over it (see `withLock`).
- */
-export function mayStillApply(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && unansweredChange.has(err);
-}
-
-function unanswered<E extends Error>(err: E, yes: boolean): E {
-  if (yes) unansweredChange.add(err);
-  return err;
-}
-
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
  * polite and a sick vendor contained — bounded concurrency, a client-side rate budget, a circuit
@@ -188,14 +176,10 @@ export class HttpClient {
 
   async request<S extends z.ZodType>(req: UpstreamRequest<S>): Promise<z.output<S>> {
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
-    let leftUnanswered = false;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
-        // A change an earlier attempt left unanswered may still land, whatever this one's failure says.
-        if (mayStillApply(err)) leftUnanswered = true;
-        else if (leftUnanswered && typeof err === 'object' && err !== null) unansweredChange.add(err);
         if (!this.mayRetry(err, attempt, idempotent)) throw err;
         let retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
         if (req.auth === false && retryAfter !== null) {
@@ -260,10 +244,13 @@ export class HttpClient {
         this.options.tokens!.invalidate(token);
         token = await this.token(req.scope);
         res = await this.exchange(req, token, attempt, idempotent);
-      } else if (res.status === 403 && token !== undefined && this.options.tokens!.invalidateIfOlder(token, SCOPE_RECHECK_MS)) {
+      } else if (res.status === 403 && token !== undefined) {
         // Nor did a 403; a grant made since the token was issued reaches the vendor only in a new one.
-        token = await this.token(req.scope);
-        res = await this.exchange(req, token, attempt, idempotent);
+        const newer = await this.untilCancelled(req.scope, this.options.tokens!.newerThan(token, SCOPE_RECHECK_MS));
+        if (newer !== null) {
+          token = newer;
+          res = await this.exchange(req, token, attempt, idempotent);
+        }
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
       if (res.cutAt !== undefined && res.status >= 200 && res.status < 300) throw this.cutOff(req, res.status, res.cutAt, idempotent);
@@ -284,15 +271,7 @@ export class HttpClient {
    */
   private async token(scope: CallScope | undefined): Promise<string> {
     try {
-      const pending = this.options.tokens!.get();
-      const signal = scope?.signal;
-      if (!signal) return await pending;
-      return await new Promise<string>((resolve, reject) => {
-        const onAbort = () => reject(this.cancelled(signal.reason));
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-        pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-      });
+      return await this.untilCancelled(scope, this.options.tokens!.get());
     } catch (err) {
       if (err && typeof err === 'object') {
         beforeSending.add(err);
@@ -302,6 +281,18 @@ export class HttpClient {
       }
       throw err;
     }
+  }
+
+  /** `pending`, or the call's cancellation if that comes first. */
+  private untilCancelled<T>(scope: CallScope | undefined, pending: Promise<T>): Promise<T> {
+    const signal = scope?.signal;
+    if (!signal) return pending;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.cancelled(signal.reason));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   /** Client-side rate budget: queue for a slot, unless the wait would outlast the request. */
@@ -373,16 +364,16 @@ export class HttpClient {
         const aborted = err instanceof CancelledExchange || group?.cancelled === true;
         this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
         span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
-        const change = req.method !== 'GET';
-        if (aborted) {
-          // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
-          const onTheWire = err instanceof CancelledExchange ? err.sent : true;
-          throw unanswered(this.cancelled(group?.reason, onTheWire && !idempotent), onTheWire && change);
-        }
-        const sent = !NOT_SENT_CODES.has(code);
-        throw unanswered(
-          new UpstreamError(`${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''), this.source, null, true, sent && !idempotent),
-          sent && change,
+        const sent = aborted ? (err instanceof CancelledExchange ? err.sent : true) : !NOT_SENT_CODES.has(code);
+        if (sent && req.method !== 'GET') req.onUnanswered?.();
+        // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
+        if (aborted) throw this.cancelled(group?.reason, sent && !idempotent);
+        throw new UpstreamError(
+          `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
+          this.source,
+          null,
+          true,
+          sent && !idempotent,
         );
       } finally {
         span?.end();

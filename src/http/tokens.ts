@@ -50,6 +50,9 @@ export class TokenCache {
    * the caller retrying with a fresh token does not wait for, so reads skip it meanwhile.
    */
   private rejected: string | null = null;
+  /** A replacement after a 403 being fetched, and when the last one was asked for (see newerThan). */
+  private replacing: Promise<Held> | null = null;
+  private lastReplacedAt = -Infinity;
 
   constructor(
     private readonly fetchToken: () => Promise<IssuedToken>,
@@ -108,15 +111,41 @@ export class TokenCache {
   }
 
   /**
-   * Forget `token` if it is the cached one and was issued at least `ageMs` ago; says whether it did.
-   * A token's scopes are fixed when it is issued, so after a 403 only a new one can carry a grant
-   * made since. The age keeps a grant that is really missing from costing a token per refused call.
+   * After a 403 with `token`: a newer token to send the call with once more, or null. A token's
+   * scopes are fixed when it is issued, so only a new one can carry a grant made since. A token
+   * issued at least `ageMs` ago is replaced, at most once per `ageMs` (a grant that is really
+   * missing must not cost a token per refused call); the old one stays in use until a new one is
+   * in hand, since it is valid for everything else (a 403 is not a 401).
    */
-  invalidateIfOlder(token: string, ageMs: number): boolean {
+  async newerThan(token: string, ageMs: number): Promise<string | null> {
     const held = this.current;
-    if (held?.token !== token || this.now() - held.issuedAt < ageMs) return false;
-    this.invalidate(token);
-    return true;
+    if (!held) return null;
+    if (held.token !== token) return this.fresh(held) ? held.token : null;
+    const now = this.now();
+    if (now - held.issuedAt < ageMs || now - this.lastReplacedAt < ageMs) return null;
+    this.lastReplacedAt = now;
+    this.replacing ??= this.replacement(held).finally(() => {
+      this.replacing = null;
+    });
+    try {
+      const fresh = await this.replacing;
+      if (this.current === held) this.current = fresh;
+      return fresh.token;
+    } catch (err) {
+      this.options.shared?.logger.warn({ err: (err as Error).message }, 'could not replace the upstream token after a 403; keeping it');
+      return null;
+    }
+  }
+
+  /** A new token in place of `old`: a peer's, if it already stored a newer one, or else a fetch, shared. */
+  private async replacement(old: Held): Promise<Held> {
+    const shared = this.options.shared;
+    if (!shared) return this.fetch();
+    const stored = await this.read(shared).catch(() => null);
+    if (this.fresh(stored) && stored.issuedAt > old.issuedAt) return stored;
+    const held = await this.fetch();
+    await storeCall(() => shared.store.set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))).catch(() => undefined);
+    return held;
   }
 
   /** Forget `token` if it is still the cached one (another caller may have refreshed already). */

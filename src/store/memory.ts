@@ -30,6 +30,13 @@ export class MemoryStore implements SharedStore {
     return this.entries.delete(key);
   }
 
+  async expireIfEquals(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const entry = this.live(key);
+    if (entry?.value !== value) return false;
+    entry.expiresAt = this.clock() + ttlMs;
+    return true;
+  }
+
   async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<RateReservation> {
     const now = this.clock();
     const stored = this.live(key);

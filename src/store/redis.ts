@@ -7,6 +7,9 @@ import type { RateReservation, SharedStore } from './store.js';
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+const EXPIRE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
 
 /**
  * GCRA (same rule as gcra() in store.ts), atomic in Redis and on Redis's clock, so every replica
@@ -132,6 +135,10 @@ export class RedisStore implements SharedStore {
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
     return Number(await this.run(() => this.redis.eval(DELETE_IF_EQUALS, 1, key, value))) === 1;
+  }
+
+  async expireIfEquals(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.run(() => this.redis.eval(EXPIRE_IF_EQUALS, 1, key, value, String(Math.max(1, Math.round(ttlMs)))))) === 1;
   }
 
   async reserveRate(key: string, perSecond: number, burst: number, maxWaitMs?: number): Promise<RateReservation> {

@@ -11,6 +11,8 @@ export interface SharedStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes only when the key still holds `value` (releases only what the caller owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /** Makes the key expire `ttlMs` from now, only when it still holds `value`; true when it did. */
+  expireIfEquals(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
    * Reserves the next slot of a rate budget (GCRA: `perSecond` sustained, `burst` at once) and
    * returns how many ms the caller must wait before using it (0 = go now) and the slot. Reserving, not just

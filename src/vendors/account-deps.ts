@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { HttpClient, mayStillApply } from '../http/client.js';
+import { HttpClient } from '../http/client.js';
 import type { Rate } from '../store/rate-budgets.js';
 import { TokenCache, type IssuedToken } from '../http/tokens.js';
 import { UpstreamError, type UpstreamSource } from '../errors.js';
@@ -59,7 +59,7 @@ export function accountDeps(module: VendorModule, account: AccountConfigBase, se
       const source: UpstreamSource = { vendor: module.vendor, account: account.name };
       const where = `${module.vendor} account "${account.name}"`;
       try {
-        return await withLock(services.store, `lock:${module.configName}:${account.name}:${key}`, scope, work, mayStillApply);
+        return await withLock(services.store, `lock:${module.configName}:${account.name}:${key}`, scope, work);
       } catch (err) {
         if (err instanceof LockBusy) {
           throw new UpstreamError(`another change to the same resource in ${where} was still running, or still unanswered by the vendor, at the request's deadline; try again`, source, null, true);

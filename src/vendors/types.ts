@@ -31,9 +31,10 @@ export interface AccountDeps {
   /**
    * Runs `work` as the only one, among every replica, changing `key` (e.g. one credential) in this
    * account: for a read-modify-write the vendor offers no concurrency control for. A wait that
-   * would outlast the request is refused with a retryable UpstreamError.
+   * would outlast the request is refused with a retryable UpstreamError. `work` calls `keep()` when
+   * a change it sent may still land (see `withLock`).
    */
-  exclusive<T>(key: string, scope: RequestScope, work: () => Promise<T>): Promise<T>;
+  exclusive<T>(key: string, scope: RequestScope, work: (keep: () => void) => Promise<T>): Promise<T>;
 }
 
 /**

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NotFoundError, UpstreamError, ValidationError } from '../../src/errors.js';
-import { HttpClient, mayStillApply, SCOPE_RECHECK_MS } from '../../src/http/client.js';
+import { NotFoundError, RateLimitedError, UpstreamError, ValidationError } from '../../src/errors.js';
+import { HttpClient, SCOPE_RECHECK_MS } from '../../src/http/client.js';
 import { TokenCache } from '../../src/http/tokens.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -58,11 +58,11 @@ beforeAll(async () => {
       res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' });
       return res.end(JSON.stringify(ok ? { ok: true } : { message: 'Insufficient scope' }));
     }
-    if (req.url === '/api/items/hang-then-503') {
-      // Sent and never answered the first time; a 503 after that.
+    if (req.url === '/api/items/hang-then-ok') {
+      // Sent and never answered the first time; answered after that.
       if (seen.filter((u) => u === req.url).length === 1) return;
-      res.writeHead(503, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ message: 'unavailable' }));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{"ok":true}');
     }
     if (req.url === '/api/items/unprocessable') {
       // A vendor refusing the request as unprocessable, whatever its method.
@@ -331,27 +331,41 @@ describe('HttpClient', () => {
     expect(seen).toEqual(['/api/items/rotate']);
   });
 
-  it('says a change sent and never answered may still land, even an idempotent one, and a read or an unsent change may not', async () => {
+  it('tells the caller of a change sent and never answered, even an idempotent one, and not of a read or an unsent change', async () => {
     hold = true;
-    const cutOff = async (method: 'PUT' | 'GET', signal: AbortSignal) =>
+    const unanswered: string[] = [];
+    const cutOff = (method: 'PUT' | 'GET', signal: AbortSignal, label: string) =>
       client()
-        .request({ method, route: '/items/{id}', params: { id: 'put' }, ...(method === 'PUT' ? { json: {} } : {}), schema: z.unknown(), scope: { signal } })
+        .request({
+          method,
+          route: '/items/{id}',
+          params: { id: 'put' },
+          ...(method === 'PUT' ? { json: {} } : {}),
+          schema: z.unknown(),
+          scope: { signal },
+          onUnanswered: () => unanswered.push(label),
+        })
         .catch((e: unknown) => e);
-    const put = await cutOff('PUT', AbortSignal.timeout(50));
-    expect(put).toMatchObject({ cancelled: true, outcomeUnknown: false, retryable: true });
-    expect(mayStillApply(put)).toBe(true);
-    expect(mayStillApply(await cutOff('GET', AbortSignal.timeout(50)))).toBe(false);
-    expect(mayStillApply(await cutOff('PUT', AbortSignal.abort()))).toBe(false);
+    expect(await cutOff('PUT', AbortSignal.timeout(50), 'PUT sent')).toMatchObject({ cancelled: true, outcomeUnknown: false, retryable: true });
+    await cutOff('GET', AbortSignal.timeout(50), 'GET sent');
+    await cutOff('PUT', AbortSignal.abort(), 'PUT unsent');
+    expect(unanswered).toEqual(['PUT sent']);
     expect(seen).toEqual(['/api/items/put', '/api/items/put']);
   });
 
-  it('still says a change may land when an attempt before the last went unanswered, whatever the last one answered', async () => {
-    const err = await client({ headersTimeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } })
-      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'hang-then-503' }, json: {}, schema: z.unknown() })
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ status: 503 });
-    expect(mayStillApply(err)).toBe(true);
-    expect(seen).toEqual(['/api/items/hang-then-503', '/api/items/hang-then-503']);
+  it('tells the caller of an unanswered attempt of a change even when a retry then succeeds', async () => {
+    let unanswered = 0;
+    const result = await client({ headersTimeoutMs: 200, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).request({
+      method: 'PUT',
+      route: '/items/{id}',
+      params: { id: 'hang-then-ok' },
+      json: {},
+      schema: z.unknown(),
+      onUnanswered: () => unanswered++,
+    });
+    expect(result).toEqual({ ok: true });
+    expect(unanswered).toBe(1);
+    expect(seen).toEqual(['/api/items/hang-then-ok', '/api/items/hang-then-ok']);
   });
 
   it('after a 403, sends the call once more with a new token when its own is a minute old, so a grant made since counts', async () => {
@@ -366,6 +380,26 @@ describe('HttpClient', () => {
     expect(await call()).toEqual({ ok: true });
     expect(issued).toBe(2);
     expect(seen).toEqual(['/api/items/scoped', '/api/items/scoped', '/api/items/scoped']);
+  });
+
+  it('keeps serving an account with its token after a 403 when no newer token can be had', async () => {
+    let now = 0;
+    let issued = 0;
+    const tokens = new TokenCache(
+      async () => {
+        if (++issued > 1) throw new RateLimitedError({ vendor: 'AUTH0', account: 'test' }, 120, 'vendor', true);
+        return { accessToken: 't1', expiresIn: 86_400 };
+      },
+      { clock: () => now },
+    );
+    const api = client({ tokens });
+    const get = (id: string) => api.request({ method: 'GET', route: '/items/{id}', params: { id }, schema: z.unknown() });
+    await expect(get('ok')).resolves.toEqual({ ok: true });
+    now = SCOPE_RECHECK_MS;
+    await expect(get('scoped')).rejects.toMatchObject({ status: 403 });
+    await expect(get('ok')).resolves.toEqual({ ok: true });
+    expect(issued).toBe(2);
+    expect(seen).toEqual(['/api/items/ok', '/api/items/scoped', '/api/items/ok']);
   });
 
   it('reports a POST cancelled before it was sent as not applied, and sends nothing', async () => {

@@ -29,18 +29,35 @@ describe('TokenCache', () => {
     expect(await cache.get()).toBe('t2');
   });
 
-  it('drops a token refused with 403 only once it is at least the given age, and only the cached one', async () => {
+  it('after a 403, replaces a token once it is the given age, at most once per that age, keeping the old one until a new one is in hand', async () => {
     let now = 0;
     let calls = 0;
-    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 }), { clock: () => now });
+    let endpointUp = true;
+    const cache = new TokenCache(
+      async () => {
+        calls++;
+        if (!endpointUp) throw new Error('token endpoint down');
+        return { accessToken: `t${calls}`, expiresIn: 3600 };
+      },
+      { clock: () => now },
+    );
     expect(await cache.get()).toBe('t1');
     now = 59_999;
-    expect(cache.invalidateIfOlder('t1', 60_000)).toBe(false);
-    expect(cache.invalidateIfOlder('t0', 0)).toBe(false);
-    expect(await cache.get()).toBe('t1');
+    expect(await cache.newerThan('t1', 60_000)).toBeNull();
     now = 60_000;
-    expect(cache.invalidateIfOlder('t1', 60_000)).toBe(true);
-    expect(await cache.get()).toBe('t2');
+    endpointUp = false;
+    expect(await cache.newerThan('t1', 60_000)).toBeNull();
+    expect(await cache.get()).toBe('t1');
+    now = 119_999;
+    expect(await cache.newerThan('t1', 60_000)).toBeNull();
+    expect(calls).toBe(2);
+    now = 120_000;
+    endpointUp = true;
+    expect(await cache.newerThan('t1', 60_000)).toBe('t3');
+    expect(await cache.get()).toBe('t3');
+    // A call refused with the old token while the new one was fetched is sent with the new one.
+    expect(await cache.newerThan('t1', 60_000)).toBe('t3');
+    expect(calls).toBe(3);
   });
 
   it('keeps a token whose lifetime is shorter than the refresh margin for half of it, instead of fetching one per call', async () => {

@@ -52,6 +52,17 @@ describe.each(storeKinds)('the %s store', (kind) => {
     expect(await store().get(k)).toBeNull();
   });
 
+  it('moves the expiry only while the key still holds the given value', async () => {
+    const k = key();
+    await store().set(k, 'mine', 10_000);
+    expect(await store().expireIfEquals(k, 'theirs', 100)).toBe(false);
+    expect(await store().expireIfEquals(k, 'mine', 150)).toBe(true);
+    expect(await store().get(k)).toBe('mine');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store().get(k)).toBeNull();
+    expect(await store().expireIfEquals(k, 'mine', 10_000)).toBe(false);
+  });
+
   it('lets a burst through at once, then spaces calls at the sustained rate', withRateStore(async () => {
     const k = key();
     const waits = [];

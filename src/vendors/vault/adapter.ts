@@ -107,7 +107,7 @@ export class VaultSession implements AccountSession {
     // take turns: two at once would each send back the field the other just changed.
     // A UUID names one secret however it is cased: one lock for every spelling. The vault is sent
     // the id as the caller spelled it (the contract says nothing of case).
-    const updated = await this.exclusive(`credential:${uuid.toLowerCase()}`, this.scope, async () => {
+    const updated = await this.exclusive(`credential:${uuid.toLowerCase()}`, this.scope, async (keep) => {
       const current = await this.fetch(uuid);
       return this.http.request({
         method: 'PUT',
@@ -120,6 +120,8 @@ export class VaultSession implements AccountSession {
         idempotent: true,
         redact: change.value !== undefined ? [change.value] : [],
         scope: this.scope,
+        // A PUT that may still land holds the secret's lock a while, so the next update reads after it.
+        onUnanswered: keep,
       });
     });
     const record = credentialRecord(this.account, updated, this.unreadable);

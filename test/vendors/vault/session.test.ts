@@ -67,6 +67,24 @@ describe('VaultSession', () => {
     expect(calls(sim)).toEqual([`GET /api/v1/credentials/${uuid}`, `PUT /api/v1/credentials/${uuid}`, `GET /api/v1/credentials/${uuid}`, `PUT /api/v1/credentials/${uuid}`]);
   }, 15_000);
 
+  it('lets a PUT that went unanswered land before the next change reads, even when a retry of it succeeded', async () => {
+    const config = { vendor: 'vault' as const, name: 'v', baseUrl: sim.url, token: 'tok' };
+    const impatient = new VaultAccount(config, testAccountDeps(vault, config, { headersTimeoutMs: 200 }));
+    const r = ref('VaultCredential', 'v', uuid);
+    try {
+      // A's first PUT is applied only after 2.5 s (its answer is given up at 200 ms); its retry is answered at once.
+      sim.inject({ method: 'PUT', route: '/api/v1/credentials/:uuid', delayMs: 2_500, afterApply: true, status: 200, json: {} });
+      const started = Date.now();
+      await impatient.session(testScope()).updateCredential(r, { name: 'renamed-again-by-a' });
+      await impatient.session(testScope()).updateCredential(r, { description: 'set-again-by-b' });
+      await new Promise((res) => setTimeout(res, started + 3_000 - Date.now())); // A's first PUT has landed
+      expect(sim.state.credentials.find((c) => c.uuid === uuid)).toMatchObject({ name: 'renamed-again-by-a', description: 'set-again-by-b' });
+      expect(calls(sim).filter((c) => c.startsWith('PUT'))).toHaveLength(3);
+    } finally {
+      await impatient.close();
+    }
+  }, 15_000);
+
   it('has no owners', async () => {
     const s = account.session(scope);
     expect(await s.listOwners()).toEqual([]);
