@@ -184,6 +184,9 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
       // An owner the vendor says does not exist (deleted, say) has no credentials, as `node` of it is
       // null: the account answered, so it is no failed account.
       (owner ? s.ownerCredentials(owner).then(distinctCredentials, goneAsEmpty) : listAll(s)).catch((err: unknown) => {
+        // An owner id of the right type but a path its vendor never issues is the caller's mistake,
+        // found before anything was sent: refused like any malformed owner id, not an account failure.
+        if (owner && err instanceof ValidationError) throw new ValidationError(err.message, err.fields.map((f) => ({ ...f, field: 'filter.owner' })));
         report(err, s);
         return [];
       }),
@@ -270,6 +273,8 @@ function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: 
   const windowSize = window.length;
   const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
   if (first != null) window = window.slice(0, first);
+  // What `last` takes its edges from: with `first` too (discouraged, but valid), only those `first` kept.
+  const lastFrom = window.length;
   if (args.last != null) window = window.slice(Math.max(0, window.length - args.last));
   const edges = window.map((e) => new Edge(e.node, e.key));
   return {
@@ -279,7 +284,7 @@ function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: 
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
       hasNextPage: first != null ? windowSize > first : before !== null,
-      hasPreviousPage: args.last != null ? windowSize > args.last : after !== null,
+      hasPreviousPage: args.last != null ? lastFrom > args.last : after !== null,
     },
   };
 }

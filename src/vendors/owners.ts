@@ -17,7 +17,8 @@ export async function readEachOwner<O, R>(source: UpstreamSource, owners: readon
     else failures.push(s.reason);
   }
   // No owner answered: the account failed, as when its owners cannot be listed; nothing partial about it.
-  if (failures.length === owners.length) throw failures[0];
+  // (No owners at all is an empty account, not a failed one.)
+  if (failures.length && failures.length === owners.length) throw failures[0];
   if (failures.length) throw new PartialListError(source, records, failures[0], failures.length, owners.length);
   return records;
 }

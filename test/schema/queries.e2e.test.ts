@@ -469,6 +469,23 @@ describe('empty ids and cursors', () => {
     nothingUpstream(h);
   });
 
+  it.each([
+    ['Auth0Client', 'auth0-prod', ['bad/id']],
+    ['Auth0Client', 'auth0-prod', ['a', 'b']],
+    ['ConductorOneServicePrincipal', 'conductorone-sandbox', ['..']],
+    ['KeycardServiceAccount', 'keycard-sandbox', ['..']],
+  ])('refuses a %s id of account %s whose path %j its vendor never issues (BAD_USER_INPUT on filter.owner, no failed account), sending nothing', async (typename, account, path) => {
+    const res = await h.exec(ListCredentialsDocument, { filter: { owner: gid(typename, account, ...path) }, first: 5 });
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/^Malformed id: /),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: 'filter.owner', message: expect.stringMatching(/^malformed/) }] }),
+      }),
+    ]);
+    nothingUpstream(h);
+  });
+
   it.each(['after', 'before'] as const)('refuses an empty %s cursor like any malformed cursor instead of starting again at the first page, sending nothing', async (arg) => {
     const res = await h.exec(ListCredentialsDocument, { first: 5, [arg]: '' });
     expect(res.data ?? null).toBeNull();
@@ -479,6 +496,21 @@ describe('empty ids and cursors', () => {
       }),
     ]);
     nothingUpstream(h);
+  });
+});
+
+describe('an account with no owners', () => {
+  it('lists no credentials of a Keycard organization without service accounts: no error, no failed account', async () => {
+    const kc = h.sim('keycard-sandbox') as KeycardSimulator;
+    const saved = kc.state.serviceAccounts.splice(0);
+    try {
+      const res = await h.exec(ListCredentialsDocument, { filter: { accounts: ['keycard-sandbox'] }, first: 10 });
+      expect(res.errors).toBeUndefined();
+      expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
+      expect(calls(kc)).toEqual([`GET /organizations/${kc.state.organization.id}/service-accounts?limit=100`]);
+    } finally {
+      kc.state.serviceAccounts.push(...saved);
+    }
   });
 });
 
@@ -618,5 +650,15 @@ describe('paging the credentials connection', () => {
     expect(exact.info).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
     const none = await page({ first: 0 });
     expect(none).toMatchObject({ ids: [], info: { hasNextPage: true, startCursor: null, endCursor: null } });
+  });
+
+  it('takes last from the edges first kept when both are given, and says nothing precedes the first edges', async () => {
+    const all = await everyId();
+    const both = await page({ first: 2, last: 5 });
+    expect(both.ids).toEqual(all.slice(0, 2));
+    expect(both.info).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const tail = await page({ first: 5, last: 2 });
+    expect(tail.ids).toEqual(all.slice(3, 5));
+    expect(tail.info).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
   });
 });

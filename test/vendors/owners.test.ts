@@ -37,6 +37,10 @@ describe('readEachOwner', () => {
     expect(err.code).toBe('UPSTREAM_ERROR');
   });
 
+  it('reads an account with no owners as empty, not failed', async () => {
+    await expect(readEachOwner(source, [], async () => ['never read'])).resolves.toEqual([]);
+  });
+
   it('throws the first failure itself when no owner answered: the account failed, nothing partial about it', async () => {
     const err = await readEachOwner(source, ['bad1', 'bad2'], async (o) => Promise.reject(refused(o))).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(PartialListError);
