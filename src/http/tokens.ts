@@ -50,8 +50,8 @@ export class TokenCache {
    * the caller retrying with a fresh token does not wait for, so reads skip it meanwhile.
    */
   private rejected: string | null = null;
-  /** A replacement after a 403 being fetched, and when the last one was asked for (see newerThan). */
-  private replacing: Promise<Held> | null = null;
+  /** The replacement after a 403 being fetched, for which token, and when the last one was asked for (see newerThan). */
+  private replacing: { old: Held; next: Promise<Held> } | null = null;
   private lastReplacedAt = -Infinity;
 
   constructor(
@@ -121,14 +121,20 @@ export class TokenCache {
     const held = this.current;
     if (!held) return null;
     if (held.token !== token) return this.fresh(held) ? held.token : null;
-    const now = this.now();
-    if (now - held.issuedAt < ageMs || now - this.lastReplacedAt < ageMs) return null;
-    this.lastReplacedAt = now;
-    this.replacing ??= this.replacement(held).finally(() => {
-      this.replacing = null;
-    });
+    // Callers refused with the same token while its replacement is fetched all wait for that one.
+    if (this.replacing?.old !== held) {
+      const now = this.now();
+      if (now - held.issuedAt < ageMs || now - this.lastReplacedAt < ageMs) return null;
+      this.lastReplacedAt = now;
+      const replacing = { old: held, next: this.replacement(held) };
+      const done = () => {
+        if (this.replacing === replacing) this.replacing = null;
+      };
+      replacing.next.then(done, done);
+      this.replacing = replacing;
+    }
     try {
-      const fresh = await this.replacing;
+      const fresh = await this.replacing.next;
       if (this.current === held) this.current = fresh;
       return fresh.token;
     } catch (err) {
@@ -142,7 +148,7 @@ export class TokenCache {
     const shared = this.options.shared;
     if (!shared) return this.fetch();
     const stored = await this.read(shared).catch(() => null);
-    if (this.fresh(stored) && stored.issuedAt > old.issuedAt) return stored;
+    if (this.fresh(stored) && stored.token !== old.token) return stored;
     const held = await this.fetch();
     await storeCall(() => shared.store.set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))).catch(() => undefined);
     return held;
@@ -206,7 +212,9 @@ export class TokenCache {
   private async read(shared: SharedTokens): Promise<Held | null> {
     const raw = await storeCall(() => shared.store.get(shared.key));
     const held = raw ? this.unseal(raw) : null;
-    return held?.token === this.rejected ? null : held;
+    if (!held || held.token === this.rejected) return null;
+    // Issued by whichever replica fetched it, by its clock: never younger here than when first seen.
+    return { ...held, issuedAt: Math.min(held.issuedAt, this.now()) };
   }
 
   private seal(held: Held): string {

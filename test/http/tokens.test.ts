@@ -60,6 +60,26 @@ describe('TokenCache', () => {
     expect(calls).toBe(3);
   });
 
+  it('gives every caller refused with the old token the replacement being fetched, with one token request', async () => {
+    let now = 0;
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const cache = new TokenCache(
+      async () => {
+        if (++calls > 1) await gate;
+        return { accessToken: `t${calls}`, expiresIn: 3600 };
+      },
+      { clock: () => now },
+    );
+    expect(await cache.get()).toBe('t1');
+    now = 60_000;
+    const refused = [cache.newerThan('t1', 60_000), cache.newerThan('t1', 60_000)];
+    release();
+    expect(await Promise.all(refused)).toEqual(['t2', 't2']);
+    expect(calls).toBe(2);
+  });
+
   it('keeps a token whose lifetime is shorter than the refresh margin for half of it, instead of fetching one per call', async () => {
     let now = 0;
     let calls = 0;
@@ -171,6 +191,21 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     cache.invalidate('t1');
     expect(await cache.get()).toBe('t2');
     expect(calls).toBe(2);
+  });
+
+  it('after a 403, takes a newer token a peer stored, whatever the two replicas’ clocks say', async () => {
+    n++;
+    let t = 1_000_000_000;
+    let issued = 0;
+    const fetch = async () => ({ accessToken: `t${++issued}`, expiresIn: 86_400 });
+    const ahead = new TokenCache(fetch, { clock: () => t, shared: shared() });
+    const behind = new TokenCache(fetch, { clock: () => t - 120_000, shared: shared() });
+    expect(await ahead.get()).toBe('t1');
+    expect(await behind.get()).toBe('t1');
+    t += 90_000;
+    expect(await ahead.newerThan('t1', 60_000)).toBe('t2');
+    expect(await behind.newerThan('t1', 60_000)).toBe('t2');
+    expect(issued).toBe(2);
   });
 
   it('fetches locally when the store is unreachable', async () => {
