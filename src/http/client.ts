@@ -127,6 +127,7 @@ const vendorVerdict = new WeakMap<object, boolean>();
 const vendorDelay = new WeakMap<object, number>();
 /** Failures while getting the call's token: the call itself was never sent. */
 const beforeSending = new WeakSet<object>();
+
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
  * polite and a sick vendor contained — bounded concurrency, a client-side rate budget, a circuit
