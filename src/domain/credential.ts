@@ -1,4 +1,5 @@
 import type { Ref } from './ref.js';
+import type { VendorVerdict } from './status.js';
 import type { Vendor } from './vendor.js';
 
 export const CREDENTIAL_KINDS = [
@@ -27,6 +28,8 @@ export interface CredentialRecord {
   readonly expiresAt: Date | null;
   /** The vendor's answer holds an expiry the gateway cannot read (`expiresAt` is then null). */
   readonly expiryUnknown?: boolean;
+  /** The vendor's own word that it has expired or is about to, whatever `expiresAt` says (see credentialStatus). */
+  readonly vendorVerdict?: VendorVerdict;
   readonly lastUsedAt: Date | null;
   readonly owner: Ref | null;
 }

@@ -54,8 +54,9 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     }),
     status: t.field({
       type: CredentialStatusEnum,
-      description: 'From `expiresAt`, the same way for every vendor, at the time of the request.',
-      resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs, c.expiryUnknown),
+      description:
+        'From `expiresAt`, the same way for every vendor, at the time of the request; made more urgent, never less, by a vendor that says itself that the credential has expired or is expiring (the vault\'s `healthStatus`).',
+      resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs, c.expiryUnknown, c.vendorVerdict),
     }),
     owner: t.field({
       type: CredentialOwnerInterface,

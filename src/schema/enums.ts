@@ -29,13 +29,17 @@ export const CredentialKindEnum = builder.enumType('CredentialKind', {
 });
 
 export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
-  description: 'Computed the same way for every vendor from `expiresAt` and the configured warning window.',
+  description:
+    'Computed the same way for every vendor from `expiresAt` and the configured warning window; a vendor that says itself that a credential has expired or is expiring (the vault\'s `healthStatus`) makes it EXPIRED or EXPIRING whatever `expiresAt` says.',
   values: {
     ACTIVE: { description: 'Expires after the warning window.' },
-    EXPIRING: { description: 'Expires within the warning window (the server setting `expiryWarningDays`, by default 30 days).' },
-    EXPIRED: { description: '`expiresAt` is in the past.' },
+    EXPIRING: { description: 'Expires within the warning window (the server setting `expiryWarningDays`, by default 30 days), or its vendor says it is expiring.' },
+    EXPIRED: { description: '`expiresAt` is in the past, or its vendor says it has expired.' },
     NEVER_EXPIRES: { description: 'No expiry is set.' },
-    UNKNOWN: { description: 'The vendor reports an expiry the gateway cannot read (not an RFC 3339 date-time, or an unreadable certificate): it may be past.' },
+    UNKNOWN: {
+      description:
+        'The vendor reports an expiry the gateway cannot read (not an RFC 3339 date-time, or an unreadable certificate), or holds none for a credential that does expire (an Auth0 certificate credential without `expires_at`): it may be past.',
+    },
   } satisfies Record<(typeof CREDENTIAL_STATUSES)[number], unknown>,
 });
 

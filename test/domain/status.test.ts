@@ -14,4 +14,18 @@ describe('credentialStatus', () => {
   it('returns ACTIVE after the warning window', () => expect(credentialStatus(days(31), now, window)).toBe('ACTIVE'));
   it('honours a configured window', () => expect(credentialStatus(days(10), now, 7 * 86_400_000)).toBe('ACTIVE'));
   it('returns NEVER_EXPIRES without an expiry', () => expect(credentialStatus(null, now, window)).toBe('NEVER_EXPIRES'));
+  it('returns EXPIRED for a credential its vendor says has expired, whatever its expiry says', () => {
+    expect([credentialStatus(null, now, window, false, 'EXPIRED'), credentialStatus(days(90), now, window, false, 'EXPIRED'), credentialStatus(null, now, window, true, 'EXPIRED')]).toEqual([
+      'EXPIRED',
+      'EXPIRED',
+      'EXPIRED',
+    ]);
+  });
+  it('returns EXPIRING for a credential its vendor says is expiring, but never less than EXPIRED', () => {
+    expect([credentialStatus(null, now, window, false, 'EXPIRING'), credentialStatus(days(90), now, window, false, 'EXPIRING'), credentialStatus(days(-1), now, window, false, 'EXPIRING')]).toEqual([
+      'EXPIRING',
+      'EXPIRING',
+      'EXPIRED',
+    ]);
+  });
 });

@@ -146,8 +146,11 @@ describe('an expiry the vendor sent that the gateway cannot read', () => {
         const c = list[at]!;
         const saved = { ...c };
         const spoiled: Spoiled = { globalId: gid('VaultCredential', this.account, c.uuid), field: 'expiresAt', item: c.uuid, restore: () => Object.assign(c, saved) };
-        if (field === 'expiry') c.expiresAt = value;
-        else {
+        if (field === 'expiry') {
+          c.expiresAt = value;
+          // The vault's own health verdict would outrank UNKNOWN (see credentialStatus): it gives none.
+          c.healthStatus = 'CREDENTIAL_HEALTH_STATUS_UNSPECIFIED';
+        } else {
           // First in the list, so the shape error's path is the same on every run.
           list.splice(at, 1);
           list.unshift(c);

@@ -41,7 +41,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
   const KeyUse = builder.enumType('Auth0KeyUse', { description: "Auth0's `key_use` of a connection key: what the key is for.", values: enumValues(KEY_USES) });
   const Role = builder.enumType('Auth0KeyRole', {
     description:
-      "Where a key stands in the rotation, from the flag Auth0 sets on it. A rotation adds a NEXT key; how the others' roles shift is Auth0's to decide and not documented by it: read `keys` after rotating.",
+      "Where a key stands in the rotation, from the flag Auth0 sets on it. A rotation adds a NEXT key; how the others' roles shift is Auth0's to decide and not documented by it: read `keys` after rotating. A key's `status` comes from its certificate whatever its role: a PREVIOUS key whose certificate has lapsed is EXPIRED though it no longer signs, so look at `role` before rotating.",
     values: ['CURRENT', 'NEXT', 'PREVIOUS'] satisfies KeyRole[],
   });
 

@@ -91,6 +91,13 @@ const credentialKind: Record<string, CredentialKind> = {
   cert_subject_dn: 'CERTIFICATE',
 };
 
+/**
+ * Auth0 keeps an expiry only for what it is given one for (`expires_at`, "public_key only; omit =
+ * never expires"): a certificate credential without one still expires, when its certificate does,
+ * which Auth0 does not say (a subject DN's certificate it never even sees).
+ */
+const CERTIFICATE_TYPES: ReadonlySet<string> = new Set(['x509_cert', 'cert_subject_dn']);
+
 export function clientCredentialRecord(account: string, clientId: string, c: ClientCredential, report: OnUnreadable): Auth0ClientCredentialRecord {
   const item = `${clientId}/${c.id}`;
   // Reported here with the display fields, as every vendor's records do: the credential is UNKNOWN.
@@ -105,7 +112,7 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
     createdAt: shown(c.created_at, 'created_at', item, report),
     updatedAt: shown(c.updated_at, 'updated_at', item, report),
     expiresAt: knownExpiry(c.expires_at),
-    expiryUnknown: c.expires_at === UNREADABLE,
+    expiryUnknown: c.expires_at === UNREADABLE || (c.expires_at == null && CERTIFICATE_TYPES.has(c.credential_type ?? '')),
     lastUsedAt: null,
     owner: ref(T.client, account, clientId),
     kid: shown(c.kid, 'kid', item, report),

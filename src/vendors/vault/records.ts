@@ -1,5 +1,6 @@
 import type { CredentialKind, CredentialRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import type { VendorVerdict } from '../../domain/status.js';
 import { UNREADABLE, expiryOf, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
@@ -26,6 +27,12 @@ export function kindOf(type: CredentialType | null | undefined): CredentialKind 
 
 export type { OnUnreadable };
 
+/** The vault's own health verdicts that the status must not fall below (VALID says nothing the expiry does not). */
+const VERDICTS: Partial<Record<string, VendorVerdict>> = {
+  CREDENTIAL_HEALTH_STATUS_EXPIRING: 'EXPIRING',
+  CREDENTIAL_HEALTH_STATUS_EXPIRED: 'EXPIRED',
+};
+
 export function credentialRecord(account: string, c: Credential, onUnreadable: OnUnreadable): VaultCredentialRecord {
   const lastOp = shown(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
   const expiry = expiryOf(c.expiresAt);
@@ -42,6 +49,7 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     updatedAt: lastOp,
     expiresAt: knownExpiry(expiry),
     expiryUnknown: expiry === UNREADABLE,
+    vendorVerdict: VERDICTS[c.healthStatus ?? ''],
     lastUsedAt: null,
     owner: null,
     type: c.type ?? null,

@@ -226,6 +226,21 @@ describe('credentials across Auth0 accounts', () => {
     expect(status('inventory-key')).toBe('NEVER_EXPIRES');
   });
 
+  it('reports a certificate credential Auth0 holds no expiry for as UNKNOWN, not NEVER_EXPIRES: its certificate still expires', async () => {
+    const creds = [...prod.state.credentials.values()].find((list) => list.length > 0)!;
+    const added = (['cert_subject_dn', 'x509_cert'] as const).map((type, i) => ({ ...creds[0]!, id: `cred_NoExpiry${i}000000000000`, name: `no-expiry-${type}`, credential_type: type, expires_at: undefined }));
+    creds.push(...added);
+    try {
+      const unknown = await listAll({ accounts: [PROD], statuses: ['UNKNOWN'] });
+      expect(unknown.edges.map((e) => [e.node.name, e.node.status, e.node.expiresAt])).toEqual([
+        ['no-expiry-cert_subject_dn', 'UNKNOWN', null],
+        ['no-expiry-x509_cert', 'UNKNOWN', null],
+      ]);
+    } finally {
+      creds.splice(creds.length - added.length, added.length);
+    }
+  });
+
   it('reports a key whose certificate cannot be read as UNKNOWN, listed first, while the rest of the tenant answers', async () => {
     const [connectionId, keys] = [...prod.state.keys.entries()][0]!;
     const key = keys[0]!;

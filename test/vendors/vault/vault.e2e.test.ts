@@ -148,6 +148,19 @@ describe('listing vault credentials', () => {
     expect(row('backup-gpg-passphrase')).toEqual(['NEVER_EXPIRES', 'UNSPECIFIED', 'SECRET', 'UNSPECIFIED']);
   });
 
+  it('reports a secret the vault itself calls expired or expiring as EXPIRED or EXPIRING, whatever its expiry says, and filters by that', async () => {
+    const [expired, expiring] = bulk(2);
+    const said = [
+      { ...expired!, name: 'vault-says-expired', expiresAt: undefined, healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRED' },
+      { ...expiring!, name: 'vault-says-expiring', expiresAt: '2099-01-01T00:00:00Z', healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRING' },
+    ] as SimVaultCredential[];
+    await withCredentials(prod, said, async () => {
+      const urgent = await listAll({ accounts: [PROD], statuses: ['EXPIRED', 'EXPIRING'] });
+      const status = (name: string) => urgent.edges.find((e) => e.node.name === name)?.node.status;
+      expect([status('vault-says-expired'), status('vault-says-expiring')]).toEqual(['EXPIRED', 'EXPIRING']);
+    });
+  });
+
   it('shows an unknown type or health status as null instead of failing the list', async () => {
     const odd = { ...bulk(1)[0]!, name: 'from-the-future', type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' } as unknown as SimVaultCredential;
     await withCredentials(prod, [odd], async () => {
