@@ -35,6 +35,7 @@ describe('vault credential JSON', () => {
       updatedAt: new Date('2025-06-07T08:09:10.5Z'),
       expiresAt: new Date('2026-03-01T00:00:00.123Z'),
       expiryUnknown: false,
+      vendorVerdict: 'EXPIRING',
       lastUsedAt: null,
       owner: null,
       type: 'CREDENTIAL_TYPE_PASSWORD',
