@@ -41,7 +41,8 @@ const limitsSchema = z
     maxCost: z.number().int().min(1).max(10_000_000).default(100_000),
     /** Lookups by id per operation: `node`s, `nodes` ids, `_entities` representations (src/lookup-limit.ts). Default: 100, or 500 as a subgraph. */
     maxNodeLookups: z.number().int().min(1).max(10_000).optional(),
-    maxBodyBytes: z.number().int().min(1_024).max(10_000_000).default(100_000),
+    /** Default: 100,000 bytes, or 256,000 as a subgraph (a router's `_entities` fetch of maxNodeLookups ids). */
+    maxBodyBytes: z.number().int().min(1_024).max(10_000_000).optional(),
     /** A request body must arrive in full within this (HTTP 408 otherwise), before it queues for admission. */
     requestBodyTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     /** Batched requests (arrays of operations): off unless set to a maximum batch size. */

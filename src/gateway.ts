@@ -200,7 +200,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
 
   // The body first, then admission: a slot is held only by a request that can run at once.
-  const body = { maxBytes: limits.maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * limits.maxBodyBytes) };
+  // A subgraph's default fits a router's fetch of 500 representations of the longest ids.
+  const maxBodyBytes = limits.maxBodyBytes ?? (config.federation ? 256_000 : 100_000);
+  const body = { maxBytes: maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * maxBodyBytes) };
   const bodies = withBody(body, admission.handler(yoga));
   // Method and media types first: a request refused for them is not read, authenticated or queued.
   const graphqlHttp = withGraphQLHttp(GRAPHQL_PATH, bodies);

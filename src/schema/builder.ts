@@ -18,7 +18,14 @@ import { decodeGlobalId, encodeGlobalId, parseGlobalId } from './global-id.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 
 /** The permission each coarse gate of the schema stands for. */
-const GATES = { read: 'credentials:read', write: 'credentials:write', rotate: 'keys:rotate' } as const satisfies Record<string, ScopeName>;
+export const GATES = { read: 'credentials:read', write: 'credentials:write', rotate: 'keys:rotate' } as const satisfies Record<string, ScopeName>;
+
+/** A caller refused a field by a coarse gate: it holds `scope` on no account at all. */
+export function gateRefusal(ctx: Context, info: GraphQLResolveInfo, scope: ScopeName | undefined): PermissionDeniedError {
+  // The gates ask whether the caller holds the scope on any account at all.
+  const needs = scope ? `: it needs ${scope} on at least one account` : '';
+  return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}${needs}`, { scope });
+}
 
 /** The permission a scope-auth refusal was about, when it names one of the gates. */
 function gateOf(failure: AuthFailure): ScopeName | undefined {
@@ -54,10 +61,7 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx, info, result) => {
       // Refused before the resolver runs, so the audit record is written here.
       if (info.parentType.name === 'Mutation') auditRefusal(ctx, refusedTarget(ctx, info));
-      const scope = gateOf(result.failure);
-      // The gates ask whether the caller holds the scope on any account at all.
-      const needs = scope ? `: it needs ${scope} on at least one account` : '';
-      return new PermissionDeniedError(`caller "${ctx.caller.name}" may not use ${info.parentType.name}.${info.fieldName}${needs}`, { scope });
+      return gateRefusal(ctx, info, gateOf(result.failure));
     },
   },
   relay: {

@@ -2,7 +2,8 @@ import { isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
 import { ValidationError } from '../errors.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
-import type { Builder, NodeTypes } from './builder.js';
+import { holdsAnywhere } from '../auth/grants.js';
+import { GATES, gateRefusal, type Builder, type NodeTypes } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
 import { loadNode } from './queries.js';
 
@@ -38,6 +39,7 @@ export function registerEntities(builder: Builder, nodeTypes: NodeTypes): void {
  * `_entities` resolves each representation on its own: one that names no entity type here or has
  * no string id is a BAD_USER_INPUT error for its index alone. The federation library's resolver
  * fails the whole list on an unknown `__typename`, and crashes on an id that is not a string.
+ * A caller who may read no account at all is refused the whole field, as `nodes` refuses it.
  */
 export function checkRepresentations(schema: GraphQLSchema): GraphQLSchema {
   const field = schema.getQueryType()!.getFields()._entities!;
@@ -46,12 +48,14 @@ export function checkRepresentations(schema: GraphQLSchema): GraphQLSchema {
     const type = typeof name === 'string' ? schema.getType(name) : undefined;
     return type && (isObjectType(type) || isInterfaceType(type)) && type.extensions?.apollo !== undefined;
   };
-  field.resolve = (source, args: { representations: Record<string, unknown>[] }, ctx, info) =>
-    args.representations.map((rep, i) => {
+  field.resolve = (source, args: { representations: Record<string, unknown>[] }, ctx: Context, info) => {
+    if (!holdsAnywhere(ctx.caller, GATES.read)) throw gateRefusal(ctx, info, GATES.read);
+    return args.representations.map((rep, i) => {
       if (!entity(rep.__typename)) return invalid(i, '__typename', 'is not an entity type of this subgraph');
       if (typeof rep.id !== 'string') return invalid(i, 'id', 'must be a string id');
       return (resolveAll(source, { representations: [rep] }, ctx, info) as unknown[])[0];
     });
+  };
   return schema;
 }
 

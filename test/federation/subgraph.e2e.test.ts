@@ -2,13 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSubgraphSchema, printSortedSubgraph } from '../../src/schema/index.js';
-import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
+import { gid } from '../fixtures/ids.js';
 
 /** The gateway as a Federation v2 subgraph: `_service` and `_entities`, as a router calls them. */
 let h: Harness;
+let jwt: JwtFixture;
 beforeAll(async () => {
-  h = await startHarness({ config: { federation: true, auth: authConfig(await jwtFixture()) } });
+  jwt = await jwtFixture();
+  h = await startHarness({ config: { federation: true, auth: authConfig(jwt) } });
 });
 afterAll(() => h.close());
 
@@ -105,6 +108,37 @@ describe('the subgraph', () => {
     // staging-writer may read auth0-staging only.
     const res = await gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename, id }] }, { 'x-api-key': KEYS.stagingWriter });
     expect(res.data!._entities).toEqual([null]);
+  });
+
+  it('refuses _entities to a caller who may read no account, as nodes is refused, asking no vendor', async () => {
+    const listed = (await gql<Listed>('{ credentials(first: 1) { edges { node { id __typename account owner { id __typename } } } } }')).data!;
+    const { id, __typename } = listed.credentials.edges[0]!.node;
+    h.reset();
+    const writeOnly = { authorization: `Bearer ${await jwt.sign({ sub: 'writeonly', scope: 'credentials:write keys:rotate' })}` };
+    const res = await gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename, id }] }, writeOnly);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: 'caller "writeonly" may not use Query._entities: it needs credentials:read on at least one account',
+        extensions: expect.objectContaining({ code: 'FORBIDDEN', requiredScope: 'credentials:read' }),
+      }),
+    ]);
+    nothingUpstream(h);
+  });
+
+  it('takes a router’s fetch of as many representations as the lookup limit allows, with ids of the longest account names', async () => {
+    const account = 'a'.repeat(64); // the longest an account name may be; no such account here, so each resolves to null
+    const r = Array.from({ length: 500 }, (_, i) => ({
+      __typename: 'Auth0ClientCredential',
+      id: gid('Auth0ClientCredential', account, `Client${String(i).padStart(26, '0')}`, `cred_${String(i).padStart(22, '0')}`),
+    }));
+    const body = JSON.stringify({ query: ENTITIES, variables: { r } });
+    expect(body.length).toBeGreaterThan(100_000);
+    const res = await h.post(body, admin);
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { data: { _entities: unknown[] }; errors?: unknown };
+    expect(json.errors).toBeUndefined();
+    expect(json.data._entities).toEqual(Array(500).fill(null));
   });
 
   it('still requires credentials', async () => {
