@@ -105,7 +105,7 @@ builder.queryField('credentials', (t) =>
       type: CredentialInterface,
       authScopes: { read: true },
       description:
-        'Credentials across every configured account: an unreadable expiry (UNKNOWN) first, then soonest expiry first, never-expiring last. ' +
+        'Credentials across every configured account: an unreadable expiry (UNKNOWN) first, then those without a date that their vendor says have expired or are expiring, then soonest expiry first, never-expiring last. ' +
         `Pages of \`first\` or \`last\` (default ${DEFAULT_PAGE}, at most ${MAX_PAGE}). An account that fails is listed in \`failedAccounts\` ` +
         'and adds an error (`extensions.code`, `vendor`, `account`) while the others still answer.',
       args: { filter: t.arg({ type: CredentialFilter, required: false, description: 'Which credentials to list; without it, every credential the caller may read.' }) },
@@ -204,16 +204,20 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
 }
 
 /**
- * A credential's place in the list: soonest expiry first (an unreadable one before all), never-expiring last; ties by a stable key,
+ * A credential's place in the list: soonest expiry first (an unreadable one before all, then one
+ * without a date its vendor says has expired or is expiring), never-expiring last; ties by a stable key,
  * so cursors survive refetches. The key is computed only when needed (a tie, a cursor): most
  * credentials of a list never need it.
  */
+const UNDATED = { EXPIRED: Number.MIN_SAFE_INTEGER + 1, EXPIRING: Number.MIN_SAFE_INTEGER + 2, NONE: Number.MAX_SAFE_INTEGER } as const;
+
 class SortKey {
   readonly time: number;
   private ref: string | undefined;
   constructor(private readonly c: CredentialRecord) {
-    // An unreadable expiry may be past: it comes first, before the soonest.
-    this.time = c.expiresAt?.getTime() ?? (c.expiryUnknown ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER);
+    // An unreadable expiry may be past: it comes first, before the soonest. Without a date, a
+    // vendor's verdict places it next (fixed places, so cursors do not move with the clock).
+    this.time = c.expiresAt?.getTime() ?? (c.expiryUnknown ? Number.MIN_SAFE_INTEGER : UNDATED[c.vendorVerdict ?? 'NONE']);
   }
   get id(): string {
     return (this.ref ??= refKey(this.c.ref));

@@ -208,6 +208,21 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     expect(issued).toBe(2);
   });
 
+  it('after a 403, takes the token a peer stored even when this replica’s clock is far behind, not the refused one back', async () => {
+    n++;
+    let t = 1_000_000_000;
+    let issued = 0;
+    const fetch = async () => ({ accessToken: `t${++issued}`, expiresIn: 86_400 });
+    const ahead = new TokenCache(fetch, { clock: () => t, shared: shared() });
+    const behind = new TokenCache(fetch, { clock: () => t - 300_000, shared: shared() });
+    expect(await ahead.get()).toBe('t1');
+    expect(await behind.get()).toBe('t1');
+    t += 200_000;
+    expect(await behind.newerThan('t1', 60_000)).toBe('t2');
+    expect(await ahead.newerThan('t1', 60_000)).toBe('t2');
+    expect(issued).toBe(2);
+  });
+
   it('fetches locally when the store is unreachable', async () => {
     const dead = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectTimeoutMs: 100 });
     const cache = new TokenCache(async () => ({ accessToken: 'local', expiresIn: 3600 }), { shared: { ...shared(), store: dead } });

@@ -161,6 +161,17 @@ describe('listing vault credentials', () => {
     });
   });
 
+  it('lists a secret without a date that the vault calls expired right after the UNKNOWN ones, not last among the never-expiring', async () => {
+    const [expired] = bulk(1);
+    const said = { ...expired!, name: 'vault-says-expired', expiresAt: undefined, healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRED' } as SimVaultCredential;
+    await withCredentials(prod, [said], async () => {
+      const nodes = (await listAll({ accounts: [PROD] })).edges.map((e) => e.node);
+      const at = nodes.findIndex((n) => n.name === 'vault-says-expired');
+      expect(nodes[at]!.status).toBe('EXPIRED');
+      expect(nodes.slice(0, at).filter((n) => n.status !== 'UNKNOWN')).toEqual([]);
+    });
+  });
+
   it('shows an unknown type or health status as null instead of failing the list', async () => {
     const odd = { ...bulk(1)[0]!, name: 'from-the-future', type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' } as unknown as SimVaultCredential;
     await withCredentials(prod, [odd], async () => {
