@@ -193,33 +193,20 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     expect(calls).toBe(2);
   });
 
-  it('after a 403, takes a newer token a peer stored, whatever the two replicas’ clocks say', async () => {
+  it.each([
+    { first: 'ahead', skewMs: 120_000, laterMs: 90_000 },
+    { first: 'behind', skewMs: 300_000, laterMs: 200_000 },
+  ] as const)('after a 403, each replica takes the newer token its peer stored, whatever their clocks say (the $first one replaces first)', async ({ first, skewMs, laterMs }) => {
     n++;
     let t = 1_000_000_000;
     let issued = 0;
     const fetch = async () => ({ accessToken: `t${++issued}`, expiresIn: 86_400 });
-    const ahead = new TokenCache(fetch, { clock: () => t, shared: shared() });
-    const behind = new TokenCache(fetch, { clock: () => t - 120_000, shared: shared() });
-    expect(await ahead.get()).toBe('t1');
-    expect(await behind.get()).toBe('t1');
-    t += 90_000;
-    expect(await ahead.newerThan('t1', 60_000)).toBe('t2');
-    expect(await behind.newerThan('t1', 60_000)).toBe('t2');
-    expect(issued).toBe(2);
-  });
-
-  it('after a 403, takes the token a peer stored even when this replica’s clock is far behind, not the refused one back', async () => {
-    n++;
-    let t = 1_000_000_000;
-    let issued = 0;
-    const fetch = async () => ({ accessToken: `t${++issued}`, expiresIn: 86_400 });
-    const ahead = new TokenCache(fetch, { clock: () => t, shared: shared() });
-    const behind = new TokenCache(fetch, { clock: () => t - 300_000, shared: shared() });
-    expect(await ahead.get()).toBe('t1');
-    expect(await behind.get()).toBe('t1');
-    t += 200_000;
-    expect(await behind.newerThan('t1', 60_000)).toBe('t2');
-    expect(await ahead.newerThan('t1', 60_000)).toBe('t2');
+    const replicas = { ahead: new TokenCache(fetch, { clock: () => t, shared: shared() }), behind: new TokenCache(fetch, { clock: () => t - skewMs, shared: shared() }) };
+    expect(await replicas.ahead.get()).toBe('t1');
+    expect(await replicas.behind.get()).toBe('t1');
+    t += laterMs;
+    expect(await replicas[first].newerThan('t1', 60_000)).toBe('t2');
+    expect(await replicas[first === 'ahead' ? 'behind' : 'ahead'].newerThan('t1', 60_000)).toBe('t2');
     expect(issued).toBe(2);
   });
 
