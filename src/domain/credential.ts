@@ -1,5 +1,4 @@
 import type { Ref } from './ref.js';
-import type { VendorVerdict } from './status.js';
 import type { Vendor } from './vendor.js';
 
 export const CREDENTIAL_KINDS = [
@@ -14,6 +13,9 @@ export const CREDENTIAL_KINDS = [
   'OTHER',
 ] as const;
 export type CredentialKind = (typeof CREDENTIAL_KINDS)[number];
+
+/** A vendor's own word that a credential has expired or is about to (the vault's health). */
+export type VendorVerdict = 'EXPIRING' | 'EXPIRED';
 
 /** The vendor-neutral part every credential record has; vendor records extend it. */
 export interface CredentialRecord {

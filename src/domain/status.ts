@@ -1,8 +1,7 @@
 export const CREDENTIAL_STATUSES = ['ACTIVE', 'EXPIRING', 'EXPIRED', 'NEVER_EXPIRES', 'UNKNOWN'] as const;
 export type CredentialStatus = (typeof CREDENTIAL_STATUSES)[number];
 
-/** A vendor's own word that a credential has expired or is about to (the vault's health). */
-export type VendorVerdict = 'EXPIRING' | 'EXPIRED';
+import type { CredentialRecord } from './credential.js';
 
 /**
  * One rule for every vendor, so a filter on status means the same thing everywhere.
@@ -10,10 +9,10 @@ export type VendorVerdict = 'EXPIRING' | 'EXPIRED';
  * A vendor's verdict can only make the status more urgent: a secret its vault calls expired is
  * not shown as active (or as never expiring) for want of a date that says so.
  */
-export function credentialStatus(expiresAt: Date | null, now: Date, warningWindowMs: number, expiryUnknown = false, vendorVerdict?: VendorVerdict): CredentialStatus {
-  const fromExpiry = expiryStatus(expiresAt, now, warningWindowMs, expiryUnknown);
-  if (fromExpiry === 'EXPIRED' || vendorVerdict === 'EXPIRED') return 'EXPIRED';
-  return vendorVerdict ?? fromExpiry;
+export function credentialStatus(c: Pick<CredentialRecord, 'expiresAt' | 'expiryUnknown' | 'vendorVerdict'>, now: Date, warningWindowMs: number): CredentialStatus {
+  const fromExpiry = expiryStatus(c.expiresAt, now, warningWindowMs, c.expiryUnknown ?? false);
+  if (fromExpiry === 'EXPIRED' || c.vendorVerdict === 'EXPIRED') return 'EXPIRED';
+  return c.vendorVerdict ?? fromExpiry;
 }
 
 function expiryStatus(expiresAt: Date | null, now: Date, warningWindowMs: number, expiryUnknown: boolean): CredentialStatus {

@@ -56,7 +56,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
       type: CredentialStatusEnum,
       description:
         'From `expiresAt`, the same way for every vendor, at the time of the request; made more urgent, never less, by a vendor that says itself that the credential has expired or is expiring (the vault\'s `healthStatus`).',
-      resolve: (c, _args, ctx) => credentialStatus(c.expiresAt, ctx.scope.now, ctx.settings.expiryWarningMs, c.expiryUnknown, c.vendorVerdict),
+      resolve: (c, _args, ctx) => credentialStatus(c, ctx.scope.now, ctx.settings.expiryWarningMs),
     }),
     owner: t.field({
       type: CredentialOwnerInterface,

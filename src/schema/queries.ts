@@ -197,7 +197,7 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   const before = filter.expiresBefore?.getTime();
   return perAccount.flat().filter(
     (c) =>
-      (!filter.statuses?.length || filter.statuses.includes(credentialStatus(c.expiresAt, now, windowMs, c.expiryUnknown, c.vendorVerdict))) &&
+      (!filter.statuses?.length || filter.statuses.includes(credentialStatus(c, now, windowMs))) &&
       (!filter.kinds?.length || filter.kinds.includes(c.kind)) &&
       (before === undefined || (c.expiresAt !== null && c.expiresAt.getTime() < before)),
   );

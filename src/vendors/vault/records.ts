@@ -1,6 +1,5 @@
-import type { CredentialKind, CredentialRecord } from '../../domain/credential.js';
+import type { CredentialKind, CredentialRecord, VendorVerdict } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import type { VendorVerdict } from '../../domain/status.js';
 import { UNREADABLE, expiryOf, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
