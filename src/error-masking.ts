@@ -80,20 +80,38 @@ function valueFree(why: string, schema: GraphQLSchema): string {
  * `executed` says whether the result has `data`: when it has none, the error refused the request,
  * and GraphQL over HTTP wants that answered 4xx in `application/graphql-response+json`.
  */
-export function publicError(error: GraphQLError, requestId: string | undefined, executed: boolean): GraphQLError {
+export function publicError(error: GraphQLError, requestId: string | undefined, executed: boolean, schema: GraphQLSchema): GraphQLError {
   const { originalError, ...extensions } = error.extensions ?? {};
   // Yoga answers a request error with its HTTP status (400) only while `originalError` is there,
   // unless the status is marked as holding for every media type (`spec` unset): keep the status.
   if (originalError && isHttp(extensions.http)) extensions.http = { ...extensions.http, spec: false };
   const code = codeFor(extensions.code, error.message);
   if (!executed) extensions.http = requestErrorStatus(code, extensions.http);
-  return new GraphQLError(code === 'QUERY_TOO_COMPLEX' ? error.message.replace(/^Syntax Error: /, '') : error.message, {
+  return new GraphQLError(callersMessage(error.message, code, schema), {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
     extensions: { ...extensions, ...(code ? { code } : {}), ...(requestId ? { requestId } : {}) },
   });
+}
+
+/**
+ * The message without a value the caller wrote into the document: graphql-js quotes an invalid
+ * literal (`String cannot represent a non string value: sk_live_…`) and the token the parser
+ * stumbled on (`Expected Name, found String "…"`), and a literal may be a secret typed into
+ * GraphiQL. The location stays, which points at it.
+ */
+function callersMessage(message: string, code: string | undefined, schema: GraphQLSchema): string {
+  if (code === 'QUERY_TOO_COMPLEX') return message.replace(/^Syntax Error: /, '');
+  if (code === 'GRAPHQL_PARSE_FAILED') return message.replace(/^(Syntax Error: (?:Expected [^\n]*?, found|Unexpected) (?:Name|Int|Float|String|BlockString)) "[\s\S]*"\.$/, '$1.');
+  if (code !== 'GRAPHQL_VALIDATION_FAILED') return message;
+  const expected = /^Expected value of type "([^"]+)", found ([\s\S]*?)(?:\.|; [\s\S]*)$/.exec(message);
+  if (expected) return expected[2] === 'null' ? message : `Expected value of type "${expected[1]}".`;
+  const nonEnum = /^Enum "(\w+)" cannot represent non-enum value: /.exec(message);
+  if (nonEnum) return `Enum "${nonEnum[1]}" cannot represent non-enum value.`;
+  // The rule's remaining complaints about a literal: a built-in or custom scalar's, an enum's.
+  return /^(?:\w+ cannot represent |Value [\s\S]* does not exist in "\w+" enum\.)/.test(message) ? valueFree(message, schema) : message;
 }
 
 /** Request errors of the operation itself, answered 200 in `application/json` (GraphQL over HTTP's examples) and 400 in the newer type. */

@@ -182,7 +182,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
         onResultProcess({ request, result, setResult }) {
           const requestId = facts.get(request)?.requestId;
-          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId, 'data' in r)) } : r);
+          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId, 'data' in r, schema)) } : r);
           if (Array.isArray(result)) setResult(result.map(forCaller));
           else if ('errors' in result) setResult(forCaller(result));
         },

@@ -37,9 +37,19 @@ function unescapings(text: string): string[] {
   return readings;
 }
 
-/** JSON (`\u0026`, `\"`), hex (`\x26`) and URL escapes (`%26`, UTF-8 sequences, `+` for a space) undone once. */
+/** HTML's named entities a vendor's error page or HTML-safe JSON encoder uses for the characters it escapes. */
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/**
+ * JSON (`\u0026`, `\"`), hex (`\x26`), HTML (`&amp;`, `&#38;`, `&#x26;`) and URL escapes (`%26`,
+ * UTF-8 sequences, `+` for a space) undone once.
+ */
 function unescapeOnce(text: string): string {
-  const unescaped = text.replace(/\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(["\\/])/g, (_, u?: string, x?: string, plain?: string) =>
+  const unescaped = text.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (entity, decimal?: string, hex?: string, named?: string) => {
+    if (named) return NAMED_ENTITIES[named]!;
+    const code = decimal ? parseInt(decimal, 10) : parseInt(hex!, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  }).replace(/\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})|\\(["\\/])/g, (_, u?: string, x?: string, plain?: string) =>
     plain ?? String.fromCharCode(parseInt((u ?? x)!, 16)),
   );
   return unescaped.replace(/(?:%[0-9a-fA-F]{2})+|\+/g, (run) => {

@@ -24,6 +24,19 @@ describe('redact: secrets out of a vendor message', () => {
     }
   });
 
+  it('withholds a message quoting a secret HTML-escaped, with named, decimal or hex entities', () => {
+    const secret = 'Xk9&mP2<qL5>vN8&wR4<tZ7>';
+    const named = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const decimal = secret.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const hex = secret.replace(/[&<>]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
+    for (const quoted of [`value "${named}" fails policy`, `value "${decimal}" fails policy`, `value "${hex}" fails policy`]) {
+      expect(redact(quoted, [secret]), quoted).toBe('[message withheld: it quoted part of a secret]');
+    }
+  });
+
+  it('keeps an HTML-escaped message that quotes no secret, and a number too large to be a character as it is', () =>
+    expect(redact('name &quot;a&amp;b&quot; is taken (&#99999999;)', ['Xk9&mP2<qL5>vN8'])).toBe('name &quot;a&amp;b&quot; is taken (&#99999999;)'));
+
   it('withholds a message quoting a secret URL-encoded as UTF-8, form-encoded, or escaped twice', () => {
     const accented = 'pässwörd-ünïcode-1';
     expect(redact(`bad value=${encodeURIComponent(accented)}`, [accented])).toBe('[message withheld: it quoted part of a secret]');

@@ -18,6 +18,8 @@ let badEnum = '';
 let quotedToken = '';
 let goQuotedAnswer = '';
 let malformedBody = '';
+let htmlQuotedAnswer = '';
+let literalAnswers: string[] = [];
 
 /** A secret as text may hold it: raw, JSON-escaped once (a JSON body), or twice (a message quoting JSON, in a JSON body). */
 const forms = (s: string) => {
@@ -76,6 +78,26 @@ beforeAll(async () => {
   secrets.add(goEscaped).add(goQuoted.slice(1, -1));
   vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `invalid request body: {"value":${goQuoted}} fails policy`, details: [] } });
   goQuotedAnswer = await run(UPDATE, { i: { id: firstOf('VAULT'), value: goEscaped } });
+  // The same kind of value quoted HTML-escaped (`&amp;`, `&lt;`, as an error page or an HTML-safe encoder would).
+  const htmlEscaped = 'Hq4&nR7<sT2>uW9&yZ3<bC6>';
+  const htmlQuoted = htmlEscaped.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  secrets.add(htmlEscaped).add(htmlQuoted);
+  vault.inject({ method: 'PUT', status: 400, json: { code: 3, message: `value "${htmlQuoted}" fails policy`, details: [] } });
+  htmlQuotedAnswer = await run(UPDATE, { i: { id: firstOf('VAULT'), value: htmlEscaped } });
+  // Values written into the document itself rather than sent as variables: graphql-js quotes an invalid literal.
+  const inDocument = (input: string) => run(`mutation { updateCredential(input: { id: ${JSON.stringify(firstOf('VAULT'))}, ${input} }) { __typename } }`);
+  const literals = ['sk_live_51HxYzLiteralAbc123', '734519826304718', 'vault-literal-VALUE-5a6b7c8d', 'vault-literal-DATE-9e8d7c6b', 'vault-literal-PARSE-1f2e3d4c', 'vault-literal-ENUM-2a3b4c5d', 'RSliteralENUM7e8f9a0b'];
+  const rotateInDocument = (alg: string) => run(`mutation { rotateConnectionKeys(input: { connectionId: ${JSON.stringify(conn)}, signingAlg: ${alg} }) { __typename } }`);
+  for (const v of literals) secrets.add(v);
+  literalAnswers = await Promise.all([
+    inDocument(`value: ${literals[0]}`), // a Name token
+    inDocument(`value: ${literals[1]}`), // a number
+    inDocument(`value: { v: "${literals[2]}" }`), // an object literal
+    inDocument(`expiresAt: "${literals[3]}"`), // a scalar's literal
+    inDocument(`value: "ab" "${literals[4]}"`), // a string where the parser expects a name
+    rotateInDocument(JSON.stringify(literals[5])), // a string where an enum value belongs
+    rotateInDocument(literals[6]!), // a name that is no value of the enum
+  ]);
   // A request body that is not JSON: the parser's complaint must not echo the body.
   const unparsed = 'vault-unparsed-VALUE-2c3d4e5f6a7b8c9d';
   secrets.add(unparsed);
@@ -181,8 +203,24 @@ describe('secret hygiene', () => {
     expect(quotedToken).toContain('token [redacted] lacks read:clients');
   });
 
-  it('withholds a vendor message that quoted a value in an escaped form', () => {
+  it('withholds a vendor message that quoted a value in an escaped form (Go’s JSON escapes, HTML entities)', () => {
     expect(goQuotedAnswer).toContain('[message withheld: it quoted part of a secret]');
+    expect(htmlQuotedAnswer).toContain('[message withheld: it quoted part of a secret]');
+  });
+
+  it('says where and why a value written in the document is invalid, never what it is', () => {
+    const errorsOf = (text: string) => (JSON.parse(text) as { errors: { message: string; extensions: { code: string }; locations?: unknown[] }[] }).errors;
+    expect(literalAnswers.map((answer) => errorsOf(answer).map(({ message, extensions: { code } }) => ({ message, code })))).toEqual([
+      [{ message: 'String cannot represent a non string value', code: 'GRAPHQL_VALIDATION_FAILED' }],
+      [{ message: 'String cannot represent a non string value', code: 'GRAPHQL_VALIDATION_FAILED' }],
+      [{ message: 'String cannot represent a non string value', code: 'GRAPHQL_VALIDATION_FAILED' }],
+      [{ message: 'Expected type "DateTime" (specified by https://scalars.graphql.org/andimarek/date-time).', code: 'GRAPHQL_VALIDATION_FAILED' }],
+      [{ message: 'Syntax Error: Expected Name, found String.', code: 'GRAPHQL_PARSE_FAILED' }],
+      [{ message: 'Enum "Auth0SigningAlgorithm" cannot represent non-enum value.', code: 'GRAPHQL_VALIDATION_FAILED' }],
+      [{ message: 'Value does not exist in "Auth0SigningAlgorithm" enum.', code: 'GRAPHQL_VALIDATION_FAILED' }],
+    ]);
+    // Where it is stays: the caller finds the literal by its location.
+    for (const answer of literalAnswers) expect(errorsOf(answer)[0]!.locations).toHaveLength(1);
   });
 
   it('answers a body that is not JSON with BAD_REQUEST, neither echoing the body nor the parser error', () => {
