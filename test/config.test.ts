@@ -152,6 +152,21 @@ describe('config', () => {
     expect(issues.join('\n')).not.toContain(SECRET);
   });
 
+  it('refuses a baseUrl holding a user or password, naming the field and never the password', () => {
+    const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: `https://ops:${SECRET}@acme.eu.auth0.com` })] }));
+    expect(issues).toEqual(['accounts.0.baseUrl: leave the user and password out: the account authenticates with its own credentials']);
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: 'https://ops@acme.eu.auth0.com' })] }))).toHaveLength(1);
+  });
+
+  it('refuses a plain http baseUrl to another machine, and takes one to this machine (a simulator, a local proxy)', () => {
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: 'http://acme.eu.auth0.com' })] }))).toEqual([
+      'accounts.0.baseUrl: use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)',
+    ]);
+    for (const local of ['http://127.0.0.1:4100', 'http://localhost:4100/', 'http://[::1]:4100']) {
+      expect(parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: local })] }).accounts[0]!.config).toMatchObject({ baseUrl: local });
+    }
+  });
+
   it('does not name an unknown key that holds a value (a YAML line missing its space after the colon)', () => {
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ [`clientSecret:${SECRET}`]: null })] }));
     expect(issues).toEqual(['accounts.0: unknown key (a key not shown: it does not look like a name)']);
