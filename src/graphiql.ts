@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { LOOPBACK_HOSTS, LOOPBACK_PEERS } from './loopback.js';
 import { requestIdFrom } from './request-scope.js';
 import { DEFAULT_QUERY, graphiqlTabs } from './schema/example-operations.js';
 
@@ -14,8 +15,6 @@ interface Page {
   gzip: Buffer;
 }
 
-const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0)(:\d+)?$/i;
-const LOOPBACK_PEERS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const gzipAsync = promisify(gzip);
 
 /**

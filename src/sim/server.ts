@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LOOPBACK_HOSTS } from '../loopback.js';
 
 /** What a simulator saw: tests assert on these, not only on GraphQL responses. */
 export interface RecordedRequest {
@@ -206,7 +207,12 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
     try {
       const url = new URL(req.url ?? '/', 'http://sim');
       const raw = await readBody(req);
-      if (url.pathname.startsWith('/__sim/')) return await control(req, res, url.pathname, raw);
+      // The control API hands out every recorded request, secrets included: only to a client that
+      // named this machine, not to a web page that rebound its own name to 127.0.0.1.
+      if (url.pathname.startsWith('/__sim/')) {
+        if (!LOOPBACK_HOSTS.test(req.headers.host ?? '')) return send(res, { status: 403, json: { error: 'the control API answers a loopback Host only' } });
+        return await control(req, res, url.pathname, raw);
+      }
 
       let segments: string[];
       try {

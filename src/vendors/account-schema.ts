@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOPBACK_HOSTS } from '../loopback.js';
 import { rate } from '../store/rate-budgets.js';
 import { breakerSettings } from '../resilience/breaker.js';
 import { retrySettings } from '../resilience/retry.js';
@@ -56,9 +57,6 @@ export function accountHttp(defaults: HttpSettings, overrides: HttpOverrides = {
   return { ...defaults, ...flat, retry: { ...defaults.retry, ...retry }, breaker: { ...defaults.breaker, ...breaker } };
 }
 
-/** This machine's names: plain http to it (a simulator, a local proxy or sidecar) never crosses a network. */
-const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)$/i;
-
 /**
  * A vendor's API root. The account's secrets and tokens travel to it, so it is https (plain http
  * only to this machine), and it holds no user or password: those would travel on, in the URL, to
@@ -67,4 +65,4 @@ const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)$/i;
 export const baseUrl = z
   .url({ protocol: /^https?$/ })
   .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'leave the user and password out: the account authenticates with its own credentials')
-  .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOST.test(new URL(url).hostname), 'use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)');
+  .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host), 'use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)');
