@@ -36,6 +36,7 @@ export function withCors(settings: CorsSettings, handler: Handler): Handler {
         'access-control-allow-methods': 'GET, POST',
         'access-control-allow-headers': allowHeaders,
         'access-control-max-age': '600',
+        'cache-control': 'no-store', // as every other answer (the browser keeps a preflight by max-age alone)
         'content-length': '0',
       });
       res.end();

@@ -10,7 +10,7 @@ import { requestRecorder, type Metrics } from './metrics.js';
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * How a request ended. What GraphQL answered: `ok`, `partial` (some accounts failed), `error`.
+ * How a request ended. What GraphQL answered: `ok`, `partial` (data with errors: some accounts failed, a field was refused, a batch's operation failed), `error`.
  * Without a GraphQL answer: `refused` (method, media type, body, admission, authentication, the
  * caller's budget, CSRF, a mutation by GET), `error` (a 5xx but 503, a fault before GraphQL), or
  * `cancelled` (the client went away before its answer was out).

@@ -41,6 +41,7 @@ describe('cross-origin browser access (CORS)', () => {
     expect(pre.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(pre.headers.get('access-control-allow-headers')).toContain('x-api-key');
     expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(pre.headers.get('cache-control')).toBe('no-store'); // like every other answer
     const res = await post(open, ALLOWED);
     expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
