@@ -1,10 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AuditLog, type AuditRecord } from '../src/audit.js';
 import { createLogger } from '../src/logger.js';
+import { tempDir } from './fixtures/temp-dir.js';
 
 const record: AuditRecord = {
   time: new Date().toISOString(),
@@ -45,7 +45,7 @@ describe('the audit log', () => {
   });
 
   it('appends each record to the audit file as one JSON line', async () => {
-    const file = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
+    const file = join(await tempDir('audit'), 'audit.jsonl');
     const audit = new AuditLog(createLogger({ level: 'silent' }), file);
     audit.write(record);
     audit.write({ ...record, requestId: 'r2' });

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
+import { tempDir } from './fixtures/temp-dir.js';
 
 const SECRET = 'super-secret-client-secret-0123456789';
 const auth0 = (extra: Record<string, unknown> = {}) => ({
@@ -63,7 +63,7 @@ describe('config', () => {
   });
 
   it('reads a setting that is exactly one ${…} reference as the number or true/false it wants, and keeps a string setting a string', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     await writeFile(join(dir, 'days'), '14\n');
     const config = parseConfig(
       {
@@ -129,7 +129,7 @@ describe('config', () => {
   });
 
   it('reads ${file:/path} as the file less its final line break, and names the field when the file cannot be read', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     await writeFile(join(dir, 'a0-secret'), `${SECRET}\n`, { mode: 0o600 });
     const config = parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: `\${file:${join(dir, 'a0-secret')}}` })] }, {});
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: SECRET });
@@ -222,7 +222,7 @@ describe('config', () => {
   });
 
   it('reads JSON and YAML files and hides parser detail that could quote a secret', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     await writeFile(join(dir, 'c.yaml'), `auth: none\naccounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: \${S}\n`);
     const config = await loadConfigFile(join(dir, 'c.yaml'), { S: 'yaml-secret' });
     expect(config.accounts[0]!.config).toMatchObject({ clientSecret: 'yaml-secret' });
@@ -233,7 +233,7 @@ describe('config', () => {
   });
 
   it('says where a YAML file stops being YAML, by line and column and never by its text', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     const file = join(dir, 'bad.yaml');
     // A missing space after the colon of a nested key: the secret starts at line 4, column 19.
     await writeFile(file, `auth: none\naccounts:\n  - vendor: auth0\n    clientSecret: ${SECRET}: x\n`);
@@ -244,7 +244,7 @@ describe('config', () => {
   });
 
   it('prints no YAML warning, which would quote the line it is about', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     const file = join(dir, 'tagged.yaml');
     await writeFile(file, `auth: none\naccounts:\n  - vendor: auth0\n    name: prod\n    baseUrl: https://a.auth0.com\n    clientId: abc\n    clientSecret: !secret ${SECRET}\n`);
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
@@ -260,7 +260,7 @@ describe('config', () => {
     const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
     const example = /```yaml\n(listen:[\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
-    const dir = await mkdtemp(join(tmpdir(), 'cg-config-'));
+    const dir = await tempDir('config');
     await writeFile(join(dir, 'readme.yaml'), example!);
     const env = Object.fromEntries([...example!.matchAll(/\$\{(\w+)\}/g)].map(([, name]) => [name!, name!.endsWith('SHA256') ? 'ab'.repeat(32) : `${name}-value`]));
     const config = await loadConfigFile(join(dir, 'readme.yaml'), env);

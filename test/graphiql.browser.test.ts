@@ -72,7 +72,7 @@ describe.runIf(available)('GraphiQL in Chromium', () => {
     // Everything GraphiQL needed came from the gateway itself: no CDN, so it works offline.
     expect(offline).toEqual([]);
     await page.close();
-  });
+  }, 90_000); // a real browser parsing a 9 MB page on a loaded 2-core machine: its waits (30 s) need room
 
   it('explains the update in the second tab', async () => {
     const page = await browser.newPage();
@@ -87,5 +87,5 @@ describe.runIf(available)('GraphiQL in Chromium', () => {
     expect(editor).toContain('UnsupportedChangeError');
     expect(editor).toContain('idempotencyKey');
     await page.close();
-  });
+  }, 90_000);
 });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startGatewayProcess } from './fixtures/gateway-process.js';
+import { tempDir } from './fixtures/temp-dir.js';
 
 describe('main serve', () => {
   it('starts the sandbox with no configuration: all four vendors, GraphiQL with the example operation', async () => {
@@ -28,7 +28,7 @@ describe('main serve', () => {
   });
 
   it('serves the simulators with a config file’s settings given --sandbox (here a subgraph with its own API key)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const dir = await tempDir('main');
     const file = join(dir, 'config.json');
     const key = 'subgraph-test-key-0123456789';
     const sha256 = createHash('sha256').update(key).digest('hex');
@@ -49,7 +49,7 @@ describe('main serve', () => {
   });
 
   it('refuses --sandbox with a config file that lists its own accounts', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const dir = await tempDir('main');
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify({ auth: 'none', accounts: [{ vendor: 'vault', name: 'v', baseUrl: 'https://vault.example.com', token: 't' }] }));
     const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
@@ -58,7 +58,7 @@ describe('main serve', () => {
   });
 
   it('refuses an invalid config at start, naming the field and never printing the secret', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const dir = await tempDir('main');
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify({ auth: 'none', accounts: [{ vendor: 'auth0', name: 'prod', baseUrl: 'not a url', clientId: 'id', clientSecret: '${A0_SECRET}' }] }));
     const p = startGatewayProcess(['serve', '--config', file], { A0_SECRET: 'very-secret-value-123' });
@@ -88,7 +88,7 @@ describe('main serve', () => {
 
 describe('main serve shutdown', () => {
   it('on SIGTERM with shutdownDelayMs answers /readyz 503 while still serving, then exits 0', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cg-main-'));
+    const dir = await tempDir('main');
     const file = join(dir, 'config.json');
     await writeFile(file, JSON.stringify({ auth: 'none', graphiql: false, shutdownDelayMs: 2_000, shutdownTimeoutMs: 5_000 }));
     const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 let h: Harness;
 let closed: Harness;
@@ -14,7 +14,7 @@ const ALLOWED_HASH = createHash('sha256').update(ALLOWED).digest('hex');
 beforeAll(async () => {
   h = await startHarness({ accounts: { auth0: ['auth0-prod'] } });
   closed = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { introspection: false, graphiql: false } });
-  const file = join(await mkdtemp(join(tmpdir(), 'cg-persisted-')), 'operations.json');
+  const file = join(await tempDir('persisted'), 'operations.json');
   await writeFile(file, JSON.stringify({ [ALLOWED_HASH]: ALLOWED }));
   allowList = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { persistedOperations: { file } } });
 });

@@ -1,5 +1,4 @@
-import { readFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit.js';
@@ -11,6 +10,7 @@ import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/calle
 import { future } from '../fixtures/dates.js';
 import { auth0Credential, gid } from '../fixtures/ids.js';
 import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
+import { tempDir } from '../fixtures/temp-dir.js';
 
 let h: Harness;
 let auditFile: string;
@@ -18,7 +18,7 @@ const as = (key: string) => ({ 'x-api-key': key });
 
 let jwt: JwtFixture;
 beforeAll(async () => {
-  auditFile = join(await mkdtemp(join(tmpdir(), 'cg-audit-')), 'audit.jsonl');
+  auditFile = join(await tempDir('audit'), 'audit.jsonl');
   jwt = await jwtFixture();
   h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'], keycard: ['keycard-sandbox'] }, config: { auth: authConfig(jwt), audit: { file: auditFile } } });
 });
