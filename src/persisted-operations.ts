@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
@@ -42,10 +43,16 @@ function persistedQueriesNotSupported(): Plugin {
 
 /**
  * The persisted-operations file: `{ "<sha256>": "<document>" }`. A Map, so a hash such as
- * `__proto__` or `constructor` finds nothing rather than an object's own machinery.
+ * `__proto__` or `constructor` finds nothing rather than an object's own machinery. Each hash must
+ * be its document's: a list edited by hand could otherwise run one document under another's name.
  */
-function loadPersistedOperations(file: string): Map<string, string> {
+export function loadPersistedOperations(file: string): Map<string, string> {
   const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
+  const misnamed = Object.entries(parsed.data).filter(([hash, document]) => createHash('sha256').update(document).digest('hex') !== hash);
+  if (misnamed.length) {
+    const listed = misnamed.slice(0, 5).map(([hash]) => JSON.stringify(hash.slice(0, 80)));
+    throw new Error(`persistedOperations.file ${file}: ${misnamed.length} entr${misnamed.length === 1 ? 'y is' : 'ies are'} not keyed by the SHA-256 (lowercase hex) of the document it holds: ${listed.join(', ')}${misnamed.length > 5 ? ', …' : ''}`);
+  }
   return new Map(Object.entries(parsed.data));
 }

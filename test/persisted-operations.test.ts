@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPersistedOperations } from '../src/persisted-operations.js';
+import { tempDir } from './fixtures/temp-dir.js';
+
+const sha256 = (document: string) => createHash('sha256').update(document).digest('hex');
+const listFile = async (operations: Record<string, string>) => {
+  const file = join(await tempDir('persisted'), 'operations.json');
+  await writeFile(file, JSON.stringify(operations));
+  return file;
+};
+
+describe('loadPersistedOperations', () => {
+  it('reads each document under its SHA-256', async () => {
+    const doc = '{ __typename }';
+    expect(loadPersistedOperations(await listFile({ [sha256(doc)]: doc }))).toEqual(new Map([[sha256(doc), doc]]));
+  });
+
+  it('refuses a list whose key is not its document’s hash, naming the key (so no document runs under another’s name)', async () => {
+    const readOnly = '{ vendorAccounts { name } }';
+    const rotation = 'mutation { rotateConnectionKeys(input: { connectionId: "x" }) { __typename } }';
+    const file = await listFile({ [sha256(readOnly)]: rotation, [sha256(rotation).toUpperCase()]: rotation });
+    expect(() => loadPersistedOperations(file)).toThrow(`2 entries are not keyed by the SHA-256 (lowercase hex) of the document it holds: "${sha256(readOnly)}", "${sha256(rotation).toUpperCase()}"`);
+  });
+});
