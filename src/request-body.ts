@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { overloaded, refusal, refuseUnread, type Refusal } from './refusal.js';
 import { requestIdOf } from './observability/request-log.js';
+import { closeWithConnection } from './request-end.js';
 
 export interface BodyLimits {
   /** Larger bodies are refused with 413: at once by their Content-Length, or as they arrive. */
@@ -36,28 +36,6 @@ interface Reading {
  */
 export function withBody(limits: BodyLimits, handler: Handler): Handler & { close(): void } {
   let held = 0;
-  // What each connection's requests still hold once read: released when their answer is out, or
-  // when the connection goes (a pipelined request whose connection drops before its turn never
-  // sees its response close). One 'close' listener per connection, however many requests it carries.
-  const heldOn = new WeakMap<Socket, Set<() => void>>();
-  const releaseWith = (res: ServerResponse, socket: Socket | null, release: () => void) => {
-    let done = false;
-    const run = () => {
-      if (done) return;
-      done = true;
-      if (socket) heldOn.get(socket)?.delete(run);
-      release();
-    };
-    res.once('close', run);
-    if (!socket) return;
-    let pending = heldOn.get(socket);
-    if (!pending) {
-      const all = (pending = new Set());
-      heldOn.set(socket, all);
-      socket.once('close', () => all.forEach((r) => r()));
-    }
-    pending.add(run);
-  };
   // One sweep for every body in flight rather than a timer each: most bodies are in within a tick.
   const reading = new Set<Reading>();
   const sweep = setInterval(
@@ -92,8 +70,11 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
       if (settled) return false;
       settled = true;
       reading.delete(entry);
-      if (keep) releaseWith(res, req.socket, () => (held -= holding));
-      else held -= holding;
+      if (keep) {
+        // Given back once the answer is out, or its connection gone (a pipelined one's too).
+        closeWithConnection(res);
+        res.once('close', () => (held -= holding));
+      } else held -= holding;
       return true;
     };
     const entry: Reading = {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * When a request is over for the gateway: its response has closed (answered, or its client gone)
@@ -26,6 +27,7 @@ export function onRequestEnd(res: ServerResponse, listener: (this: ServerRespons
   const tracked = res as Tracked;
   if (!tracked[TRACKED]) {
     tracked[TRACKED] = true;
+    closeWithConnection(res);
     res.once('close', endUnlessHeld);
   }
   res.once(REQUEST_END, listener);
@@ -45,4 +47,52 @@ export function holdRequest(res: ServerResponse): () => void {
     // Closed while held: the end was put off until now.
     if (held.closed) res.emit(REQUEST_END);
   };
+}
+
+/** Node's own flag (emitCloseNT): set once a response has emitted 'close'. */
+type Closable = ServerResponse & { _closed: boolean };
+
+/** Per connection, its responses still waiting for the socket (see closeWithConnection). */
+const queuedOn = new WeakMap<Socket, Set<Closable>>();
+
+/**
+ * Makes sure `res` closes when its connection does. With HTTP/1.1 pipelining, Node (20) gives a
+ * response the socket only once the one before it is out, and only then listens for the socket's
+ * close: a response still queued when the client hangs up never closes, and whatever waits for
+ * its 'close' waits for good. Such a response is closed here with its connection, as Node closes
+ * one that has the socket. Idempotent; a response that has its socket (all but pipelined ones)
+ * costs one check.
+ */
+export function closeWithConnection(res: ServerResponse): void {
+  const r = res as Closable;
+  if (r.socket || r._closed || r.writableFinished) return;
+  const socket = r.req?.socket;
+  if (!socket) return;
+  // Its connection already closed (no 'close' to come): close it as that would have.
+  if (socket.closed) return void process.nextTick(closeQueued, r);
+  let queued = queuedOn.get(socket);
+  if (!queued) {
+    const all = (queued = new Set());
+    queuedOn.set(socket, all);
+    socket.once('close', () => {
+      queuedOn.delete(socket);
+      all.forEach(closeQueued);
+    });
+  }
+  if (queued.has(r)) return;
+  queued.add(r);
+  // Given the socket: Node's own close handling takes over.
+  r.once('socket', assigned);
+}
+
+function assigned(this: Closable, socket: Socket): void {
+  queuedOn.get(socket)?.delete(this);
+}
+
+/** What Node does for a response whose socket closes (emitCloseNT). */
+function closeQueued(res: Closable): void {
+  if (res._closed) return;
+  res.destroyed = true;
+  res._closed = true;
+  res.emit('close');
 }

@@ -5,6 +5,7 @@ import type { Caller } from './auth/grants.js';
 import type { RequestScope } from './context.js';
 import { CancelGroup } from './http/cancel-group.js';
 import type { Logger } from './logger.js';
+import { closeWithConnection } from './request-end.js';
 
 /** The caller's `X-Request-Id` when it is a sane token (it goes into logs), else a fresh one. */
 export function requestIdFrom(header: string | string[] | null | undefined): string {
@@ -40,6 +41,8 @@ export function watchSignal(signal: AbortSignal): ClientWatch {
 export function watchResponse(res: ServerResponse): ClientWatch {
   return (listener) => {
     const onClose = () => listener(new DOMException('The client went away', 'AbortError'));
+    // A pipelined response still waiting for the socket closes only through this.
+    closeWithConnection(res);
     if (res.destroyed) {
       onClose();
       return () => {};

@@ -54,7 +54,8 @@ function exchange() {
     },
   });
   const req = { socket: { destroyed: false }, headers: { 'x-request-id': 'req-1' } };
-  Object.assign(res, { req });
+  // Given its socket, as every response but a pipelined one is from the start.
+  Object.assign(res, { req, socket: req.socket });
   return { req: req as unknown as IncomingMessage, res: res as unknown as ServerResponse & typeof res };
 }
 

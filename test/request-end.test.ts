@@ -44,4 +44,28 @@ describe('onRequestEnd', () => {
     res.emit('close');
     expect(ended).toBe(1);
   });
+
+  it('ends a pipelined request still waiting for the socket when its connection closes, as Node ends one that has it', () => {
+    const socket = new Socket();
+    const res = new ServerResponse(new IncomingMessage(socket)); // queued: never given the socket
+    let ended = 0;
+    let closes = 0;
+    onRequestEnd(res, () => ended++);
+    res.on('close', () => closes++);
+    socket.emit('close');
+    socket.emit('close');
+    expect({ ended, closes, destroyed: res.destroyed }).toEqual({ ended: 1, closes: 1, destroyed: true });
+  });
+
+  it('leaves a pipelined response given the socket before its connection closes to Node, which closes it once', () => {
+    const socket = new Socket();
+    const res = new ServerResponse(new IncomingMessage(socket));
+    let ended = 0;
+    let closes = 0;
+    onRequestEnd(res, () => ended++);
+    res.on('close', () => closes++);
+    res.assignSocket(socket); // its turn came
+    socket.emit('close');
+    expect({ ended, closes }).toEqual({ ended: 1, closes: 1 });
+  });
 });

@@ -76,6 +76,16 @@ describe('createRequestScope', () => {
     expect((signal.reason as Error).name).toBe('AbortError');
   });
 
+  it('is cancelled when the connection of a pipelined response still waiting for the socket closes', () => {
+    const socket = new Socket();
+    const res = new ServerResponse(new IncomingMessage(socket)); // never given the socket
+    const { scope } = scopeWith(watchResponse(res));
+    const signal = scope.signal!;
+    socket.emit('close');
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as Error).name).toBe('AbortError');
+  });
+
   it('is cancelled at once when the Node response had already closed', () => {
     const res = nodeResponse();
     res.destroy();
