@@ -1,9 +1,12 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { isInterfaceType } from 'graphql';
+import { z } from 'zod';
 import { GatewayError, IdempotencyConflictError, MAYBE_APPLIED, UpstreamError, type UpstreamSource } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
-import { decodeOutcome, encodeOutcome, type Outcome } from './codec.js';
+import { getSchema } from '../schema/index.js';
+import { encodeOutcome, outcomeSchema, type KnownTypename, type Outcome, type OutcomeSchema } from './codec.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long past its call's deadline a claim is held for its outcome to be stored. */
@@ -29,29 +32,53 @@ export interface IdempotentCall {
   signal?: AbortSignal | undefined;
 }
 
-interface StoredRecord {
-  state: 'pending' | 'done';
+/**
+ * A key's record in the shared store, parsed, never cast: another replica or another version of
+ * the gateway may have written it up to 24 h ago (or anyone who can write to Redis). Fields another
+ * version adds are dropped; a record that does not parse is answered as an unknown outcome (see
+ * `unreadable`), and a key of a JSON object named `__proto__`, anywhere in it, fails it.
+ */
+const storedRecord = z.object({
+  state: z.enum(['pending', 'done']),
   /**
    * A keyed hash of the input, never the input: it may hold a secret (a vault value), and a plain
    * hash beside its salt could be guessed at speed by anyone who reads the store.
    */
-  inputHash: string;
+  inputHash: z.string(),
   /** Which key made `inputHash`: a record made under other secrets cannot be compared by it (see run). */
-  keyId?: string;
+  keyId: z.string().optional(),
   /** A plain hash of the input's public part, to compare a record made under other secrets. */
-  publicHash?: string;
+  publicHash: z.string().optional(),
   /** Records of the previous release: `inputHash` is sha256(salt + input). */
-  salt?: string;
+  salt: z.string().optional(),
   /** Identifies the claim, so only its owner releases it. */
-  claim: string;
+  claim: z.string(),
   /**
    * Until when (epoch ms) a pending claim's holder may still store its outcome: its deadline and a
    * grace. Past it, the holder stopped (a crash, a store that failed) with the change perhaps made.
    * Absent in records of the previous release, whose pending claims expired instead.
    */
-  leaseUntil?: number;
-  outcome?: unknown;
-}
+  leaseUntil: z.number().optional(),
+  /** A done record's outcome (codec.ts): parsed once the record is known to be for this input. */
+  outcome: z.unknown().optional(),
+});
+type StoredRecord = z.infer<typeof storedRecord>;
+
+/** The stored string → a record; a `__proto__` key is caught as JSON.parse makes it (an own key, which `Object.assign` would set a prototype with). */
+const storedJson = z
+  .string()
+  .transform((raw, ctx) => {
+    let proto = false;
+    try {
+      const json: unknown = JSON.parse(raw, (key, value: unknown) => ((proto ||= key === '__proto__'), value));
+      if (!proto) return json;
+      ctx.issues.push({ code: 'custom', message: 'has a __proto__ key', input: undefined });
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'is not JSON', input: undefined });
+    }
+    return z.NEVER;
+  })
+  .pipe(storedRecord);
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -89,6 +116,41 @@ function lostOutcome(source: UpstreamSource): UpstreamError {
   );
 }
 
+/** What a retry is told when the record of its key cannot be read (see `storedRecord`): the change may have been made. */
+function unreadable(source: UpstreamSource): UpstreamError {
+  return new UpstreamError(
+    'An earlier request with this idempotency key left a record this gateway cannot read (another version of the gateway may have written it)' +
+      MAYBE_APPLIED,
+    source,
+    null,
+    false,
+    true,
+  );
+}
+
+/**
+ * Where a record failed to parse, for the operator: field paths, and what failed there as a zod
+ * issue code or one of this gateway's own messages (never zod's, which may name a key), never a value.
+ */
+function issuesOf(error: z.ZodError, within?: string): string[] {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${[within, ...i.path.map((p) => String(p).slice(0, 40))].filter((p) => p !== undefined).join('.') || '(record)'}: ${i.code === 'custom' ? i.message : i.code}`);
+}
+
+/** The types a replayed ref may name: every node type of this gateway's schema (built at the first replay that holds one). */
+function schemaNodeTypes(): KnownTypename {
+  let names: ReadonlySet<string> | undefined;
+  return (typename) => {
+    if (!names) {
+      const schema = getSchema();
+      const node = schema.getType('Node');
+      names = new Set(isInterfaceType(node) ? schema.getPossibleTypes(node).map((t) => t.name) : []);
+    }
+    return names.has(typename);
+  };
+}
+
 /** Marks a failure told again from a key's record (only an UpstreamError is ever kept: see `keeps`). */
 function replayed(error: GatewayError): GatewayError {
   if (error instanceof UpstreamError) error.replayed = true;
@@ -104,6 +166,8 @@ export interface IdempotencyOptions {
   secrets: readonly string[];
   logger?: Logger;
   ttlMs?: number;
+  /** Which typenames a replayed record's refs may name (default: the node types of the schema). */
+  typenames?: KnownTypename;
 }
 
 /**
@@ -115,6 +179,7 @@ export class Idempotency {
   private readonly keyId: string;
   private readonly logger: Logger;
   private readonly ttlMs: number;
+  private readonly outcomes: OutcomeSchema;
 
   constructor(
     private readonly store: SharedStore,
@@ -125,6 +190,7 @@ export class Idempotency {
     this.keyId = createHmac('sha256', this.hashKey).update('key-id').digest('hex').slice(0, 16);
     this.logger = options.logger ?? silentLogger;
     this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
+    this.outcomes = outcomeSchema(options.typenames ?? schemaNodeTypes());
   }
 
   /** `onReplay` is told when the outcome (a value or an error) is an earlier one, not a new call. */
@@ -144,15 +210,28 @@ export class Idempotency {
       }
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
-      const found = JSON.parse(raw) as StoredRecord;
+      const record = storedJson.safeParse(raw);
+      if (!record.success) {
+        // Neither its input nor its outcome can be told: the change may have been made, under this
+        // key, for this input. Never run again; the caller reads the resource first.
+        this.logger.warn({ operation: call.operation, issues: issuesOf(record.error) }, 'an idempotency record could not be read: its outcome is told as unknown');
+        onReplay();
+        throw replayed(unreadable(call.source));
+      }
+      const found = record.data;
       if (!this.sameInput(found, { inputHash, publicHash, input })) {
         throw new IdempotencyConflictError('This idempotency key was already used with a different input; use a new key for a new change.', 'INPUT_MISMATCH');
       }
       if (found.state === 'done') {
-        const outcome = decodeOutcome<T>(found.outcome);
+        const outcome = this.outcomes.safeParse(found.outcome);
         onReplay();
-        if (outcome.ok) return outcome.value;
-        throw replayed(outcome.error);
+        if (!outcome.success) {
+          this.logger.warn({ operation: call.operation, issues: issuesOf(outcome.error, 'outcome') }, 'the outcome in an idempotency record could not be read: it is told as unknown');
+          throw replayed(unreadable(call.source));
+        }
+        // Its structure is parsed (codec.ts); that it is this operation's T rests on the record's key naming the operation.
+        if (outcome.data.ok) return outcome.data.value as T;
+        throw replayed(outcome.data.error);
       }
       if (found.leaseUntil !== undefined && found.leaseUntil < Date.now()) {
         // The first call's holder stopped without storing an outcome: the change may have been made.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, RateLimitedError, SharedStoreUnavailableError, UpstreamError } from '../../src/errors.js';
-import { decodeOutcome, encodeOutcome } from '../../src/idempotency/codec.js';
+import { encodeOutcome, outcomeSchema } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
 import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -223,6 +223,7 @@ describe.each(storeKinds)('a first call that stopped before storing its outcome,
 });
 
 describe('the outcome codec', () => {
+  const decodeOutcome = (wire: unknown) => outcomeSchema(() => true).parse(wire);
   it('revives typed errors as their own class with every field', () => {
     const err = new RateLimitedError(source, 7);
     const back = decodeOutcome(JSON.parse(JSON.stringify(encodeOutcome({ ok: false, error: err }))));
