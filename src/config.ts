@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
+import { unknownLimits } from './auth/grants.js';
 import { rate } from './store/rate-budgets.js';
 import { accountSecrets } from './vendors/account-deps.js';
 import { httpSettings } from './vendors/account-schema.js';
@@ -296,6 +297,16 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
     secrets.push(...accountSecrets(module, parsed.data));
     accounts.push({ module, config: parsed.data });
   });
+  // Grants limited to an account or vendor the gateway does not have: checked against every account
+  // listed (one that failed has had its say), and against the sandbox's when it supplies them.
+  const auth = base.success ? base.data.auth : authSchema.safeParse(object?.auth).data;
+  if (auth !== undefined && auth !== 'none') {
+    const declared = new Set(listed.flatMap((a) => (typeof (a as { name?: unknown } | null)?.name === 'string' ? [(a as { name: string }).name] : [])));
+    const known = { vendors: vendorModules.map((m) => m.configName), accounts: declared };
+    auth.apiKeys.forEach((key, i) =>
+      key.scopes.forEach((grant, j) => issues.push(...unknownLimits(grant, known).map((message) => `auth.apiKeys.${i}.scopes.${j}: ${message}`))),
+    );
+  }
   // A field whose variable is unset has had its say ("is not set"); its stand-in value has none.
   const said = issues.filter((line, i) => issues.indexOf(line) === i && (/: (environment variable \w+ is not set|file .+ cannot be read)$/.test(line) || !unset.has(line.slice(0, line.indexOf(': ')))));
   if (said.length || !base.success) throw new ConfigError(said);

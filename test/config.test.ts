@@ -213,6 +213,57 @@ describe('config', () => {
     ]);
   });
 
+  describe('grants of API keys limited to an account or a vendor', () => {
+    const keys = (...scopes: unknown[]) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'] }, { name: 'ops', sha256: 'b'.repeat(64), scopes }] });
+    const accounts = [auth0(), auth0({ name: 'staging' })];
+
+    it('takes limits naming a configured account or a known vendor, configured or not', () => {
+      const config = parseConfig({ auth: keys('credentials:write@staging', 'keys:rotate@vendor:Auth0', { scope: 'credentials:read', vendors: ['vault', 'keycard'], accounts: ['prod'] }), accounts });
+      expect(config.auth).toMatchObject({ apiKeys: [{}, { scopes: [{ accounts: ['staging'] }, { vendors: ['auth0'] }, { vendors: ['vault', 'keycard'], accounts: ['prod'] }] }] });
+    });
+
+    it('refuses a limit naming an account or vendor the gateway does not have, which would quietly grant nothing', () => {
+      expect(
+        issuesOf(() =>
+          parseConfig({ auth: keys('credentials:read@vendor:vualt', 'credentials:write@nosuchaccount', { scope: 'keys:rotate', vendors: ['okta', 'auth0'], accounts: ['prod', 'Staging'] }), accounts }),
+        ),
+      ).toEqual([
+        'auth.apiKeys.1.scopes.0: unknown vendor "vualt"; use one of auth0, conductorone, keycard, vault',
+        'auth.apiKeys.1.scopes.1: unknown account "nosuchaccount"',
+        'auth.apiKeys.1.scopes.2: unknown vendor "okta"; use one of auth0, conductorone, keycard, vault',
+        'auth.apiKeys.1.scopes.2: unknown account "Staging"',
+      ]);
+    });
+
+    it('reports them with every other issue at once, and not of an account listed with issues of its own', () => {
+      expect(
+        issuesOf(() =>
+          parseConfig({ expiryWarningDays: -1, auth: keys('credentials:write@staging', 'credentials:write@stagign'), accounts: [auth0(), auth0({ name: 'staging', baseUrl: 'not a url' })] }),
+        ),
+      ).toEqual([expect.stringMatching(/^expiryWarningDays: /), expect.stringMatching(/^accounts\.1\.baseUrl: /), 'auth.apiKeys.1.scopes.1: unknown account "stagign"']);
+    });
+
+    it('never quotes a limit that does not look like a name (it may be a value put there by mistake)', () => {
+      const issues = issuesOf(() => parseConfig({ auth: keys(`credentials:read@${SECRET} x`, { scope: 'credentials:read', vendors: [`${SECRET}/`] }), accounts }));
+      expect(issues).toEqual([
+        'auth.apiKeys.1.scopes.0: unknown account (not shown: it does not look like a name)',
+        expect.stringMatching(/^auth\.apiKeys\.1\.scopes\.1: unknown vendor \(not shown: it does not look like a name\); use one of /),
+      ]);
+      expect(issues.join('\n')).not.toContain(SECRET);
+    });
+
+    it('checks them against the accounts the sandbox supplies, given --sandbox with a config file', async () => {
+      const dir = await tempDir('config');
+      const file = join(dir, 'sandbox.json');
+      const simulators = [auth0({ name: 'auth0-prod' }), auth0({ name: 'auth0-staging' })];
+      await writeFile(file, JSON.stringify({ auth: keys('credentials:write@auth0-staging', 'keys:rotate@vendor:auth0') }));
+      expect((await loadConfigFile(file, {}, simulators)).accounts.map((a) => a.config.name)).toEqual(['auth0-prod', 'auth0-staging']);
+      await writeFile(file, JSON.stringify({ auth: keys('credentials:write@prod') }));
+      const err = (await loadConfigFile(file, {}, simulators).catch((e: unknown) => e)) as ConfigError;
+      expect(err.issues).toEqual(['auth.apiKeys.1.scopes.0: unknown account "prod"']);
+    });
+  });
+
   it('reports every issue in one round: a missing auth, a bad setting and a bad account together', () => {
     expect(issuesOf(() => parseConfig({ expiryWarningDays: -1, accounts: [auth0({ baseUrl: 'not a url' })] }))).toEqual([
       'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly',

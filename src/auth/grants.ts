@@ -50,6 +50,22 @@ export const grantSchema = z.union([
     .strict(),
 ]);
 
+/** A name from the config, quoted when it looks like one; anything else may be a value put there by mistake (a secret). */
+const shownName = (name: string) => (/^[A-Za-z0-9][\w.:-]{0,63}$/.test(name) ? JSON.stringify(name) : '(not shown: it does not look like a name)');
+
+/**
+ * What is wrong with a grant's limits, given the vendors the gateway knows (their `configName`s)
+ * and the accounts it has: a limit naming neither grants nothing, so a typo there quietly denies.
+ * For the config's grants, checked once its accounts are known; a token's are not checked (a limit
+ * to an account the gateway lacks grants nothing there, as any limit grants nothing elsewhere).
+ */
+export function unknownLimits(grant: Grant, known: { vendors: readonly string[]; accounts: ReadonlySet<string> }): string[] {
+  return [
+    ...(grant.vendors ?? []).filter((v) => !known.vendors.includes(v)).map((v) => `unknown vendor ${shownName(v)}; use one of ${known.vendors.join(', ')}`),
+    ...(grant.accounts ?? []).filter((a) => !known.accounts.has(a)).map((a) => `unknown account ${shownName(a)}`),
+  ];
+}
+
 /** Does the caller hold `scope` for this account of this vendor (`configName`, e.g. "auth0")? */
 export function allows(caller: Caller, scope: ScopeName, vendorConfigName: string, account: string): boolean {
   return caller.grants.some(

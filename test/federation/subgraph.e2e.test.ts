@@ -11,7 +11,7 @@ let h: Harness;
 let jwt: JwtFixture;
 beforeAll(async () => {
   jwt = await jwtFixture();
-  h = await startHarness({ config: { federation: true, auth: authConfig(jwt) } });
+  h = await startHarness({ config: { federation: true, auth: authConfig(jwt, { staging: 'auth0-staging' }) } });
 });
 afterAll(() => h.close());
 

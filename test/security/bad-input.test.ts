@@ -110,7 +110,7 @@ const CASES: Case[] = [
 
 beforeAll(async () => {
   jwt = await jwtFixture();
-  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt) } });
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'] }, config: { auth: authConfig(jwt, { staging: 'auth0-staging' }) } });
   const sim = h.sim('auth0-prod') as Auth0Simulator;
   const [clientId, creds] = [...sim.state.credentials.entries()][0]!;
   ids = {

@@ -20,7 +20,7 @@ let jwt: JwtFixture;
 beforeAll(async () => {
   auditFile = join(await tempDir('audit'), 'audit.jsonl');
   jwt = await jwtFixture();
-  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'], keycard: ['keycard-sandbox'] }, config: { auth: authConfig(jwt), audit: { file: auditFile } } });
+  h = await startHarness({ accounts: { auth0: ['auth0-prod', 'auth0-staging'], keycard: ['keycard-sandbox'] }, config: { auth: authConfig(jwt, { staging: 'auth0-staging' }), audit: { file: auditFile } } });
 });
 afterAll(() => h.close());
 beforeEach(() => h.reset());
