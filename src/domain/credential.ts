@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { credentialChange } from '../schema/inputs.js';
 import type { Ref } from './ref.js';
 import type { Vendor } from './vendor.js';
 
@@ -46,14 +48,10 @@ export interface OwnerRecord {
 }
 
 /**
- * A requested change, as parsed from GraphQL input. A key is present only when the caller set it;
- * `null` means "clear". Each vendor accepts a subset and refuses the rest before sending anything.
+ * A requested change, as parsed from GraphQL input by `credentialChange` (schema/inputs.ts), whose
+ * type it is, so the two cannot drift. A key is present only when the caller set it; `null` means
+ * "clear". Each vendor accepts a subset and refuses the rest before sending anything. `value` is a
+ * write-only secret (vault): never logged, never echoed.
  */
-export interface CredentialChange {
-  name?: string;
-  description?: string | null;
-  expiresAt?: Date | null;
-  /** Write-only secret (vault). Never logged, never echoed. */
-  value?: string;
-}
+export type CredentialChange = z.output<typeof credentialChange>;
 export type ChangeField = keyof CredentialChange;

@@ -7,7 +7,7 @@ import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
-import { parseUpdateInput } from './inputs.js';
+import { parseUpdateInput, type UpdateInputField } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
   description:
@@ -25,7 +25,8 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     expiresAt: t.field({ type: 'DateTime', required: false, description: 'null clears the expiry where the vendor allows.' }),
     value: t.string({ required: false, description: 'New secret value (vault). Write-only: never returned or logged.' }),
     idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
-  }),
+    // The id, and exactly the fields parseUpdateInput parses: one added here or there alone does not compile.
+  }) satisfies Record<'id' | UpdateInputField, unknown>,
 });
 
 /** An update's outcome: the credential, and whether it was served from an earlier call (as a rotation's payload says too). */
