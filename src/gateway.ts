@@ -21,7 +21,7 @@ import { createRequestScope, watchResponse, watchSignal } from './request-scope.
 import { maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
-import { getSchema, getSubgraphSchema } from './schema/index.js';
+import { getSchema, getSubgraphSchema, nodeTypenames } from './schema/index.js';
 import { partialErrorsPlugin } from './schema/partial-errors.js';
 import { Idempotency } from './idempotency/idempotency.js';
 import { Metrics } from './observability/metrics.js';
@@ -108,7 +108,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   for (const { module, config: account } of config.accounts) {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
   }
-  const idempotency = new Idempotency(store, { secrets: config.secrets, logger });
+  const idempotency = new Idempotency(store, { secrets: config.secrets, logger, typenames: nodeTypenames() });
   const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path, graphqlPath: GRAPHQL_PATH });
   const settings: GatewaySettings = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,

@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import type { credentialChange } from '../schema/inputs.js';
+import { z } from 'zod';
 import type { Ref } from './ref.js';
 import type { Vendor } from './vendor.js';
 
@@ -47,11 +46,31 @@ export interface OwnerRecord {
   readonly description: string | null;
 }
 
+const MAX_YEARS_AHEAD = 100;
+
 /**
- * A requested change, as parsed from GraphQL input by `credentialChange` (schema/inputs.ts), whose
- * type it is, so the two cannot drift. A key is present only when the caller set it; `null` means
- * "clear". Each vendor accepts a subset and refuses the rest before sending anything. `value` is a
- * write-only secret (vault): never logged, never echoed.
+ * A requested change (schema/inputs.ts parses GraphQL input with it; `CredentialChange` is its
+ * type, so the two cannot drift): what any vendor could accept (the most generous vendor's limit:
+ * the vault's 1024-character description); each vendor's adapter checks its own, narrower limits
+ * and refuses the fields it cannot change before sending anything. A key is present only when the
+ * caller set it; `null` means "clear". Every message is written for the caller (zod's own would
+ * leak through as "Too big: expected string to have <=255 characters"), and follows the field's
+ * path, e.g. `input.name must not be blank`. zod counts lengths in characters (code points), as
+ * the vendors count their limits: an emoji is one.
  */
+export const credentialChange = z.strictObject({
+  name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').optional(),
+  // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
+  description: z.string().trim().max(1024, 'must be at most 1024 characters').nullable().optional(),
+  expiresAt: z
+    .date()
+    .refine((d) => d.getTime() > Date.now(), 'must be in the future')
+    .refine((d) => d.getFullYear() <= new Date().getFullYear() + MAX_YEARS_AHEAD, `must be within ${MAX_YEARS_AHEAD} years`)
+    .nullable()
+    .optional(),
+  /** Write-only secret (vault). Never logged, never echoed. */
+  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').optional(),
+});
+
 export type CredentialChange = z.output<typeof credentialChange>;
 export type ChangeField = keyof CredentialChange;

@@ -1,12 +1,10 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { isInterfaceType } from 'graphql';
 import { z } from 'zod';
 import { GatewayError, IdempotencyConflictError, MAYBE_APPLIED, UpstreamError, type UpstreamSource } from '../errors.js';
 import { sleep } from '../resilience/retry.js';
 import { silentLogger, type Logger } from '../logger.js';
 import type { SharedStore } from '../store/store.js';
-import { getSchema } from '../schema/index.js';
-import { encodeOutcome, outcomeSchema, type KnownTypename, type Outcome, type OutcomeSchema } from './codec.js';
+import { encodeOutcome, outcomeSchema, type Outcome, type OutcomeSchema } from './codec.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long past its call's deadline a claim is held for its outcome to be stored. */
@@ -138,19 +136,6 @@ function issuesOf(error: z.ZodError, within?: string): string[] {
     .map((i) => `${[within, ...i.path.map((p) => String(p).slice(0, 40))].filter((p) => p !== undefined).join('.') || '(record)'}: ${i.code === 'custom' ? i.message : i.code}`);
 }
 
-/** The types a replayed ref may name: every node type of this gateway's schema (built at the first replay that holds one). */
-function schemaNodeTypes(): KnownTypename {
-  let names: ReadonlySet<string> | undefined;
-  return (typename) => {
-    if (!names) {
-      const schema = getSchema();
-      const node = schema.getType('Node');
-      names = new Set(isInterfaceType(node) ? schema.getPossibleTypes(node).map((t) => t.name) : []);
-    }
-    return names.has(typename);
-  };
-}
-
 /** Marks a failure told again from a key's record (only an UpstreamError is ever kept: see `keeps`). */
 function replayed(error: GatewayError): GatewayError {
   if (error instanceof UpstreamError) error.replayed = true;
@@ -166,8 +151,8 @@ export interface IdempotencyOptions {
   secrets: readonly string[];
   logger?: Logger;
   ttlMs?: number;
-  /** Which typenames a replayed record's refs may name (default: the node types of the schema). */
-  typenames?: KnownTypename;
+  /** The typenames a replayed record's refs may name: the vendors' node types. */
+  typenames: ReadonlySet<string>;
 }
 
 /**
@@ -190,7 +175,7 @@ export class Idempotency {
     this.keyId = createHmac('sha256', this.hashKey).update('key-id').digest('hex').slice(0, 16);
     this.logger = options.logger ?? silentLogger;
     this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
-    this.outcomes = outcomeSchema(options.typenames ?? schemaNodeTypes());
+    this.outcomes = outcomeSchema((typename) => options.typenames.has(typename));
   }
 
   /** `onReplay` is told when the outcome (a value or an error) is an earlier one, not a new call. */

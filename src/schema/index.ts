@@ -12,15 +12,22 @@ import { checkRepresentations, registerEntities } from './federation.js';
 /** Federation version of the subgraph schema (entity interfaces need 2.3). */
 const FEDERATION_LINK = 'https://specs.apollo.dev/federation/v2.6';
 
-let registered = false;
+let nodeTypes: ReadonlySet<string> | undefined;
 let schema: GraphQLSchema | undefined;
 let subgraph: GraphQLSchema | undefined;
 let subgraphWithoutNode: GraphQLSchema | undefined;
 
-function register(): void {
-  if (registered) return;
-  registered = true;
-  registerEntities(builder, vendorModules.flatMap((m) => m.registerSchema(builder)));
+function register(): ReadonlySet<string> {
+  if (nodeTypes) return nodeTypes;
+  const types = vendorModules.flatMap((m) => m.registerSchema(builder));
+  nodeTypes = new Set(types.map((type) => type.name));
+  registerEntities(builder, types);
+  return nodeTypes;
+}
+
+/** The vendors' node types by name (credentials, owners): all a stored ref may name. */
+export function nodeTypenames(): ReadonlySet<string> {
+  return register();
 }
 
 /** The standalone schema, built once per process: no schema work per request or per gateway. */

@@ -1,33 +1,8 @@
 import { z } from 'zod';
-import type { CredentialChange } from '../domain/credential.js';
+import { credentialChange, type CredentialChange } from '../domain/credential.js';
 import { ValidationError } from '../errors.js';
 
-const MAX_YEARS_AHEAD = 100;
-
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
-
-/**
- * A requested change, as parsed from GraphQL input: what any vendor could accept (the most generous
- * vendor's limit: the vault's 1024-character description); each vendor's adapter checks its own,
- * narrower limits and refuses the fields it cannot change before sending anything. A key is present
- * only when the caller set it; `null` means "clear". Every message is written for the caller (zod's
- * own would leak through as "Too big: expected string to have <=255 characters"), and follows the
- * field's path, e.g. `input.name must not be blank`. zod counts lengths in characters (code
- * points), as the vendors count their limits: an emoji is one. `CredentialChange` is its type.
- */
-export const credentialChange = z.strictObject({
-  name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').optional(),
-  // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
-  description: z.string().trim().max(1024, 'must be at most 1024 characters').nullable().optional(),
-  expiresAt: z
-    .date()
-    .refine((d) => d.getTime() > Date.now(), 'must be in the future')
-    .refine((d) => d.getFullYear() <= new Date().getFullYear() + MAX_YEARS_AHEAD, `must be within ${MAX_YEARS_AHEAD} years`)
-    .nullable()
-    .optional(),
-  /** Write-only secret (vault). Never logged, never echoed. */
-  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').optional(),
-});
 
 /**
  * `UpdateCredentialInput` less its id: the change, and the idempotency key. Strict: a field the

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { IdempotencyConflictError, RateLimitedError, SharedStoreUnavailableError, UpstreamError } from '../../src/errors.js';
 import { encodeOutcome, outcomeSchema } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
+import { nodeTypenames } from '../../src/schema/index.js';
 import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { SharedStore } from '../../src/store/store.js';
@@ -12,6 +13,7 @@ const stores = useStores('idem-test:');
 
 const source = { vendor: 'AUTH0' as const, account: 'prod' };
 const SECRETS = ['vault-token-0123456789'];
+const TYPENAMES = nodeTypenames();
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 let n = 0;
 const call = (input: unknown = { id: 'x' }, extra: { caller?: string; key?: string } = {}) => ({
@@ -35,7 +37,7 @@ async function outcomeLost(store: SharedStore, idem: Idempotency, c: ReturnType<
 }
 
 describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
-  const idem = () => new Idempotency(stores[kind]!, { secrets: SECRETS });
+  const idem = () => new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: SECRETS });
 
   it('returns the first outcome for the same key and input without running again', async () => {
     const c = call({ id: 'a', at: new Date('2030-01-01T00:00:00Z') });
@@ -123,7 +125,7 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
       set: (key: string, value: string, ttl: number) => (writes.push([key, value]), store.set(key, value, ttl)),
     });
     const input = { id: 'vault-1', change: { value: 'Winter2025!' } };
-    await new Idempotency(spied, { secrets: SECRETS }).run({ ...call(input), publicInput: { id: 'vault-1', change: { value: '[secret]' } } }, async () => 'updated');
+    await new Idempotency(spied, { typenames: TYPENAMES, secrets: SECRETS }).run({ ...call(input), publicInput: { id: 'vault-1', change: { value: '[secret]' } } }, async () => 'updated');
     const [key, value] = writes.at(-1)!;
     const record = JSON.parse(value) as Record<string, unknown>;
     expect(Object.keys(record).sort()).toEqual(['claim', 'inputHash', 'keyId', 'outcome', 'publicHash', 'state']);
@@ -139,7 +141,7 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     const c = { ...call({ id: 'a', change: { value: 'Winter2025!' } }), publicInput: { id: 'a', change: { value: '[secret]' } } };
     await idem().run(c, async () => 1);
     let ran = false;
-    const again = await new Idempotency(stores[kind]!, { secrets: ['rotated-token-9876543210'] }).run(c, async () => ((ran = true), 2));
+    const again = await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['rotated-token-9876543210'] }).run(c, async () => ((ran = true), 2));
     expect([again, ran]).toEqual([1, false]);
   });
 
@@ -147,14 +149,14 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     const c = { ...call({ id: 'a', change: { value: 'Winter2025!' } }), publicInput: { id: 'a', change: { value: '[secret]' } } };
     await idem().run(c, async () => 1);
     const other = { ...c, input: { id: 'b', change: { value: 'Winter2025!' } }, publicInput: { id: 'b', change: { value: '[secret]' } } };
-    const err = await new Idempotency(stores[kind]!, { secrets: ['rotated-token-9876543210'] }).run(other, async () => 2).catch((e: unknown) => e);
+    const err = await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['rotated-token-9876543210'] }).run(other, async () => 2).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
   });
 
   it('keys the hash with the secrets whatever order the accounts are listed in: the same secret input still compares', async () => {
     const c = call({ id: 'a', change: { value: 'Winter2025!' } });
-    await new Idempotency(stores[kind]!, { secrets: ['s-one-0123456789', 's-two-0123456789'] }).run(c, async () => 1);
-    const reordered = new Idempotency(stores[kind]!, { secrets: ['s-two-0123456789', 's-one-0123456789', 's-one-0123456789'] });
+    await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['s-one-0123456789', 's-two-0123456789'] }).run(c, async () => 1);
+    const reordered = new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['s-two-0123456789', 's-one-0123456789', 's-one-0123456789'] });
     // Another secret value under the same key: refused, which only a hash under the same key can tell.
     const err = await reordered.run({ ...c, input: { id: 'a', change: { value: 'Summer2026!' } } }, async () => 2).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
@@ -182,7 +184,7 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
 });
 
 describe.each(storeKinds)('a first call that stopped before storing its outcome, on the %s store', (kind) => {
-  const idem = () => new Idempotency(stores[kind]!, { secrets: SECRETS });
+  const idem = () => new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: SECRETS });
   afterEach(() => vi.useRealTimers());
   const pastItsLease = () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -254,7 +256,7 @@ describe('idempotent mutations when the store fails after the change ran', () =>
     const { logger, lines } = capturedLogger('warn');
     const store = new MemoryStore();
     store.set = () => Promise.reject(new SharedStoreUnavailableError());
-    const outcome = await new Idempotency(store, { secrets: SECRETS, logger }).run(call(), async () => 'rotated');
+    const outcome = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger }).run(call(), async () => 'rotated');
     expect(outcome).toBe('rotated');
     expect(lines).toEqual([
       expect.objectContaining({ msg: 'the outcome of a mutation with an idempotency key could not be stored', operation: 'rotateConnectionKeys' }),
@@ -266,7 +268,7 @@ describe('idempotent mutations when the store fails after the change ran', () =>
     const store = new MemoryStore();
     store.deleteIfEquals = () => Promise.reject(new SharedStoreUnavailableError());
     const refused = new RateLimitedError(source, 3);
-    await expect(new Idempotency(store, { secrets: SECRETS, logger }).run(call(), () => Promise.reject(refused))).rejects.toBe(refused);
+    await expect(new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger }).run(call(), () => Promise.reject(refused))).rejects.toBe(refused);
     expect(lines).toEqual([
       expect.objectContaining({ msg: 'an idempotency key could not be released after a failure that changed nothing', operation: 'rotateConnectionKeys' }),
     ]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { UpstreamError } from '../../src/errors.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
+import { nodeTypenames } from '../../src/schema/index.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox.js';
 import { vendorModules } from '../../src/vendors/registry.js';
@@ -19,6 +20,7 @@ import { storeKinds, useStores } from '../fixtures/stores.js';
 
 const stores = useStores('idem-records-test:');
 const SECRETS = ['vault-token-0123456789'];
+const TYPENAMES = nodeTypenames();
 const source = { vendor: 'VAULT' as const, account: 'vault-prod' };
 /** Written into every record: what the log must never repeat. */
 const CONTENT = 'Winter2025-db-password';
@@ -56,7 +58,7 @@ const storeKey = (c: Call) => `idem:${sha256(`${c.caller}\u0000${c.operation}\u0
 
 /** Runs `c` once to store a real record of `first`, then rewrites what the store holds with `tamper`. */
 async function recorded(store: SharedStore, c: Call, first: () => Promise<unknown>, tamper: (record: Json) => string) {
-  await new Idempotency(store, { secrets: SECRETS }).run(c, first).catch(() => undefined);
+  await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS }).run(c, first).catch(() => undefined);
   const raw = await store.get(storeKey(c));
   expect(raw).not.toBeNull();
   await store.set(storeKey(c), tamper(JSON.parse(raw!) as Json), 60_000);
@@ -99,7 +101,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
     const { logger, lines } = capturedLogger('warn');
     let ran = false;
     let replays = 0;
-    const err = await new Idempotency(store, { secrets: SECRETS, logger })
+    const err = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger })
       .run(c, async () => ((ran = true), credential()), () => replays++)
       .catch((e: unknown) => e);
     expect(ran).toBe(false);
@@ -120,7 +122,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
     ]);
     expect(JSON.stringify(lines)).not.toContain(CONTENT);
     // The record is left as it is: every retry is told the same, and none runs the change.
-    const again = await new Idempotency(store, { secrets: SECRETS }).run(c, async () => ((ran = true), credential())).catch((e: unknown) => e);
+    const again = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS }).run(c, async () => ((ran = true), credential())).catch((e: unknown) => e);
     expect(again).toMatchObject({ outcomeUnknown: true });
     expect(ran).toBe(false);
   });
@@ -129,7 +131,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
     const c = call();
     await recorded(stores[kind]!, c, succeeds, (r) => JSON.stringify(r));
     let ran = false;
-    const value = await new Idempotency(stores[kind]!, { secrets: SECRETS }).run(c, async () => ((ran = true), credential()));
+    const value = await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: SECRETS }).run(c, async () => ((ran = true), credential()));
     expect(ran).toBe(false);
     expect(value).toEqual(credential());
     expect(value.createdAt).toBeInstanceOf(Date);
@@ -138,7 +140,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
   it('refuses a different input under the key of a record whose outcome it cannot read (its input it can compare)', async () => {
     const c = call();
     await recorded(stores[kind]!, c, succeeds, (r) => ((r.outcome.value.ref.typename = 'VaultSecretV2'), JSON.stringify(r)));
-    const err = await new Idempotency(stores[kind]!, { secrets: SECRETS })
+    const err = await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: SECRETS })
       .run({ ...c, input: { id: 'cred-2', change: { name: 'other' } } }, async () => 'ran')
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
@@ -162,9 +164,9 @@ describe('the records every vendor reads', () => {
       const records = { credentials: await session.listCredentials(), owners: await session.listOwners() };
       expect(records.credentials.length, account.name).toBeGreaterThan(0);
       const c = { ...call(), source: { vendor: module.vendor, account: account.name } };
-      await new Idempotency(store, { secrets: SECRETS }).run(c, async () => records);
+      await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS }).run(c, async () => records);
       let ran = false;
-      const replayed = await new Idempotency(store, { secrets: SECRETS }).run(c, async () => ((ran = true), records));
+      const replayed = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS }).run(c, async () => ((ran = true), records));
       expect(ran, account.name).toBe(false);
       expect(replayed, account.name).toEqual(records);
       await adapter.close();
