@@ -1,10 +1,10 @@
 import { closeSync, openSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { Caller } from './auth/grants.js';
-import type { Context } from './context.js';
 import type { Ref } from './domain/ref.js';
 import { GatewayError, UpstreamError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { RequestScope } from './scope.js';
 
 export interface AuditRecord {
   time: string;
@@ -62,6 +62,16 @@ export class AuditLog {
   }
 }
 
+/**
+ * What a mutation's record is made of and written to: the GraphQL context has it. Named apart so
+ * this module need not import the context, which imports it.
+ */
+export interface AuditContext {
+  readonly scope: RequestScope;
+  readonly caller: Caller;
+  readonly audit: AuditLog;
+}
+
 export interface AuditTarget {
   operation: string;
   ref: Ref | null;
@@ -79,12 +89,12 @@ export function changedFields(input: Record<string, unknown>): string[] {
 }
 
 /** A mutation refused by scope checks before its resolver ran, with what its input named. */
-export function auditRefusal(ctx: Context, t: AuditTarget): void {
+export function auditRefusal(ctx: AuditContext, t: AuditTarget): void {
   ctx.audit.write(recordOf(ctx, t, 'PermissionDeniedError', null));
 }
 
 /** One mutation attempt's record: who, what and on which target, and how it ended. */
-function recordOf(ctx: Context, t: AuditTarget, outcome: string, upstreamStatus: number | string | null): AuditRecord {
+function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamStatus: number | string | null): AuditRecord {
   return {
     time: new Date().toISOString(),
     requestId: ctx.scope.requestId,
@@ -108,7 +118,7 @@ function recordOf(ctx: Context, t: AuditTarget, outcome: string, upstreamStatus:
  * would leave its outcome unknown, also to the retry with the same idempotency key, which exists
  * for exactly that client (one that timed out and asks again).
  */
-export async function audited<T>(ctx: Context, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
+export async function audited<T>(ctx: AuditContext, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
   ctx.scope.outliveClient?.();
   let upstreamStatus: number | string | null = null;
   const record = (outcome: string, status: number | string | null) => {

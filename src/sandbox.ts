@@ -1,6 +1,7 @@
 import type { SimulatorHandle } from './sim/server.js';
 import { vendorModules } from './vendors/registry.js';
-import type { AccountConfigBase, VendorModule } from './vendors/types.js';
+import type { VendorModule } from './vendors/module.js';
+import type { AccountConfigBase } from './vendors/types.js';
 
 export interface Sandbox {
   /** Raw config (as a file would hold it) pointing at the simulators. */

@@ -2,13 +2,14 @@ import type { Tracer } from '@opentelemetry/api';
 import { HttpClient } from '../http/client.js';
 import type { Rate } from '../store/rate-budgets.js';
 import { TokenCache, type IssuedToken } from '../http/tokens.js';
+import type { Vendor } from '../domain/vendor.js';
 import { UpstreamError, type UpstreamSource } from '../errors.js';
 import { LockBusy, withLock } from '../store/lock.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SharedStore } from '../store/store.js';
 import { accountHttp } from './account-schema.js';
-import type { AccountConfigBase, AccountDeps, HttpSettings, VendorModule } from './types.js';
+import type { AccountConfigBase, AccountDeps, HttpSettings } from './types.js';
 
 export interface GatewayServices {
   logger: Logger;
@@ -18,8 +19,19 @@ export interface GatewayServices {
   tracer: Tracer | undefined;
 }
 
+/**
+ * What an account's plumbing needs of its vendor's module (a VendorModule has it; see module.ts):
+ * no more, so this file, which the adapters' deps come from, stays clear of GraphQL.
+ */
+export interface AccountVendor {
+  readonly vendor: Vendor;
+  readonly configName: string;
+  readonly secretFields: readonly string[];
+  readonly defaultRateLimit: Rate | null;
+}
+
 /** The values of the account's secret config fields (client secrets, tokens, keys). */
-export function accountSecrets(module: VendorModule, account: AccountConfigBase): string[] {
+export function accountSecrets(module: AccountVendor, account: AccountConfigBase): string[] {
   return module.secretFields.map((f) => (account as unknown as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
@@ -28,7 +40,7 @@ export function accountSecrets(module: VendorModule, account: AccountConfigBase)
  * configured with the gateway-wide settings, the account's overrides and the vendor's default
  * rate budget, so adapters never deal with stores, metrics or tracing themselves.
  */
-export function accountDeps(module: VendorModule, account: AccountConfigBase, services: GatewayServices): AccountDeps {
+export function accountDeps(module: AccountVendor, account: AccountConfigBase, services: GatewayServices): AccountDeps {
   const http = accountHttp(services.http, account.http);
   const rateLimit: Rate | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
   const secrets = accountSecrets(module, account);

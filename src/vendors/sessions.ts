@@ -1,9 +1,9 @@
 import { allows, type Caller, type ScopeName } from '../auth/grants.js';
-import type { RequestScope } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
+import type { RequestScope } from '../scope.js';
 import { vendorModules } from './registry.js';
 import type { AccountAdapter, AccountSession } from './types.js';
 

@@ -1,15 +1,11 @@
-import type { z } from 'zod';
 import type { HttpClient } from '../http/client.js';
-import type { Rate } from '../store/rate-budgets.js';
 import type { IssuedToken, TokenCache } from '../http/tokens.js';
-import type { HttpOverrides } from './account-schema.js';
-import type { RequestScope } from '../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import type { Logger } from '../logger.js';
-import type { Builder, NodeTypes } from '../schema/builder.js';
-import type { SimulatorHandle } from '../sim/server.js';
+import type { RequestScope } from '../scope.js';
+import type { HttpOverrides } from './account-schema.js';
 
 export type { HttpSettings } from './account-schema.js';
 
@@ -70,27 +66,9 @@ export interface AccountConfigBase {
   http?: HttpOverrides | undefined;
 }
 
-export interface SandboxAccount<Cfg> {
-  config: Cfg;
-  simulator: SimulatorHandle;
-}
-
-/** Everything the core needs to know about a vendor, exported from its folder's index.ts. */
-export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase> {
-  readonly vendor: Vendor;
-  /** The `vendor` value of its accounts in the config file, e.g. "auth0". */
-  readonly configName: string;
-  /** The account config object, with `vendor` as a literal discriminator. */
-  readonly accountSchema: z.ZodType<Cfg>;
-  /** Config keys holding secrets: redacted from logs and errors. */
-  readonly secretFields: readonly string[];
-  /** Client-side call budget per account unless the config says otherwise; null = none. */
-  readonly defaultRateLimit: Rate | null;
-  createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
-  /** Adds the vendor's types and mutations; returns its credential and owner types (federation entities). */
-  registerSchema(builder: Builder): NodeTypes;
-  /** Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. */
-  readonly exampleFields: readonly string[];
-  /** Starts a seeded simulator on loopback and returns an account config pointing at it. */
-  startSandbox(name: string, options?: { port?: number }): Promise<SandboxAccount<Cfg>>;
-}
+/**
+ * Only for src/config.ts, which imports it from here and is being changed elsewhere: import it
+ * from module.ts. It ties this GraphQL-free contract to GraphQL types (the one allowance in
+ * test/architecture.test.ts); remove it once config.ts imports module.ts.
+ */
+export type { VendorModule } from './module.js';

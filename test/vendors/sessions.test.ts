@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/auth/grants.js';
-import type { RequestScope } from '../../src/context.js';
+import type { RequestScope } from '../../src/scope.js';
 import type { CredentialRecord, OwnerRecord } from '../../src/domain/credential.js';
 import { ref, type Ref } from '../../src/domain/ref.js';
 import { Sessions } from '../../src/vendors/sessions.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { VendorModule } from '../types.js';
+import type { VendorModule } from '../module.js';
 import { auth0AccountSchema, type Auth0AccountConfig } from './account.js';
 import { Auth0Account } from './adapter.js';
 import { registerAuth0Schema } from './graphql.js';

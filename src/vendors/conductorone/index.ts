@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { VendorModule } from '../types.js';
+import type { VendorModule } from '../module.js';
 import { conductorOneAccountSchema, type ConductorOneAccountConfig } from './account.js';
 import { ConductorOneAccount } from './adapter.js';
 import { registerConductorOneSchema } from './graphql.js';

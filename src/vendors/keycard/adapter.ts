@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
 import { AccountNotFoundError, NotFoundError, ValidationError } from '../../errors.js';
 import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
+import type { RequestScope } from '../../scope.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { nullIfNotFound } from '../not-found.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { VendorModule } from '../types.js';
+import type { VendorModule } from '../module.js';
 import { keycardAccountSchema, type KeycardAccountConfig } from './account.js';
 import { KeycardAccount } from './adapter.js';
 import { registerKeycardSchema } from './graphql.js';

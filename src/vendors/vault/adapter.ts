@@ -1,7 +1,7 @@
-import type { RequestScope } from '../../context.js';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
 import type { HttpClient } from '../../http/client.js';
+import type { RequestScope } from '../../scope.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
 import { nullIfNotFound } from '../not-found.js';

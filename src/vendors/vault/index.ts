@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { VendorModule } from '../types.js';
+import type { VendorModule } from '../module.js';
 import { vaultAccountSchema, type VaultAccountConfig } from './account.js';
 import { VaultAccount } from './adapter.js';
 import { registerVaultSchema } from './graphql.js';

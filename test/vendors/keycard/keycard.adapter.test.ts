@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestScope } from '../../../src/context.js';
+import type { RequestScope } from '../../../src/scope.js';
 import { ref } from '../../../src/domain/ref.js';
 import { AccountNotFoundError } from '../../../src/errors.js';
 import type { KeycardAccountConfig } from '../../../src/vendors/keycard/account.js';

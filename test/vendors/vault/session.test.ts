@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestScope } from '../../../src/context.js';
+import type { RequestScope } from '../../../src/scope.js';
 import { ref } from '../../../src/domain/ref.js';
 import { VaultAccount } from '../../../src/vendors/vault/adapter.js';
 import { seedUuid, vaultSeed } from '../../../src/vendors/vault/seed.js';
