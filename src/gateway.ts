@@ -16,6 +16,7 @@ import { authPlugin, type RequestFacts } from './auth/plugin.js';
 import { callerRateLimitPlugin } from './caller-rate-limit.js';
 import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings, NodeContext } from './context.js';
+import type { Vendor } from './domain/vendor.js';
 import { holdRequest } from './request-end.js';
 import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
 import { maskError, publicError } from './error-masking.js';
@@ -105,8 +106,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
   const services = { logger, http: config.http, store, metrics, tracer: tracing.tracer };
   const adapters = new Map<string, AccountAdapter>();
+  // A grant names a vendor as the config does (`credentials:read@vendor:auth0`).
+  const configNames = new Map<Vendor, string>();
   for (const { module, config: account } of config.accounts) {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
+    configNames.set(module.vendor, module.configName);
   }
   const idempotency = new Idempotency(store, { secrets: config.secrets, logger, typenames: nodeTypenames() });
   const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path, graphqlPath: GRAPHQL_PATH });
@@ -154,7 +158,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         hold: res ? () => holdRequest(res) : undefined,
       });
       known.releases.push(release);
-      return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, scope, caller), partialErrors: [] };
+      return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, configNames, scope, caller), partialErrors: [] };
     },
     plugins: [
       requestLogPlugin(),

@@ -4,11 +4,7 @@ import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { RequestScope } from '../scope.js';
-import { vendorModules } from './registry.js';
 import type { AccountAdapter, AccountSession } from './types.js';
-
-/** A vendor's name in config and in `scope@vendor:name` grants, as its module declares it. */
-const CONFIG_NAME: ReadonlyMap<Vendor, string> = new Map(vendorModules.map((m) => [m.vendor, m.configName]));
 
 /**
  * Per-request, lazily created sessions of the accounts this caller may use. Reads of accounts
@@ -19,14 +15,19 @@ export class Sessions {
   private readonly open = new Map<string, AccountSession>();
   private readonly owners = new Map<string, OwnerRecord | null | Promise<OwnerRecord | null>>();
 
+  /**
+   * `adapters` by account name; `configNames`: each of their vendors' name in config and in
+   * `scope@vendor:name` grants, as its module declares it (`configName`).
+   */
   constructor(
     private readonly adapters: ReadonlyMap<string, AccountAdapter>,
+    private readonly configNames: ReadonlyMap<Vendor, string>,
     private readonly scope: RequestScope,
     private readonly caller: Caller,
   ) {}
 
   private may(adapter: AccountAdapter, needed: ScopeName): boolean {
-    return allows(this.caller, needed, CONFIG_NAME.get(adapter.vendor)!, adapter.account);
+    return allows(this.caller, needed, this.configNames.get(adapter.vendor)!, adapter.account);
   }
 
   /** Readable accounts matching the optional vendor and account-name filters, in config order. */
