@@ -2,7 +2,7 @@ import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
 import { credentialStatus } from '../domain/status.js';
 import { builder } from './builder.js';
-import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
+import { CredentialKindEnum, CredentialStatusEnum, vendorEnum } from './enums.js';
 import { globalIdOf } from './global-id.js';
 
 /** A display date is shown as null, never failing its account's list, when the vendor sends one the gateway cannot read. */
@@ -18,7 +18,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     // A plain synchronous resolver: Relay's t.globalID wraps every id in an async function, which
     // makes every credential object in a list a promise for graphql-js to await.
     id: t.id({ description: 'Global id: resolvable by `node(id)` on any replica.', resolve: (c) => globalIdOf(c.ref) }),
-    vendor: t.field({ type: VendorEnum, description: 'The vendor it lives in; `account` says which configured account of that vendor.', resolve: (c) => c.vendor }),
+    vendor: t.field({ type: vendorEnum(), description: 'The vendor it lives in; `account` says which configured account of that vendor.', resolve: (c) => c.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (c) => c.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (c) => c.externalId }),
     kind: t.field({
@@ -73,7 +73,7 @@ CredentialOwnerInterface.implement({
   resolveType: (o) => o.ref.typename,
   fields: (t) => ({
     id: t.id({ description: 'Global id: resolvable by `node(id)`, and usable as `filter.owner`.', resolve: (o) => globalIdOf(o.ref) }),
-    vendor: t.field({ type: VendorEnum, description: 'The vendor it lives in.', resolve: (o) => o.vendor }),
+    vendor: t.field({ type: vendorEnum(), description: 'The vendor it lives in.', resolve: (o) => o.vendor }),
     account: t.string({ description: 'The configured account (tenant) it lives in.', resolve: (o) => o.ref.account }),
     externalId: t.string({ description: "The vendor's own id.", resolve: (o) => o.externalId }),
     name: t.string({

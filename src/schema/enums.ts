@@ -1,17 +1,30 @@
 import { CREDENTIAL_KINDS } from '../domain/credential.js';
 import { CREDENTIAL_STATUSES } from '../domain/status.js';
-import { VENDORS } from '../domain/vendor.js';
+import type { Vendor } from '../domain/vendor.js';
 import { builder } from './builder.js';
 
-export const VendorEnum = builder.enumType('Vendor', {
-  description: 'The identity vendors whose credentials this gateway reads; more may be added.',
-  values: {
-    AUTH0: { description: 'Auth0 (Management API): client credentials and connection signing keys.' },
-    CONDUCTORONE: { description: 'ConductorOne: service-principal client credentials.' },
-    KEYCARD: { description: 'Keycard: service-account client credentials.' },
-    VAULT: { description: 'A credential vault: passwords, API keys, TLS certificates, SSH keys.' },
-  } satisfies Record<(typeof VENDORS)[number], unknown>,
-});
+const makeVendorEnum = (vendors: readonly { vendor: Vendor; description: string }[]) =>
+  builder.enumType('Vendor', {
+    description: 'The identity vendors whose credentials this gateway reads; more may be added.',
+    values: Object.fromEntries(vendors.map((v) => [v.vendor, { description: v.description }])) as Record<Vendor, { description: string }>,
+  });
+let vendorEnumRef: ReturnType<typeof makeVendorEnum> | undefined;
+
+/**
+ * Adds the `Vendor` enum: a value for each registered vendor module, with its description (the
+ * built schema sorts them). schema/index.ts calls it once, before the schema is built. It cannot be
+ * made when this module loads: the vendor modules import the schema, so the registry is still loading.
+ */
+export function addVendorEnum(vendors: readonly { vendor: Vendor; description: string }[]): void {
+  if (vendorEnumRef) throw new Error('the Vendor enum is already added');
+  vendorEnumRef = makeVendorEnum(vendors);
+}
+
+/** The `Vendor` enum, for field thunks: they run when the schema is built, after addVendorEnum. */
+export function vendorEnum(): ReturnType<typeof makeVendorEnum> {
+  if (!vendorEnumRef) throw new Error('the Vendor enum is added by schema/index.ts before the schema is built');
+  return vendorEnumRef;
+}
 
 export const CredentialKindEnum = builder.enumType('CredentialKind', {
   description: 'What the credential is, across vendors; more kinds may be added.',

@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import { builder } from './builder.js';
-import { RateLimitSource, VendorEnum } from './enums.js';
+import { RateLimitSource, vendorEnum } from './enums.js';
 
 /** Every typed mutation error implements this, so `... on Error { message }` always works. */
 export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
@@ -34,7 +34,7 @@ builder.objectType(NotFoundError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     vendor: t.field({
-      type: VendorEnum,
+      type: vendorEnum(),
       nullable: true,
       description: 'The vendor of the account it was looked for in; null when the id names an account that is not configured.',
       resolve: (e) => e.source?.vendor ?? null,
@@ -54,7 +54,7 @@ builder.objectType(ValidationError, {
       resolve: (e) => e.fields,
     }),
     vendor: t.field({
-      type: VendorEnum,
+      type: vendorEnum(),
       nullable: true,
       description: "The vendor of the account the input's id is in; null when the id itself was refused as malformed.",
       resolve: (e) => e.source?.vendor ?? null,
@@ -68,7 +68,7 @@ builder.objectType(UnsupportedChangeError, {
   description: 'The vendor cannot change these fields of this credential. Nothing was sent.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, description: "The credential's vendor; always given.", resolve: (e) => e.vendor }),
+    vendor: t.field({ type: vendorEnum(), nullable: true, description: "The credential's vendor; always given.", resolve: (e) => e.vendor }),
     unsupportedFields: t.stringList({ description: 'Input fields this credential type cannot change.', resolve: (e) => e.fields }),
     supportedFields: t.stringList({ description: 'Input fields this credential type can change.', resolve: (e) => e.supportedFields }),
   }),
@@ -81,7 +81,7 @@ builder.objectType(PermissionDeniedError, {
   fields: (t) => ({
     requiredScope: t.string({ nullable: true, description: 'The scope the change needs, e.g. `credentials:write` or `keys:rotate`.', resolve: (e) => e.refused.scope ?? null }),
     vendor: t.field({
-      type: VendorEnum,
+      type: vendorEnum(),
       nullable: true,
       description:
         'Null for a change: naming the vendor would tell a caller who may not act in the account that it exists. ' +
@@ -97,7 +97,7 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
   description: 'A vendor failed or could not be reached.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, description: 'The vendor that failed or could not be reached; always given.', resolve: (e) => e.source.vendor }),
+    vendor: t.field({ type: vendorEnum(), nullable: true, description: 'The vendor that failed or could not be reached; always given.', resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, description: 'The configured account whose call failed; always given.', resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
     retryable: t.boolean({
@@ -124,7 +124,7 @@ builder.objectType(RateLimitedError, {
   description: 'A rate limit stopped the call before it was applied. Nothing was changed.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, nullable: true, description: 'The vendor of the limited account; always given.', resolve: (e) => e.source.vendor }),
+    vendor: t.field({ type: vendorEnum(), nullable: true, description: 'The vendor of the limited account; always given.', resolve: (e) => e.source.vendor }),
     account: t.string({
       nullable: true,
       description: "The configured account whose calls were limited, by its vendor or by the gateway's budget for it; always given.",

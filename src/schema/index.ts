@@ -2,7 +2,7 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { vendorModules } from '../vendors/registry.js';
 import { builder } from './builder.js';
-import './enums.js';
+import { addVendorEnum } from './enums.js';
 import './errors.js';
 import './credential.js';
 import './queries.js';
@@ -19,6 +19,7 @@ let subgraphWithoutNode: GraphQLSchema | undefined;
 
 function register(): ReadonlySet<string> {
   if (nodeTypes) return nodeTypes;
+  addVendorEnum(vendorModules);
   const types = vendorModules.flatMap((m) => m.registerSchema(builder));
   nodeTypes = new Set(types.map((type) => type.name));
   registerEntities(builder, types);

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import type { Vendor } from '../domain/vendor.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
-import { RateLimitSource, VendorEnum } from './enums.js';
+import { RateLimitSource, vendorEnum } from './enums.js';
 
 /** An account that did not answer inside a list the others answered, as data beside that list. */
 export interface AccountFailureRecord {
@@ -27,7 +27,7 @@ export const AccountFailureType = builder.objectRef<AccountFailureRecord>('Accou
     'An account that did not answer, or answered in part (`partial`): its credentials, or those of the owners that could not be read, ' +
     'are missing from the list and from `totalCount`.',
   fields: (t) => ({
-    vendor: t.field({ type: VendorEnum, description: 'The vendor of the account.', resolve: (f) => f.vendor }),
+    vendor: t.field({ type: vendorEnum(), description: 'The vendor of the account.', resolve: (f) => f.vendor }),
     account: t.exposeString('account', { description: 'The configured account name.' }),
     code: t.exposeString('code', { description: 'As `extensions.code` of the matching GraphQL error: UPSTREAM_ERROR, RATE_LIMITED, …' }),
     message: t.exposeString('message', { description: 'As the matching GraphQL error\'s message; a generic one when the failure was unexpected.' }),

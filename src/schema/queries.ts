@@ -10,7 +10,7 @@ import { goneAsEmpty } from '../vendors/not-found.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
-import { CredentialKindEnum, CredentialStatusEnum, VendorEnum } from './enums.js';
+import { CredentialKindEnum, CredentialStatusEnum, vendorEnum } from './enums.js';
 import { parseGlobalId } from './global-id.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './paging.js';
 import { accountFailure, AccountFailureType, failureRecord, type AccountFailureRecord } from './partial-errors.js';
@@ -20,7 +20,7 @@ const MAX_NODES = 100;
 const CredentialFilter = builder.inputType('CredentialFilter', {
   description: 'All given conditions must hold; a list matches any of its values, and an empty list (like an absent one) filters nothing.',
   fields: (t) => ({
-    vendors: t.field({ type: [VendorEnum], required: false, description: 'Only credentials of any of these vendors (ANDed with the other conditions).' }),
+    vendors: t.field({ type: [vendorEnum()], required: false, description: 'Only credentials of any of these vendors (ANDed with the other conditions).' }),
     accounts: t.stringList({ required: false, description: 'Configured account names.' }),
     statuses: t.field({
       type: [CredentialStatusEnum],
@@ -86,7 +86,7 @@ const VendorAccountType = builder.objectRef<{ vendor: Vendor; account: string }>
   description: 'A configured vendor account (tenant, organization, vault) the caller may read.',
   fields: (t) => ({
     name: t.string({ description: 'The configured account name, as `filter.accounts` and every credential\'s `account` give it.', resolve: (a) => a.account }),
-    vendor: t.field({ type: VendorEnum, description: 'The vendor the account belongs to.', resolve: (a) => a.vendor }),
+    vendor: t.field({ type: vendorEnum(), description: 'The vendor the account belongs to.', resolve: (a) => a.vendor }),
   }),
 });
 

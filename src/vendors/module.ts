@@ -17,7 +17,10 @@ export interface SandboxAccount<Cfg> {
  * types and its simulator. The adapter contract, which holds no GraphQL, is types.ts.
  */
 export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase> {
+  /** Its value of the GraphQL `Vendor` enum, e.g. "AUTH0" (listed in domain/vendor.ts). */
   readonly vendor: Vendor;
+  /** The description of that enum value. */
+  readonly description: string;
   /** The `vendor` value of its accounts in the config file, e.g. "auth0". */
   readonly configName: string;
   /** The account config object, with `vendor` as a literal discriminator. */
@@ -29,7 +32,11 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;
   /** Adds the vendor's types and mutations; returns its credential and owner types (federation entities). */
   registerSchema(builder: Builder): NodeTypes;
-  /** Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. */
+  /**
+   * Inline fragments on this vendor's credential types, shown in GraphiQL's example operation. They
+   * share one selection with the other vendors' fragments: a field name another vendor uses there
+   * with another type needs an alias (test/schema/example-operations.test.ts validates it).
+   */
   readonly exampleFields: readonly string[];
   /** Starts a seeded simulator on loopback and returns an account config pointing at it. */
   startSandbox(name: string, options?: { port?: number }): Promise<SandboxAccount<Cfg>>;

@@ -8,6 +8,7 @@ import { startAuth0Simulator } from './simulator.js';
 
 export const auth0: VendorModule<Auth0AccountConfig> = {
   vendor: 'AUTH0',
+  description: 'Auth0 (Management API): client credentials and connection signing keys.',
   configName: 'auth0',
   accountSchema: auth0AccountSchema,
   secretFields: ['clientSecret'],

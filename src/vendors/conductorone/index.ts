@@ -14,6 +14,7 @@ export function encodeClientSecret(privateJwk: JWK): string {
 
 export const conductorOne: VendorModule<ConductorOneAccountConfig> = {
   vendor: 'CONDUCTORONE',
+  description: 'ConductorOne: service-principal client credentials.',
   configName: 'conductorone',
   accountSchema: conductorOneAccountSchema,
   secretFields: ['clientSecret'],

@@ -8,6 +8,7 @@ import { startKeycardSimulator } from './simulator.js';
 
 export const keycard: VendorModule<KeycardAccountConfig> = {
   vendor: 'KEYCARD',
+  description: 'Keycard: service-account client credentials.',
   configName: 'keycard',
   accountSchema: keycardAccountSchema,
   secretFields: ['clientSecret'],

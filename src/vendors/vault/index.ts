@@ -8,6 +8,7 @@ import { startVaultSimulator } from './simulator.js';
 
 export const vault: VendorModule<VaultAccountConfig> = {
   vendor: 'VAULT',
+  description: 'A credential vault: passwords, API keys, TLS certificates, SSH keys.',
   configName: 'vault',
   accountSchema: vaultAccountSchema,
   secretFields: ['token'],
