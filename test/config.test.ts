@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
+import { vendorModules } from '../src/vendors/registry.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const SECRET = 'super-secret-client-secret-0123456789';
@@ -216,6 +217,8 @@ describe('config', () => {
   describe('grants of API keys limited to an account or a vendor', () => {
     const keys = (...scopes: unknown[]) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'] }, { name: 'ops', sha256: 'b'.repeat(64), scopes }] });
     const accounts = [auth0(), auth0({ name: 'staging' })];
+    /** Every vendor's name in config, as the message lists them. */
+    const CONFIG_NAMES = vendorModules.map((m) => m.configName).join(', ');
 
     it('takes limits naming a configured account or a known vendor, configured or not', () => {
       const config = parseConfig({ auth: keys('credentials:write@staging', 'keys:rotate@vendor:Auth0', { scope: 'credentials:read', vendors: ['vault', 'keycard'], accounts: ['prod'] }), accounts });
@@ -228,9 +231,9 @@ describe('config', () => {
           parseConfig({ auth: keys('credentials:read@vendor:vualt', 'credentials:write@nosuchaccount', { scope: 'keys:rotate', vendors: ['okta', 'auth0'], accounts: ['prod', 'Staging'] }), accounts }),
         ),
       ).toEqual([
-        'auth.apiKeys.1.scopes.0: unknown vendor "vualt"; use one of auth0, conductorone, keycard, vault',
+        `auth.apiKeys.1.scopes.0: unknown vendor "vualt"; use one of ${CONFIG_NAMES}`,
         'auth.apiKeys.1.scopes.1: unknown account "nosuchaccount"',
-        'auth.apiKeys.1.scopes.2: unknown vendor "okta"; use one of auth0, conductorone, keycard, vault',
+        `auth.apiKeys.1.scopes.2: unknown vendor "okta"; use one of ${CONFIG_NAMES}`,
         'auth.apiKeys.1.scopes.2: unknown account "Staging"',
       ]);
     });

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Vendor } from '../src/domain/vendor.js';
 import { startSandbox, type Sandbox } from '../src/sandbox.js';
 import type { Fault } from '../src/sim/server.js';
+import { vendorModules } from '../src/vendors/registry.js';
 import {
   ListCredentialsDocument,
   NodeDocument,
@@ -97,19 +99,29 @@ type Node = ListCredentialsQuery['credentials']['edges'][number]['node'];
 
 interface Targets {
   ids: string[];
-  updates: { vendor: string; input: (i: number) => Record<string, unknown> }[];
+  updates: { vendor: Vendor; input: (i: number) => Record<string, unknown> }[];
   connections: string[];
 }
 
+const DAY_MS = 86_400_000;
+/**
+ * For every vendor, the credentials the soak changes (by type) and a change each accepts: a vendor
+ * missing here fails to compile, so none is left out of the soak.
+ */
+const UPDATES = {
+  AUTH0: { typename: 'Auth0ClientCredential', change: (i: number) => ({ expiresAt: new Date(Date.now() + (100 + (i % 300)) * DAY_MS).toISOString() }) },
+  CONDUCTORONE: { typename: 'ConductorOneCredential', change: (i: number) => ({ name: `soak-${i}` }) },
+  KEYCARD: { typename: 'KeycardCredential', change: (i: number) => ({ description: `soak ${i}` }) },
+  VAULT: { typename: 'VaultCredential', change: (i: number) => ({ description: `soak ${i}` }) },
+} satisfies Record<Vendor, { typename: string; change: (i: number) => Record<string, unknown> }>;
+const VENDORS: readonly Vendor[] = vendorModules.map((m) => m.vendor);
+
 function targetsFrom(nodes: Node[]): Targets {
   const of = (t: string) => nodes.filter((n) => n.__typename === t);
-  const day = 86_400_000;
-  const updates = [
-    ...of('Auth0ClientCredential').map((n) => ({ vendor: 'AUTH0', input: (i: number) => ({ id: n.id, expiresAt: new Date(Date.now() + (100 + (i % 300)) * day).toISOString() }) })),
-    ...of('ConductorOneCredential').map((n) => ({ vendor: 'CONDUCTORONE', input: (i: number) => ({ id: n.id, name: `soak-${i}` }) })),
-    ...of('KeycardCredential').map((n) => ({ vendor: 'KEYCARD', input: (i: number) => ({ id: n.id, description: `soak ${i}` }) })),
-    ...of('VaultCredential').map((n) => ({ vendor: 'VAULT', input: (i: number) => ({ id: n.id, description: `soak ${i}` }) })),
-  ];
+  const updates = VENDORS.flatMap((vendor) => {
+    const { typename, change } = UPDATES[vendor];
+    return of(typename).map((n) => ({ vendor, input: (i: number) => ({ id: n.id, ...change(i) }) }));
+  });
   const connections = [...new Set(of('Auth0ConnectionKey').map((n) => n.owner!.id))];
   const ids = [...new Set([...nodes.map((n) => n.id), ...nodes.flatMap((n) => (n.owner ? [n.owner.id] : []))])];
   return { ids, updates, connections };
@@ -169,7 +181,7 @@ describe('soak: one gateway process, mixed traffic, faults on a schedule', () =>
       const listed = await gw.exec(ListCredentialsDocument, { first: 500 });
       expect(listed.errors).toBeUndefined();
       const targets = targetsFrom(listed.data!.credentials.edges.map((e) => e.node));
-      expect(new Set(targets.updates.map((u) => u.vendor))).toEqual(new Set(['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT']));
+      expect(new Set(targets.updates.map((u) => u.vendor))).toEqual(new Set(VENDORS));
       expect(targets.connections.length).toBeGreaterThanOrEqual(2);
 
       const tally: Tally = { requests: 0, byKind: {}, outcomes: {}, violations: [] };
@@ -207,7 +219,7 @@ describe('soak: one gateway process, mixed traffic, faults on a schedule', () =>
           () =>
             send(
               'list vendor',
-              { query: doc(ListCredentialsDocument), variables: { first: 50, filter: { vendors: [pick(['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT'])], statuses: ['EXPIRING', 'EXPIRED', 'ACTIVE'] } } },
+              { query: doc(ListCredentialsDocument), variables: { first: 50, filter: { vendors: [pick(VENDORS)], statuses: ['EXPIRING', 'EXPIRED', 'ACTIVE'] } } },
               queryCheck,
             ),
         ],
@@ -386,7 +398,7 @@ describe('soak: one gateway process, mixed traffic, faults on a schedule', () =>
       expect(tally.violations).toEqual([]);
       expect(tally.requests).toBeGreaterThan(SOAK_MS / 1000);
       const count = (prefix: string) => Object.entries(tally.outcomes).filter(([k]) => k.startsWith(prefix)).reduce((s, [, v]) => s + v, 0);
-      for (const vendor of ['AUTH0', 'CONDUCTORONE', 'KEYCARD', 'VAULT']) {
+      for (const vendor of VENDORS) {
         expect(count(`update ${vendor} → UpdateCredentialSuccess`), vendor).toBeGreaterThan(0);
       }
       expect(count('rotate → RotateConnectionKeysSuccess')).toBeGreaterThan(0);

@@ -26,7 +26,7 @@ async function everything() {
   return res;
 }
 
-describe('credentials across all four vendors', () => {
+describe('credentials across every vendor', () => {
   it('lists credentials of every vendor and every account in one query, soonest expiry first', async () => {
     const res = await everything();
     expect(res.errors).toBeUndefined();
@@ -48,12 +48,14 @@ describe('credentials across all four vendors', () => {
     expect(edges.every((e) => e.node.expiresAt !== null && new Date(e.node.expiresAt) < cutoff)).toBe(true);
     expect(edges.every((e) => e.node.status === 'EXPIRED' || e.node.status === 'EXPIRING')).toBe(true);
     // Every vendor with expiries has some that are due: the seeds hold past and near ones.
-    expect(new Set(edges.map((e) => e.node.vendor))).toEqual(new Set(['AUTH0', 'CONDUCTORONE', 'VAULT']));
+    const withExpiries = new Set((await everything()).data!.credentials.edges.filter((e) => e.node.expiresAt !== null).map((e) => e.node.vendor));
+    expect(withExpiries.size).toBeGreaterThan(1);
+    expect(new Set(edges.map((e) => e.node.vendor))).toEqual(withExpiries);
     const statuses = await h.exec(ListCredentialsDocument, { first: 500, filter: { statuses: ['EXPIRING', 'EXPIRED'] } });
     expect(statuses.data!.credentials.edges.map((e) => e.node.id).sort()).toEqual(edges.map((e) => e.node.id).sort());
   });
 
-  it.each(VENDORS)('keeps the other three vendors when every account of %s fails, with one error per failed account', async (failing) => {
+  it.each(VENDORS)('keeps the other vendors when every account of %s fails, with one error per failed account', async (failing) => {
     for (const name of accountsOf(failing)) h.sim(name).inject({ status: 500, times: 1_000 });
     const res = await everything();
     const vendors = new Set(res.data!.credentials.edges.map((e) => e.node.vendor));
