@@ -8,7 +8,8 @@ import { rate } from './store/rate-budgets.js';
 import { accountSecrets } from './vendors/account-deps.js';
 import { httpSettings } from './vendors/account-schema.js';
 import { vendorModules } from './vendors/registry.js';
-import type { AccountConfigBase, VendorModule } from './vendors/types.js';
+import type { VendorModule } from './vendors/module.js';
+import type { AccountConfigBase } from './vendors/types.js';
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {

@@ -9,9 +9,6 @@ import type { Sessions } from './vendors/sessions.js';
 /** What Yoga is given besides the Request: the Node request and response when the Node server serves it. */
 export type NodeContext = { req?: IncomingMessage; res?: ServerResponse };
 
-/** Lives in scope.ts, which holds no GraphQL, so adapters can take it; re-exported for request-scope.ts. */
-export type { RequestScope } from './scope.js';
-
 export interface GatewaySettings {
   readonly expiryWarningMs: number;
   /** Recorded as the operator on vault writes when no caller is authenticated. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Caller } from './auth/grants.js';
-import type { RequestScope } from './context.js';
+import type { RequestScope } from './scope.js';
 import { CancelGroup } from './http/cancel-group.js';
 import type { Logger } from './logger.js';
 import { closeWithConnection } from './request-end.js';

@@ -66,9 +66,3 @@ export interface AccountConfigBase {
   http?: HttpOverrides | undefined;
 }
 
-/**
- * Only for src/config.ts, which imports it from here and is being changed elsewhere: import it
- * from module.ts. It ties this GraphQL-free contract to GraphQL types (the one allowance in
- * test/architecture.test.ts); remove it once config.ts imports module.ts.
- */
-export type { VendorModule } from './module.js';

@@ -6,7 +6,7 @@ import { nodeTypenames } from '../../src/schema/index.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox.js';
 import { vendorModules } from '../../src/vendors/registry.js';
-import type { VendorModule } from '../../src/vendors/types.js';
+import type { VendorModule } from '../../src/vendors/module.js';
 import { testAccountDeps, testScope } from '../fixtures/account-deps.js';
 import { capturedLogger } from '../fixtures/logs.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
