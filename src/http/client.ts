@@ -127,6 +127,8 @@ const vendorVerdict = new WeakMap<object, boolean>();
 const vendorDelay = new WeakMap<object, number>();
 /** Failures while getting the call's token: the call itself was never sent. */
 const beforeSending = new WeakSet<object>();
+/** A call on the wire cut off by its request's deadline: no answer in time, a failure for the breaker. */
+const unansweredInTime = new WeakSet<object>();
 
 /**
  * One per configured account: a keep-alive undici Pool and everything that keeps a fan-out
@@ -148,6 +150,8 @@ export class HttpClient {
   /** Bound once to vendor and account: a call's line then adds only its own fields. */
   private readonly logger: Logger;
   private readonly budgets: RateBudgets | undefined;
+  /** The last request whose deadline cut this account's calls off (see exchange). */
+  private timedOut: CancelGroup | undefined = undefined;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
@@ -258,7 +262,7 @@ export class HttpClient {
       if (res.status >= 200 && res.status < 300) return this.parse(req, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
-      if (err instanceof UpstreamError && err.status === null && !err.cancelled) verdict = 'failure';
+      if (err instanceof UpstreamError && err.status === null && (!err.cancelled || unansweredInTime.has(err))) verdict = 'failure';
       throw err;
     } finally {
       this.breaker[verdict]();
@@ -367,8 +371,18 @@ export class HttpClient {
         span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
         const sent = aborted ? (err instanceof CancelledExchange ? err.sent : true) : !NOT_SENT_CODES.has(code);
         if (sent && req.method !== 'GET') req.onUnanswered?.();
-        // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
-        if (aborted) throw this.cancelled(group?.reason, sent && !idempotent);
+        if (aborted) {
+          // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.
+          const cancelled = this.cancelled(group?.reason, sent && !idempotent);
+          // No answer within the deadline is the vendor failing (a client leaving is not). One failure
+          // per request, though: a deadline cuts all its calls at once, and a healthy account's
+          // fan-out, in flight when another account ran the request out of time, must not open its breaker.
+          if (sent && group !== this.timedOut && byDeadline(group?.reason)) {
+            this.timedOut = group;
+            unansweredInTime.add(cancelled);
+          }
+          throw cancelled;
+        }
         throw new UpstreamError(
           `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
           this.source,
@@ -400,7 +414,7 @@ export class HttpClient {
   }
 
   private cancelled(reason: unknown, mayHaveApplied = false): UpstreamError {
-    const timedOut = (reason as Error | undefined)?.name === 'TimeoutError';
+    const timedOut = byDeadline(reason);
     return new UpstreamError(
       (timedOut ? `${this.describe()} did not answer within the request deadline` : `request to ${this.describe()} was cancelled`) +
         (mayHaveApplied ? MAYBE_APPLIED : ''),
@@ -560,6 +574,9 @@ export class HttpClient {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
 }
+
+/** Whether a cancellation's reason is the request's deadline (RequestScope's, or AbortSignal.timeout's) rather than its client leaving. */
+const byDeadline = (reason: unknown): boolean => (reason as Error | undefined)?.name === 'TimeoutError';
 
 /** The scope's cancellation; a scope with only a signal (a caller outside GraphQL) gets the signal's group. */
 function cancellationOf(scope: CallScope | undefined): CancelGroup | undefined {

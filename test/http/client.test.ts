@@ -18,7 +18,7 @@ let hold = false;
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.url ?? '');
-    if (hold) return; // never answer: the caller must give up
+    if (hold || req.url === '/api/items/hang') return; // never answer: the caller must give up
     if (req.url === '/api/items/echo-long') {
       // A long message with the secret where the 300-character limit falls.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -89,6 +89,13 @@ beforeEach(() => {
   seen.length = 0;
   hold = false;
 });
+
+/** Resolves once the server has received `n` requests in this test: a call cut off after that was on the wire. */
+async function received(n: number) {
+  while (seen.length < n) await new Promise((r) => setTimeout(r, 5));
+}
+/** The reason RequestScope cancels with when the request's deadline passes. */
+const deadlinePassed = () => new DOMException('The request deadline passed', 'TimeoutError');
 
 const client = (extra: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}) =>
   new HttpClient({
@@ -329,6 +336,40 @@ describe('HttpClient', () => {
     expect(err).toMatchObject({ cancelled: true, outcomeUnknown: true });
     expect(err.message).toMatch(/was cancelled; the change may or may not have been applied/);
     expect(seen).toEqual(['/api/items/rotate']);
+  });
+
+  it('counts a call its request deadline cut off on the wire as a failure for the breaker', async () => {
+    const c = client({ breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    const scope = new AbortController();
+    const pending = c.request({ method: 'GET', route: '/items/{id}', params: { id: 'hang' }, schema: z.unknown(), scope: { signal: scope.signal } }).catch((e: unknown) => e);
+    await received(1);
+    scope.abort(deadlinePassed());
+    expect(await pending).toMatchObject({ cancelled: true, message: 'AUTH0 account "test" did not answer within the request deadline' });
+    await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() })).rejects.toMatchObject({ circuitOpen: true });
+    expect(seen).toEqual(['/api/items/hang']);
+  });
+
+  it('counts toward the breaker no call cut off by its client leaving, nor one never sent, and one request cut off by its deadline once', async () => {
+    const c = client({ breaker: { failureThreshold: 2, cooldownMs: 60_000 } });
+    const hang = (signal: AbortSignal) =>
+      c.request({ method: 'GET', route: '/items/{id}', params: { id: 'hang' }, schema: z.unknown(), scope: { signal } }).catch((e: unknown) => e);
+    for (let i = 1; i <= 2; i++) {
+      const leaving = new AbortController();
+      const pending = hang(leaving.signal);
+      await received(i);
+      leaving.abort();
+      expect(await pending).toMatchObject({ cancelled: true, message: 'request to AUTH0 account "test" was cancelled' });
+    }
+    // Out of time before it was sent: the vendor was asked nothing.
+    expect(await hang(AbortSignal.abort(deadlinePassed()))).toMatchObject({ cancelled: true });
+    // Two calls of one request, both cut off by its deadline: one failure.
+    const request = new AbortController();
+    const both = Promise.all([hang(request.signal), hang(request.signal)]);
+    await received(4);
+    request.abort(deadlinePassed());
+    expect(await both).toMatchObject([{ cancelled: true }, { cancelled: true }]);
+    await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() })).resolves.toEqual({ ok: true });
+    expect(seen).toEqual(['/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/ok']);
   });
 
   it('tells the caller of a change sent and never answered, even an idempotent one, and not of a read or an unsent change', async () => {
