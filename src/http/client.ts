@@ -21,7 +21,7 @@ import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
 import { redact } from './redact.js';
 import { retryAfterSeconds } from './retry-after.js';
-import { CancelledExchange, send, type RawResponse, type ResponseHeaders } from './send.js';
+import { CancelledExchange, send, UnsentExchange, type RawResponse, type ResponseHeaders } from './send.js';
 import type { TokenCache } from './tokens.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -106,7 +106,6 @@ export interface UpstreamRequest<S extends z.ZodType> {
 
 /** Far above any page a vendor sends (100 items, tens of kB), far below what would strain memory. */
 const DEFAULT_MAX_RESPONSE_BYTES = 16_000_000;
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * The credentials an OAuth token request carries in its form (RFC 6749 `client_secret`, RFC 7523
@@ -369,7 +368,7 @@ export class HttpClient {
         const aborted = err instanceof CancelledExchange || group?.cancelled === true;
         this.log(req, attempt, aborted ? 'cancelled' : code, performance.now() - started);
         span?.setStatus({ code: SpanStatusCode.ERROR, message: aborted ? 'cancelled' : code });
-        const sent = aborted ? (err instanceof CancelledExchange ? err.sent : true) : !NOT_SENT_CODES.has(code);
+        const sent = err instanceof CancelledExchange ? err.sent : !(err instanceof UnsentExchange);
         if (sent && req.method !== 'GET') req.onUnanswered?.();
         if (aborted) {
           // A write cut off once it was on the wire may have been applied: say so, as for a lost connection.

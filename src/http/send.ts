@@ -62,13 +62,28 @@ export class CancelledExchange extends Error {
 }
 
 /**
+ * An exchange that failed before undici handed it to a socket (connecting, the TLS handshake, a
+ * closed pool): the vendor never saw it. `code` is the failure's own, as undici or Node named it.
+ */
+export class UnsentExchange extends Error {
+  readonly code: string;
+
+  constructor(cause: unknown) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    super('exchange failed before the request was sent', { cause });
+    this.code = typeof code === 'string' ? code : ((cause as Error | null)?.name ?? 'Error');
+  }
+}
+
+/**
  * One HTTP exchange over an undici dispatcher, the whole body read as text. It is undici's
  * `dispatch` with a minimal handler rather than `request()`, which wraps every response in a
  * Readable stream and an AsyncResource: a quarter of an upstream call's CPU, for bodies that are
  * read whole anyway. Cancelling `group` aborts the exchange at any point, also while it waits in
  * the pool's queue (then it fails at once rather than when a socket frees up), with a
- * CancelledExchange. A body longer than `maxBytes` is cut off: the answer resolves with its status,
- * its headers and `cutAt`.
+ * CancelledExchange. A failure before the request reached a socket rejects with an UnsentExchange,
+ * any later one with undici's error. A body longer than `maxBytes` is cut off: the answer resolves
+ * with its status, its headers and `cutAt`.
  *
  * The handler speaks the hooks undici 7's connections call (`onConnect`, `onHeaders`, …), which
  * its types mark deprecated. A handler with the newer `onRequestStart`/`onResponse*` hooks is
@@ -153,7 +168,8 @@ class BufferingHandler implements Dispatcher.DispatchHandler, Cancellable {
   }
 
   onError(error: Error): void {
-    this.fail(error);
+    // No onConnect yet: undici never began writing the request (it calls onConnect just before).
+    this.fail(this.abort === null ? new UnsentExchange(error) : error);
   }
 
   private fail(error: unknown): void {

@@ -64,6 +64,10 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"ok":true}');
     }
+    if (req.url === '/api/items/drop') {
+      // Received, then the connection is lost before any answer.
+      return req.socket.destroy();
+    }
     if (req.url === '/api/items/unprocessable') {
       // A vendor refusing the request as unprocessable, whatever its method.
       res.writeHead(422, { 'content-type': 'application/json' });
@@ -457,5 +461,36 @@ describe('HttpClient', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err.retryable).toBe(true);
     expect(err.outcomeUnknown).toBe(false); // connection refused: nothing was sent
+  });
+
+  it('reports a POST that failed in the TLS handshake as not applied: it was never sent', async () => {
+    const err = (await client({ baseUrl: base.replace('http:', 'https:') })
+      .request({ method: 'POST', route: '/items/{id}', params: { id: 'rotate' }, json: {}, schema: z.unknown() })
+      .catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ status: null, outcomeUnknown: false, retryable: true, message: expect.stringMatching(/^AUTH0 account "test" could not be reached \(ERR_SSL_\w+\)$/) });
+    expect(seen).toEqual([]);
+  });
+
+  it('reports a POST made after its client was closed (shutdown) as not applied: it was never sent', async () => {
+    const c = client();
+    await c.close();
+    let unanswered = 0;
+    const err = await c
+      .request({ method: 'POST', route: '/items/{id}', params: { id: 'rotate' }, json: {}, schema: z.unknown(), onUnanswered: () => unanswered++ })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: null, outcomeUnknown: false, message: 'AUTH0 account "test" could not be reached (UND_ERR_DESTROYED)' });
+    expect(unanswered).toBe(0);
+    expect(seen).toEqual([]);
+  });
+
+  it('still reports a POST whose connection was lost once it was sent as outcome unknown', async () => {
+    let unanswered = 0;
+    const err = await client()
+      .request({ method: 'POST', route: '/items/{id}', params: { id: 'drop' }, json: {}, schema: z.unknown(), onUnanswered: () => unanswered++ })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: null, outcomeUnknown: true, retryable: false, message: expect.stringContaining('the change may or may not have been applied') });
+    expect(unanswered).toBe(1);
+    expect(seen).toEqual(['/api/items/drop']);
   });
 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CancelGroup } from '../../src/http/cancel-group.js';
-import { CancelledExchange, send } from '../../src/http/send.js';
+import { CancelledExchange, send, UnsentExchange } from '../../src/http/send.js';
 
 /** A loopback server: `/json` answers at once (in two chunks), `/slow` after 300 ms, `/multi` with a repeated header. */
 let server: Server;
@@ -20,6 +20,7 @@ beforeAll(async () => {
       res.on('close', () => clearTimeout(timer));
       return;
     }
+    if (req.url === '/drop') return req.socket.destroy();
     if (req.url === '/multi') {
       res.setHeader('Set-Cookie', ['a=1', 'b=2', 'c=3']);
       res.setHeader('X-Vendor-Trace', 'abc');
@@ -111,6 +112,22 @@ describe('send', () => {
     expect(settled).toEqual(['queued AbortError, sent: false', 'first answered']);
     await sleep(20);
     expect(received).toEqual(['GET /slow']);
+  });
+
+  it('rejects a failure before the request reached a socket as unsent, with its code, and a later one with undici’s own error', async () => {
+    pool = new Pool(origin, { connections: 1 });
+    await pool.close();
+    const closed = await send(pool, { method: 'POST', path: '/json', body: '{}' }).catch((e: unknown) => e);
+    expect(closed).toBeInstanceOf(UnsentExchange);
+    expect(closed).toMatchObject({ code: 'UND_ERR_DESTROYED' });
+    const refused = await send(new Pool('http://127.0.0.1:1'), { method: 'POST', path: '/json', body: '{}' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnsentExchange);
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
+    pool = new Pool(origin, { connections: 1 });
+    const dropped = await send(pool, { method: 'POST', path: '/drop', body: '{}' }).catch((e: unknown) => e);
+    expect(dropped).not.toBeInstanceOf(UnsentExchange);
+    expect(dropped).toMatchObject({ code: 'UND_ERR_SOCKET' });
+    expect(received).toEqual(['POST /drop']);
   });
 
   it('does not send when the group is already cancelled', async () => {
