@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
-import { CircuitBreaker, type BreakerSettings } from '../resilience/breaker.js';
+import { CircuitBreaker, PROBE, type BreakerSettings } from '../resilience/breaker.js';
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import { RateBudgets, type Rate } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
@@ -227,7 +227,7 @@ export class HttpClient {
     let token = useAuth ? (this.options.tokens!.peek() ?? (await this.token(req.scope))) : undefined;
 
     const wait = this.breaker.admit();
-    if (wait !== null) {
+    if (wait > 0) {
       this.log(req, attempt, 'circuit_open', 0);
       throw new UpstreamError(
         `${this.describe()} is failing; calls are paused for ${Math.ceil(wait / 1000)}s (circuit open)`,
@@ -238,6 +238,7 @@ export class HttpClient {
         { circuitOpen: true },
       );
     }
+    const probe = wait === PROBE;
     let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
       if (this.options.rateLimit) await this.waitForBudget(req.scope);
@@ -264,7 +265,7 @@ export class HttpClient {
       if (err instanceof UpstreamError && err.status === null && (!err.cancelled || unansweredInTime.has(err))) verdict = 'failure';
       throw err;
     } finally {
-      this.breaker[verdict]();
+      this.breaker[verdict](probe);
     }
   }
 

@@ -13,6 +13,11 @@ export const breakerSettings = z
   .strict();
 export type BreakerSettings = z.output<typeof breakerSettings>;
 
+/** admit(): the call may go. */
+export const GO = 0;
+/** admit(): the call may go, as the half-open breaker's one probe; its verdict must say so. */
+export const PROBE = -1;
+
 /**
  * A circuit breaker for one account. Closed: calls go through and consecutive failures are
  * counted. Open: calls fail fast until the cool-down ends. Half-open: exactly one probe goes;
@@ -31,25 +36,29 @@ export class CircuitBreaker {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Null when the call may go (a probe counts as going); otherwise ms until the next probe. */
-  admit(): number | null {
-    if (this.state === 'closed') return null;
+  /** GO or PROBE when the call may go; otherwise ms until the next probe (always > 0). */
+  admit(): number {
+    if (this.state === 'closed') return GO;
     const left = this.openedAt + this.settings.cooldownMs - this.clock();
     if (this.state === 'open' && left > 0) return left;
     if (this.probing) return Math.max(left, 1_000);
     if (this.state !== 'half_open') this.set('half_open');
     this.probing = true;
-    return null;
+    return PROBE;
   }
 
-  success(): void {
+  /**
+   * The verdicts take `probe`: whether admit() made this call the probe. Only the probe's own
+   * ending lets another go; calls admitted before the breaker opened may end at any time.
+   */
+  success(probe: boolean): void {
     this.failures = 0;
-    this.probing = false;
+    if (probe) this.probing = false;
     if (this.state !== 'closed') this.set('closed');
   }
 
-  failure(): void {
-    this.probing = false;
+  failure(probe: boolean): void {
+    if (probe) this.probing = false;
     this.failures++;
     if (this.state === 'half_open' || this.failures >= this.settings.failureThreshold) {
       this.openedAt = this.clock();
@@ -58,8 +67,8 @@ export class CircuitBreaker {
   }
 
   /** The call ended without telling us anything about the vendor's health (e.g. cancelled). */
-  neutral(): void {
-    this.probing = false;
+  neutral(probe: boolean): void {
+    if (probe) this.probing = false;
   }
 
   get current(): BreakerState {

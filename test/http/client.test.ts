@@ -64,6 +64,10 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"ok":true}');
     }
+    if (req.url === '/api/items/fail') {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      return res.end('{"message":"internal error"}');
+    }
     if (req.url === '/api/items/drop') {
       // Received, then the connection is lost before any answer.
       return req.socket.destroy();
@@ -374,6 +378,25 @@ describe('HttpClient', () => {
     expect(await both).toMatchObject([{ cancelled: true }, { cancelled: true }]);
     await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() })).resolves.toEqual({ ok: true });
     expect(seen).toEqual(['/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/ok']);
+  });
+
+  it('lets one probe at a time through a half-open breaker, even when a call admitted before it opened is cancelled meanwhile', async () => {
+    const c = client({ breaker: { failureThreshold: 1, cooldownMs: 100 } });
+    const get = (id: string, signal?: AbortSignal) =>
+      c.request({ method: 'GET', route: '/items/{id}', params: { id }, schema: z.unknown(), scope: signal && { signal } }).catch((e: unknown) => e);
+    const early = new AbortController();
+    const admittedWhileClosed = get('hang', early.signal);
+    expect(await get('fail')).toMatchObject({ status: 500 }); // opens the breaker
+    await new Promise((r) => setTimeout(r, 150));
+    const probeEnd = new AbortController();
+    const probe = get('hang', probeEnd.signal);
+    await received(3);
+    early.abort(); // its client leaves: no verdict on the vendor, and no say on the probe
+    expect(await admittedWhileClosed).toMatchObject({ cancelled: true });
+    expect(await get('ok')).toMatchObject({ circuitOpen: true });
+    probeEnd.abort();
+    await probe;
+    expect(seen).toEqual(['/api/items/hang', '/api/items/fail', '/api/items/hang']);
   });
 
   it('tells the caller of a change sent and never answered, even an idempotent one, and not of a read or an unsent change', async () => {

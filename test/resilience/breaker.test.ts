@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type BreakerState } from '../../src/resilience/breaker.js';
+import { CircuitBreaker, GO, PROBE, type BreakerState } from '../../src/resilience/breaker.js';
 
 function breaker() {
   let now = 0;
@@ -11,18 +11,18 @@ function breaker() {
 describe('CircuitBreaker', () => {
   it('stays closed below the failure threshold and resets the count on success', () => {
     const { b } = breaker();
-    b.failure();
-    b.failure();
-    b.success();
-    b.failure();
-    b.failure();
+    b.failure(false);
+    b.failure(false);
+    b.success(false);
+    b.failure(false);
+    b.failure(false);
     expect(b.current).toBe('closed');
-    expect(b.admit()).toBeNull();
+    expect(b.admit()).toBe(GO);
   });
 
   it('opens after consecutive failures and fails fast for the cool-down', () => {
     const { b, changes, advance } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
+    for (let i = 0; i < 3; i++) b.failure(false);
     expect(changes).toEqual(['open']);
     expect(b.admit()).toBe(1_000);
     advance(400);
@@ -31,32 +31,48 @@ describe('CircuitBreaker', () => {
 
   it('lets exactly one probe through after the cool-down; its success closes the breaker', () => {
     const { b, changes, advance } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
+    for (let i = 0; i < 3; i++) b.failure(false);
     advance(1_000);
-    expect(b.admit()).toBeNull(); // the probe
-    expect(b.admit()).not.toBeNull(); // others still wait
-    b.success();
+    expect(b.admit()).toBe(PROBE);
+    expect(b.admit()).toBeGreaterThan(0); // others still wait
+    b.success(true);
     expect(b.current).toBe('closed');
-    expect(b.admit()).toBeNull();
+    expect(b.admit()).toBe(GO);
     expect(changes).toEqual(['open', 'half_open', 'closed']);
   });
 
   it('opens again when the probe fails', () => {
     const { b, advance } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
+    for (let i = 0; i < 3; i++) b.failure(false);
     advance(1_000);
-    b.admit();
-    b.failure();
+    expect(b.admit()).toBe(PROBE);
+    b.failure(true);
     expect(b.current).toBe('open');
     expect(b.admit()).toBe(1_000);
   });
 
   it('lets a new probe go when the previous one ended without a verdict', () => {
     const { b, advance } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
+    for (let i = 0; i < 3; i++) b.failure(false);
     advance(1_000);
-    b.admit();
-    b.neutral();
-    expect(b.admit()).toBeNull();
+    expect(b.admit()).toBe(PROBE);
+    b.neutral(true);
+    expect(b.admit()).toBe(PROBE);
+  });
+
+  it('lets no second probe go when a call admitted before the breaker opened ends while the probe is out (cancelled, or failed)', () => {
+    for (const verdict of ['neutral', 'failure'] as const) {
+      const { b, advance } = breaker();
+      expect(b.admit()).toBe(GO); // a call admitted while closed, still waiting (for a slot, an answer)
+      for (let i = 0; i < 3; i++) b.failure(false);
+      advance(1_000);
+      expect(b.admit()).toBe(PROBE);
+      b[verdict](false); // the early call ends
+      expect(b.admit(), verdict).toBeGreaterThan(0);
+      // Only the probe's own end lets the next one go (a failure meanwhile began a new cool-down).
+      b.neutral(true);
+      if (verdict === 'failure') advance(1_000);
+      expect(b.admit(), verdict).toBe(PROBE);
+    }
   });
 });
