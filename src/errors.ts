@@ -112,6 +112,8 @@ export class UpstreamError extends GatewayError {
   readonly cancelled: boolean;
   /** Refused without calling: the account's circuit breaker is open. */
   readonly circuitOpen: boolean;
+  /** Seconds the vendor asked to wait before asking again (Retry-After, on a 429 or a 5xx), when known. */
+  readonly retryAfter: number | null;
   /**
    * Whether the same request may succeed later. Never when the outcome is unknown: repeating it
    * with the same idempotency key replays this failure, and with a new one may apply the change
@@ -130,12 +132,13 @@ export class UpstreamError extends GatewayError {
     retryable: boolean,
     /** A non-idempotent call that may or may not have been applied (timeout/5xx after sending). */
     readonly outcomeUnknown = false,
-    flags: { cancelled?: boolean; circuitOpen?: boolean } = {},
+    flags: { cancelled?: boolean; circuitOpen?: boolean; retryAfter?: number | null } = {},
   ) {
     super(message);
     this.retryable = retryable && !outcomeUnknown;
     this.cancelled = flags.cancelled ?? false;
     this.circuitOpen = flags.circuitOpen ?? false;
+    this.retryAfter = flags.retryAfter ?? null;
   }
   override extensions() {
     return {
@@ -145,6 +148,8 @@ export class UpstreamError extends GatewayError {
       ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
       ...(this.replayed ? { replayed: true } : {}),
       ...(this.circuitOpen ? { circuitOpen: true } : {}),
+      // `!=`: an idempotency record kept before the field existed has none.
+      ...(this.retryAfter != null ? { retryAfter: this.retryAfter as number | null } : {}),
     };
   }
 }
@@ -154,7 +159,7 @@ export class RateLimitedError extends UpstreamError {
   constructor(
     source: UpstreamSource,
     /** Seconds until calls are accepted again, when known. */
-    readonly retryAfter: number | null,
+    retryAfter: number | null,
     /** `vendor`: the vendor answered 429. `client`: the gateway's own budget for the account is spent. */
     readonly limitedBy: 'vendor' | 'client' = 'vendor',
     /** Whether asking again later may succeed; false only when the vendor says so (`x-should-retry: false`). */
@@ -168,6 +173,8 @@ export class RateLimitedError extends UpstreamError {
       source,
       429,
       retryable,
+      false,
+      { retryAfter },
     );
   }
   /** `limitedBy` as the schema's RateLimitSource names it, so an error's extensions and the typed result agree. */

@@ -122,8 +122,6 @@ const APPLIED_REPEATABLE = '; the change was applied, but its result could not b
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */
 const vendorVerdict = new WeakMap<object, boolean>();
-/** Seconds a vendor asked to wait before repeating a failed call (Retry-After on a 503, say). */
-const vendorDelay = new WeakMap<object, number>();
 /** Failures while getting the call's token: the call itself was never sent. */
 const beforeSending = new WeakSet<object>();
 /** A call on the wire cut off by its request's deadline: no answer in time, a failure for the breaker. */
@@ -185,7 +183,8 @@ export class HttpClient {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
         if (!this.mayRetry(err, attempt, idempotent)) throw err;
-        let retryAfter = err instanceof RateLimitedError ? err.retryAfter : (vendorDelay.get(err as object) ?? null);
+        // What the vendor asked for (Retry-After on a 429 or a 5xx); mayRetry passed UpstreamErrors only.
+        let retryAfter = (err as UpstreamError).retryAfter;
         if (req.auth === false && retryAfter !== null) {
           // A token request is shared by every caller and has no deadline of its own. A rate limit's
           // wait is left to each caller's own retries, each within its own deadline (the TokenCache
@@ -510,8 +509,6 @@ export class HttpClient {
     const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
     const err = this.errorFor(status, headers, req, idempotent, detail, vendorSays);
     if (vendorSays !== undefined) vendorVerdict.set(err, vendorSays);
-    const asked = status >= 500 ? retryAfterSeconds(headers, Date.now(), false) : null;
-    if (asked !== null) vendorDelay.set(err, asked);
     return err;
   }
 
@@ -558,12 +555,14 @@ export class HttpClient {
           retryable(false),
         );
       case status >= 500:
+        // Its Retry-After is waited out when a retry fits the deadline, and told to the caller either way.
         return new UpstreamError(
           `${this.describe()} failed (HTTP ${status})${detail}` + (idempotent ? '' : MAYBE_APPLIED),
           this.source,
           status,
           retryable(true),
           !idempotent,
+          { retryAfter: retryAfterSeconds(headers, Date.now(), false) },
         );
       default:
         return new UpstreamError(`${this.describe()} answered HTTP ${status}${detail}`, this.source, status, retryable(false));

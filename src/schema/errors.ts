@@ -100,6 +100,12 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
     vendor: t.field({ type: vendorEnum(), nullable: true, description: 'The vendor that failed or could not be reached; always given.', resolve: (e) => e.source.vendor }),
     account: t.string({ nullable: true, description: 'The configured account whose call failed; always given.', resolve: (e) => e.source.account }),
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
+    retryAfter: t.int({
+      nullable: true,
+      description: 'Seconds the vendor asked to wait before asking again (`Retry-After` on a 5xx), when known.',
+      // `??`: an idempotency record kept before the field existed has none.
+      resolve: (e) => e.retryAfter ?? null,
+    }),
     retryable: t.boolean({
       description: 'Whether the same request may succeed later. Always false when `outcomeUnknown` is true: read the resource first.',
       resolve: (e) => e.retryable,

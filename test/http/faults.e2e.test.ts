@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault, SimulatorHandle } from '../../src/sim/server.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
-import { CredentialNameDocument, RotateConnectionKeysDocument } from '../gql/graphql.js';
+import { CredentialNameDocument, ListCredentialsDocument, RotateConnectionKeysDocument } from '../gql/graphql.js';
 import { onRoute, until, upstreamLogs, VENDOR_READS, vendorRead, type VendorRead } from '../fixtures/faults.js';
 import { startHarness, type GraphQLResponse, type Harness } from '../fixtures/harness.js';
 
@@ -83,6 +83,12 @@ const CASES: FaultCase[] = [
     faults: () => [{ status: 429, headers: { 'retry-after': '3600' } }],
     calls: 1,
     outcome: { error: { code: 'RATE_LIMITED', status: 429, retryAfter: 3600, limitedBy: 'VENDOR', retryable: true } },
+  },
+  {
+    it: 'answers UPSTREAM_ERROR at once, with the retryAfter the vendor sent, when a 503’s Retry-After is past the request deadline',
+    faults: () => [{ status: 503, headers: { 'retry-after': '3600' } }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 503, retryAfter: 3600, retryable: true } },
   },
   {
     it: 'retries a 503 twice and answers with the credential',
@@ -319,6 +325,36 @@ describe('non-idempotent calls are never retried: Auth0 rotateConnectionKeys', (
     expect(onRoute(auth0(), ROTATE, 'POST')).toHaveLength(1);
     // The fault answered before the simulator ran the rotation: nothing changed, yet the gateway cannot know that.
     expect(auth0().state.keys.get(connection().id)!.map((k) => k.kid)).toEqual(keysBefore);
+  });
+});
+
+describe('a wait a failing vendor asks for, past the request deadline', () => {
+  const VAULT = vendorRead('VAULT');
+  const vault = () => simOf(VAULT);
+  const UPDATE = `mutation ($input: UpdateCredentialInput!) {
+    updateCredential(input: $input) { __typename ... on UpstreamError { status retryable outcomeUnknown retryAfter } }
+  }`;
+  const update = async () => {
+    const res = await h.post(JSON.stringify({ query: UPDATE, variables: { input: { id: target(VAULT).globalId, name: 'renamed' } } }));
+    return ((await res.json()) as { data: { updateCredential: Record<string, unknown> } }).data.updateCredential;
+  };
+
+  it('is told in the list’s failedAccounts and its error’s extensions', async () => {
+    vault().inject({ method: 'GET', route: '/api/v1/credentials', status: 503, headers: { 'retry-after': '3600' } });
+    const res = await h.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } });
+    expect(res.data!.credentials.failedAccounts).toEqual([
+      { vendor: 'VAULT', account: VAULT.account, code: 'UPSTREAM_ERROR', message: expect.stringContaining('(HTTP 503)'), retryAfter: 3600, retryable: true, limitedBy: null, partial: false },
+    ]);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', status: 503, retryAfter: 3600 });
+    expect(onRoute(vault(), '/api/v1/credentials')).toHaveLength(1);
+  });
+
+  it('is told in a mutation’s UpstreamError, and is null when the vendor asked for none', async () => {
+    vault().inject({ method: 'PUT', status: 503, headers: { 'retry-after': '3600' } });
+    expect(await update()).toEqual({ __typename: 'UpstreamError', status: 503, retryable: true, outcomeUnknown: false, retryAfter: 3600 });
+    vault().inject({ method: 'PUT', status: 500 });
+    expect(await update()).toEqual({ __typename: 'UpstreamError', status: 500, retryable: true, outcomeUnknown: false, retryAfter: null });
+    expect(vault().apiRequests().filter((r) => r.method === 'PUT')).toHaveLength(2);
   });
 });
 

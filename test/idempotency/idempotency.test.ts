@@ -237,6 +237,19 @@ describe('the outcome codec', () => {
     expect(revived.extensions()).toEqual(err.extensions());
   });
 
+  it('revives the wait a failing vendor asked for, and none from a record kept before failures carried it', () => {
+    const now = encodeOutcome({ ok: false, error: new UpstreamError('failed (HTTP 503)', source, 503, true, true, { retryAfter: 120 }) }) as { error: { fields: Record<string, unknown> } };
+    const older = structuredClone(now);
+    delete older.error.fields.retryAfter;
+    const revive = (wire: unknown) => {
+      const back = decodeOutcome(JSON.parse(JSON.stringify(wire)));
+      if (back.ok) throw new Error('expected a failure');
+      return back.error.extensions();
+    };
+    expect(revive(now)).toMatchObject({ status: 503, retryAfter: 120 });
+    expect(revive(older)).not.toHaveProperty('retryAfter');
+  });
+
   it('never revives an outcome-unknown failure as retryable, even one recorded when it still said so', () => {
     const now = encodeOutcome({ ok: false, error: new UpstreamError('failed (HTTP 503)', source, 503, true, true) }) as { error: { fields: { retryable: boolean } } };
     expect(now.error.fields.retryable).toBe(false);
