@@ -295,7 +295,8 @@ describe('HttpClient', () => {
     hold = true;
     const controller = new AbortController();
     const pending = client().request({ method: 'GET', route: '/items/{id}', params: { id: 'slow' }, schema: z.unknown(), scope: { signal: controller.signal } });
-    setTimeout(() => controller.abort(), 50);
+    await received(1); // else, sent late, it could reach the server during the next test
+    controller.abort();
     const err = await pending.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(/cancelled/);
@@ -339,7 +340,8 @@ describe('HttpClient', () => {
     hold = true;
     const controller = new AbortController();
     const pending = client().request({ method: 'POST', route: '/items/{id}', params: { id: 'rotate' }, json: {}, schema: z.unknown(), scope: { signal: controller.signal } });
-    setTimeout(() => controller.abort(), 50);
+    await received(1);
+    controller.abort();
     const err = (await pending.catch((e: unknown) => e)) as UpstreamError;
     expect(err).toMatchObject({ cancelled: true, outcomeUnknown: true });
     expect(err.message).toMatch(/was cancelled; the change may or may not have been applied/);
