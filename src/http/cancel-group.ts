@@ -49,8 +49,9 @@ export class CancelGroup {
   toSignal(): AbortSignal {
     if (!this.signal) {
       const controller = new AbortController();
-      // Retries and waits of a whole fan-out may listen at once: far more than Node's default 10.
-      setMaxListeners(1_000, controller.signal);
+      // Every call of a fan-out may wait on it at once (rate budget, token, retry): as many as the
+      // request has owners, with no bound to warn at. Each wait removes its listener when it ends.
+      setMaxListeners(0, controller.signal);
       if (this.stopped) controller.abort(this.stopped.reason);
       else this.add({ cancel: (reason) => controller.abort(reason) });
       this.signal = controller.signal;

@@ -72,6 +72,7 @@ function wireError() {
     outcomeUnknown: z.boolean().optional(),
     cancelled: z.boolean().optional(),
     circuitOpen: z.boolean().optional(),
+    retryAfter: z.number().nonnegative().nullable().optional(),
   };
   return z.discriminatedUnion('type', [
     error('NotFoundError', { source: source.optional() }).transform(({ message, fields }) => new NotFoundError(message, fields.source)),
@@ -86,7 +87,7 @@ function wireError() {
     }).transform(({ message, fields }) => new PermissionDeniedError(message, fields.refused)),
     error('UpstreamError', upstream).transform(
       ({ message, fields: f }) =>
-        new UpstreamError(message, f.source, f.status, f.retryable, f.outcomeUnknown, { cancelled: f.cancelled, circuitOpen: f.circuitOpen }),
+        new UpstreamError(message, f.source, f.status, f.retryable, f.outcomeUnknown, { cancelled: f.cancelled, circuitOpen: f.circuitOpen, retryAfter: f.retryAfter }),
     ),
     error('RateLimitedError', { source, retryAfter: z.number().nullable(), limitedBy: z.enum(['vendor', 'client']), retryable: z.boolean() }).transform(
       ({ message, fields: f }) => told(new RateLimitedError(f.source, f.retryAfter, f.limitedBy, f.retryable), message),

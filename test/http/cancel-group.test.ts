@@ -46,6 +46,19 @@ describe('CancelGroup', () => {
     expect(after.toSignal().reason).toBe('gone');
   });
 
+  it('lets a whole fan-out wait on its signal at once (1,500 owners’ calls) without Node’s listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const signal = new CancelGroup().toSignal();
+    const listeners = Array.from({ length: 1_500 }, () => () => undefined);
+    for (const l of listeners) signal.addEventListener('abort', l);
+    await new Promise((r) => setImmediate(r)); // Node emits the warning on a later tick
+    process.off('warning', onWarning);
+    for (const l of listeners) signal.removeEventListener('abort', l);
+    expect(warnings).toEqual([]);
+  });
+
   it('follows a signal: one group per signal, cancelled when it aborts', () => {
     const controller = new AbortController();
     const group = CancelGroup.of(controller.signal);
