@@ -148,8 +148,8 @@ export class UpstreamError extends GatewayError {
       ...(this.outcomeUnknown ? { outcomeUnknown: true } : {}),
       ...(this.replayed ? { replayed: true } : {}),
       ...(this.circuitOpen ? { circuitOpen: true } : {}),
-      // `!=`: an idempotency record kept before the field existed has none.
-      ...(this.retryAfter != null ? { retryAfter: this.retryAfter as number | null } : {}),
+      // Typed as RateLimitedError's, which always says it, null included.
+      ...(this.retryAfter !== null ? { retryAfter: this.retryAfter as number | null } : {}),
     };
   }
 }

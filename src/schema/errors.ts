@@ -103,8 +103,7 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
     retryAfter: t.int({
       nullable: true,
       description: 'Seconds the vendor asked to wait before asking again (`Retry-After` on a 5xx), when known.',
-      // `??`: an idempotency record kept before the field existed has none.
-      resolve: (e) => e.retryAfter ?? null,
+      resolve: (e) => e.retryAfter,
     }),
     retryable: t.boolean({
       description: 'Whether the same request may succeed later. Always false when `outcomeUnknown` is true: read the resource first.',
