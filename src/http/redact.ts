@@ -39,13 +39,14 @@ function unescapings(text: string): string[] {
 
 /** HTML's named entities a vendor's error page or HTML-safe JSON encoder uses for the characters it escapes. */
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const HTML_ENTITY = new RegExp(`&(?:#(\\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(${Object.keys(NAMED_ENTITIES).join('|')}));`, 'g');
 
 /**
  * JSON (`\u0026`, `\"`), hex (`\x26`), HTML (`&amp;`, `&#38;`, `&#x26;`) and URL escapes (`%26`,
  * UTF-8 sequences, `+` for a space) undone once.
  */
 function unescapeOnce(text: string): string {
-  const unescaped = text.replace(/&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));/g, (entity, decimal?: string, hex?: string, named?: string) => {
+  const unescaped = text.replace(HTML_ENTITY, (entity, decimal?: string, hex?: string, named?: string) => {
     if (named) return NAMED_ENTITIES[named]!;
     const code = decimal ? parseInt(decimal, 10) : parseInt(hex!, 16);
     return code <= 0x10ffff ? String.fromCodePoint(code) : entity;
