@@ -156,6 +156,14 @@ describe('architecture: calls go one way', () => {
     expect(cycles(false)).toEqual([]);
   });
 
+  it('src/ needs at run time only Node and the packages a production install has (dependencies, not devDependencies)', () => {
+    const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+    // `@scope/name/sub` and `name/sub` are `@scope/name` and `name`.
+    const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const missing = edges.filter((e) => !e.typeOnly && !e.to.startsWith('src/') && !e.to.startsWith('node:') && !(packageOf(e.to) in dependencies));
+    expect(missing.map(show)).toEqual([]);
+  });
+
   it('has no allowance left that nothing needs', () => {
     const present = new Set(edges.map((e) => `${e.from} -> ${e.to}`));
     expect(Object.keys(ALLOWED).filter((k) => !present.has(k))).toEqual([]);

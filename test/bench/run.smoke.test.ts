@@ -4,11 +4,12 @@ import { options, renderTable, runBench } from '../../bench/run.js';
 /**
  * Keeps `npm run bench` working: the whole pipeline (simulator and gateway processes, load,
  * direct client, upstream counting, table) on a tiny scale. It asserts what the run did, never
- * how fast: speed is the benchmark's business, not CI's.
+ * how fast: speed is the benchmark's business, not CI's. It runs the build (`dist/`), as the
+ * benchmark and production do: the only place CI runs the compiled gateway.
  */
 describe('npm run bench (smoke)', () => {
   it('runs every measured path on a tiny scale and reports the same upstream calls as the direct client', { timeout: 120_000 }, async () => {
-    const o = options(['--runtime', 'tsx', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--owners-large', '3', '--scenarios', 'typename,q1,q3,q4,reference,latency,large', '--quiet']);
+    const o = options(['--runtime', 'dist', '--duration', '0.5', '--warmup', '0.2', '--connections', '2', '--owners', '2', '--owners-large', '3', '--scenarios', 'typename,q1,q3,q4,reference,latency,large', '--quiet']);
     const r = await runBench(o);
 
     const row = (key: string) => r.rows.find((x) => x.scenario === key)!;
