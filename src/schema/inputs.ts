@@ -9,7 +9,8 @@ export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 
  * GraphQL input has and this does not is never dropped unseen (mutations.ts checks the two name
  * the same fields at compile time, test/schema/inputs.test.ts in the built schema).
  */
-const updateInput = credentialChange.extend({ idempotencyKey: idempotencyKey.optional() });
+// A null key is no key, as for rotateConnectionKeys: typed clients send null for a variable left unset.
+const updateInput = credentialChange.extend({ idempotencyKey: idempotencyKey.nullish() });
 export const UPDATE_INPUT_FIELDS = updateInput.keyof().options;
 export type UpdateInputField = (typeof UPDATE_INPUT_FIELDS)[number];
 
@@ -34,9 +35,9 @@ export function parseUpdateInput(input: { readonly [K in UpdateInputField | 'id'
     const fields = parsed.error.issues.map((i) => ({ field: ['input', ...i.path].join('.'), message: i.message }));
     throw new ValidationError(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
   }
-  const { idempotencyKey, ...change } = parsed.data;
+  const { idempotencyKey: key, ...change } = parsed.data;
   if (Object.keys(change).length === 0) {
     throw new ValidationError(`The input changes nothing: set at least one of ${CHANGE_FIELDS.join(', ')}`, [{ field: 'input', message: 'no change requested' }]);
   }
-  return { change, idempotencyKey };
+  return { change, idempotencyKey: key ?? undefined };
 }

@@ -49,6 +49,12 @@ describe('parseUpdateInput', () => {
     expect(parseUpdateInput({ id: 'x', expiresAt: null })).toEqual({ change: { expiresAt: null } });
   });
 
+  it('takes a null idempotency key as none, as rotateConnectionKeys does (typed clients send null for an unset variable)', () => {
+    const parsed = parseUpdateInput({ id: 'x', name: 'billing', idempotencyKey: null });
+    expect(parsed).toEqual({ change: { name: 'billing' } });
+    expect(parsed.idempotencyKey).toBeUndefined();
+  });
+
   it.each(['name', 'value'])('refuses to clear %s, which a credential cannot be without', (field) => {
     expect(refusal(() => parseUpdateInput({ id: 'x', [field]: null }))).toMatchObject({
       message: `input.${field} cannot be cleared`,
