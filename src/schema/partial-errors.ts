@@ -75,6 +75,8 @@ export function accountFailure(err: unknown, session: AccountSession, info: Grap
   return new GraphQLError(
     known ? err.message : `${session.vendor} account "${session.account}" failed unexpectedly`,
     {
+      // Located at the field, as graphql-js locates every error a resolver throws.
+      nodes: info.fieldNodes,
       path: responsePathAsArray(info.path),
       extensions: {
         ...(known ? err.extensions() : {}),

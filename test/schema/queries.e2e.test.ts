@@ -64,6 +64,8 @@ describe('credentials across every vendor', () => {
     for (const [i, name] of accountsOf(failing).entries()) {
       expect(res.errors!.find((e) => e.extensions?.account === name), `error for ${name} (#${i})`).toMatchObject({
         path: ['credentials'],
+        // Located at the field, as every other field error is (and as the spec asks where it can be).
+        locations: [{ line: expect.any(Number), column: expect.any(Number) }],
         extensions: { code: 'UPSTREAM_ERROR', vendor: failing, account: name, status: 500 },
       });
     }
