@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS } from './fixtures/callers.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
-import { freePort } from './fixtures/redis.js';
+import { REFUSED_PORT } from './fixtures/redis.js';
 import { ListCredentialsDocument } from './gql/graphql.js';
 
 /** Health, readiness, metrics, logs and traces: what operators see. */
@@ -61,7 +61,7 @@ describe('health and readiness', () => {
 describe('readiness while the shared store is unreachable', () => {
   it('answers every probe ready but degraded, and logs the outage once without the password', async () => {
     // Nothing listens on the port: every ping fails, and ioredis's reconnections back off.
-    const down = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { redis: { url: `redis://:hunter2-password@127.0.0.1:${await freePort()}` } } });
+    const down = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { redis: { url: `redis://:hunter2-password@127.0.0.1:${REFUSED_PORT}` } } });
     try {
       const readyz = `${new URL(down.gateway.url).origin}/readyz`;
       let probes = 0;

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { capturedLogger } from '../fixtures/logs.js';
-import { freePort, redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { freePort, REFUSED_PORT, redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The store's lines about its connection, as `level msg`. */
@@ -12,7 +12,7 @@ const connectionLines = (lines: Record<string, unknown>[]) =>
 
 describe('the Redis store while Redis is down', () => {
   it('fails fast with one typed error that names no address or password, then at once', async () => {
-    const store = new RedisStore({ url: `redis://:hunter2-password@127.0.0.1:${await freePort()}`, keyPrefix: 't:' });
+    const store = new RedisStore({ url: `redis://:hunter2-password@127.0.0.1:${REFUSED_PORT}`, keyPrefix: 't:' });
     try {
       const started = Date.now();
       const first = await store.reserveRate('k', 10, 1).catch((e: unknown) => e);
@@ -38,8 +38,7 @@ describe('the Redis store while Redis is down', () => {
 describe('the Redis store’s connection log', () => {
   it('says once that Redis is unreachable, with the error code and the URL less its credentials, however many reconnections fail', async () => {
     const { logger, lines } = capturedLogger();
-    const port = await freePort();
-    const store = new RedisStore({ url: `redis://admin:hunter2-password@127.0.0.1:${port}/2?password=hunter2-password`, keyPrefix: 't:', logger });
+    const store = new RedisStore({ url: `redis://admin:hunter2-password@127.0.0.1:${REFUSED_PORT}/2?password=hunter2-password`, keyPrefix: 't:', logger });
     try {
       // Two seconds of ioredis's back-off (50 ms, 100 ms, …) is several failed reconnections, and commands failing meanwhile.
       for (let i = 0; i < 4; i++) {
@@ -47,7 +46,7 @@ describe('the Redis store’s connection log', () => {
         await sleep(500);
       }
       expect(lines.filter((l) => String(l.msg).startsWith('shared store (Redis)'))).toEqual([
-        expect.objectContaining({ level: 40, msg: 'shared store (Redis) unreachable; retrying', code: 'ECONNREFUSED', redis: `redis://***@127.0.0.1:${port}/2` }),
+        expect.objectContaining({ level: 40, msg: 'shared store (Redis) unreachable; retrying', code: 'ECONNREFUSED', redis: `redis://***@127.0.0.1:${REFUSED_PORT}/2` }),
       ]);
       expect(JSON.stringify(lines)).not.toContain('hunter2-password');
     } finally {
