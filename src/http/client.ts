@@ -44,6 +44,8 @@ export interface HttpClientOptions {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** How long a call serving no GraphQL request (a token fetch) may take, retries included (default 30 s). */
+  unscopedTimeoutMs?: number;
   /** Longer answers are cut off and reported as the vendor's failure (default 16 MB). */
   maxResponseBytes?: number;
   retry?: RetrySettings;
@@ -103,6 +105,12 @@ export interface UpstreamRequest<S extends z.ZodType> {
    */
   onUnanswered?: () => void;
 }
+
+/**
+ * The deadline of a call no GraphQL request's deadline bounds: a token fetch, shared by its callers,
+ * each of which waits for it only until its own. As long as the default request timeout.
+ */
+const DEFAULT_UNSCOPED_TIMEOUT_MS = 30_000;
 
 /** Far above any page a vendor sends (100 items, tens of kB), far below what would strain memory. */
 const DEFAULT_MAX_RESPONSE_BYTES = 16_000_000;
@@ -177,6 +185,9 @@ export class HttpClient {
   }
 
   async request<S extends z.ZodType>(req: UpstreamRequest<S>): Promise<z.output<S>> {
+    // Without a deadline of its own, an answer that never ends (a body dripping in faster than
+    // bodyTimeoutMs) would hold a token fetch, and with it every later caller of the account, forever.
+    if (req.scope === undefined) req = { ...req, scope: ownDeadline(this.options.unscopedTimeoutMs ?? DEFAULT_UNSCOPED_TIMEOUT_MS) };
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
     for (let attempt = 0; ; attempt++) {
       try {
@@ -576,6 +587,11 @@ export class HttpClient {
 
 /** Whether a cancellation's reason is the request's deadline (RequestScope's, or AbortSignal.timeout's) rather than its client leaving. */
 const byDeadline = (reason: unknown): boolean => (reason as Error | undefined)?.name === 'TimeoutError';
+
+/** A scope for a call serving no request: cancelled, as a request's deadline cancels, after `ms`. */
+function ownDeadline(ms: number): CallScope {
+  return { signal: AbortSignal.timeout(ms), deadline: Date.now() + ms };
+}
 
 /** The scope's cancellation; a scope with only a signal (a caller outside GraphQL) gets the signal's group. */
 function cancellationOf(scope: CallScope | undefined): CancelGroup | undefined {

@@ -52,6 +52,14 @@ beforeAll(async () => {
       pump();
       return;
     }
+    if (req.url === '/api/token-drip') {
+      // A token endpoint whose first answer drips in, a space at a time, well within any body timeout, and never ends.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (seen.filter((u) => u === req.url).length > 1) return res.end('{"access_token":"t2","expires_in":86400}');
+      res.write('{"access_token":"t1","expires_in":86400');
+      const drip = setInterval(() => (res.destroyed ? clearInterval(drip) : res.write(' ')), 20);
+      return;
+    }
     if (req.url === '/api/items/scoped') {
       // A vendor whose token t1 lacks the scope this call needs, and t2 has it.
       const ok = req.headers.authorization === 'Bearer t2';
@@ -290,6 +298,20 @@ describe('HttpClient', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(await pending).toBeInstanceOf(UpstreamError);
   });
+
+  it('gives up a token request whose answer never ends at a deadline of its own, so a later call asks again instead of waiting on it forever', async () => {
+    const c = client({ bodyTimeoutMs: 15_000, unscopedTimeoutMs: 300 });
+    const tokens = new TokenCache(async () => {
+      const res = await c.request({ method: 'POST', route: '/token-drip', auth: false, idempotent: true, schema: z.object({ access_token: z.string(), expires_in: z.number() }) });
+      return { accessToken: res.access_token, expiresIn: res.expires_in };
+    });
+    // No caller's deadline bounds a token fetch: every caller shares it, each waiting only until its own.
+    const first = await tokens.get().catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(UpstreamError);
+    expect((first as UpstreamError).message).toContain('did not answer within the request deadline');
+    await expect(tokens.get()).resolves.toBe('t2');
+    expect(seen).toEqual(['/api/token-drip', '/api/token-drip']);
+  }, 10_000);
 
   it('propagates the GraphQL request abort signal upstream', async () => {
     hold = true;
