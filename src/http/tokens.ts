@@ -31,6 +31,12 @@ interface Held {
 const LOCK_TTL_MS = 15_000;
 const MAX_PAUSE_MS = 300_000;
 const WAIT_FOR_PEER_MS = 10_000;
+/**
+ * The longest lifetime a token endpoint's `expires_in` is taken to say (vendors issue hours to a
+ * day). A lifetime it cannot mean (1e20 s) would be a time to live Redis refuses, which read as the
+ * store being down for every caller; a day costs one more token request a day.
+ */
+const MAX_LIFETIME_S = 86_400;
 
 /**
  * Caches one upstream access token until shortly before it expires. Concurrent callers share a
@@ -169,7 +175,7 @@ export class TokenCache {
   private async fetch(): Promise<Held> {
     const { accessToken, expiresIn } = await this.fetchToken();
     const now = this.now();
-    const lifetime = expiresIn * 1000;
+    const lifetime = Math.min(expiresIn, MAX_LIFETIME_S) * 1000;
     return { token: accessToken, issuedAt: now, expiresAt: now + lifetime, refreshAt: now + Math.max(lifetime - this.skew, lifetime / 2) };
   }
 

@@ -210,6 +210,20 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     expect(issued).toBe(2);
   });
 
+  it('stores a token whose stated lifetime no time to live could hold (expires_in 1e20) once, as living a day, and the store stays usable', async () => {
+    n++;
+    let calls = 0;
+    const t = 1_000_000_000;
+    let now = t;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 1e20 }), { clock: () => now, shared: shared() });
+    expect(await cache.get()).toBe('t1');
+    // Redis refused such a time to live; the store then read as down for everything else too.
+    expect(calls).toBe(1);
+    await expect(store.get('anything')).resolves.toBeNull();
+    now = t + 86_400_000;
+    expect(await cache.get()).toBe('t2');
+  });
+
   it('fetches locally when the store is unreachable', async () => {
     const dead = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', connectTimeoutMs: 100 });
     const cache = new TokenCache(async () => ({ accessToken: 'local', expiresIn: 3600 }), { shared: { ...shared(), store: dead } });
