@@ -18,7 +18,11 @@ export function certificateValidity(pem: string): Validity | null {
   let validity: Validity | null;
   try {
     const x = new X509Certificate(pem);
-    validity = { notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo) };
+    const notBefore = new Date(x.validFrom);
+    const notAfter = new Date(x.validTo);
+    // OpenSSL parses a certificate whose validity holds no real time (month 13), and prints it as
+    // "Bad time value": an Invalid Date would read as ACTIVE. The DER reader checks the calendar.
+    validity = isTime(notBefore) && isTime(notAfter) ? { notBefore, notAfter } : validityFromDer(pem);
   } catch {
     validity = validityFromDer(pem);
   }
@@ -27,6 +31,7 @@ export function certificateValidity(pem: string): Validity | null {
   return validity;
 }
 const MAX_VALIDITIES = 2_000;
+const isTime = (d: Date) => !Number.isNaN(d.getTime());
 const validities = new Map<string, Validity | null>();
 
 interface Element {

@@ -19,6 +19,17 @@ describe('certificateValidity: a connection key lifetime', () => {
     expect(certificateValidity(cert)).toEqual({ notBefore, notAfter: new Date(notBefore.getTime() + 9_000 * 86_400_000) });
   });
 
+  it('reads a certificate OpenSSL parses but whose notAfter is no time at all (month 13) as unreadable, so its key is UNKNOWN, not ACTIVE', async () => {
+    const { cert } = await generateCertificate({ commonName: 'bad-time', alg: 'ES256', notBefore, validDays: 30 });
+    const der = Buffer.from(cert.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    der.write('261301030405Z', der.indexOf('260201030405Z'), 'latin1');
+    const bad = `-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+    expect(new X509Certificate(bad).validTo).toBe('Bad time value');
+    expect(certificateValidity(bad)).toBeNull();
+    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert: bad, fingerprint: 'f', thumbprint: 't' }, () => undefined);
+    expect(record).toMatchObject({ expiresAt: null, expiryUnknown: true });
+  });
+
   it('reads nothing from text that is no certificate', () => {
     expect(certificateValidity('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')).toBeNull();
     expect(certificateValidity('not a pem')).toBeNull();
