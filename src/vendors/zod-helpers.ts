@@ -38,6 +38,14 @@ export const vendorDate = z.string().transform((s, ctx) => {
 });
 
 /**
+ * An access token as a token endpoint issues it, to be sent as `Authorization: Bearer …`: visible
+ * ASCII only (RFC 6750's b64token is a subset). One with a line break, a space or a non-ASCII
+ * character cannot go in a header: cached, it failed every call of the account as unreachable
+ * until it expired; refused here, the token request fails and the next caller asks anew.
+ */
+export const bearerToken = z.string().regex(/^[\x21-\x7e]+$/);
+
+/**
  * A value the vendor sent that the gateway cannot read: an expiry or display date that is not an
  * RFC 3339 date-time, a display string that is not a string… A sentinel, not a wrapper object:
  * lists carry thousands of these fields, and a valid value must cost no allocation.

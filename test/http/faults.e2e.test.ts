@@ -266,6 +266,22 @@ for (const v of VENDOR_READS.filter((x) => x.tokenRoute !== null)) describe(`tok
     expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
   });
 
+  it('refuses a token that cannot go in an Authorization header (a line break in it) as the token endpoint’s unreadable answer, and asks anew on the next request', async () => {
+    const sim = simOf(v) as SimulatorHandle & { revokeTokens(): void };
+    expect((await read(v)).errors).toBeUndefined();
+    sim.clearRequests();
+    sim.revokeTokens();
+    sim.inject({ method: 'POST', route: v.tokenRoute!, status: 200, json: { access_token: 'eyJ0\r\nX-Injected: 1', token_type: 'Bearer', expires_in: 3600 } });
+    const res = await read(v);
+    expectOutcome(v, res, { error: { code: 'UPSTREAM_ERROR', retryable: false } }, target(v).name);
+    expect(res.errors![0]!.message).toContain('at access_token');
+    // Only the GET that met the revoked token went: none was attempted with the refused token.
+    expect(gets(v)).toHaveLength(1);
+    // Not kept: the next request asks for a token again, and is answered.
+    expectOutcome(v, await read(v), { data: true }, target(v).name);
+    expect(onRoute(sim, v.tokenRoute!, 'POST')).toHaveLength(2);
+  });
+
   // The token endpoint judges the gateway's own credentials and configuration: whatever it
   // refuses, the caller's input was not at fault, and the credential is not missing.
   for (const status of [400, 401, 403, 404]) it(`reports a token endpoint ${status} as a non-retryable UPSTREAM_ERROR naming the account, asked once`, async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayDate, displayString, displayStrings, openEnum, vendorExpiry } from '../zod-helpers.js';
+import { bearerToken, displayDate, displayString, displayStrings, openEnum, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * Auth0 Management API v2 JSON, as far as the gateway reads it (../shared/vendor-apis/auth0).
@@ -16,7 +16,7 @@ export const KEY_USES = ['encryption', 'signing'] as const;
 export const KEYED_STRATEGIES = ['okta', 'oidc'] as const;
 
 export const tokenResponse = z.object({
-  access_token: z.string().min(1),
+  access_token: bearerToken,
   token_type: z.string(),
   expires_in: z.number().positive(),
   scope: z.string().optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayDate, displayString, openEnum, vendorExpiry } from '../zod-helpers.js';
+import { bearerToken, displayDate, displayString, openEnum, vendorExpiry } from '../zod-helpers.js';
 
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
@@ -25,7 +25,8 @@ export const GRPC = {
 
 /** Token endpoint answer. An empty access_token is an auth failure (checked by the adapter). */
 export const tokenResponse = z.object({
-  access_token: z.string(),
+  // Empty: refused by the adapter, with its own message.
+  access_token: z.union([z.literal(''), bearerToken]),
   token_type: z.string().optional(),
   expires_in: z.number().nonnegative().optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayDate, displayString } from '../zod-helpers.js';
+import { bearerToken, displayDate, displayString } from '../zod-helpers.js';
 
 /**
  * Keycard management API JSON, as far as the gateway reads it (shared/vendor-apis/keycard).
@@ -16,7 +16,7 @@ export const PAGE_SIZE = 100;
 export const MIN_PAGE_SIZE = 1;
 
 export const tokenResponse = z.object({
-  access_token: z.string().min(1),
+  access_token: bearerToken,
   token_type: z.string().refine((t) => t.toLowerCase() === 'bearer', 'not a bearer token'),
   expires_in: z.number().positive(),
   // `refresh_token` is dropped here: the gateway simply repeats the client-credentials grant.
