@@ -26,11 +26,16 @@ export function certificateValidity(pem: string): Validity | null {
   } catch {
     validity = validityFromDer(pem);
   }
+  // Keyed by the text itself: one far longer than any real certificate (a vendor's garbage) would
+  // stay in memory with its entry, 2,000 of them at up to http.maxResponseBytes each.
+  if (pem.length > MAX_CACHED_PEM) return validity;
   if (validities.size >= MAX_VALIDITIES) validities.delete(validities.keys().next().value!);
   validities.set(pem, validity);
   return validity;
 }
 const MAX_VALIDITIES = 2_000;
+/** Real certificates are a few kB of PEM (a 16,384-bit RSA key's, self-signed, about 6,000 characters). */
+const MAX_CACHED_PEM = 16_384;
 const isTime = (d: Date) => !Number.isNaN(d.getTime());
 const validities = new Map<string, Validity | null>();
 

@@ -1,4 +1,6 @@
 import { X509Certificate } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { generateCertificate } from '../../../src/sim/x509.js';
 import { certificateValidity } from '../../../src/vendors/auth0/certificate.js';
@@ -33,6 +35,17 @@ describe('certificateValidity: a connection key lifetime', () => {
   it('reads nothing from text that is no certificate', () => {
     expect(certificateValidity('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')).toBeNull();
     expect(certificateValidity('not a pem')).toBeNull();
+  });
+
+  it('keeps no certificate text far longer than any real one in its cache: megabytes of it from a vendor do not stay in memory', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 40 distinct 1 MB "certificates", each answered once (a hostile or broken vendor).
+    for (let i = 0; i < 40; i++) certificateValidity(`-----BEGIN CERTIFICATE-----\n${String(i).padEnd(1_000_000, 'A')}\n-----END CERTIFICATE-----\n`);
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10_000_000);
   });
 
   it('leaves a key with an unreadable certificate with an unknown expiry, not one that never expires', () => {
