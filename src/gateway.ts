@@ -18,7 +18,7 @@ import type { GatewayConfig } from './config.js';
 import type { Context, GatewaySettings, NodeContext } from './context.js';
 import type { Vendor } from './domain/vendor.js';
 import { holdRequest } from './request-end.js';
-import { createRequestScope, watchResponse, watchSignal } from './request-scope.js';
+import { createRequestScope, LiveScopes, watchResponse, watchSignal } from './request-scope.js';
 import { maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
@@ -42,6 +42,8 @@ import { Sessions } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
+/** How long requests cut off at the shutdown deadline get to record how they ended (see shutdown). */
+const CUT_OFF_SETTLE_MS = 1_000;
 const GRAPHQL_PATH = '/graphql';
 /**
  * Headers any of which marks a GET as sent on purpose (a browser adds none of them cross-site
@@ -122,6 +124,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   if (authenticator.mode === 'none') logger.warn('auth is "none": every caller may read and change every credential');
   const audit = new AuditLog(logger, config.audit.file);
   const facts = new WeakMap<Request, RequestFacts>();
+  const live = new LiveScopes();
   const { limits } = config;
 
   const schema = config.federation ? getSubgraphSchema({ node: config.federation === true || config.federation.node }) : getSchema();
@@ -156,6 +159,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         logger,
         serviceName: settings.serviceName,
         hold: res ? () => holdRequest(res) : undefined,
+        live,
       });
       known.releases.push(release);
       return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, configNames, scope, caller), partialErrors: [] };
@@ -252,9 +256,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const cutOff = await ops.drain(graceMs);
-    if (cutOff > 0) logger.warn({ graceMs, requestsCutOff: cutOff }, 'shutdown deadline passed with requests in flight');
+    if (cutOff > 0) {
+      logger.warn({ graceMs, requestsCutOff: cutOff }, 'shutdown deadline passed with requests in flight');
+      // Cancelled before their connections and the vendor pools close: closing a client's socket
+      // tells its request only a turn later, by which time a call on a destroyed pool has failed
+      // as the vendor's fault, and an idempotent one has been retried against it. A mutation, which
+      // outlives its client, would otherwise run on past close().
+      live.cutOff(new DOMException('The gateway is shutting down', 'AbortError'));
+    }
     server.closeAllConnections();
     await closed;
+    // What was cut off ends at once but for its last writes (a mutation's idempotency record, its
+    // audit line), which need the store: wait for those, briefly, before closing it.
+    if (cutOff > 0 && (await ops.drain(CUT_OFF_SETTLE_MS)) > 0) logger.warn({ requestsCutOff: cutOff }, 'requests cut off at shutdown did not end in time');
     admission.close();
     bodies.close();
     await Promise.all([...adapters.values()].map((a) => a.close()));

@@ -65,6 +65,37 @@ export interface ScopeOptions {
    * is called (see request-end.ts): taken by `outliveClient`, given back at release.
    */
   hold?: () => () => void;
+  /** Where the scope is listed from creation to release, so a shutdown can cut it off (see LiveScopes). */
+  live?: LiveScopes;
+}
+
+/**
+ * The scopes of the requests still running. A shutdown whose grace has run out cuts them all off
+ * before it closes the vendor connections: their calls then end as cancelled, not as failures of
+ * a closed pool (which an idempotent call would retry, and which would read as the vendor failing),
+ * and a mutation among them still records its outcome while the store is open.
+ */
+export class LiveScopes {
+  private readonly scopes = new Set<Scope>();
+
+  /** @internal Scope registers itself. */
+  add(scope: Scope): void {
+    this.scopes.add(scope);
+  }
+
+  /** @internal */
+  delete(scope: Scope): void {
+    this.scopes.delete(scope);
+  }
+
+  get size(): number {
+    return this.scopes.size;
+  }
+
+  /** Cancels every live scope with `reason`, a mutation's too (outliveClient spares it only its client leaving). */
+  cutOff(reason: unknown): void {
+    for (const scope of this.scopes) scope.cutOff(reason);
+  }
 }
 
 /**
@@ -89,12 +120,15 @@ class Scope implements RequestScope {
   private released = false;
   private outlivesClient = false;
   private unhold: (() => void) | undefined = undefined;
+  /** Why it was cut off (LiveScopes.cutOff), before or after its first call. */
+  private cut: { reason: unknown } | undefined = undefined;
 
   constructor(private readonly o: ScopeOptions) {
     this.requestId = o.requestId;
     this.deadline = Date.now() + o.timeoutMs;
     this.caller = o.caller.via === 'none' ? null : o.caller.name;
     this.operator = o.caller.via === 'none' ? o.serviceName : o.caller.name;
+    o.live?.add(this);
   }
 
   /** Cancels upstream calls when the client goes away or the deadline passes, whichever first. */
@@ -103,9 +137,11 @@ class Scope implements RequestScope {
     this.group = new CancelGroup();
     if (this.released) return this.group;
     const left = this.deadline - Date.now();
+    // Cut off before its first call: nothing of it is sent.
+    if (this.cut) this.group.cancel(this.cut.reason);
     // Out of time before its first call (its body and its wait took it all): cancelled at once,
     // so nothing is sent, rather than by a timer that fires once the call is on the wire.
-    if (left <= 0) this.onDeadline();
+    else if (left <= 0) this.onDeadline();
     else {
       this.timer = setTimeout(this.onDeadline, left);
       this.unwatch = this.o.client(this.onClientGone);
@@ -131,10 +167,18 @@ class Scope implements RequestScope {
   /** The response is out: neither the deadline nor the client cancels anything any more. */
   release(): void {
     this.released = true;
+    this.o.live?.delete(this);
     this.unhold?.();
     if (!this.group) return;
     clearTimeout(this.timer);
     this.unwatch?.();
+  }
+
+  /** Cancels what it runs upstream now, and what it would start later, whoever its client is. */
+  cutOff(reason: unknown): void {
+    if (this.released || this.cut) return;
+    this.cut = { reason };
+    if (this.group) this.stop(reason);
   }
 
   private readonly onClientGone = (reason: unknown) => {

@@ -3,10 +3,12 @@ import { RequestCache } from '@pothos/plugin-scope-auth';
 import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../src/schema/global-id.js';
+import { seedUuid } from '../src/vendors/vault/seed.js';
 import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
 import { Sessions } from '../src/vendors/sessions.js';
-import { ListCredentialsDocument, RotateConnectionKeysDocument } from './gql/graphql.js';
+import { ListCredentialsDocument, RotateConnectionKeysDocument, VaultUpdateCredentialDocument } from './gql/graphql.js';
 import { hangUpOnceSent, startHarness, type Harness } from './fixtures/harness.js';
+import { gid } from './fixtures/ids.js';
 import { connectOutcome, postSlowly } from './fixtures/net.js';
 
 let h: Harness;
@@ -218,6 +220,38 @@ describe('shutting down', () => {
       expect(lines(g).filter((l) => l.msg === 'shutdown deadline passed with requests in flight')).toEqual([
         expect.objectContaining({ level: 40, graceMs: 300, requestsCutOff: 2 }),
       ]);
+      for (const outcome of await Promise.all(held)) expect(outcome).toBeInstanceOf(Error); // cut off, not answered
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
+});
+
+describe('shutting down with requests still running at the deadline', () => {
+  it('cancels them before it closes the vendor connections: their calls end as cancelled, none is retried against a closed pool, and each has ended when close() resolves', async () => {
+    // Retries on, as in production: a call failing on a closed pool would be repeated.
+    const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
+    try {
+      const vault = g.sim('vault-prod');
+      vault.setLatency(10_000);
+      // A query's read, and a mutation's read-before-write (a mutation outlives its client).
+      const id = gid('VaultCredential', 'vault-prod', seedUuid('deploy-bot SSH key'));
+      const update = JSON.stringify({ query: print(VaultUpdateCredentialDocument), variables: { input: { id, name: 'deploy-bot-ed25519', idempotencyKey: 'cut-off-at-shutdown' } } });
+      const held = [freshRequest(g.gateway.url, query('vault-prod')), freshRequest(g.gateway.url, update)].map((p) => p.catch((err: unknown) => err));
+      await vi.waitFor(() => expect(vault.apiRequests()).toHaveLength(2), { timeout: 5_000 });
+
+      await g.gateway.close(300);
+
+      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
+      expect(vaultCalls.map((l) => ({ method: l.method, status: l.status, retries: l.retries }))).toEqual([
+        { method: 'GET', status: 'cancelled', retries: 0 },
+        { method: 'GET', status: 'cancelled', retries: 0 },
+      ]);
+      // Both ended, and were logged, before close() resolved: the mutation did not run on past it.
+      const ended = lines(g).filter((l) => l.msg === 'request');
+      expect(ended.map((l) => l.operationType).sort()).toEqual(['mutation', 'query']);
+      expect(lines(g).find((l) => l.msg === 'audit')).toMatchObject({ audit: { operation: 'updateCredential' } });
+      expect(vault.apiRequests().filter((r) => r.method === 'PUT')).toEqual([]);
       for (const outcome of await Promise.all(held)) expect(outcome).toBeInstanceOf(Error); // cut off, not answered
     } finally {
       await g.close();

@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger.js';
-import { createRequestScope, watchResponse, watchSignal, type ClientWatch } from '../src/request-scope.js';
+import { createRequestScope, LiveScopes, watchResponse, watchSignal, type ClientWatch } from '../src/request-scope.js';
 
 const caller = { name: 'alice', via: 'api-key' as const, grants: [] };
 const scopeWith = (client: ClientWatch, timeoutMs = 5_000) =>
@@ -115,5 +115,41 @@ describe('createRequestScope', () => {
     expect(scope.signal).toBe(scope.signal);
     expect(scope).toMatchObject({ requestId: 'r1', caller: 'alice', operator: 'alice' });
     expect(scope.deadline).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('LiveScopes (a shutdown cutting off what still runs)', () => {
+  const shuttingDown = new DOMException('The gateway is shutting down', 'AbortError');
+  const liveScope = (live: LiveScopes) =>
+    createRequestScope({ requestId: 'r1', caller, client: watchSignal(new AbortController().signal), timeoutMs: 5_000, logger: silentLogger, serviceName: 'gw', live });
+
+  it('cancels every scope not yet released with the reason given, one that outlives its client too', () => {
+    const live = new LiveScopes();
+    const query = liveScope(live);
+    const mutation = liveScope(live);
+    mutation.scope.outliveClient!();
+    const querySignal = query.scope.signal!;
+    const mutationSignal = mutation.scope.signal!;
+    live.cutOff(shuttingDown);
+    expect([querySignal.reason, mutationSignal.reason]).toEqual([shuttingDown, shuttingDown]);
+  });
+
+  it('cancels at once, before anything is sent, a scope cut off before its first call', () => {
+    const live = new LiveScopes();
+    const { scope } = liveScope(live);
+    live.cutOff(shuttingDown);
+    expect(scope.cancellation!.cancelled).toBe(true);
+    expect(scope.signal!.reason).toBe(shuttingDown);
+  });
+
+  it('forgets a scope once released: it is neither held nor cancelled', () => {
+    const live = new LiveScopes();
+    const { scope, release } = liveScope(live);
+    const signal = scope.signal!;
+    expect(live.size).toBe(1);
+    release();
+    expect(live.size).toBe(0);
+    live.cutOff(shuttingDown);
+    expect(signal.aborted).toBe(false);
   });
 });
