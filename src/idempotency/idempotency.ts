@@ -103,6 +103,11 @@ function keeps(outcome: Outcome<unknown>): boolean {
   return outcome.ok || (outcome.error instanceof UpstreamError && outcome.error.outcomeUnknown);
 }
 
+/** What a duplicate is told when the first call with its key is still running at the duplicate's deadline. */
+function inProgress(): IdempotencyConflictError {
+  return new IdempotencyConflictError('A request with this idempotency key is still in progress; retry later with the same key.', 'IN_PROGRESS');
+}
+
 /** What a retry is told when the first call with its key stopped before storing its outcome. */
 function lostOutcome(source: UpstreamSource): UpstreamError {
   return new UpstreamError(
@@ -229,10 +234,12 @@ export class Idempotency {
         onReplay();
         throw replayed(lostOutcome(call.source));
       }
-      if (Date.now() + wait >= call.deadline) {
-        throw new IdempotencyConflictError('A request with this idempotency key is still in progress; retry later with the same key.', 'IN_PROGRESS');
-      }
-      await sleep(wait, call.signal);
+      if (Date.now() + wait >= call.deadline) throw inProgress();
+      // Cancelled while waiting (the deadline's timer, which may fire a little early, or a shutdown):
+      // the first call is still what it was, not an unexpected error.
+      await sleep(wait, call.signal).catch(() => {
+        throw inProgress();
+      });
     }
   }
 

@@ -181,6 +181,20 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
     expect(await slow).toBe('done');
   });
+
+  it('tells a duplicate whose request is cancelled while it waits (its deadline timer fired first, or a shutdown cut it off) that the first is still in progress', async () => {
+    const c = call();
+    const slow = idem().run(c, () => new Promise((r) => setTimeout(() => r('done'), 600)));
+    await new Promise((r) => setTimeout(r, 20));
+    const request = new AbortController();
+    const waiting = idem().run({ ...c, signal: request.signal }, async () => 'again').catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 60));
+    request.abort(new DOMException('The request deadline passed', 'TimeoutError'));
+    const err = await waiting;
+    expect(err).toBeInstanceOf(IdempotencyConflictError);
+    expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
+    expect(await slow).toBe('done');
+  });
 });
 
 describe.each(storeKinds)('a first call that stopped before storing its outcome, on the %s store', (kind) => {
