@@ -208,7 +208,11 @@ export class TokenCache {
     }
     try {
       const held = await this.fetch();
-      await storeCall(() => shared.store.set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now())));
+      // A token in hand is kept even if the store fails now: only peers miss it (they fetch their
+      // own), where letting the failure through would make obtain() ask the vendor a second time.
+      await shared.store
+        .set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))
+        .catch((err: unknown) => shared.logger.warn({ err: (err as Error).message }, 'could not share the upstream token; keeping it'));
       return held;
     } finally {
       await shared.store.deleteIfEquals(lockKey, claim).catch(() => undefined);

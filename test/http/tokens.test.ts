@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimitedError } from '../../src/errors.js';
+import { RateLimitedError, SharedStoreUnavailableError } from '../../src/errors.js';
 import { TokenCache, type SharedTokens } from '../../src/http/tokens.js';
 import { silentLogger } from '../../src/logger.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
@@ -119,6 +120,19 @@ describe('TokenCache', () => {
     expect(await cache.get()).toBe('t1');
     cache.invalidate('t1');
     expect(await cache.get()).toBe('t2');
+  });
+
+  it('with a shared store that fails once the token is fetched, keeps that token: one token request, not a second one made locally', async () => {
+    const store = new MemoryStore();
+    // Reachable for the read and the lock, gone by the time the token is to be stored.
+    store.set = () => Promise.reject(new SharedStoreUnavailableError());
+    let calls = 0;
+    const cache = new TokenCache(async () => ({ accessToken: `t${++calls}`, expiresIn: 3600 }), {
+      shared: { store, key: 'token:auth0:acct', sealWith: ['account-secret'], logger: silentLogger },
+    });
+    expect(await Promise.all([cache.get(), cache.get()])).toEqual(['t1', 't1']);
+    expect(calls).toBe(1);
+    expect(await store.get('token:auth0:acct:lock')).toBeNull(); // the lock released all the same
   });
 
   it('lets the next caller retry after a failed fetch', async () => {
