@@ -103,6 +103,10 @@ function releaseAuthCachePlugin(): Plugin<Context> {
 
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // What may still refuse the config comes before anything opens a connection (Redis connects at
+  // once): a gateway that failed to be created has no close() to release it with.
+  const authenticator = createAuthenticator(config.auth, config.serviceName);
+  const audit = new AuditLog(logger, config.audit.file);
   const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger }) : new MemoryStore();
   const metrics = new Metrics();
   const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
@@ -120,9 +124,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     expiryWarningMs: config.expiryWarningDays * DAY_MS,
     serviceName: config.serviceName,
   };
-  const authenticator = createAuthenticator(config.auth, config.serviceName);
   if (authenticator.mode === 'none') logger.warn('auth is "none": every caller may read and change every credential');
-  const audit = new AuditLog(logger, config.audit.file);
   const facts = new WeakMap<Request, RequestFacts>();
   const live = new LiveScopes();
   const { limits } = config;

@@ -1,7 +1,11 @@
 import { request } from 'node:http';
 import { RequestCache } from '@pothos/plugin-scope-auth';
+import { Redis } from 'ioredis';
 import { print } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { createGateway } from '../src/gateway.js';
+import { silentLogger } from '../src/logger.js';
 import { encodeGlobalId } from '../src/schema/global-id.js';
 import { seedUuid } from '../src/vendors/vault/seed.js';
 import type { Auth0Simulator } from '../src/vendors/auth0/simulator.js';
@@ -90,6 +94,20 @@ describe('the request lifecycle', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('creating a gateway', () => {
+  it('refuses an audit file it cannot write before it opens anything: no Redis connection is left behind for an embedding program that cannot close it', () => {
+    const connecting = vi.spyOn(Redis.prototype, 'connect').mockResolvedValue(undefined); // nothing left open should this fail
+    const config = parseConfig({
+      auth: 'none',
+      accounts: h.accounts,
+      redis: { url: 'redis://127.0.0.1:1' },
+      audit: { file: '/nonexistent-dir/audit.jsonl' },
+    });
+    expect(() => createGateway(config, { logger: silentLogger })).toThrow('audit.file /nonexistent-dir/audit.jsonl cannot be written (ENOENT)');
+    expect(connecting).not.toHaveBeenCalled();
   });
 });
 
