@@ -37,6 +37,13 @@ export class UnreadableValues {
     this.summary ??= setTimeout(() => this.summarise(), SUMMARY_EVERY_MS).unref();
   }
 
+  /** At shutdown (the account's close): the count still waiting for its minute is told now, not lost with the process. */
+  flush(): void {
+    if (this.summary === undefined) return;
+    clearTimeout(this.summary);
+    this.summarise();
+  }
+
   private summarise(): void {
     this.summary = undefined;
     this.logger.warn(

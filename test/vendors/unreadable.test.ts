@@ -39,4 +39,22 @@ describe('UnreadableValues', () => {
       vi.useRealTimers();
     }
   });
+
+  it('at close, tells the count still waiting for its minute at once instead of losing it with the process', () => {
+    vi.useFakeTimers();
+    try {
+      const { values, lines } = reporter();
+      for (let i = 0; i < 1_200; i++) values.report('cert', `key-${i}`, 'UNKNOWN');
+      expect(lines).toHaveLength(1_000);
+      values.flush();
+      expect(lines.at(-1)).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', unlisted: 200 });
+      // Told once: the minute's timer is gone with it.
+      vi.advanceTimersByTime(60_000);
+      expect(lines).toHaveLength(1_001);
+      values.flush();
+      expect(lines).toHaveLength(1_001);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -41,10 +41,12 @@ export class ConductorOneAccount implements AccountAdapter {
   private readonly client: ParsedClientId;
   private readonly signer: ReturnType<typeof signingKey>;
   private readonly unreadable: OnUnreadable;
+  private readonly values: UnreadableValues;
 
   constructor(config: ConductorOneAccountConfig, deps: AccountDeps) {
     this.account = config.name;
     const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    this.values = values; // its last count is told at close
     // One function per account, not per item: records report through it.
     this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     // Both were checked when the config was parsed; these cannot fail here.
@@ -82,6 +84,7 @@ export class ConductorOneAccount implements AccountAdapter {
   }
 
   close(): Promise<void> {
+    this.values.flush();
     return this.http.close();
   }
 }

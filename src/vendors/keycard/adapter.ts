@@ -42,6 +42,7 @@ export class KeycardAccount implements AccountAdapter {
   readonly account: string;
   readonly http: HttpClient;
   private readonly unreadable: OnUnreadable;
+  private readonly values: UnreadableValues;
 
   constructor(
     private readonly config: KeycardAccountConfig,
@@ -49,6 +50,7 @@ export class KeycardAccount implements AccountAdapter {
   ) {
     this.account = config.name;
     const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    this.values = values; // its last count is told at close
     // One function per account, not per item: records report through it.
     this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
@@ -81,6 +83,7 @@ export class KeycardAccount implements AccountAdapter {
   }
 
   close(): Promise<void> {
+    this.values.flush();
     return this.http.close();
   }
 }

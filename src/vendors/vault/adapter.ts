@@ -27,11 +27,13 @@ export class VaultAccount implements AccountAdapter {
   private readonly http: HttpClient;
   private readonly exclusive: AccountDeps['exclusive'];
   private readonly unreadable: OnUnreadable;
+  private readonly values: UnreadableValues;
 
   constructor(config: VaultAccountConfig, deps: AccountDeps) {
     this.account = config.name;
     this.exclusive = deps.exclusive;
     const values = new UnreadableValues(deps.logger, this.vendor, this.account);
+    this.values = values; // its last count is told at close
     this.unreadable = (field, uuid, shownAs) => values.report(field, uuid, shownAs);
     this.http = deps.http({
       baseUrl: config.baseUrl,
@@ -46,6 +48,7 @@ export class VaultAccount implements AccountAdapter {
   }
 
   close(): Promise<void> {
+    this.values.flush();
     return this.http.close();
   }
 }
