@@ -25,7 +25,9 @@ function askedSeconds(headers: ResponseHeaders, now: number, rateLimitReset: boo
   if (retryAfterMs !== undefined && /^\d+(\.\d+)?$/.test(retryAfterMs)) return Math.ceil(Number(retryAfterMs) / 1000);
   const retryAfter = header('retry-after');
   if (retryAfter !== undefined) {
-    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim());
+    // Whole seconds, as RFC 9110 writes them; a fraction ("1.5") is taken as what it plainly means,
+    // rounded up, where Date.parse would read it as a day in 2001, a wait of nothing.
+    if (/^\d+(\.\d+)?$/.test(retryAfter.trim())) return Math.ceil(Number(retryAfter.trim()));
     const at = Date.parse(retryAfter);
     if (!Number.isNaN(at)) return Math.max(0, Math.ceil((at - now) / 1000));
   }

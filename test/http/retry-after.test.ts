@@ -5,6 +5,7 @@ const now = Date.parse('2026-01-01T00:00:00Z');
 
 describe('retryAfterSeconds', () => {
   it('reads Retry-After in seconds', () => expect(retryAfterSeconds({ 'retry-after': '12' }, now)).toBe(12));
+  it('reads Retry-After in fractional seconds, rounded up, not as a date in 2001', () => expect(retryAfterSeconds({ 'retry-after': '1.5' }, now)).toBe(2));
   it('reads Retry-After as an HTTP date', () =>
     expect(retryAfterSeconds({ 'retry-after': new Date(now + 30_000).toUTCString() }, now)).toBe(30));
   it('reads X-RateLimit-Reset as epoch seconds, not a delta', () =>
