@@ -6,6 +6,11 @@ import type { ShownAs } from './zod-helpers.js';
 const REMEMBERED = 1_000;
 /** How often, at most, the count of items not told about one by one is logged. */
 const SUMMARY_EVERY_MS = 60_000;
+/**
+ * An item is named by this much of its id at most: vendor ids have no length limit, and 1,000
+ * remembered ids of a megabyte each (a vendor's garbage) would be a gigabyte kept and logged.
+ */
+const ITEM_CHARS = 200;
 
 /**
  * Tells operators that a vendor sent a value the gateway cannot read and shows as null (or as
@@ -25,7 +30,8 @@ export class UnreadableValues {
     private readonly account: string,
   ) {}
 
-  report(field: string, item: string, shownAs: ShownAs): void {
+  report(field: string, id: string, shownAs: ShownAs): void {
+    const item = id.length > ITEM_CHARS ? `${id.slice(0, ITEM_CHARS)}…` : id;
     const key = `${field}\u0000${item}`;
     if (this.reported.has(key)) return;
     if (this.reported.size < REMEMBERED) {

@@ -18,6 +18,13 @@ describe('UnreadableValues', () => {
     expect(lines[0]).toMatchObject({ level: 40, vendor: 'VAULT', account: 'vault-prod', shownAs: 'null', msg: 'the vendor sent a value the gateway cannot read' });
   });
 
+  it('names an item by the first 200 characters of its id at most, however long the vendor made it', () => {
+    const { values, lines } = reporter();
+    values.report('createDate', 'x'.repeat(1_000_000), 'null');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.item).toBe(`${'x'.repeat(200)}…`);
+  });
+
   it('tells a bounded number of items one by one, then how many more a minute later, never the same item twice', () => {
     vi.useFakeTimers();
     try {
