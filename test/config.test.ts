@@ -214,6 +214,17 @@ describe('config', () => {
     ]);
   });
 
+  it('fetches the JWKS only over https, or plain http to this machine: keys fetched in the clear could be anyone’s, and so could every token', () => {
+    const jwt = (jwksUrl: string) => ({ jwt: { jwksUrl, issuer: 'https://idp.example.com/', audience: 'credential-gateway' } });
+    expect(issuesOf(() => parseConfig({ auth: jwt('http://idp.example.com/.well-known/jwks.json'), accounts: [auth0()] }))).toEqual([
+      'auth.jwt.jwksUrl: use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)',
+    ]);
+    expect(issuesOf(() => parseConfig({ auth: jwt('ftp://idp.example.com/jwks.json'), accounts: [auth0()] }))[0]).toMatch(/^auth\.jwt\.jwksUrl: /);
+    for (const url of ['https://idp.example.com/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:9000/jwks']) {
+      expect(parseConfig({ auth: jwt(url), accounts: [auth0()] }).auth).toMatchObject({ jwt: { jwksUrl: url } });
+    }
+  });
+
   describe('grants of API keys limited to an account or a vendor', () => {
     const keys = (...scopes: unknown[]) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'] }, { name: 'ops', sha256: 'b'.repeat(64), scopes }] });
     const accounts = [auth0(), auth0({ name: 'staging' })];

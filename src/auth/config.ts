@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOPBACK_HOSTS } from '../loopback.js';
 import { grantSchema } from './grants.js';
 
 const sha256Hex = z
@@ -15,9 +16,18 @@ const apiKeyCaller = z
   })
   .strict();
 
+/**
+ * Where the keys that verify every token come from. Over plain http, anyone on the path could
+ * answer with keys of their own and sign tokens granting anything: https, and http only to this
+ * machine (a sidecar or local proxy), as for an account's baseUrl.
+ */
+const jwksUrl = z
+  .url({ protocol: /^https?$/ })
+  .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host), 'use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)');
+
 const jwtConfig = z
   .object({
-    jwksUrl: z.url().optional(),
+    jwksUrl: jwksUrl.optional(),
     /** Inline JWKS (e.g. for air-gapped setups and tests). */
     jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
     issuer: z.string().min(1),
