@@ -225,6 +225,22 @@ describe('config', () => {
     }
   });
 
+  it('refuses two API keys of one name, and one key listed twice: a name is one caller to the audit log, idempotency keys and budgets', () => {
+    const key = (name: string, sha256: string, scope: string) => ({ name, sha256, scopes: [scope] });
+    const auth = {
+      apiKeys: [
+        key('bot', 'a'.repeat(64), 'credentials:read'),
+        key('bot', 'b'.repeat(64), 'credentials:write'),
+        key('ops', 'A'.repeat(64), 'keys:rotate'), // the first key again, in capitals
+      ],
+    };
+    expect(issuesOf(() => parseConfig({ auth, accounts: [auth0()] }))).toEqual([
+      'auth.apiKeys.1.name: duplicate API key name (also apiKeys.0): each key is a caller of its own',
+      'auth.apiKeys.2.sha256: the same key as apiKeys.0: list each key once, with all its scopes',
+    ]);
+    expect(issuesOf(() => parseConfig({ auth, accounts: [auth0()] })).join('\n')).not.toContain('a'.repeat(64));
+  });
+
   describe('grants of API keys limited to an account or a vendor', () => {
     const keys = (...scopes: unknown[]) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'] }, { name: 'ops', sha256: 'b'.repeat(64), scopes }] });
     const accounts = [auth0(), auth0({ name: 'staging' })];

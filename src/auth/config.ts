@@ -42,12 +42,27 @@ const jwtConfig = z
   .strict()
   .refine((j) => (j.jwksUrl === undefined) !== (j.jwks === undefined), 'set exactly one of jwksUrl or jwks');
 
+/**
+ * A key's name is its caller: the audit log, the request log, idempotency keys and the per-caller
+ * budget know it by that name. Two keys of one name would be one caller to all of them (either
+ * could replay or block the other's idempotency keys, and the audit could not tell them apart); one
+ * key listed twice would silently hold only its first entry's scopes.
+ */
+function distinctCallers(keys: readonly { name: string; sha256: string }[], ctx: z.RefinementCtx): void {
+  keys.forEach((key, i) => {
+    const name = keys.findIndex((k) => k.name === key.name);
+    if (name < i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate API key name (also apiKeys.${name}): each key is a caller of its own` });
+    const hash = keys.findIndex((k) => k.sha256 === key.sha256);
+    if (hash < i) ctx.addIssue({ code: 'custom', path: [i, 'sha256'], message: `the same key as apiKeys.${hash}: list each key once, with all its scopes` });
+  });
+}
+
 export const authSchema = z.union(
   [
     z.literal('none'),
     z
       .object({
-        apiKeys: z.array(apiKeyCaller).default([]),
+        apiKeys: z.array(apiKeyCaller).default([]).superRefine(distinctCallers),
         jwt: jwtConfig.optional(),
       })
       .strict()
