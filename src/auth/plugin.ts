@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { Context, NodeContext } from '../context.js';
 import type { Logger } from '../logger.js';
@@ -23,6 +24,19 @@ function unauthenticated(description: string, error: 'missing' | 'invalid_token'
   return new Response(body, { status: 401, statusText: 'Unauthorized', headers: { ...headers, 'www-authenticate': challenge } });
 }
 
+/** Headers that carry a credential, each of which a request may send once. */
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key'] as const;
+
+/**
+ * A credential header the request sends more than once. Node keeps the first `Authorization` and
+ * drops the others unseen, so a proxy that checked one of them and the gateway could each take a
+ * different caller for the request. (Through fetch, repeats arrive joined by a comma, which no
+ * credential matches.)
+ */
+function repeatedCredential(req: IncomingMessage | undefined): string | undefined {
+  return req && CREDENTIAL_HEADERS.find((name) => (req.headersDistinct[name]?.length ?? 0) > 1);
+}
+
 /**
  * Authenticates every GraphQL request before anything is parsed or executed, and records who
  * called in `facts` for the context. The GraphiQL page, which holds no data, never reaches Yoga:
@@ -34,7 +48,10 @@ export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request,
       const { res } = serverContext;
       // The id the request's log line carries (served through fetch, there is no log line).
       const requestId = res ? requestIdOf(res) : requestIdFrom(request.headers.get('x-request-id'));
-      const result = await authenticator.authenticate(request.headers);
+      const repeated = repeatedCredential(serverContext.req);
+      const result = repeated
+        ? ({ ok: false, error: 'invalid_token', description: `send one credential: ${repeated} appears more than once` } as const)
+        : await authenticator.authenticate(request.headers);
       if (!result.ok) {
         // The reason only: never the credential that was offered.
         logger.warn({ requestId, reason: result.description }, 'unauthenticated request');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { until } from '../fixtures/faults.js';
 import { nothingUpstream, startHarness, type Harness } from '../fixtures/harness.js';
+import { postWithHeaders } from '../fixtures/net.js';
 
 let h: Harness;
 let jwt: JwtFixture;
@@ -55,6 +56,19 @@ describe('callers', () => {
     const res = await h.post(QUERY, headers);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    nothingUpstream(h);
+  });
+
+  it.each([
+    ['Authorization, a configured key first', [['authorization', `Bearer ${KEYS.admin}`], ['authorization', 'Bearer cgw_other_key']]],
+    ['Authorization, a configured key last', [['authorization', 'Bearer cgw_other_key'], ['authorization', `Bearer ${KEYS.admin}`]]],
+    ['Authorization, the same key twice', [['authorization', `Bearer ${KEYS.reader}`], ['authorization', `Bearer ${KEYS.reader}`]]],
+    ['X-API-Key, a configured key first', [['x-api-key', KEYS.admin], ['x-api-key', 'cgw_other_key']]],
+  ] as [string, [string, string][]][])('refuses a request sending %s, rather than taking one of them for the caller', async (_label, headers) => {
+    const res = await postWithHeaders(h.gateway.url, QUERY, headers);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    expect(JSON.parse(res.text)).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     nothingUpstream(h);
   });
 
