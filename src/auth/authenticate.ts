@@ -43,7 +43,8 @@ export function createAuthenticator(config: AuthConfig, serviceName: string): Au
         requiredClaims: ['exp'],
       });
       const name = payload[jwt.nameClaim];
-      if (typeof name !== 'string' || !name) return { ok: false, error: 'invalid_token', description: `token has no ${jwt.nameClaim} claim` };
+      // Blank is no name: the audit could not say who called, and the vault refuses a blank operator.
+      if (typeof name !== 'string' || !name.trim()) return { ok: false, error: 'invalid_token', description: `token has no ${jwt.nameClaim} claim` };
       const raw = payload[jwt.scopesClaim];
       const strings = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw.filter((s): s is string => typeof s === 'string') : [];
       // IdP tokens carry unrelated scopes (openid, profile…): keep only ours.

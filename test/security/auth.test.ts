@@ -84,6 +84,7 @@ describe('callers', () => {
     ['forged (untrusted key)', async () => jwt.forge({ sub: 'a', scope: 'credentials:read' }), 'token could not be verified'],
     ['for another audience', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { audience: 'other' }), 'token could not be verified'],
     ['from another issuer', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { issuer: 'https://evil/' }), 'token could not be verified'],
+    ['named by a blank sub', async () => jwt.sign({ sub: ' \t ', scope: 'credentials:read' }), 'token has no sub claim'],
     [
       'unsigned (alg none)',
       async () => `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a', scope: 'credentials:read', iss: 'https://idp.test/', aud: 'credential-gateway', exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.x`,
