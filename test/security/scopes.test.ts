@@ -265,6 +265,24 @@ describe('audit log', () => {
     expect(h.logs.filter((l) => l.includes('"msg":"audit"'))).toHaveLength(logged + 3);
   });
 
+  it('names in a rotation’s record the vendor of the account its id points into, or none', async () => {
+    await h.gateway.audit.flush();
+    const before = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).length;
+    const connectionIn = (account: string) => gid('Auth0Connection', account, 'con_x');
+    for (const account of ['keycard-sandbox', 'no-such-account']) {
+      await h.exec(RotateConnectionKeysDocument, { input: { connectionId: connectionIn(account) } }, as(KEYS.keycardWriter));
+    }
+    await h.exec(RotateConnectionKeysDocument, { input: { connectionId: 'not-an-id' } }, as(KEYS.keycardWriter));
+    await h.gateway.audit.flush();
+    const records = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as AuditRecord);
+    expect(records.map((r) => [r.operation, r.vendor, r.account, r.outcome])).toEqual([
+      ['rotateConnectionKeys', 'KEYCARD', 'keycard-sandbox', 'NotFoundError'],
+      ['rotateConnectionKeys', null, 'no-such-account', 'PermissionDeniedError'],
+      ['rotateConnectionKeys', null, null, 'ValidationError'],
+    ]);
+    nothingUpstream(h);
+  });
+
   it('records mutations refused by scope before any resolver ran, with the target and fields their input named', async () => {
     await h.gateway.audit.flush();
     const before = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).length;

@@ -218,7 +218,9 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
         const fields = input.signingAlg ? ['signingAlg'] : [];
         return audited(
           ctx,
-          () => ({ operation: 'rotateConnectionKeys', ref, vendor: 'AUTH0', fields, replayed }),
+          // The vendor of the account the id points into, as updateCredential's record names it: an id
+          // may point into another vendor's account, or none.
+          () => ({ operation: 'rotateConnectionKeys', ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields, replayed }),
           async () => {
             // As in updateCredential: the id, then the caller's right to act in its account, then
             // the rest, each refusal naming the vendor and account the id points into.
