@@ -3,10 +3,16 @@ import { GatewayError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
- * Domain errors become GraphQL errors with `extensions.code` (+ vendor/account); anything else is
- * masked to a generic message and logged, so no upstream detail or secret reaches the caller.
+ * What each masked error hid, until logMasked logs it: Yoga masks with no request at hand, and the
+ * line must carry the request id the caller is told, or the error a client reports leads nowhere.
  */
-export function maskError(logger: Logger, schema: GraphQLSchema) {
+const hidden = new WeakMap<GraphQLError, { msg: string; fields: Record<string, unknown> }>();
+
+/**
+ * Domain errors become GraphQL errors with `extensions.code` (+ vendor/account); anything else is
+ * masked to a generic message, and logged by logMasked, so no upstream detail or secret reaches the caller.
+ */
+export function maskError(schema: GraphQLSchema) {
   return (error: unknown, message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError;
@@ -20,17 +26,27 @@ export function maskError(logger: Logger, schema: GraphQLSchema) {
         });
       }
       if (!original || original instanceof GraphQLError) return withoutVariableValue(error, schema);
-      logger.error({ err: original, path: error.path }, 'unexpected resolver error');
-      return new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      const masked = new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      hidden.set(masked, { msg: 'unexpected resolver error', fields: { err: original, path: error.path } });
+      return masked;
     }
     // Outside execution, a SyntaxError is Yoga's GET parser failing on `variables` or `extensions`:
     // the caller's mistake, not ours, and its message would quote what the caller sent.
     if (error instanceof SyntaxError) {
       return new GraphQLError('Request parameters `variables` and `extensions` must be JSON', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
     }
-    logger.error({ err: error }, 'unexpected error');
-    return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const masked = new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    hidden.set(masked, { msg: 'unexpected error', fields: { err: error } });
+    return masked;
   };
+}
+
+/** Logs, for the operator, what masking hid from the caller in `error` (if anything), under the request's id. */
+export function logMasked(logger: Logger, error: GraphQLError, requestId: string | undefined): void {
+  const what = hidden.get(error);
+  if (!what) return;
+  hidden.delete(error); // once, should Yoga hand the same error on twice
+  logger.error({ requestId, ...what.fields }, what.msg);
 }
 
 /**

@@ -19,7 +19,7 @@ import type { Context, GatewaySettings, NodeContext } from './context.js';
 import type { Vendor } from './domain/vendor.js';
 import { holdRequest } from './request-end.js';
 import { createRequestScope, LiveScopes, watchResponse, watchSignal } from './request-scope.js';
-import { maskError, publicError } from './error-masking.js';
+import { logMasked, maskError, publicError } from './error-masking.js';
 import { graphiqlHandler } from './graphiql.js';
 import { createLogger, type Logger } from './logger.js';
 import { getSchema, getSubgraphSchema, nodeTypenames } from './schema/index.js';
@@ -146,7 +146,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     graphiql: false,
     // Answered in front (withCors), refusals written before Yoga included. Yoga's default would answer every origin.
     cors: false,
-    maskedErrors: { maskError: maskError(logger, schema) },
+    // What it hides is logged below (onResultProcess), once the request's id is at hand.
+    maskedErrors: { maskError: maskError(schema) },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');
@@ -189,10 +190,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       partialErrorsPlugin(),
       releaseAuthCachePlugin(),
       {
-        // Every error names the request id, so a masked "Unexpected error" can be found in the logs.
+        // Every error names the request id, and a masked "Unexpected error" is logged under it, so it can be found in the logs.
         onResultProcess({ request, result, setResult }) {
           const requestId = facts.get(request)?.requestId;
-          const forCaller = (r: ExecutionResult): ExecutionResult => (r.errors?.length ? { ...r, errors: r.errors.map((e) => publicError(e, requestId, 'data' in r, schema)) } : r);
+          const forCaller = (r: ExecutionResult): ExecutionResult =>
+            r.errors?.length
+              ? {
+                  ...r,
+                  errors: r.errors.map((e) => {
+                    logMasked(logger, e, requestId);
+                    return publicError(e, requestId, 'data' in r, schema);
+                  }),
+                }
+              : r;
           if (Array.isArray(result)) setResult(result.map(forCaller));
           else if ('errors' in result) setResult(forCaller(result));
         },

@@ -128,6 +128,20 @@ describe('unexpected errors', () => {
     const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; err?: { message: string } }).find((l) => l.msg === 'unexpected resolver error');
     expect(logged?.err?.message).toBe(detail);
   });
+
+  it('are logged under the request id the caller was given, so the error a client reports leads to its cause', async () => {
+    const detail = `internal-detail-${Date.now()}`;
+    vi.spyOn(Sessions.prototype, 'readable').mockImplementation(() => {
+      throw new Error(detail);
+    });
+    const res = await h.post(JSON.stringify({ query: 'query($id: ID!) { node(id: $id) { id } }', variables: { id: encodeGlobalId('VaultCredential', '["vault-sandbox","x"]') } }), {
+      'x-request-id': 'masked-error-1',
+    });
+    const body = (await res.json()) as { errors: { extensions: { requestId: string } }[] };
+    expect(body.errors[0]!.extensions.requestId).toBe('masked-error-1');
+    const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; requestId?: string; err?: { message: string } }).filter((l) => l.err?.message === detail);
+    expect(logged).toEqual([expect.objectContaining({ msg: 'unexpected resolver error', requestId: 'masked-error-1', path: ['node'] })]);
+  });
 });
 
 /** One request on a connection of its own (no keep-alive pool): what a newly routed client sends. */
