@@ -28,6 +28,8 @@ export interface IdempotentCall {
   repeatable?: boolean;
   deadline: number;
   signal?: AbortSignal | undefined;
+  /** The GraphQL request's id, on every warning about its key: the operator finds its audit record and upstream calls by it. */
+  requestId?: string;
 }
 
 /**
@@ -196,7 +198,7 @@ export class Idempotency {
       // Held as long as an outcome would be: a claim whose holder stopped must not expire into a
       // free key that runs the change again (see below).
       if (await this.store.setIfAbsent(storeKey, pending, this.ttlMs)) {
-        return this.execute(call.operation, storeKey, pending, mine, execute);
+        return this.execute(call, storeKey, pending, mine, execute);
       }
       const raw = await this.store.get(storeKey);
       if (raw === null) continue; // released meanwhile: claim again
@@ -204,7 +206,7 @@ export class Idempotency {
       if (!record.success) {
         // Neither its input nor its outcome can be told: the change may have been made, under this
         // key, for this input. Never run again; the caller reads the resource first.
-        this.logger.warn({ operation: call.operation, issues: issuesOf(record.error) }, 'an idempotency record could not be read: its outcome is told as unknown');
+        this.logger.warn({ requestId: call.requestId, operation: call.operation, issues: issuesOf(record.error) }, 'an idempotency record could not be read: its outcome is told as unknown');
         onReplay();
         throw replayed(unreadable(call.source));
       }
@@ -216,7 +218,7 @@ export class Idempotency {
         const outcome = this.outcomes.safeParse(found.outcome);
         onReplay();
         if (!outcome.success) {
-          this.logger.warn({ operation: call.operation, issues: issuesOf(outcome.error, 'outcome') }, 'the outcome in an idempotency record could not be read: it is told as unknown');
+          this.logger.warn({ requestId: call.requestId, operation: call.operation, issues: issuesOf(outcome.error, 'outcome') }, 'the outcome in an idempotency record could not be read: it is told as unknown');
           throw replayed(unreadable(call.source));
         }
         // Its structure is parsed (codec.ts); that it is this operation's T rests on the record's key naming the operation.
@@ -254,7 +256,7 @@ export class Idempotency {
     return found.keyId === this.keyId ? found.inputHash === mine.inputHash : found.publicHash === mine.publicHash;
   }
 
-  private async execute<T>(operation: string, storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {
+  private async execute<T>({ operation, requestId }: IdempotentCall, storeKey: string, pending: string, mine: StoredRecord, execute: () => Promise<T>): Promise<T> {
     let outcome: Outcome<T>;
     try {
       outcome = { ok: true, value: await execute() };
@@ -271,12 +273,12 @@ export class Idempotency {
     if (keeps(outcome)) {
       await this.store
         .set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), this.ttlMs)
-        .catch(() => this.logger.warn({ operation }, 'the outcome of a mutation with an idempotency key could not be stored'));
+        .catch(() => this.logger.warn({ requestId, operation }, 'the outcome of a mutation with an idempotency key could not be stored'));
     } else {
       // Nothing changed, yet a rotation's retry will be told the outcome is unknown: safe, not kind.
       await this.store
         .deleteIfEquals(storeKey, pending)
-        .catch(() => this.logger.warn({ operation }, 'an idempotency key could not be released after a failure that changed nothing'));
+        .catch(() => this.logger.warn({ requestId, operation }, 'an idempotency key could not be released after a failure that changed nothing'));
     }
     if (outcome.ok) return outcome.value;
     throw outcome.error;

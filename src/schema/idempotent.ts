@@ -22,5 +22,5 @@ export async function withIdempotencyKey<T>(
   const { key, onReplay, ...rest } = call;
   // An API key and a token subject may share a name; they are still two callers.
   const caller = `${ctx.caller.via}:${ctx.caller.name}`;
-  return ctx.idempotency.run({ ...rest, caller, key, deadline: ctx.scope.deadline, signal: ctx.scope.signal }, run, onReplay);
+  return ctx.idempotency.run({ ...rest, caller, key, deadline: ctx.scope.deadline, signal: ctx.scope.signal, requestId: ctx.scope.requestId }, run, onReplay);
 }

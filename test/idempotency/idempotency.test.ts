@@ -290,6 +290,20 @@ describe('idempotent mutations when the store fails after the change ran', () =>
     ]);
   });
 
+  it('names the request in its warnings, as every line of a request does: the operator finds its audit record and upstream calls by it', async () => {
+    const { logger, lines } = capturedLogger('warn');
+    const store = new MemoryStore();
+    store.set = () => Promise.reject(new SharedStoreUnavailableError());
+    store.deleteIfEquals = () => Promise.reject(new SharedStoreUnavailableError());
+    const idem = new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger });
+    await idem.run({ ...call(), requestId: 'req-stored' }, async () => 'rotated');
+    await idem.run({ ...call(), requestId: 'req-released' }, () => Promise.reject(new RateLimitedError(source, 3))).catch(() => undefined);
+    expect(lines.map((l) => [l.msg, l.requestId])).toEqual([
+      ['the outcome of a mutation with an idempotency key could not be stored', 'req-stored'],
+      ['an idempotency key could not be released after a failure that changed nothing', 'req-released'],
+    ]);
+  });
+
   it('passes on a failure that changed nothing, and says that the key could not be released (not that an outcome was lost)', async () => {
     const { logger, lines } = capturedLogger('warn');
     const store = new MemoryStore();

@@ -102,7 +102,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
     let ran = false;
     let replays = 0;
     const err = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger })
-      .run(c, async () => ((ran = true), credential()), () => replays++)
+      .run({ ...c, requestId: 'req-unreadable' }, async () => ((ran = true), credential()), () => replays++)
       .catch((e: unknown) => e);
     expect(ran).toBe(false);
     expect(replays).toBe(1);
@@ -118,7 +118,7 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
     expect((err as UpstreamError).message).toContain('may or may not have been applied');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(lines).toEqual([
-      expect.objectContaining({ level: 40, operation: 'updateCredential', msg: expect.stringContaining('could not be read'), issues: expect.any(Array) }),
+      expect.objectContaining({ level: 40, requestId: 'req-unreadable', operation: 'updateCredential', msg: expect.stringContaining('could not be read'), issues: expect.any(Array) }),
     ]);
     expect(JSON.stringify(lines)).not.toContain(CONTENT);
     // The record is left as it is: every retry is told the same, and none runs the change.
