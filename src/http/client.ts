@@ -207,10 +207,11 @@ export class HttpClient {
         const deadline = req.scope?.deadline;
         // Waiting past the GraphQL request's deadline helps no one: report the failure now.
         if (deadline !== undefined && Date.now() + delay >= deadline) throw err;
-        this.options.metrics?.retries.inc({ vendor: this.source.vendor, account: this.source.account });
         await sleep(delay, req.scope?.signal).catch(() => {
           throw err;
         });
+        // Counted once the wait is over: a request cancelled during it repeats nothing.
+        this.options.metrics?.retries.inc({ vendor: this.source.vendor, account: this.source.account });
       }
     }
   }

@@ -6,7 +6,9 @@ import { NotFoundError, RateLimitedError, UpstreamError, ValidationError } from 
 import { HttpClient, SCOPE_RECHECK_MS } from '../../src/http/client.js';
 import { TokenCache } from '../../src/http/tokens.js';
 import { createLogger, silentLogger } from '../../src/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { capturedLogger } from '../fixtures/logs.js';
 import { Writable } from 'node:stream';
 
 /** A bare server that records raw request targets: what really went over the wire. */
@@ -71,6 +73,11 @@ beforeAll(async () => {
       if (seen.filter((u) => u === req.url).length === 1) return;
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"ok":true}');
+    }
+    if (req.url === '/api/items/unavailable') {
+      // A failure worth repeating, once the wait it asks for is over.
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
+      return res.end('{"message":"try later"}');
     }
     if (req.url === '/api/items/fail') {
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -277,6 +284,21 @@ describe('HttpClient', () => {
       clientRequestId: 'abc-123',
     });
     expect(lines[0]).not.toContain('/items/ok');
+  });
+
+  it('counts a retry in upstream_retries_total when it is made, not when the request is cancelled while it waits to make it', async () => {
+    const metrics = new Metrics();
+    const { logger, lines } = capturedLogger();
+    const controller = new AbortController();
+    const pending = client({ logger, metrics, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 60_000 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'unavailable' }, schema: z.unknown(), scope: { signal: controller.signal, deadline: Date.now() + 120_000 } })
+      .catch((e: unknown) => e);
+    // The 503 is logged, then the call waits the 30 s it asked for: the client goes away meanwhile.
+    while (!lines.some((l) => l.status === 503)) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    expect(await pending).toMatchObject({ status: 503 });
+    expect(seen).toEqual(['/api/items/unavailable']);
+    expect((await metrics.retries.get()).values.reduce((n, v) => n + v.value, 0)).toBe(0);
   });
 
   it('gives up when the response headers do not arrive in time', async () => {
