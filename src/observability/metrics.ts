@@ -26,7 +26,8 @@ export class Metrics {
     'upstream_request_duration_seconds',
     'Vendor API calls (each attempt) by vendor, account, method, route template and outcome.',
     ['vendor', 'account', 'method', 'route', 'outcome'] as const,
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    // Up to the default request deadline (30 s), which bounds every attempt: past the last bucket, a quantile reads as that bucket.
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30],
     this.registry,
   );
 
@@ -48,7 +49,8 @@ export class Metrics {
     name: 'rate_limit_wait_seconds',
     help: 'Time vendor calls waited for the client-side rate limit.',
     labelNames: ['vendor', 'account'] as const,
-    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    // A call waits up to its request's deadline (30 s by default): a large fan-out at Auth0's default budget waits that long.
+    buckets: [0, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
     registers: [this.registry],
   });
 
