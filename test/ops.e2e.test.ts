@@ -239,4 +239,25 @@ describe('traces', () => {
     });
     for (const { span } of vault) expect({ traceId: span.traceId, parentSpanId: span.parentSpanId }).toEqual({ traceId: operation.traceId, parentSpanId: operation.spanId });
   });
+
+  it('names an operation span by the operation only when its name is one the log line would keep (at most 64 characters)', async () => {
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });
+    const long = `Q${'x'.repeat(20_000)}`; // a GraphQL name all the same: the client picks how long
+    const requestIds: (string | null)[] = [];
+    try {
+      for (const name of ['Short', long]) requestIds.push((await traced.post(JSON.stringify({ query: `query ${name} { __typename }` }))).headers.get('x-request-id'));
+    } finally {
+      await traced.close(); // flushes the batch
+    }
+    type Attr = { key: string; value: { stringValue?: string } };
+    const spans = (received as { resourceSpans: { scopeSpans: { spans: { name: string; attributes: Attr[] }[] }[] }[] }[]).flatMap((r) =>
+      r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    );
+    const spanOf = (requestId: string | null) => spans.find((s) => s.attributes.some((a) => a.key === 'credential_gateway.request_id' && a.value.stringValue === requestId));
+    expect(spanOf(requestIds[0]!)?.name).toBe('query Short');
+    const unnamed = spanOf(requestIds[1]!);
+    expect(unnamed?.name).toBe('query');
+    expect(JSON.stringify(unnamed)).not.toContain('xxxxxxxxxx');
+  });
 });

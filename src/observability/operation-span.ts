@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@ope
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { saneName } from './request-log.js';
 
 /**
  * One span per GraphQL operation, the parent of every upstream call it makes (handed down through
@@ -14,7 +15,8 @@ export function operationSpanPlugin(tracer: Tracer): Plugin<Context> {
       const { scope } = args.contextValue as Context;
       const operation = getOperationAST(args.document, args.operationName);
       const type = operation?.operation ?? 'unknown';
-      const name = operation?.name?.value;
+      // Bounded as in the log line: a trace backend indexes span names, and the client picks this one.
+      const name = saneName(operation?.name?.value);
       const span = tracer.startSpan(name ? `${type} ${name}` : type, {
         kind: SpanKind.SERVER,
         attributes: {

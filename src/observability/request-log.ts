@@ -97,7 +97,8 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
   };
 }
 
-const saneName = (name: unknown): string | undefined => (typeof name === 'string' && OPERATION_NAME.test(name) ? name : undefined);
+/** The operation name as logged, and as a span names it: none unless a GraphQL name of at most 64 characters (the client picks it). */
+export const saneName = (name: unknown): string | undefined => (typeof name === 'string' && OPERATION_NAME.test(name) ? name : undefined);
 
 function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' {
   return !result.errors?.length ? 'ok' : result.data ? 'partial' : 'error';
