@@ -240,6 +240,29 @@ describe('traces', () => {
     for (const { span } of vault) expect({ traceId: span.traceId, parentSpanId: span.parentSpanId }).toEqual({ traceId: operation.traceId, parentSpanId: operation.spanId });
   });
 
+  it('marks an upstream call the vendor refused (4xx) as failed, as a 5xx: a trace shows which call of a fan-out failed', async () => {
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });
+    let requestId: string | null = null;
+    try {
+      traced.sim('vault-sandbox').inject({ method: 'GET', route: '/api/v1/credentials', status: 403, times: 1 });
+      requestId = (await traced.exec(ListCredentialsDocument, { first: 5, filter: { vendors: ['VAULT'] } })).headers.get('x-request-id');
+    } finally {
+      await traced.close(); // flushes the batch
+    }
+    type Attr = { key: string; value: { stringValue?: string; intValue?: string | number } };
+    const spans = (received as { resourceSpans: { scopeSpans: { spans: { name: string; attributes: Attr[]; status?: { code?: number } }[] }[] }[] }[]).flatMap((r) =>
+      r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+    );
+    const refused = spans.filter(
+      (s) =>
+        s.attributes.some((a) => a.key === 'credential_gateway.request_id' && a.value.stringValue === requestId) &&
+        s.attributes.some((a) => a.key === 'http.response.status_code' && Number(a.value.intValue) === 403),
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.status?.code).toBe(2); // ERROR
+  });
+
   it('names an operation span by the operation only when its name is one the log line would keep (at most 64 characters)', async () => {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
     const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint } } });

@@ -373,7 +373,8 @@ export class HttpClient {
         const res = await send(this.pool, wire, group, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
         this.log(req, attempt, res.status, performance.now() - started);
         span?.setAttribute('http.response.status_code', res.status);
-        if (res.status >= 500) span?.setStatus({ code: SpanStatusCode.ERROR });
+        // A client span fails on any 4xx too (OpenTelemetry's HTTP conventions): a vendor's 401, 403 or 429 is a failed call.
+        if (res.status >= 400) span?.setStatus({ code: SpanStatusCode.ERROR });
         return res;
       } catch (err) {
         const code = (err as { code?: string }).code ?? (err as Error).name;
