@@ -7,12 +7,18 @@ import { startGatewayProcess } from './fixtures/gateway-process.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const VENDORS = vendorModules.map((m) => m.vendor);
+/**
+ * Each spec starts the gateway as its own process through tsx, which compiles src/ as it loads:
+ * on a busy two-core machine (another test file beside it) that alone took over 20 s once.
+ */
+const START_MS = 45_000;
+const SPEC_MS = 60_000;
 
-describe('main serve', () => {
+describe('main serve', { timeout: SPEC_MS }, () => {
   it('starts the sandbox with no configuration: every vendor, GraphiQL with the example operation', async () => {
     const p = startGatewayProcess(['serve', '--port', '0']);
     try {
-      const url = (await p.waitFor(/API key: +\S+/, 20_000), /GraphiQL: (\S+)/.exec(p.stdout())?.[1]);
+      const url = (await p.waitFor(/API key: +\S+/, START_MS), /GraphiQL: (\S+)/.exec(p.stdout())?.[1]);
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
       const html = await (await fetch(url!, { headers: { accept: 'text/html' } })).text();
       expect(html).toContain('ExpiringCredentials');
@@ -38,7 +44,7 @@ describe('main serve', () => {
     await writeFile(file, JSON.stringify({ federation: true, auth: { apiKeys: [{ name: 'router', sha256, scopes: ['credentials:read'] }] } }));
     const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
     try {
-      const url = (await p.waitFor(/GraphiQL: (\S+)/, 20_000))[1]!;
+      const url = (await p.waitFor(/GraphiQL: (\S+)/, START_MS))[1]!;
       expect(p.stdout()).toContain(`settings from ${file}`);
       expect(p.stdout()).not.toContain('API key:');
       const post = (query: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query }) });
@@ -96,7 +102,7 @@ describe('main serve shutdown', () => {
     await writeFile(file, JSON.stringify({ auth: 'none', graphiql: false, shutdownDelayMs: 2_000, shutdownTimeoutMs: 5_000 }));
     const p = startGatewayProcess(['serve', '--config', file, '--sandbox', '--port', '0']);
     try {
-      const url = (await p.waitFor(/GraphQL: (\S+)/, 20_000))[1]!;
+      const url = (await p.waitFor(/GraphQL: (\S+)/, START_MS))[1]!;
       const origin = new URL(url).origin;
       expect((await fetch(`${origin}/readyz`)).status).toBe(200);
       p.child.kill('SIGTERM');
@@ -117,10 +123,10 @@ describe('main serve shutdown', () => {
     } finally {
       await p.stop();
     }
-  }, 40_000);
+  }, SPEC_MS);
 });
 
-describe('main print-schema', () => {
+describe('main print-schema', { timeout: SPEC_MS }, () => {
   it('refuses a mistyped flag instead of rewriting the schema files and passing', async () => {
     const files = ['schema/schema.graphql', 'schema/subgraph.graphql'];
     const before = await Promise.all(files.map((f) => readFile(f, 'utf8')));
