@@ -146,7 +146,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * routes and state; this records requests, checks auth, injects faults and latency, and serves a
  * control API under `/__sim/` so tests and benchmarks in other processes can steer it.
  */
-export async function startSimulator(options: SimulatorOptions, listen: { port?: number } = {}): Promise<SimulatorHandle> {
+export async function startSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
   const routes = options.routes.map(compile);
   const requests: RecordedRequest[] = [];
   let faults: (Fault & { left: number })[] = [];
@@ -276,7 +276,7 @@ export async function startSimulator(options: SimulatorOptions, listen: { port?:
     socket.on('close', () => sockets.delete(socket));
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(listen.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   const handle: SimulatorHandle = {

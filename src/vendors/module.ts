@@ -39,5 +39,5 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
    */
   readonly exampleFields: readonly string[];
   /** Starts a seeded simulator on loopback and returns an account config pointing at it. */
-  startSandbox(name: string, options?: { port?: number }): Promise<SandboxAccount<Cfg>>;
+  startSandbox(name: string): Promise<SandboxAccount<Cfg>>;
 }

@@ -17,9 +17,9 @@ export const auth0: VendorModule<Auth0AccountConfig> = {
   createAccount: (config, deps) => new Auth0Account(config, deps),
   registerSchema: registerAuth0Schema,
   exampleFields: ['... on Auth0ClientCredential { kid credentialType }', '... on Auth0ConnectionKey { kid role algorithm }'],
-  async startSandbox(name, options = {}) {
+  async startSandbox(name) {
     const m2m = { clientId: `sandbox-${name}`, clientSecret: randomBytes(24).toString('base64url') };
-    const simulator = await startAuth0Simulator(await auth0Seed(`${name}.sandbox.auth0.local`, m2m), options);
+    const simulator = await startAuth0Simulator(await auth0Seed(`${name}.sandbox.auth0.local`, m2m));
     return {
       simulator,
       config: { vendor: 'auth0', name, baseUrl: simulator.url, clientId: m2m.clientId, clientSecret: m2m.clientSecret },

@@ -149,7 +149,7 @@ const patchBody = z.object({ expires_at: z.union([z.iso.datetime({ offset: true 
 const rotateBody = z.union([z.null(), z.undefined(), z.object({ signing_alg: z.enum(SIGNING_ALGS).optional() }).strict()]);
 
 /** A loopback Auth0 tenant behaving per ../shared/vendor-apis/auth0.openapi.yaml. */
-export async function startAuth0Simulator(state: Auth0State, options: { port?: number; latencyMs?: number } = {}): Promise<Auth0Simulator> {
+export async function startAuth0Simulator(state: Auth0State, options: { latencyMs?: number } = {}): Promise<Auth0Simulator> {
   const clientOf = (id: string) => state.clients.find((c) => c.client_id === id);
   const connectionOf = (id: string) => state.connections.find((c) => c.id === id);
 
@@ -310,7 +310,6 @@ export async function startAuth0Simulator(state: Auth0State, options: { port?: n
         },
       ] satisfies SimRoute[]).map((r) => limited(r.public ? r : scoped(NEEDS[`${r.method} ${r.pattern}`] ?? [], r))),
     },
-    options,
   );
 
   return Object.assign(handle, {

@@ -24,11 +24,11 @@ export const conductorOne: VendorModule<ConductorOneAccountConfig> = {
   registerSchema: registerConductorOneSchema,
   // Names no other vendor is likely to use: the example query selects every vendor's fields together.
   exampleFields: ['... on ConductorOneCredential { servicePrincipalId requireDpop scopedRoleIds }'],
-  async startSandbox(name, options = {}) {
+  async startSandbox(name) {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const tenantHost = `${name.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}.conductor.one`;
     const gateway = { id: 'gateway-sandbox', publicKey: publicKey.export({ format: 'jwk' }) as JWK };
-    const simulator = await startConductorOneSimulator(conductorOneSeed(tenantHost, gateway), options);
+    const simulator = await startConductorOneSimulator(conductorOneSeed(tenantHost, gateway));
     return {
       simulator,
       config: {

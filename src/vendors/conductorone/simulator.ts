@@ -203,7 +203,7 @@ async function issueForAssertion(state: ConductorOneState, req: SimRequest): Pro
 /** A loopback ConductorOne tenant behaving per ../shared/vendor-apis/conductorone.openapi.yaml. */
 export async function startConductorOneSimulator(
   state: ConductorOneState,
-  options: { port?: number; latencyMs?: number } = {},
+  options: { latencyMs?: number } = {},
 ): Promise<ConductorOneSimulator> {
   const principalOf = (id: string) => state.principals.find((p) => p.id === id);
   const credentialOf = (spId: string, id: string) => state.credentials.get(spId)?.find((c) => c.id === id);
@@ -266,7 +266,6 @@ export async function startConductorOneSimulator(
       authorize: (req) => hasValidBearer(state.tokens, req),
       routes: routes.map(limited),
     },
-    options,
   );
 
   return Object.assign(handle, {

@@ -17,10 +17,10 @@ export const keycard: VendorModule<KeycardAccountConfig> = {
   createAccount: (config, deps) => new KeycardAccount(config, deps),
   registerSchema: registerKeycardSchema,
   exampleFields: ['... on KeycardCredential { clientId }'],
-  async startSandbox(name, options = {}) {
+  async startSandbox(name) {
     const gateway = { clientId: keycardClientId(`${name}/gateway`), clientSecret: randomBytes(32).toString('base64url') };
     const state = keycardSeed(name, gateway);
-    const simulator = await startKeycardSimulator(state, options);
+    const simulator = await startKeycardSimulator(state);
     return {
       simulator,
       config: {

@@ -137,7 +137,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A loopback Keycard organization behaving per shared/vendor-apis/keycard.openapi.yaml. */
-export async function startKeycardSimulator(state: KeycardState, options: { port?: number; latencyMs?: number } = {}): Promise<KeycardSimulator> {
+export async function startKeycardSimulator(state: KeycardState, options: { latencyMs?: number } = {}): Promise<KeycardSimulator> {
   const withPermissions = <T extends { id: string }>(item: T, expand: Set<string>) =>
     expand.has('permissions') ? { ...item, permissions: state.permissions.get(item.id) ?? {} } : item;
 
@@ -251,7 +251,6 @@ export async function startKeycardSimulator(state: KeycardState, options: { port
       authorize: (req) => hasValidBearer(state.tokens, req),
       routes: routes.map(checked),
     },
-    options,
   );
 
   return Object.assign(handle, {

@@ -17,9 +17,9 @@ export const vault: VendorModule<VaultAccountConfig> = {
   createAccount: (config, deps) => new VaultAccount(config, deps),
   registerSchema: registerVaultSchema,
   exampleFields: ['... on VaultCredential { type healthStatus lastOperationAt }'],
-  async startSandbox(name, options = {}) {
+  async startSandbox(name) {
     const token = `vlt_${randomBytes(24).toString('base64url')}`;
-    const simulator = await startVaultSimulator(vaultSeed(token), options);
+    const simulator = await startVaultSimulator(vaultSeed(token));
     return { simulator, config: { vendor: 'vault', name, baseUrl: simulator.url, token } };
   },
 };

@@ -131,7 +131,8 @@ function list(state: VaultState, q: URLSearchParams): SimResponse {
  * description or expiry is cleared, `name` is required) and the stored value changes only when
  * `value` is given. A gateway doing read-modify-write is correct either way.
  */
-function update(state: VaultState, uuid: string, body: unknown, now = new Date()): SimResponse {
+function update(state: VaultState, uuid: string, body: unknown): SimResponse {
+  const now = new Date();
   const cred = state.credentials.find((c) => c.uuid.toLowerCase() === uuid.toLowerCase());
   if (!cred) return fail(404, `credential ${uuid} not found`);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return fail(400, 'invalid request body: expected a JSON object');
@@ -171,7 +172,7 @@ function update(state: VaultState, uuid: string, body: unknown, now = new Date()
 }
 
 /** A loopback vault behaving per ../shared/vendor-apis/vault.openapi.yaml (mostly extrapolated). */
-export async function startVaultSimulator(state: VaultState, options: { port?: number; latencyMs?: number } = {}): Promise<VaultSimulator> {
+export async function startVaultSimulator(state: VaultState, options: { latencyMs?: number } = {}): Promise<VaultSimulator> {
   const find = (uuid: string) => state.credentials.find((c) => c.uuid.toLowerCase() === uuid.toLowerCase());
 
   // One budget per one-second window; over it, 429 RESOURCE_EXHAUSTED with Retry-After.
@@ -219,7 +220,6 @@ export async function startVaultSimulator(state: VaultState, options: { port?: n
       },
       routes: routes.map(limited),
     },
-    options,
   );
   return Object.assign(handle, { state });
 }
