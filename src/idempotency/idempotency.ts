@@ -157,7 +157,6 @@ export interface IdempotencyOptions {
    */
   secrets: readonly string[];
   logger?: Logger;
-  ttlMs?: number;
   /** The typenames a replayed record's refs may name: the vendors' node types. */
   typenames: ReadonlySet<string>;
 }
@@ -170,7 +169,6 @@ export class Idempotency {
   private readonly hashKey: Buffer;
   private readonly keyId: string;
   private readonly logger: Logger;
-  private readonly ttlMs: number;
   private readonly outcomes: OutcomeSchema;
 
   constructor(
@@ -181,7 +179,6 @@ export class Idempotency {
     this.hashKey = Buffer.from(hkdfSync('sha256', secrets.join('\u0000'), 'credential-gateway', 'idempotency-input', 32));
     this.keyId = createHmac('sha256', this.hashKey).update('key-id').digest('hex').slice(0, 16);
     this.logger = options.logger ?? silentLogger;
-    this.ttlMs = options.ttlMs ?? IDEMPOTENCY_TTL_MS;
     this.outcomes = outcomeSchema((typename) => options.typenames.has(typename));
   }
 
@@ -197,7 +194,7 @@ export class Idempotency {
       const pending = JSON.stringify(mine);
       // Held as long as an outcome would be: a claim whose holder stopped must not expire into a
       // free key that runs the change again (see below).
-      if (await this.store.setIfAbsent(storeKey, pending, this.ttlMs)) {
+      if (await this.store.setIfAbsent(storeKey, pending, IDEMPOTENCY_TTL_MS)) {
         return this.execute(call, storeKey, pending, mine, execute);
       }
       const raw = await this.store.get(storeKey);
@@ -272,7 +269,7 @@ export class Idempotency {
     // repeats an update). Either is worth an operator's eye.
     if (keeps(outcome)) {
       await this.store
-        .set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), this.ttlMs)
+        .set(storeKey, JSON.stringify({ ...mine, state: 'done', leaseUntil: undefined, outcome: encodeOutcome(outcome) }), IDEMPOTENCY_TTL_MS)
         .catch(() => this.logger.warn({ requestId, operation }, 'the outcome of a mutation with an idempotency key could not be stored'));
     } else {
       // Nothing changed, yet a rotation's retry will be told the outcome is unknown: safe, not kind.
