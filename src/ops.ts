@@ -8,7 +8,7 @@ import type { SharedStore } from './store/store.js';
  * timeout (1 s): a slow or unreachable store answers "degraded" (still 200) in time, rather than
  * the probe timing out on every replica at once.
  */
-export const READY_PING_TIMEOUT_MS = 200;
+const READY_PING_TIMEOUT_MS = 200;
 
 export interface OpsOptions {
   store: SharedStore;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const SCOPES = ['credentials:read', 'credentials:write', 'keys:rotate'] as const;
+const SCOPES = ['credentials:read', 'credentials:write', 'keys:rotate'] as const;
 /** A permission's name as config and tokens spell it (a request's own scope is the unrelated `RequestScope`). */
 export type ScopeName = (typeof SCOPES)[number];
 

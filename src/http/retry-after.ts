@@ -14,7 +14,7 @@ export function retryAfterSeconds(headers: ResponseHeaders, now = Date.now(), ra
 }
 
 /** The longest wait a vendor's answer is taken to ask for. */
-export const MAX_WAIT_S = 86_400;
+const MAX_WAIT_S = 86_400;
 
 function askedSeconds(headers: ResponseHeaders, now: number, rateLimitReset: boolean): number | null {
   const header = (name: string) => {

@@ -11,7 +11,7 @@ import { builder } from './builder.js';
 import { RateLimitSource, vendorEnum } from './enums.js';
 
 /** Every typed mutation error implements this, so `... on Error { message }` always works. */
-export const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
+const ErrorInterface = builder.interfaceRef<Error>('Error').implement({
   description: 'A failure the caller can act on. Concrete types carry the details.',
   fields: (t) => ({
     message: t.exposeString('message', {

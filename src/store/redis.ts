@@ -50,7 +50,7 @@ export interface RedisStoreOptions {
  * The URL as it may be logged: scheme, host, port and database, without the userinfo (shown as
  * `***` when there is one) or the query (ioredis reads options such as a password there too).
  */
-export function redactRedisUrl(url: string): string {
+function redactRedisUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.username || u.password ? '***@' : ''}${u.host}${u.pathname === '/' ? '' : u.pathname}`;

@@ -10,7 +10,7 @@ export const accountName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-"');
 
 /** A client-side call budget for one account; `false` turns the vendor's default off. */
-export const rateLimitSetting = z.union([z.literal(false), rate]);
+const rateLimitSetting = z.union([z.literal(false), rate]);
 
 /** Connection and resilience settings for every account (config `http`), overridable per account. */
 export const httpSettings = z

@@ -18,7 +18,7 @@ function digits(s: string, at: number, length: number): number {
  * The Date of an RFC 3339 date-time, or null. The calendar is checked by hand (`Date` would roll
  * February 30 over into March), without a second Date: lists carry thousands of these.
  */
-export function rfc3339(s: string): Date | null {
+function rfc3339(s: string): Date | null {
   if (!RFC3339.test(s)) return null;
   const year = digits(s, 0, 4);
   const month = digits(s, 5, 2);

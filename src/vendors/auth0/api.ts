@@ -23,7 +23,7 @@ export const tokenResponse = z.object({
 });
 
 /** Management API errors and the token endpoint's OAuth errors. */
-export const errorBody = z.union([
+const errorBody = z.union([
   z.object({ statusCode: z.number(), error: z.string(), message: z.string(), errorCode: z.string().optional() }),
   z.object({ error: z.string(), error_description: z.string().optional() }),
 ]);
@@ -51,7 +51,7 @@ export const clientCredential = z.object({
 export const clientCredentials = clientCredential.array();
 export type ClientCredential = z.output<typeof clientCredential>;
 
-export const client = z.object({
+const client = z.object({
   client_id: z.string().min(1),
   name: displayString,
   description: displayString,
@@ -63,7 +63,7 @@ export type Client = z.output<typeof client>;
 /** `from`/`take` (checkpoint) paging: the only mode without Auth0's 1,000-result offset cap. */
 export const clientsCheckpointPage = z.object({ next: z.string().optional(), clients: z.array(client) });
 
-export const connection = z.object({
+const connection = z.object({
   id: z.string().min(1),
   name: displayString,
   display_name: displayString,

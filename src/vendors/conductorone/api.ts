@@ -48,7 +48,7 @@ export function errorMessage(body: unknown): string | undefined {
 const strings = z.array(z.string()).nullable().optional();
 
 // Only what records.ts reads (the user's id and name are the principal's own).
-export const user = z.object({
+const user = z.object({
   email: displayString,
   status: openEnum(USER_STATUSES),
   type: openEnum(USER_TYPES),

@@ -88,7 +88,7 @@ export function signingKey(jwk: Ed25519PrivateJwk): { key: KeyObject; kid: strin
   return { key, kid: jwk.kid };
 }
 
-export const ASSERTION_LIFETIME_S = 120;
+const ASSERTION_LIFETIME_S = 120;
 
 /**
  * The client assertion the SDK signs: compact JWS, `alg` EdDSA, `nonce` = 16 random bytes in hex

@@ -19,7 +19,7 @@ export function ksuid(seed: string): string {
 const ADJECTIVES = ['brave', 'calm', 'eager', 'gentle', 'happy', 'jolly', 'lucky', 'proud', 'quiet', 'swift'];
 const ANIMALS = ['otter', 'falcon', 'badger', 'heron', 'lynx', 'marten', 'osprey', 'puffin', 'wombat', 'yak'];
 /** C1 credential ids are "cutenames" (`happy-otter-12345`); the client id starts with it. */
-export function cutename(seed: string): string {
+function cutename(seed: string): string {
   const d = digest(seed);
   return `${ADJECTIVES[d[0]! % 10]}-${ANIMALS[d[1]! % 10]}-${String(d.readUInt16BE(2) % 100_000).padStart(5, '0')}`;
 }

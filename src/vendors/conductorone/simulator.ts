@@ -63,7 +63,7 @@ const codeOfStatus = (status: number): number =>
   Object.values(GRPC).find((g) => g.status === status)?.code ?? (status >= 500 ? GRPC.INTERNAL.code : 2 /* UNKNOWN */);
 
 /** google.rpc.Status, the body of every API error. */
-export const statusBody = (code: number, message: string) => ({ code, message, details: [] as unknown[] });
+const statusBody = (code: number, message: string) => ({ code, message, details: [] as unknown[] });
 const fail = (name: GrpcCode, message: string, headers?: Record<string, string>): SimResponse => ({
   status: GRPC[name].status,
   json: statusBody(GRPC[name].code, message),

@@ -22,7 +22,7 @@ export const tokenResponse = z.object({
   // `refresh_token` is dropped here: the gateway simply repeats the client-credentials grant.
 });
 
-export const errorBody = z.object({ message: z.string(), code: z.string().optional(), status: z.number().optional() });
+const errorBody = z.object({ message: z.string(), code: z.string().optional(), status: z.number().optional() });
 
 export function errorMessage(body: unknown): string | undefined {
   const parsed = errorBody.safeParse(body);
@@ -31,11 +31,11 @@ export function errorMessage(body: unknown): string | undefined {
 }
 
 /** Only with `expand=permissions`: resource type → permission → granted. */
-export const permissions = z.record(z.string(), z.record(z.string(), z.boolean()));
+const permissions = z.record(z.string(), z.record(z.string(), z.boolean()));
 export type Permissions = z.output<typeof permissions>;
 
 /** Organization-scoped lists say `has_prev_page` (zone-scoped ones `has_previous_page`); only the forward half is read. */
-export const pageInfo = z.object({
+const pageInfo = z.object({
   has_next_page: z.boolean(),
   end_cursor: z.string().nullish(),
 });

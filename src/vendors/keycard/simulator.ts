@@ -57,7 +57,7 @@ const CODES: Record<number, string> = {
   503: 'service_unavailable',
 };
 /** Keycard's error body: `{message, code, status}`. */
-export const keycardError = (status: number, message: string, code = CODES[status] ?? 'error') => ({ message, code, status });
+const keycardError = (status: number, message: string, code = CODES[status] ?? 'error') => ({ message, code, status });
 const fail = (status: number, message: string, code?: string): SimResponse => ({ status, json: keycardError(status, message, code) });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

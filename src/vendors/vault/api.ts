@@ -68,7 +68,7 @@ export interface UpdateCredentialBody {
 }
 
 /** google.rpc.Status-like: `{code, message, details}`; details may hold a BadRequest. */
-export const errorBody = z.object({
+const errorBody = z.object({
   code: z.number().int().optional(),
   message: z.string(),
   details: z

@@ -89,7 +89,7 @@ export function healthOf(expiresAt: string | undefined, windowDays: number, now 
 }
 
 /** What any read returns: everything but the secret. */
-export function view(c: SimVaultCredential): Omit<SimVaultCredential, 'value'> {
+function view(c: SimVaultCredential): Omit<SimVaultCredential, 'value'> {
   const { value: _secret, ...metadata } = c;
   return metadata;
 }

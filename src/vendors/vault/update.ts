@@ -7,7 +7,7 @@ import type { Credential, UpdateCredentialBody } from './api.js';
  * The vault's limits on an update (contract: name 1-255, description up to 1024; the value cap is
  * our assumption), checked before anything is sent. Messages name fields, never values.
  */
-export const LIMITS = { name: 255, description: 1024, valueBytes: 65_536 } as const;
+const LIMITS = { name: 255, description: 1024, valueBytes: 65_536 } as const;
 
 export function checkLimits(change: CredentialChange): void {
   const issues: FieldIssue[] = [];
