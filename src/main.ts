@@ -14,6 +14,7 @@ async function serve(args: string[]): Promise<void> {
     options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, sandbox: { type: 'boolean', default: false } },
   });
   const port = listenPort(values.port, process.env.PORT); // refused before anything starts
+  const host = listenHost(values.host);
   const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
   let config: GatewayConfig;
   let sandbox: Sandbox | undefined;
@@ -36,7 +37,7 @@ async function serve(args: string[]): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const gateway = createGateway(config, { logger, graphiqlHeaders: apiKey ? { 'X-API-Key': apiKey } : undefined });
-  const url = await gateway.listen(port, values.host);
+  const url = await gateway.listen(port, host);
   if (sandbox) {
     const width = Math.max(...[...sandbox.simulators.keys()].map((name) => name.length));
     process.stdout.write(
@@ -77,6 +78,15 @@ function listenPort(flag: string | undefined, env: string | undefined): number |
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 0 && port <= 65_535)) throw new Error(`${source} must be a port number (0-65535)`);
   return port;
+}
+
+/**
+ * `--host`, else the config's. An empty one is refused: Node listens on every interface when the
+ * host is empty, so `--host "$HOST"` with HOST unset would open a loopback gateway to the network.
+ */
+function listenHost(flag: string | undefined): string | undefined {
+  if (flag !== undefined && flag.trim() === '') throw new Error('--host must name an address (127.0.0.1, 0.0.0.0, …): an empty one listens on every interface');
+  return flag;
 }
 
 /** The checked-in SDL files (relative to the package root) and how each is printed. */

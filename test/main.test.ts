@@ -93,6 +93,19 @@ describe('main serve', { timeout: SPEC_MS }, () => {
     expect(p.stderr()).toContain(`fatal: ${source} must be a port number (0-65535)`);
     expect(p.stdout()).not.toContain('GraphiQL');
   });
+
+  it('refuses an empty --host (`--host "$HOST"`, HOST unset), on which Node would listen on every interface, before starting anything', async () => {
+    const p = startGatewayProcess(['serve', '--host', '', '--port', '0']);
+    try {
+      // Started, it would print its banner and serve: that ends the wait too, and fails below.
+      await Promise.race([p.exited, p.waitFor(/GraphiQL: /).catch(() => undefined)]);
+      expect(p.stdout()).not.toContain('GraphiQL');
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain('fatal: --host must name an address');
+    } finally {
+      await p.stop();
+    }
+  });
 });
 
 describe('main serve shutdown', () => {
