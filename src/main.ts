@@ -15,7 +15,7 @@ async function serve(args: string[]): Promise<void> {
   });
   const port = listenPort(values.port, process.env.PORT); // refused before anything starts
   const host = listenHost(values.host);
-  const file = values.config ?? process.env.CREDENTIAL_GATEWAY_CONFIG;
+  const file = configFile(values.config, process.env.CREDENTIAL_GATEWAY_CONFIG);
   let config: GatewayConfig;
   let sandbox: Sandbox | undefined;
   let apiKey: string | undefined;
@@ -78,6 +78,17 @@ function listenPort(flag: string | undefined, env: string | undefined): number |
   const port = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
   if (!(port >= 0 && port <= 65_535)) throw new Error(`${source} must be a port number (0-65535)`);
   return port;
+}
+
+/**
+ * `--config`, else `CREDENTIAL_GATEWAY_CONFIG`; neither: the sandbox. One given empty is refused:
+ * `--config "$CONFIG"` with CONFIG unset, or a manifest whose value did not render, would otherwise
+ * start the sandbox (simulated data, a fresh API key) where a configured gateway was asked for.
+ */
+function configFile(flag: string | undefined, env: string | undefined): string | undefined {
+  const [source, file] = flag !== undefined ? ['--config', flag] : ['CREDENTIAL_GATEWAY_CONFIG', env];
+  if (file !== undefined && file.trim() === '') throw new Error(`${source} is empty: name a config file (without one, the sandbox starts)`);
+  return file;
 }
 
 /**

@@ -94,6 +94,22 @@ describe('main serve', { timeout: SPEC_MS }, () => {
     expect(p.stdout()).not.toContain('GraphiQL');
   });
 
+  it.each([
+    [['--config', ''], {}, '--config'],
+    [[], { CREDENTIAL_GATEWAY_CONFIG: '' }, 'CREDENTIAL_GATEWAY_CONFIG'],
+  ])('refuses a config file named empty (%j %j) rather than starting the sandbox in its place', async (args, env, source) => {
+    const p = startGatewayProcess(['serve', ...args, '--port', '0'], env);
+    try {
+      // Started, it would print its banner and serve: that ends the wait too, and fails below.
+      await Promise.race([p.exited, p.waitFor(/GraphiQL: /).catch(() => undefined)]);
+      expect(p.stdout()).not.toContain('sandbox');
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toContain(`fatal: ${source} is empty: name a config file`);
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('refuses an empty --host (`--host "$HOST"`, HOST unset), on which Node would listen on every interface, before starting anything', async () => {
     const p = startGatewayProcess(['serve', '--host', '', '--port', '0']);
     try {
