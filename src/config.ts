@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
 import { unknownLimits } from './auth/grants.js';
+import { GRAPHQL_PATH, HEALTH_PATHS, READY_PATH } from './ops.js';
 import { rate } from './store/rate-budgets.js';
 import { accountSecrets } from './vendors/account-deps.js';
 import { httpSettings } from './vendors/account-schema.js';
@@ -56,6 +57,15 @@ const limitsSchema = z
   })
   .strict();
 
+/**
+ * Where Prometheus reads the metrics. Not a path something else answers: on GraphQL's, every GET
+ * (GraphiQL, a query) would get the metrics instead; on a health check's, the metrics are never served.
+ */
+const metricsPath = z
+  .string()
+  .regex(/^\/[\w/-]*$/)
+  .refine((path) => ![GRAPHQL_PATH, `${GRAPHQL_PATH}/`, ...HEALTH_PATHS, READY_PATH].includes(path), `must not be ${GRAPHQL_PATH}, ${HEALTH_PATHS.join(', ')} or ${READY_PATH}, which are served already`);
+
 const gatewaySchema = z
   .object({
     listen: z
@@ -74,7 +84,7 @@ const gatewaySchema = z
     shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
     /** Shared state for replicas (idempotency, tokens, rate budgets); in memory when absent. */
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),
-    metrics: z.object({ enabled: z.boolean().default(true), path: z.string().regex(/^\/[\w/-]*$/).default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
+    metrics: z.object({ enabled: z.boolean().default(true), path: metricsPath.default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
     /** OpenTelemetry: a span per GraphQL operation and, as its children, one per upstream call, exported over OTLP/HTTP. */
     tracing: z.object({ otlpEndpoint: z.url() }).strict().optional(),
     /** Credentials expiring within this many days are EXPIRING. */

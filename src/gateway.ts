@@ -29,7 +29,7 @@ import { Metrics } from './observability/metrics.js';
 import { operationSpanPlugin } from './observability/operation-span.js';
 import { LoggedResponse, requestLogPlugin, sinceArrivalMs, withRequestLog } from './observability/request-log.js';
 import { createTracing } from './observability/tracing.js';
-import { Ops } from './ops.js';
+import { GRAPHQL_PATH, Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
 import { lookupLimitPlugin } from './lookup-limit.js';
 import { persistedOperationsPlugin } from './persisted-operations.js';
@@ -44,7 +44,6 @@ import type { AccountAdapter } from './vendors/types.js';
 const DAY_MS = 86_400_000;
 /** How long requests cut off at the shutdown deadline get to record how they ended (see shutdown). */
 const CUT_OFF_SETTLE_MS = 1_000;
-const GRAPHQL_PATH = '/graphql';
 /**
  * Headers any of which marks a GET as sent on purpose (a browser adds none of them cross-site
  * without a preflight): Yoga's own, the GraphQL-over-HTTP draft's, and Apollo's, which stock

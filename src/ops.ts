@@ -10,6 +10,12 @@ import type { SharedStore } from './store/store.js';
  */
 const READY_PING_TIMEOUT_MS = 200;
 
+/** Where GraphQL (and GraphiQL) is served, with and without a trailing slash. */
+export const GRAPHQL_PATH = '/graphql';
+/** Paths the ops endpoints answer, whatever the config says (`/health`: Yoga's own health check answered there before these existed). */
+export const HEALTH_PATHS = ['/healthz', '/health'];
+export const READY_PATH = '/readyz';
+
 export interface OpsOptions {
   store: SharedStore;
   metrics: Metrics | null;
@@ -39,9 +45,8 @@ export class Ops {
       const path = (req.url ?? '/').split('?', 1)[0];
       // HEAD too: some load balancers probe with it (Node sends no body for HEAD).
       const read = req.method === 'GET' || req.method === 'HEAD';
-      // `/health` too: Yoga's own health check answered there before these endpoints existed.
-      if (read && (path === '/healthz' || path === '/health')) return this.json(res, 200, { status: 'ok' });
-      if (read && path === '/readyz') return void this.ready(res);
+      if (read && HEALTH_PATHS.includes(path!)) return this.json(res, 200, { status: 'ok' });
+      if (read && path === READY_PATH) return void this.ready(res);
       if (read && this.options.metrics && path === this.options.metricsPath) return void this.metrics(res);
       if (path !== this.options.graphqlPath && path !== `${this.options.graphqlPath}/`) {
         return this.json(res, 404, { error: `not found; GraphQL is served at ${this.options.graphqlPath}` });

@@ -197,6 +197,14 @@ describe('config', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [] }))[0]).toMatch(/^accounts:/);
   });
 
+  it('serves the metrics only on a path nothing else answers: on GraphQL’s, every GET of GraphiQL or a query would get them instead', () => {
+    const base = { auth: 'none', accounts: [auth0()] };
+    for (const path of ['/graphql', '/graphql/', '/healthz', '/health', '/readyz']) {
+      expect(issuesOf(() => parseConfig({ ...base, metrics: { path } })), path).toEqual(['metrics.path: must not be /graphql, /healthz, /health or /readyz, which are served already']);
+    }
+    expect(parseConfig({ ...base, metrics: { path: '/internal/metrics' } }).metrics).toEqual({ enabled: true, path: '/internal/metrics' });
+  });
+
   it('allows no cross-origin browser access unless origins are listed, and keeps each as an origin', () => {
     expect(parseConfig({ auth: 'none', accounts: [auth0()] }).cors).toBeUndefined();
     const config = parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['https://console.example.com/app/'] } });
