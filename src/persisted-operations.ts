@@ -47,7 +47,7 @@ function persistedQueriesNotSupported(): Plugin {
  * be its document's: a list edited by hand could otherwise run one document under another's name.
  */
 export function loadPersistedOperations(file: string): Map<string, string> {
-  const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const parsed = z.record(z.string(), z.string()).safeParse(readList(file));
   if (!parsed.success) throw new Error(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
   const misnamed = Object.entries(parsed.data).filter(([hash, document]) => createHash('sha256').update(document).digest('hex') !== hash);
   if (misnamed.length) {
@@ -55,4 +55,19 @@ export function loadPersistedOperations(file: string): Map<string, string> {
     throw new Error(`persistedOperations.file ${file}: ${misnamed.length} entr${misnamed.length === 1 ? 'y is' : 'ies are'} not keyed by the SHA-256 (lowercase hex) of the document it holds: ${listed.join(', ')}${misnamed.length > 5 ? ', …' : ''}`);
   }
   return new Map(Object.entries(parsed.data));
+}
+
+/** The file as JSON; failing, the setting and the file are named (Node's own error names neither). */
+function readList(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`persistedOperations.file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`persistedOperations.file ${file} is not valid JSON`);
+  }
 }

@@ -24,4 +24,13 @@ describe('loadPersistedOperations', () => {
     const file = await listFile({ [sha256(readOnly)]: rotation, [sha256(rotation).toUpperCase()]: rotation });
     expect(() => loadPersistedOperations(file)).toThrow(`2 entries are not keyed by the SHA-256 (lowercase hex) of the document it holds: "${sha256(readOnly)}", "${sha256(rotation).toUpperCase()}"`);
   });
+
+  it('names the setting and the file when the file cannot be read or is not JSON, as the gateway stops at start with that message alone', async () => {
+    const dir = await tempDir('persisted');
+    const missing = join(dir, 'missing.json');
+    expect(() => loadPersistedOperations(missing)).toThrow(`persistedOperations.file ${missing} cannot be read (ENOENT)`);
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{ "abc": "{ __typename }", }');
+    expect(() => loadPersistedOperations(broken)).toThrow(`persistedOperations.file ${broken} is not valid JSON`);
+  });
 });
