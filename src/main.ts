@@ -142,9 +142,15 @@ const commands: Record<string, (args: string[]) => Promise<void>> = {
   'print-schema': (args) => printSdl(['schema', 'subgraph'], args),
   'print-subgraph': (args) => printSdl(['subgraph'], args),
 };
+const USAGE = 'usage: main.ts serve [--config FILE [--sandbox]] [--port N] [--host H] | print-schema [--check] | print-subgraph [--check]\n';
+// Asked for, the usage is the answer (on stdout, exit 0), before any command runs: `print-schema -h` must not rewrite the files.
+if (command === 'help' || [command, ...rest].some((arg) => arg === '--help' || arg === '-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const run = commands[command];
 if (!run) {
-  process.stderr.write(`usage: main.ts serve [--config FILE [--sandbox]] [--port N] [--host H] | print-schema [--check] | print-subgraph [--check]\n`);
+  process.stderr.write(USAGE);
   process.exit(2);
 }
 run(rest).catch((err: unknown) => {

@@ -155,6 +155,27 @@ describe('main serve shutdown', () => {
   }, SPEC_MS);
 });
 
+describe('main --help', { timeout: SPEC_MS }, () => {
+  it.each([[['--help']], [['help']], [['serve', '--help']], [['print-schema', '-h']]])('answers %j with the usage on stdout and exit 0, running nothing', async (args) => {
+    const p = startGatewayProcess(args);
+    try {
+      // `serve` started instead would print its banner: that ends the wait too, and fails below.
+      await Promise.race([p.exited, p.waitFor(/GraphiQL: /).catch(() => undefined)]);
+      expect(await p.exited).toBe(0);
+      expect(p.stdout()).toMatch(/^usage: main\.ts serve /);
+      expect(p.stderr()).toBe('');
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('answers an unknown command with the usage on stderr and exit 2', async () => {
+    const p = startGatewayProcess(['sevre']);
+    expect(await p.exited).toBe(2);
+    expect(p.stderr()).toMatch(/^usage: main\.ts serve /);
+  });
+});
+
 describe('main print-schema', { timeout: SPEC_MS }, () => {
   it('refuses a mistyped flag instead of rewriting the schema files and passing', async () => {
     const files = ['schema/schema.graphql', 'schema/subgraph.graphql'];
