@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../src/config.js';
 import { vendorModules } from '../src/vendors/registry.js';
@@ -231,6 +232,22 @@ describe('config', () => {
     for (const url of ['https://idp.example.com/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks.json', 'http://localhost/jwks.json', 'http://[::1]:9000/jwks']) {
       expect(parseConfig({ auth: jwt(url), accounts: [auth0()] }).auth).toMatchObject({ jwt: { jwksUrl: url } });
     }
+  });
+
+  it('takes only public keys in an inline JWKS, never quoting one: jose would refuse a private or unusable key at each token, after a start that said nothing', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwt = (...keys: JWK[]) => ({ jwt: { jwks: { keys }, issuer: 'https://idp.example.com/', audience: 'credential-gateway' } });
+    const signing = await exportJWK(privateKey);
+    const issues = issuesOf(() => parseConfig({ auth: jwt(signing, { kty: 'oct', k: SECRET }, { kty: 'RSA', e: 'AQAB' }), accounts: [auth0()] }));
+    expect(issues).toEqual([
+      'auth.jwt.jwks.keys.0: a private or secret key: list only the public keys that verify tokens (whoever holds a private key can sign any token)',
+      'auth.jwt.jwks.keys.1: a private or secret key: list only the public keys that verify tokens (whoever holds a private key can sign any token)',
+      'auth.jwt.jwks.keys.2: not a public key the gateway can use: an RSA, EC or OKP key with its public members',
+    ]);
+    expect(issues.join('\n')).not.toContain(signing.d!);
+    expect(issues.join('\n')).not.toContain(SECRET);
+    const verifying = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    expect(parseConfig({ auth: jwt(verifying), accounts: [auth0()] }).auth).toMatchObject({ jwt: { jwks: { keys: [verifying] } } });
   });
 
   it('refuses two API keys of one name, and one key listed twice: a name is one caller to the audit log, idempotency keys and budgets', () => {

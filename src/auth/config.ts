@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 import { LOOPBACK_HOSTS } from '../loopback.js';
 import { grantSchema } from './grants.js';
@@ -25,11 +26,32 @@ const jwksUrl = z
   .url({ protocol: /^https?$/ })
   .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host), 'use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)');
 
+/** JWK members holding a private or secret key (RFC 7518 section 6). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * One key of an inline JWKS: a public key, as the identity provider publishes it. jose refuses a
+ * private key (its signing key pasted by mistake, which would also let whoever reads the config
+ * sign any token) and a key it cannot import only when a token comes: the gateway would start and
+ * refuse every token, saying nothing more than "could not be verified". Said at start instead.
+ */
+const publicJwk = z.record(z.string(), z.unknown()).superRefine((jwk, ctx) => {
+  if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
+    ctx.addIssue({ code: 'custom', message: 'a private or secret key: list only the public keys that verify tokens (whoever holds a private key can sign any token)' });
+    return;
+  }
+  try {
+    createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not a public key the gateway can use: an RSA, EC or OKP key with its public members' });
+  }
+});
+
 const jwtConfig = z
   .object({
     jwksUrl: jwksUrl.optional(),
     /** Inline JWKS (e.g. for air-gapped setups and tests). */
-    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+    jwks: z.object({ keys: z.array(publicJwk).min(1) }).optional(),
     issuer: z.string().min(1),
     audience: z.string().min(1),
     algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
