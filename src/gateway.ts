@@ -269,16 +269,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     const cutOff = await ops.drain(graceMs);
     if (cutOff > 0) {
       logger.warn({ graceMs, requestsCutOff: cutOff }, 'shutdown deadline passed with requests in flight');
-      // Cancelled before their connections and the vendor pools close: closing a client's socket
-      // tells its request only a turn later, by which time a call on a destroyed pool has failed
-      // as the vendor's fault, and an idempotent one has been retried against it. A mutation, which
-      // outlives its client, would otherwise run on past close().
+      // A mutation outlives its client, so closing its connection would not stop it (see LiveScopes).
       live.cutOff(new DOMException('The gateway is shutting down', 'AbortError'));
     }
     server.closeAllConnections();
     await closed;
-    // What was cut off ends at once but for its last writes (a mutation's idempotency record, its
-    // audit line), which need the store: wait for those, briefly, before closing it.
+    // Then wait, briefly, for what was cut off to end. Every other request ends as its connection's
+    // close reaches it, which cancels its calls (its client is gone): that must come before the
+    // vendor pools close, or its calls fail on a destroyed pool as the vendor's fault and an
+    // idempotent one is retried against it. A mutation's last writes (its idempotency record, its
+    // audit line) need the store.
     if (cutOff > 0 && (await ops.drain(CUT_OFF_SETTLE_MS)) > 0) logger.warn({ requestsCutOff: cutOff }, 'requests cut off at shutdown did not end in time');
     admission.close();
     bodies.close();

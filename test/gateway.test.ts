@@ -257,6 +257,24 @@ describe('shutting down', () => {
       await g.close();
     }
   }, 30_000);
+
+  it('cuts off a query alone (nothing to wait for after it): its call ends as cancelled, not retried against a closed pool', async () => {
+    const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
+    try {
+      const vault = g.sim('vault-prod');
+      vault.setLatency(10_000);
+      const held = freshRequest(g.gateway.url, query('vault-prod')).catch((err: unknown) => err);
+      await vi.waitFor(() => expect(vault.apiRequests()).toHaveLength(1), { timeout: 5_000 });
+
+      await g.gateway.close(300);
+
+      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
+      expect(vaultCalls.map((l) => ({ status: l.status, retries: l.retries }))).toEqual([{ status: 'cancelled', retries: 0 }]);
+      expect(await held).toBeInstanceOf(Error);
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
 });
 
 describe('shutting down with requests still running at the deadline', () => {
@@ -285,6 +303,24 @@ describe('shutting down with requests still running at the deadline', () => {
       expect(lines(g).find((l) => l.msg === 'audit')).toMatchObject({ audit: { operation: 'updateCredential' } });
       expect(vault.apiRequests().filter((r) => r.method === 'PUT')).toEqual([]);
       for (const outcome of await Promise.all(held)) expect(outcome).toBeInstanceOf(Error); // cut off, not answered
+    } finally {
+      await g.close();
+    }
+  }, 30_000);
+
+  it('cuts off a query alone (nothing to wait for after it): its call ends as cancelled, not retried against a closed pool', async () => {
+    const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
+    try {
+      const vault = g.sim('vault-prod');
+      vault.setLatency(10_000);
+      const held = freshRequest(g.gateway.url, query('vault-prod')).catch((err: unknown) => err);
+      await vi.waitFor(() => expect(vault.apiRequests()).toHaveLength(1), { timeout: 5_000 });
+
+      await g.gateway.close(300);
+
+      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
+      expect(vaultCalls.map((l) => ({ status: l.status, retries: l.retries }))).toEqual([{ status: 'cancelled', retries: 0 }]);
+      expect(await held).toBeInstanceOf(Error);
     } finally {
       await g.close();
     }
