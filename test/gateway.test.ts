@@ -257,33 +257,21 @@ describe('shutting down', () => {
       await g.close();
     }
   }, 30_000);
-
-  it('cuts off a query alone (nothing to wait for after it): its call ends as cancelled, not retried against a closed pool', async () => {
-    const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
-    try {
-      const vault = g.sim('vault-prod');
-      vault.setLatency(10_000);
-      const held = freshRequest(g.gateway.url, query('vault-prod')).catch((err: unknown) => err);
-      await vi.waitFor(() => expect(vault.apiRequests()).toHaveLength(1), { timeout: 5_000 });
-
-      await g.gateway.close(300);
-
-      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
-      expect(vaultCalls.map((l) => ({ status: l.status, retries: l.retries }))).toEqual([{ status: 'cancelled', retries: 0 }]);
-      expect(await held).toBeInstanceOf(Error);
-    } finally {
-      await g.close();
-    }
-  }, 30_000);
 });
 
 describe('shutting down with requests still running at the deadline', () => {
-  it('cancels them before it closes the vendor connections: their calls end as cancelled, none is retried against a closed pool, and each has ended when close() resolves', async () => {
-    // Retries on, as in production: a call failing on a closed pool would be repeated.
+  /** A gateway whose vault answers nothing for 10 s, with retries on as in production: a call failing on a closed pool would be repeated. */
+  async function stalledVault() {
     const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
+    const vault = g.sim('vault-prod');
+    vault.setLatency(10_000);
+    return { g, vault };
+  }
+  const vaultCalls = (g: Harness) => lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
+
+  it('cancels them before it closes the vendor connections: their calls end as cancelled, none is retried against a closed pool, and each has ended when close() resolves', async () => {
+    const { g, vault } = await stalledVault();
     try {
-      const vault = g.sim('vault-prod');
-      vault.setLatency(10_000);
       // A query's read, and a mutation's read-before-write (a mutation outlives its client).
       const id = gid('VaultCredential', 'vault-prod', seedUuid('deploy-bot SSH key'));
       const update = JSON.stringify({ query: print(VaultUpdateCredentialDocument), variables: { input: { id, name: 'deploy-bot-ed25519', idempotencyKey: 'cut-off-at-shutdown' } } });
@@ -292,8 +280,7 @@ describe('shutting down with requests still running at the deadline', () => {
 
       await g.gateway.close(300);
 
-      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
-      expect(vaultCalls.map((l) => ({ method: l.method, status: l.status, retries: l.retries }))).toEqual([
+      expect(vaultCalls(g).map((l) => ({ method: l.method, status: l.status, retries: l.retries }))).toEqual([
         { method: 'GET', status: 'cancelled', retries: 0 },
         { method: 'GET', status: 'cancelled', retries: 0 },
       ]);
@@ -309,17 +296,14 @@ describe('shutting down with requests still running at the deadline', () => {
   }, 30_000);
 
   it('cuts off a query alone (nothing to wait for after it): its call ends as cancelled, not retried against a closed pool', async () => {
-    const g = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { http: { rateLimit: false, retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 50 } } } });
+    const { g, vault } = await stalledVault();
     try {
-      const vault = g.sim('vault-prod');
-      vault.setLatency(10_000);
       const held = freshRequest(g.gateway.url, query('vault-prod')).catch((err: unknown) => err);
       await vi.waitFor(() => expect(vault.apiRequests()).toHaveLength(1), { timeout: 5_000 });
 
       await g.gateway.close(300);
 
-      const vaultCalls = lines(g).filter((l) => l.msg === 'upstream call' && l.account === 'vault-prod' && l.requestId !== undefined);
-      expect(vaultCalls.map((l) => ({ status: l.status, retries: l.retries }))).toEqual([{ status: 'cancelled', retries: 0 }]);
+      expect(vaultCalls(g).map((l) => ({ status: l.status, retries: l.retries }))).toEqual([{ status: 'cancelled', retries: 0 }]);
       expect(await held).toBeInstanceOf(Error);
     } finally {
       await g.close();
