@@ -99,7 +99,12 @@ const gatewaySchema = z
      * on another site can neither read the gateway's answers nor send it preflighted requests.
      */
     cors: z
-      .object({ origins: z.array(z.url().transform((u) => new URL(u).origin)).min(1), credentials: z.boolean().default(false) })
+      .object({
+        // A web page's origin: http(s). Any other URL (file:, data:) has the opaque origin "null",
+        // which every sandboxed iframe sends: listing it would admit them all.
+        origins: z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) origin, such as https://console.example.com' }).transform((u) => new URL(u).origin)).min(1),
+        credentials: z.boolean().default(false),
+      })
       .strict()
       .optional(),
     /**

@@ -213,6 +213,12 @@ describe('config', () => {
     expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['*'] } }))[0]).toMatch(/^cors\.origins\.0:/);
   });
 
+  it('refuses a CORS origin that is no web page’s (file:, data:): its origin is "null", which every sandboxed iframe sends', () => {
+    for (const origin of ['file:///home/me/console.html', 'data:text/html,hi']) {
+      expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: [origin] } }))).toEqual(['cors.origins.0: must be an http(s) origin, such as https://console.example.com']);
+    }
+  });
+
   it('names the bad field inside auth, where a value matches none of the shapes auth may take', () => {
     const key = (extra: Record<string, unknown>) => ({ apiKeys: [{ name: 'bot', sha256: 'a'.repeat(64), scopes: ['credentials:read'], ...extra }] });
     expect(issuesOf(() => parseConfig({ auth: key({ sha256: 'not-hex' }), accounts: [auth0()] }))).toEqual([
