@@ -6,3 +6,9 @@ export const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0)(:\d+
 
 /** A peer address on this machine. */
 export const LOOPBACK_PEERS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/**
+ * Whether what is sent to `url` stays private: https, or plain http to this machine. A URL that
+ * does not parse passes here, left to the schema's own URL check to refuse.
+ */
+export const httpsOrLoopback = (url: string): boolean => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host);

@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
-import { LOOPBACK_HOSTS } from '../loopback.js';
+import { httpsOrLoopback } from '../loopback.js';
 import { grantSchema } from './grants.js';
 
 const sha256Hex = z
@@ -24,7 +24,7 @@ const apiKeyCaller = z
  */
 const jwksUrl = z
   .url({ protocol: /^https?$/ })
-  .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host), 'use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)');
+  .refine(httpsOrLoopback, 'use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)');
 
 /** JWK members holding a private or secret key (RFC 7518 section 6). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

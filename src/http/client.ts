@@ -197,9 +197,9 @@ export class HttpClient {
         // What the vendor asked for (Retry-After on a 429 or a 5xx); mayRetry passed UpstreamErrors only.
         let retryAfter = (err as UpstreamError).retryAfter;
         if (req.auth === false && retryAfter !== null) {
-          // A token request is shared by every caller and has no deadline of its own. A rate limit's
-          // wait is left to each caller's own retries, each within its own deadline (the TokenCache
-          // refuses new fetches until then); a failure's wait is kept here, but short.
+          // A token request is shared by every caller, and its own deadline is longer than theirs. A
+          // rate limit's wait is left to each caller's own retries, each within its own deadline (the
+          // TokenCache refuses new fetches until then); a failure's wait is kept here, but short.
           if (err instanceof RateLimitedError) throw err;
           retryAfter = Math.min(retryAfter, this.retry.maxDelayMs / 1000);
         }

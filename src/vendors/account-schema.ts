@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOOPBACK_HOSTS } from '../loopback.js';
+import { httpsOrLoopback } from '../loopback.js';
 import { rate } from '../store/rate-budgets.js';
 import { breakerSettings } from '../resilience/breaker.js';
 import { retrySettings } from '../resilience/retry.js';
@@ -65,4 +65,4 @@ export function accountHttp(defaults: HttpSettings, overrides: HttpOverrides = {
 export const baseUrl = z
   .url({ protocol: /^https?$/ })
   .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'leave the user and password out: the account authenticates with its own credentials')
-  .refine((url) => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host), 'use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)');
+  .refine(httpsOrLoopback, 'use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)');
