@@ -86,7 +86,14 @@ const gatewaySchema = z
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),
     metrics: z.object({ enabled: z.boolean().default(true), path: metricsPath.default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
     /** OpenTelemetry: a span per GraphQL operation and, as its children, one per upstream call, exported over OTLP/HTTP. */
-    tracing: z.object({ otlpEndpoint: z.url() }).strict().optional(),
+    tracing: z
+      .object({
+        otlpEndpoint: z.url(),
+        /** A caller's W3C traceparent: continue its trace (behind a router), or ignore it (callers you do not trust to name traces). */
+        incomingContext: z.enum(['continue', 'ignore']).default('continue'),
+      })
+      .strict()
+      .optional(),
     /** Credentials expiring within this many days are EXPIRING. */
     expiryWarningDays: z.number().positive().max(3650).default(30),
     /** The service's name: the caller's when auth is `none` (so the vault `operator` then), and OpenTelemetry's `service.name`. */

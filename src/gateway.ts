@@ -168,7 +168,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     },
     plugins: [
       requestLogPlugin(),
-      ...(tracing.tracer ? [operationSpanPlugin(tracing.tracer)] : []),
+      ...(tracing.tracer && config.tracing ? [operationSpanPlugin(tracing.tracer, config.tracing.incomingContext)] : []),
       authPlugin(authenticator, facts, logger),
       ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts)] : []),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.

@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 const EXPORT_TIMEOUT_MS = 2_000;
 
@@ -22,6 +22,9 @@ export function createTracing(config: { otlpEndpoint: string; serviceName: strin
   if (!config) return { tracer: undefined, shutdown: async () => undefined };
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': config.serviceName }),
+    // Every operation is recorded, whatever a caller's traceparent says of its own sampling: the
+    // default (parent-based) would let any client switch the gateway's tracing off for its requests.
+    sampler: new AlwaysOnSampler(),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: `${config.otlpEndpoint.replace(/\/$/, '')}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS }), {
         scheduledDelayMillis: 500,
