@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
 import { unknownLimits } from './auth/grants.js';
@@ -337,6 +337,18 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 }
 
 /**
+ * JSON.parse keeps the last of two equal keys without a word, so a second `auth` further down a
+ * file would silently replace the first; YAML refuses them, and so does this, for JSON. JSON is
+ * YAML's flow syntax, so the YAML parser finds them (escaped spellings of one key included).
+ */
+function refuseDuplicateKeys(file: string, json: string): void {
+  const duplicate = parseDocument(json, { uniqueKeys: true, logLevel: 'silent' }).errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (!duplicate) return;
+  const at = duplicate.linePos ? ` at line ${duplicate.linePos[0].line}, column ${duplicate.linePos[0].col}` : '';
+  throw new ConfigError([`${file} gives a key twice${at} (DUPLICATE_KEY): JSON would silently keep the last`]);
+}
+
+/**
  * Reads and parses a config file. `accounts`, when given (the sandbox's simulators), are the
  * accounts: the file then leaves its own out.
  */
@@ -359,6 +371,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     const at = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col} (${err.code})` : '';
     throw new ConfigError([`${file} is not valid ${yaml ? 'YAML' : 'JSON'}${at}`]);
   }
+  if (!yaml) refuseDuplicateKeys(file, text);
   if (accounts && raw && typeof raw === 'object') {
     if ('accounts' in raw) throw new ConfigError(['accounts: leave them out with --sandbox: the built-in simulators are the accounts']);
     raw = { ...raw, accounts };

@@ -355,6 +355,16 @@ describe('config', () => {
     expect(err.message).not.toContain(SECRET);
   });
 
+  it('refuses a JSON file that gives a key twice, by line and column: JSON.parse would keep the last silently', async () => {
+    const dir = await tempDir('config');
+    const file = join(dir, 'twice.json');
+    // The second auth, spelled with an escape, would replace the first without a word.
+    await writeFile(file, `{\n  "auth": {"apiKeys": []},\n  "accounts": [],\n  "\\u0061uth": "none"\n}\n`);
+    const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([`${file} gives a key twice at line 4, column 3 (DUPLICATE_KEY): JSON would silently keep the last`]);
+  });
+
   it('prints no YAML warning, which would quote the line it is about', async () => {
     const dir = await tempDir('config');
     const file = join(dir, 'tagged.yaml');

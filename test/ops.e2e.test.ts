@@ -267,14 +267,14 @@ describe('traces', () => {
     type Span = { name: string; traceId: string; spanId: string; parentSpanId?: string; attributes: { key: string; value: { stringValue?: string } }[] };
     const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
     const CALLER_SPAN = '00f067aa0ba902b7';
-    /** Runs one vault listing per traceparent (undefined: none sent) and returns the spans of each request. */
-    async function traceRequests(traceparents: (string | undefined)[], tracing: Record<string, unknown> = {}) {
+    /** Runs one vault listing per traceparent and returns the spans of each request. */
+    async function traceRequests(traceparents: string[], tracing: Record<string, unknown> = {}) {
       const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
       const traced = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { tracing: { otlpEndpoint: endpoint, ...tracing } } });
       const requestIds: (string | null)[] = [];
       try {
         for (const traceparent of traceparents) {
-          const headers = traceparent === undefined ? {} : { traceparent, tracestate: 'router=1' };
+          const headers = { traceparent, tracestate: 'router=1' };
           requestIds.push((await traced.exec(ListCredentialsDocument, { first: 5, filter: { vendors: ['VAULT'] } }, headers)).headers.get('x-request-id'));
         }
       } finally {
@@ -288,16 +288,16 @@ describe('traces', () => {
     }
 
     it("continues the caller's trace: the operation span is the child of the caller's span, and its upstream calls are in that trace", async () => {
-      const [{ operation, upstream }] = await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-01`]);
-      expect({ traceId: operation!.traceId, parentSpanId: operation!.parentSpanId }).toEqual({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN });
-      expect(upstream!.length).toBeGreaterThan(0);
-      for (const span of upstream!) expect({ traceId: span.traceId, parentSpanId: span.parentSpanId }).toEqual({ traceId: CALLER_TRACE, parentSpanId: operation!.spanId });
+      const { operation, upstream } = (await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-01`]))[0]!;
+      expect({ traceId: operation.traceId, parentSpanId: operation.parentSpanId }).toEqual({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN });
+      expect(upstream.length).toBeGreaterThan(0);
+      for (const span of upstream) expect({ traceId: span.traceId, parentSpanId: span.parentSpanId }).toEqual({ traceId: CALLER_TRACE, parentSpanId: operation.spanId });
     });
 
     it('records the operation even when the caller says its trace is not sampled: a client cannot switch tracing off', async () => {
-      const [{ operation, upstream }] = await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-00`]);
-      expect(operation?.traceId).toBe(CALLER_TRACE);
-      expect(upstream!.length).toBeGreaterThan(0);
+      const { operation, upstream } = (await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-00`]))[0]!;
+      expect(operation.traceId).toBe(CALLER_TRACE);
+      expect(upstream.length).toBeGreaterThan(0);
     });
 
     it('starts a trace of its own for a malformed or all-zero traceparent', async () => {
@@ -311,7 +311,7 @@ describe('traces', () => {
     });
 
     it('ignores it with tracing.incomingContext "ignore" (callers not trusted to name traces)', async () => {
-      const [{ operation }] = await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-01`], { incomingContext: 'ignore' });
+      const { operation } = (await traceRequests([`00-${CALLER_TRACE}-${CALLER_SPAN}-01`], { incomingContext: 'ignore' }))[0]!;
       expect(operation.traceId).not.toBe(CALLER_TRACE);
       expect(operation.parentSpanId ?? '').toBe('');
     });
