@@ -19,6 +19,9 @@ type Outcome = 'ok' | 'partial' | 'error' | 'refused' | 'cancelled';
 
 /** A client-supplied operation name is logged only as a GraphQL name of at most 64 characters. */
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Apollo's client-awareness headers are logged only as visible ASCII (spaces inside), at most 64 characters. */
+const CLIENT_LABEL = /^[\x21-\x7e](?:[\x20-\x7e]{0,62}[\x21-\x7e])?$/;
+const clientLabel = (value: string | string[] | undefined): string | undefined => (typeof value === 'string' && CLIENT_LABEL.test(value) ? value : undefined);
 /** Logged as the status of a request whose client went away before any answer (nginx's convention). */
 const CLIENT_GONE = 499;
 
@@ -79,6 +82,9 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
       {
         requestId: this.requestId,
         caller: this.caller,
+        // Which application sent it (Apollo Client's `name` and `version` options): what an operator asks first of a failing or costly operation.
+        clientName: clientLabel(this.req.headers['apollographql-client-name']),
+        clientVersion: clientLabel(this.req.headers['apollographql-client-version']),
         operationType: this.operationType,
         operationName: this.operationName,
         outcome,

@@ -18,6 +18,8 @@ interface RequestLine {
   msg: string;
   requestId: string;
   caller?: string;
+  clientName?: string;
+  clientVersion?: string;
   operationType: string;
   operationName?: string;
   outcome: string;
@@ -70,6 +72,17 @@ describe('the request log', () => {
     expect(await lineOf(h, 'client-id-1')).toMatchObject({ operationType: 'query', operationName: 'Typename', outcome: 'ok' });
     const inDocument = await post(h, JSON.stringify({ query: 'query FromDocument { __typename }' }));
     expect(await lineOf(h, inDocument.headers.get('x-request-id'))).toMatchObject({ operationName: 'FromDocument' });
+  });
+
+  it('names the client application when it says which (Apollo client awareness), and only as short visible text', async () => {
+    const named = await post(h, TYPENAME, { 'apollographql-client-name': 'Credential Console', 'apollographql-client-version': '2.4.1' });
+    expect(await lineOf(h, named.headers.get('x-request-id'))).toMatchObject({ clientName: 'Credential Console', clientVersion: '2.4.1' });
+    for (const label of ['x'.repeat(65), 'tab\tinside', 'caf\u00e9']) {
+      const res = await post(h, TYPENAME, { 'apollographql-client-name': label, 'apollographql-client-version': label });
+      const line = await lineOf(h, res.headers.get('x-request-id'));
+      expect(line, label).not.toHaveProperty('clientName');
+      expect(line, label).not.toHaveProperty('clientVersion');
+    }
   });
 
   it('leaves out an operationName that is not a sane GraphQL name, whatever the client sent', async () => {
