@@ -14,7 +14,8 @@
  * --a-scenario, --b-scenario (each side its own; e.g. typename against q1 on one build reads the
  * Q1 target's ratio with drift hitting both sides alike),
  * --concurrency N (1; 32 uses autocannon), --rounds N (8), --ms N per turn (2000), --owners N (20),
- * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings).
+ * --a-flags=F, --b-flags=F (each gateway's Node flags, default run.ts's: to compare heap sizings),
+ * --a-node=PATH, --b-node=PATH (each gateway's Node binary, default this one: to compare runtimes).
  * Besides CPU and p50 it prints each gateway's GC pause time per operation (from its /metrics) and
  * peak RSS, and the spread of the rounds' own B/A ratios, which shows how noisy the comparison was.
  */
@@ -49,6 +50,8 @@ const { values } = parseArgs({
     owners: { type: 'string', default: '20' },
     'a-flags': { type: 'string' },
     'b-flags': { type: 'string' },
+    'a-node': { type: 'string' },
+    'b-node': { type: 'string' },
   },
 });
 // The read-only scenarios, each with its variables below; the mutations are left to bench/run.ts.
@@ -68,7 +71,8 @@ const gateways: GatewayHandle[] = [];
 try {
   const custom = [values['a-flags'], values['b-flags']];
   const flags = custom.map((f) => (f === undefined ? o.nodeFlags : f.split(/\s+/).filter(Boolean)));
-  for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, { ...o, nodeFlags: flags[i]! }, dir, 'ab'[i]!, dist));
+  const nodes = [values['a-node'], values['b-node']];
+  for (const [i, dist] of builds.entries()) gateways.push(await startGateway(sims.upstream, { ...o, nodeFlags: flags[i]!, node: nodes[i] ?? o.node }, dir, 'ab'[i]!, dist));
   const { fixtures, expiresBefore } = sims.upstream;
   const vars: Record<Scenario, Record<string, unknown>> = { typename: {}, q1: { id: fixtures.credential.id }, q2: { owner: fixtures.bigOwner.id }, q3: { before: expiresBefore } };
   const targets = gateways.map((g, i) => target(g, QUERIES[scenarios[i]!], vars[scenarios[i]!]));
@@ -100,7 +104,7 @@ try {
   const perOp = totals.map((t) => (t.cpuS * 1000) / t.ops);
   for (const [i, t] of totals.entries()) {
     const peakRss = peakRssOf(gateways[i]!.proc.child.pid!);
-    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}: ${scenarios[i]} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
+    console.log(`${'AB'[i]} ${builds[i]}${custom[i] !== undefined ? ` (${flags[i]!.join(' ')})` : ''}${nodes[i] !== undefined ? ` on ${nodes[i]}` : ''}: ${scenarios[i]} at concurrency ${concurrency}: ${perOp[i]!.toFixed(3)} ms CPU per operation (GC pauses ${((t.gcS * 1000) / t.ops).toFixed(3)} ms), median p50 ${median(t.p50s).toFixed(2)} ms, ${t.ops} operations, peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   }
   const sorted = Float64Array.from(roundRatios).sort();
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -57,6 +57,8 @@ export interface BenchOptions {
   scenarios: Scenario[];
   runtime: 'dist' | 'tsx';
   nodeFlags: string[];
+  /** The Node binary the gateway runs on: this one unless bench/ab.ts compares two. */
+  node: string;
   cpuProf: boolean;
   pin: boolean;
   out: string | null;
@@ -104,6 +106,7 @@ export function options(argv: string[]): BenchOptions {
       return r;
     })(),
     nodeFlags: (values['node-flags'] ?? env.BENCH_NODE_FLAGS ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter(Boolean),
+    node: process.execPath,
     cpuProf: values['cpu-prof'] ?? false,
     pin: values.pin ?? false,
     out: values.out ?? null,
@@ -120,8 +123,8 @@ interface Proc {
   stop(): Promise<void>;
 }
 
-function spawnNode(args: string[], stdout: 'pipe' | 'ignore'): Proc {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+function spawnNode(args: string[], stdout: 'pipe' | 'ignore', node = process.execPath): Proc {
+  const child = spawn(node, args, { cwd: ROOT, stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
   let err = '';
   child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -205,7 +208,7 @@ export async function startGateway(upstream: BenchUpstream, o: BenchOptions, dir
   if (o.cpuProf) mkdirSync(profDir, { recursive: true });
   const flags = ['--expose-gc', ...o.nodeFlags, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), ...entry(o, 'bench/gateway.ts', distDir), '--config', file];
   // Logs (one line per upstream call at info) are written, to /dev/null: pino's cost is measured, a disk's is not.
-  const proc = spawnNode(flags, 'ignore');
+  const proc = spawnNode(flags, 'ignore', o.node);
   if (o.pin) pin(proc.child.pid!, gatewayCpu());
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
