@@ -62,15 +62,24 @@ export const credentialChange = z.strictObject({
   name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').optional(),
   // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
   description: z.string().trim().max(1024, 'must be at most 1024 characters').nullable().optional(),
-  expiresAt: z
-    .date()
-    .refine((d) => d.getTime() > Date.now(), 'must be in the future')
-    .refine((d) => d.getFullYear() <= new Date().getFullYear() + MAX_YEARS_AHEAD, `must be within ${MAX_YEARS_AHEAD} years`)
-    .nullable()
-    .optional(),
+  // Whether it lies ahead is `expiryProblem`'s question, asked when the change is made.
+  expiresAt: z.date().nullable().optional(),
   /** Write-only secret (vault). Never logged, never echoed. */
   value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').optional(),
 });
 
 export type CredentialChange = z.output<typeof credentialChange>;
+
+/**
+ * What is wrong with a new expiry at `now`, or null. Not in the schema: the answer changes with
+ * time, so it is asked only when the change is about to be made, never of a retry answered with
+ * its idempotency key's first outcome (by then the expiry it set may well have passed).
+ */
+export function expiryProblem(expiresAt: Date | null | undefined, now: number): string | null {
+  if (!expiresAt) return null;
+  if (expiresAt.getTime() <= now) return 'must be in the future';
+  if (expiresAt.getFullYear() > new Date(now).getFullYear() + MAX_YEARS_AHEAD) return `must be within ${MAX_YEARS_AHEAD} years`;
+  return null;
+}
+
 export type ChangeField = keyof CredentialChange;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { credentialChange, type CredentialChange } from '../domain/credential.js';
-import { ValidationError } from '../errors.js';
+import { credentialChange, expiryProblem, type CredentialChange } from '../domain/credential.js';
+import { ValidationError, type FieldIssue } from '../errors.js';
 
 export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
 
@@ -33,11 +33,29 @@ export function parseUpdateInput(input: { readonly [K in UpdateInputField | 'id'
     // The GraphQL input has a field this parser lacks: the gateway's fault, not the caller's.
     if (unknown) throw new Error(`UpdateCredentialInput has fields parseUpdateInput does not know: ${unknown.keys.join(', ')}`);
     const fields = parsed.error.issues.map((i) => ({ field: ['input', ...i.path].join('.'), message: i.message }));
-    throw new ValidationError(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
+    // Refused anyway: its expiry's problem too, in field order, so one answer names every fix.
+    const expiry = present.expiresAt instanceof Date ? expiryProblem(present.expiresAt, Date.now()) : null;
+    if (expiry) {
+      const after = fields.findIndex((f) => UPDATE_INPUT_FIELDS.indexOf(f.field.split('.')[1] as UpdateInputField) > UPDATE_INPUT_FIELDS.indexOf('expiresAt'));
+      fields.splice(after === -1 ? fields.length : after, 0, { field: 'input.expiresAt', message: expiry });
+    }
+    throw invalid(fields);
   }
   const { idempotencyKey: key, ...change } = parsed.data;
   if (Object.keys(change).length === 0) {
     throw new ValidationError(`The input changes nothing: set at least one of ${CHANGE_FIELDS.join(', ')}`, [{ field: 'input', message: 'no change requested' }]);
   }
   return { change, idempotencyKey: key ?? undefined };
+}
+
+const invalid = (fields: FieldIssue[]) => new ValidationError(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
+
+/**
+ * Refuses a change whose new expiry is not ahead of `now` (or is too far ahead: expiryProblem). Called when the change is about to be
+ * made: after an idempotency key's lookup, whose replay of a first outcome must not depend on the
+ * time of the retry (an expiry set a minute ahead has passed when the retry comes two minutes later).
+ */
+export function checkExpiry(change: CredentialChange, now = Date.now()): void {
+  const problem = expiryProblem(change.expiresAt, now);
+  if (problem) throw invalid([{ field: 'input.expiresAt', message: problem }]);
 }

@@ -7,7 +7,7 @@ import { CredentialInterface } from './credential.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { parseGlobalId } from './global-id.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from './idempotent.js';
-import { parseUpdateInput, type UpdateInputField } from './inputs.js';
+import { checkExpiry, parseUpdateInput, type UpdateInputField } from './inputs.js';
 
 const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
   description:
@@ -92,10 +92,16 @@ builder.mutationField('updateCredential', (t) =>
             ctx,
             // An update sets absolute values: when a first call's outcome was lost, making it again is harmless.
             { operation: 'updateCredential', key: idempotencyKey, input: { id, change }, publicInput, source, repeatable: true, onReplay },
-            () =>
-              session.updateCredential(target, change).catch((err: unknown) => {
+            async () => {
+              try {
+                // Only now, past the key's lookup: a retry replaying the first outcome is not refused
+                // for an expiry that has passed since.
+                checkExpiry(change);
+                return await session.updateCredential(target, change);
+              } catch (err) {
                 throw about(err);
-              }),
+              }
+            },
           );
           return { credential: updated, replayed };
         },

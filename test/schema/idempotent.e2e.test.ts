@@ -181,6 +181,26 @@ describe('updateCredential with an idempotency key', () => {
     expect(replayed).toMatchObject({ fields: ['expiresAt'], upstreamStatus: null, replayed: true });
   });
 
+  it('replays an update whose new expiry has passed since: the retry with the key gets the first outcome, not "must be in the future"', async () => {
+    const { globalId } = credential('billing-next');
+    const input = { id: globalId, expiresAt: new Date(Date.now() + 60_000).toISOString(), idempotencyKey: key() };
+    const first = await h.exec(UpdateCredentialDocument, { input });
+    expect(first.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', replayed: false, credential: { expiresAt: input.expiresAt } });
+    // The answer was lost; the client retries two minutes later, once the expiry it set has passed.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 120_000);
+      const retry = await h.exec(UpdateCredentialDocument, { input });
+      expect(retry.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', replayed: true, credential: { expiresAt: input.expiresAt } });
+      // Made again (a new key), the change is refused as ever: the check moved, it did not go.
+      const anew = await h.exec(UpdateCredentialDocument, { input: { ...input, idempotencyKey: key() } });
+      expect(anew.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.expiresAt', message: 'must be in the future' }] });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(patches()).toHaveLength(1);
+  });
+
   it('says an update the vendor applied but answered unreadably was applied, and lets the retry repeat it (it sets the same values)', async () => {
     const { globalId } = credential('billing-next');
     const input = { id: globalId, expiresAt: new Date(Date.now() + 200 * 86_400_000).toISOString(), idempotencyKey: key() };
