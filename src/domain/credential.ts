@@ -78,7 +78,11 @@ export type CredentialChange = z.output<typeof credentialChange>;
 export function expiryProblem(expiresAt: Date | null | undefined, now: number): string | null {
   if (!expiresAt) return null;
   if (expiresAt.getTime() <= now) return 'must be in the future';
-  if (expiresAt.getFullYear() > new Date(now).getFullYear() + MAX_YEARS_AHEAD) return `must be within ${MAX_YEARS_AHEAD} years`;
+  // 100 years to the instant, in UTC: comparing calendar years (in the host's zone) let through
+  // nearly 101 years on 1 January.
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS_AHEAD);
+  if (expiresAt.getTime() > limit.getTime()) return `must be within ${MAX_YEARS_AHEAD} years`;
   return null;
 }
 

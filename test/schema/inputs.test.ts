@@ -2,7 +2,7 @@ import { isInputObjectType, isNonNullType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { getSchema } from '../../src/schema/index.js';
-import { CHANGE_FIELDS, UPDATE_INPUT_FIELDS, parseUpdateInput } from '../../src/schema/inputs.js';
+import { CHANGE_FIELDS, UPDATE_INPUT_FIELDS, checkExpiry, parseUpdateInput } from '../../src/schema/inputs.js';
 
 /**
  * The update input is declared twice, for GraphQL (Pothos, mutations.ts) and for parsing (zod,
@@ -77,5 +77,20 @@ describe('parseUpdateInput', () => {
       { field: 'input.expiresAt', message: 'must be in the future' },
       { field: 'input.value', message: 'must not be empty' },
     ]);
+  });
+});
+
+describe('checkExpiry', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const at = (iso: string) => () => checkExpiry({ expiresAt: new Date(iso) }, now);
+
+  it('accepts an expiry exactly 100 years ahead, and refuses one an instant later', () => {
+    expect(at('2126-01-01T00:00:00Z')).not.toThrow();
+    expect(refusal(at('2126-01-01T00:00:00.001Z'))).toMatchObject({ fields: [{ field: 'input.expiresAt', message: 'must be within 100 years' }] });
+  });
+
+  it('refuses an expiry at now itself as not in the future', () => {
+    expect(refusal(at('2026-01-01T00:00:00Z'))).toMatchObject({ fields: [{ field: 'input.expiresAt', message: 'must be in the future' }] });
+    expect(at('2026-01-01T00:00:00.001Z')).not.toThrow();
   });
 });

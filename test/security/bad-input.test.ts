@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeGlobalId } from '../../src/schema/global-id.js';
 import type { Auth0Simulator } from '../../src/vendors/auth0/simulator.js';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
@@ -184,6 +184,22 @@ describe('validation messages', () => {
     ['a malformed idempotency key', { expiresAt: null, idempotencyKey: 'has space' }, 'input.idempotencyKey', 'must be 1-255 printable ASCII characters'],
   ])('refuses %s in words, naming the vendor and account the id is in', async (_name, change, field, message) => {
     expect(await updated({ id: ids.credential, ...change })).toEqual({ __typename: 'ValidationError', message: `Invalid input: ${field} ${message}`, fields: [{ field, message }], ...PROD });
+  });
+
+  it('refuses an expiry more than 100 years ahead though in the calendar year 100 years on', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+      const message = 'must be within 100 years';
+      expect(await updated({ id: ids.credential, expiresAt: '2126-12-31T00:00:00Z' })).toEqual({
+        __typename: 'ValidationError',
+        message: `Invalid input: input.expiresAt ${message}`,
+        fields: [{ field: 'input.expiresAt', message }],
+        ...PROD,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts the gateway-wide limits in characters, as the vendors do: 1024 emoji are not over 1024', async () => {
