@@ -7,6 +7,9 @@ import { z } from 'zod';
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z. */
+const FIRST_TIME = Date.parse('0000-01-01T00:00:00Z');
+const LAST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 /** The number written by `length` ASCII digits from `at` (the regex has checked they are digits). */
 function digits(s: string, at: number, length: number): number {
   let value = 0;
@@ -26,7 +29,12 @@ function rfc3339(s: string): Date | null {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return null;
   const date = new Date(s);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const time = date.getTime();
+  if (Number.isNaN(time)) return null;
+  // An offset can carry 0000-01-01 or 9999-12-31 out of the years an RFC 3339 date-time writes in
+  // UTC, as the DateTime scalar answers ("+010000-…" is none): held at the nearest it can write,
+  // hours away at most, which changes no status.
+  return time > LAST_TIME ? new Date(LAST_TIME) : time < FIRST_TIME ? new Date(FIRST_TIME) : date;
 }
 
 /** A vendor timestamp as a Date. A bad one fails the response parse rather than pass as some other date. */

@@ -241,6 +241,28 @@ describe('credentials across Auth0 accounts', () => {
     }
   });
 
+  it('answers an expiry whose offset carries it past 9999 (or before 0000) in UTC as the nearest date an RFC 3339 DateTime can write, its status unchanged', async () => {
+    const creds = [...prod.state.credentials.values()].find((list) => list.length > 0)!;
+    const edges = ['9999-12-31T23:59:59-01:00', '0000-01-01T00:00:00+01:00', '9999-12-31T23:59:59Z'].map((expires_at, i) => ({
+      ...creds[0]!,
+      id: `cred_FarOff${i}00000000000000`,
+      name: `far-off-${i}`,
+      credential_type: 'public_key' as const,
+      expires_at,
+    }));
+    creds.push(...edges);
+    try {
+      const listed = (await listAll({ accounts: [PROD] })).edges.filter((e) => e.node.name?.startsWith('far-off-'));
+      expect(listed.map((e) => [e.node.name, e.node.status, e.node.expiresAt])).toEqual([
+        ['far-off-1', 'EXPIRED', '0000-01-01T00:00:00.000Z'],
+        ['far-off-2', 'ACTIVE', '9999-12-31T23:59:59.000Z'],
+        ['far-off-0', 'ACTIVE', '9999-12-31T23:59:59.999Z'],
+      ]);
+    } finally {
+      creds.splice(creds.length - edges.length, edges.length);
+    }
+  });
+
   it('reports a key whose certificate cannot be read as UNKNOWN, listed first, while the rest of the tenant answers', async () => {
     const [connectionId, keys] = [...prod.state.keys.entries()][0]!;
     const key = keys[0]!;
