@@ -49,6 +49,15 @@ export interface OwnerRecord {
 const MAX_YEARS_AHEAD = 100;
 
 /**
+ * Text that has a UTF-8 form: no unpaired surrogate. A GraphQL string literal cannot hold one, but
+ * a JSON variable can ("\ud800"); sent on, a vendor would refuse it or store U+FFFD in its place
+ * (a secret `value` the caller does not hold).
+ */
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+const wellFormed = (s: string) => !UNPAIRED_SURROGATE.test(s);
+const NOT_UNICODE = 'must be valid Unicode text (it holds an unpaired surrogate)';
+
+/**
  * A requested change (schema/inputs.ts parses GraphQL input with it; `CredentialChange` is its
  * type, so the two cannot drift): what any vendor could accept (the most generous vendor's limit:
  * the vault's 1024-character description); each vendor's adapter checks its own, narrower limits
@@ -59,13 +68,13 @@ const MAX_YEARS_AHEAD = 100;
  * the vendors count their limits: an emoji is one.
  */
 export const credentialChange = z.strictObject({
-  name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').optional(),
+  name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').refine(wellFormed, NOT_UNICODE).optional(),
   // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
-  description: z.string().trim().max(1024, 'must be at most 1024 characters').nullable().optional(),
+  description: z.string().trim().max(1024, 'must be at most 1024 characters').refine(wellFormed, NOT_UNICODE).nullable().optional(),
   // Whether it lies ahead is `expiryProblem`'s question, asked when the change is made.
   expiresAt: z.date().nullable().optional(),
   /** Write-only secret (vault). Never logged, never echoed. */
-  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').optional(),
+  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').refine(wellFormed, NOT_UNICODE).optional(),
 });
 
 export type CredentialChange = z.output<typeof credentialChange>;

@@ -78,6 +78,19 @@ describe('parseUpdateInput', () => {
       { field: 'input.value', message: 'must not be empty' },
     ]);
   });
+
+  it('refuses text with an unpaired surrogate, which a JSON variable can carry and no vendor can store as sent', () => {
+    const err = refusal(() => parseUpdateInput({ id: 'x', name: 'billing\ud800', description: '\udc00 key', value: 'pa\ud83dss' })) as ValidationError;
+    expect(err).toBeInstanceOf(ValidationError);
+    const notUnicode = 'must be valid Unicode text (it holds an unpaired surrogate)';
+    expect(err.fields).toEqual([
+      { field: 'input.name', message: notUnicode },
+      { field: 'input.description', message: notUnicode },
+      { field: 'input.value', message: notUnicode },
+    ]);
+    // A pair is one character (an emoji), and well-formed.
+    expect(parseUpdateInput({ id: 'x', name: 'billing \ud83d\ude00' }).change).toEqual({ name: 'billing 😀' });
+  });
 });
 
 describe('checkExpiry', () => {

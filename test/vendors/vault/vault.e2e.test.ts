@@ -433,6 +433,11 @@ describe('updateCredential refusals, before anything is sent', () => {
     ['a description over the vault’s 1024 characters', { description: 'd'.repeat(1025) }, 'input.description'],
     ['a past expiry', { expiresAt: '2020-01-01T00:00:00Z' }, 'input.expiresAt'],
     ['a value over the vault’s 64 KiB (UTF-8 bytes)', { value: '€'.repeat(25_000) }, 'input.value'],
+    // JSON variables can carry what a GraphQL string literal cannot: a lone surrogate has no UTF-8
+    // form, so a vendor would store U+FFFD in its place (a secret the caller does not hold) or refuse it.
+    ['a value with a lone surrogate', { value: 'pa\ud800ss' }, 'input.value'],
+    ['a name with a lone surrogate', { name: 'billing \udc00' }, 'input.name'],
+    ['a description with a lone surrogate', { description: '\ud83d' }, 'input.description'],
   ])('refuses %s with a ValidationError naming the field', async (_label, change, field) => {
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: idOf(prod, 'stripe-api-key'), ...change } as never });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field }] });
