@@ -516,7 +516,7 @@ export class HttpClient {
     }
     // Redact before truncating, so a secret cut in half by the limit cannot survive.
     if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token, ...credentialFields(req.form)]);
-    vendorMessage = vendorMessage?.slice(0, MAX_VENDOR_MESSAGE);
+    vendorMessage = vendorMessage && cut(vendorMessage, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : cutAt !== undefined ? ` (its answer, over ${cutAt} bytes, was not read)` : '';
     const shouldRetry = headers['x-should-retry'];
     const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
@@ -585,6 +585,16 @@ export class HttpClient {
   private describe(): string {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
+}
+
+/**
+ * At most `max` UTF-16 units of `text`, never ending in the first half of a surrogate pair: half
+ * an emoji would reach the client as an unpaired "\ud83d", which strict JSON parsers refuse.
+ */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
 /** Whether a cancellation's reason is the request's deadline (RequestScope's, or AbortSignal.timeout's) rather than its client leaving. */

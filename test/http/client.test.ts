@@ -26,6 +26,11 @@ beforeAll(async () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ message: `${'x'.repeat(290)} value "s3cr3t-value-123" is too weak` }));
     }
+    if (req.url === '/api/items/echo-emoji') {
+      // A long message with an emoji (two UTF-16 units) straddling the 300-character limit.
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: `${'x'.repeat(299)}🔑 is not a valid name` }));
+    }
     if (req.url === '/api/items/echo-prefix') {
       // A vendor that quotes only the beginning of the rejected input.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -251,6 +256,17 @@ describe('HttpClient', () => {
       .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/x value "\[r$/);
     expect((err as Error).message).not.toContain('s3cr3t');
+  });
+
+  it('cuts a long vendor message before a character, never inside one: half an emoji is no text a client can decode', async () => {
+    const err = await client()
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo-emoji' }, json: { name: 'x' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    const message = (err as Error).message;
+    expect(message).toMatch(/: x{299}$/);
+    // An unpaired surrogate would go out as "\ud83d" in the GraphQL answer, which strict JSON parsers refuse.
+    expect(/\p{Cs}/u.test(message)).toBe(false);
   });
 
   it('withholds a vendor error message that quotes part of a secret being written', async () => {
