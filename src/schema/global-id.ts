@@ -9,10 +9,16 @@ export function encodeGlobalId(typename: string, localId: string | number | bigi
   return Buffer.from(`${typename}:${localId}`, 'utf8').toString('base64url');
 }
 
+/**
+ * Longer than any id this gateway issues: the longest, a Keycard credential's (two ids of up to 255
+ * characters, each up to 4 UTF-8 bytes, in a 64-character account), is 2,843 characters.
+ */
+const MAX_GLOBAL_ID = 4096;
+
 /** `field`: the input the id came from, named in the error (`id`, `input.id`, `filter.owner`, …). */
 export function decodeGlobalId(globalId: string, field = 'id'): { typename: string; id: string } {
   const malformed = () => new ValidationError('Malformed id: not an id issued by this gateway', [{ field, message: 'malformed' }]);
-  if (globalId.length === 0 || globalId.length > 2048 || !/^[A-Za-z0-9_-]+=*$/.test(globalId)) throw malformed();
+  if (globalId.length === 0 || globalId.length > MAX_GLOBAL_ID || !/^[A-Za-z0-9_-]+=*$/.test(globalId)) throw malformed();
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
   const colon = text.indexOf(':');
   if (colon <= 0) throw malformed();

@@ -8,6 +8,11 @@ describe('global ids', () => {
     expect(parseGlobalId(globalIdOf(ref))).toEqual(ref);
   });
 
+  it('round-trip the longest id issued: a Keycard credential of two 255-character ids, 4 UTF-8 bytes per character', () => {
+    const ref = { typename: 'KeycardCredential', account: 'a'.repeat(64), path: ['😀'.repeat(255), '🔑'.repeat(255)] };
+    expect(parseGlobalId(globalIdOf(ref))).toEqual(ref);
+  });
+
   it('are opaque and URL-safe', () => {
     expect(globalIdOf({ typename: 'Auth0Client', account: 'prod', path: ['abc'] })).toMatch(/^[A-Za-z0-9_-]+$/);
   });
@@ -21,6 +26,7 @@ describe('global ids', () => {
     ['non-string parts', encodeGlobalId('Auth0Client', '["prod",1]')],
     ['empty part', encodeGlobalId('Auth0Client', '["prod",""]')],
     ['odd type name', encodeGlobalId('../x', '["prod","a"]')],
+    ['longer than any id issued', encodeGlobalId('KeycardCredential', JSON.stringify(['prod', 'x'.repeat(3100)]))],
   ])('refuses a malformed id (%s) with a ValidationError', (_label, id) => {
     expect(() => parseGlobalId(id)).toThrow(ValidationError);
   });

@@ -564,6 +564,30 @@ describe('ids with path characters', () => {
     ]);
   });
 
+  it('lists, reads and updates a credential whose two ids are as long as Keycard allows (255 characters of 4 UTF-8 bytes each) by the id it issued', async () => {
+    const saId = '😀'.repeat(255);
+    const credId = '🔑'.repeat(255);
+    const now = new Date().toISOString();
+    kc.state.serviceAccounts.push({ id: saId, name: 'long-ids', created_at: now, updated_at: now });
+    kc.state.credentials.set(saId, [{ id: credId, client_id: 'long-ids-client', name: 'long-ids-cred', created_at: now }]);
+    try {
+      const listed = (await listAll({ accounts: [KC] })).edges.find((e) => e.node.name === 'long-ids-cred');
+      expect(listed).toBeDefined();
+      const id = listed!.node.id;
+      expect(id).toBe(credGid(KC, saId, credId));
+      const node = await h.exec(KeycardNodeDocument, { id });
+      expect(node.errors).toBeUndefined();
+      expect(node.data!.node).toMatchObject({ id, name: 'long-ids-cred' });
+      kc.clearRequests();
+      expect(await update({ id, name: 'long-ids-renamed' })).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: { id, name: 'long-ids-renamed' } });
+      expect(patches(kc)).toHaveLength(1);
+      expect(patches(kc)[0]!.params).toMatchObject({ service_account_id: saId, credential_id: credId });
+    } finally {
+      kc.state.serviceAccounts = kc.state.serviceAccounts.filter((s) => s.id !== saId);
+      kc.state.credentials.delete(saId);
+    }
+  });
+
   it.each([
     ['..', 'a dot-dot segment'],
     ['.', 'a dot segment'],
