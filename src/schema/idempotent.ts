@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import type { IdempotentCall } from '../idempotency/idempotency.js';
 
 export const IDEMPOTENCY_KEY_DESCRIPTION =
-  'Any unique string (1-255 printable ASCII characters). Repeating the mutation with the same key and input within ' +
+  'Any unique string (1-255 visible ASCII characters, no spaces). Repeating the mutation with the same key and input within ' +
   '24 hours returns the first outcome without calling the vendor again; a concurrent duplicate waits for the first.';
 
 export const REPLAYED_DESCRIPTION =

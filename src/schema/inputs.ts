@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { credentialChange, expiryProblem, type CredentialChange } from '../domain/credential.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 
-export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 printable ASCII characters');
+// Visible ASCII: a space, though printable, is refused (a key copied with one around it would not match).
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters (no spaces)');
 
 /**
  * `UpdateCredentialInput` less its id: the change, and the idempotency key. Strict: a field the

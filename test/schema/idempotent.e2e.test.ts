@@ -158,7 +158,8 @@ describe('rotateConnectionKeys with an idempotency key', () => {
   it('refuses a malformed key before anything is sent', async () => {
     const { globalId } = connection();
     const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId, idempotencyKey: 'has space' } });
-    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'ValidationError', fields: [{ field: 'input.idempotencyKey' }] });
+    // A space is printable ASCII, so the refusal says which characters a key may hold.
+    expect(res.data!.rotateConnectionKeys).toMatchObject({ __typename: 'ValidationError', message: 'input.idempotencyKey must be 1-255 visible ASCII characters (no spaces)', fields: [{ field: 'input.idempotencyKey' }] });
     expect(sim.requests).toEqual([]);
   });
 });

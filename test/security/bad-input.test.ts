@@ -181,7 +181,7 @@ describe('validation messages', () => {
     ['a description over 1024 characters', { description: 'd'.repeat(1025) }, 'input.description', 'must be at most 1024 characters'],
     ['a value over 65536 characters', { value: 'v'.repeat(65_537) }, 'input.value', 'must be at most 65536 characters'],
     ['an expiry in the past', { expiresAt: '2001-01-01T00:00:00Z' }, 'input.expiresAt', 'must be in the future'],
-    ['a malformed idempotency key', { expiresAt: null, idempotencyKey: 'has space' }, 'input.idempotencyKey', 'must be 1-255 printable ASCII characters'],
+    ['a malformed idempotency key', { expiresAt: null, idempotencyKey: 'has space' }, 'input.idempotencyKey', 'must be 1-255 visible ASCII characters (no spaces)'],
   ])('refuses %s in words, naming the vendor and account the id is in', async (_name, change, field, message) => {
     expect(await updated({ id: ids.credential, ...change })).toEqual({ __typename: 'ValidationError', message: `Invalid input: ${field} ${message}`, fields: [{ field, message }], ...PROD });
   });

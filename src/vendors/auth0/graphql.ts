@@ -232,7 +232,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
             const key = input.idempotencyKey == null ? null : idempotencyKey.safeParse(input.idempotencyKey);
             if (key && !key.success) {
               throw about(
-                new ValidationError('input.idempotencyKey must be 1-255 printable ASCII characters', [{ field: 'input.idempotencyKey', message: 'malformed' }]),
+                new ValidationError('input.idempotencyKey must be 1-255 visible ASCII characters (no spaces)', [{ field: 'input.idempotencyKey', message: 'malformed' }]),
               );
             }
             if (connection.typename !== T.connection) {
