@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { overloaded, refusal, refuseUnread, type Refusal } from './refusal.js';
@@ -95,8 +96,12 @@ export function withBody(limits: BodyLimits, handler: Handler): Handler & { clos
       chunks.push(chunk);
     });
     req.on('end', () => {
-      if (!settle(true)) return;
+      if (settled) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      // Decoded as UTF-8, bytes that are not (a Latin-1 "é") would silently become U+FFFD, and a
+      // new secret sent so would be stored as one its caller does not hold. No allocation; ~40 ns a body.
+      if (!isUtf8(body)) return void (settle(false) && refuse(400, badRequest('request body is not valid UTF-8')));
+      settle(true);
       (req as IncomingMessage & { body?: unknown }).body = body.length <= BUFFER_UP_TO ? body : Readable.from([body]);
       handler(req, res);
     });

@@ -4,7 +4,10 @@ import { text } from 'node:stream/consumers';
 import type { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withBody, type BodyLimits } from '../src/request-body.js';
+import { seedUuid } from '../src/vendors/vault/seed.js';
+import type { VaultSimulator } from '../src/vendors/vault/simulator.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
+import { gid } from './fixtures/ids.js';
 
 /** Sends a request's head and the first part of its body, and keeps the socket open; `rest` finishes it. */
 function partialPost(url: string, declaredLength: number, first: string) {
@@ -82,6 +85,25 @@ describe('withBody, in front of any handler', () => {
     expect(await chunkedPost(url, [big.slice(0, 300)])).toEqual({ status: 200, body: `got ${big.slice(0, 300)}` });
   });
 
+  it('refuses with 400 a body that is not UTF-8, without handing it on; UTF-8 of any script, cut anywhere by chunks, goes through', async () => {
+    // Latin-1 "é": decoded as UTF-8 it would become U+FFFD, silently, and be passed on as that.
+    const latin1 = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"a":"caf\xe9"}', 'latin1') });
+    expect(latin1.status).toBe(400);
+    const answer = await latin1.text();
+    expect(answer).toContain('"code":"BAD_REQUEST"');
+    expect(answer).toContain('request body is not valid UTF-8');
+    expect(answer).not.toContain('got ');
+    const utf8 = Buffer.from('{"a":"café 😀 密钥"}');
+    const parts = [utf8.subarray(0, 9), utf8.subarray(9, 14), utf8.subarray(14)]; // each cut inside a character
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, async (r) => resolve({ status: r.statusCode!, body: await text(r) }));
+      req.on('error', reject);
+      for (const part of parts) req.write(part);
+      req.end();
+    });
+    expect(res).toEqual({ status: 200, body: `got ${utf8.toString()}` });
+  });
+
   it('refuses a chunked body with 413 as soon as it passes maxBytes, without handing it on', async () => {
     const answer = await unfinishedChunkedPost(url, ['x'.repeat(1_200), 'y'.repeat(1_200), 'z'.repeat(1_200)]);
     expect(answer).toMatch(/^HTTP\/1\.1 413/);
@@ -150,7 +172,7 @@ describe('request bodies at the gateway', () => {
   const BODY_TIMEOUT_MS = 400;
   beforeAll(async () => {
     h = await startHarness({
-      accounts: { auth0: ['auth0-prod'] },
+      accounts: { auth0: ['auth0-prod'], vault: ['vault-prod'] },
       // One request at a time, and a short deadline: a slot held by a slow body would starve the next request.
       config: { requestTimeoutMs: 2_000, limits: { requestBodyTimeoutMs: BODY_TIMEOUT_MS, admission: { adaptive: false, max: 1 } } },
     });
@@ -164,6 +186,19 @@ describe('request bodies at the gateway', () => {
     const body = JSON.parse(res.body) as { data: { vendorAccounts: { name: string }[] }; errors?: unknown };
     expect(body.errors).toBeUndefined();
     expect(body.data.vendorAccounts).toContainEqual({ name: 'auth0-prod', vendor: 'AUTH0' });
+  });
+
+  it('refuses a body that is not UTF-8 before GraphQL runs: a Latin-1 "é" in a new secret is not sent on as U+FFFD', async () => {
+    const vault = h.sim('vault-prod') as VaultSimulator;
+    const stored = vault.state.credentials.find((c) => c.uuid === seedUuid('stripe-api-key'))!;
+    const before = stored.value;
+    const query = 'mutation($input: UpdateCredentialInput!) { updateCredential(input: $input) { __typename } }';
+    const json = JSON.stringify({ query, variables: { input: { id: gid('VaultCredential', 'vault-prod', stored.uuid), value: 'caf\u00e9-2026' } } });
+    const res = await fetch(h.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(json, 'latin1') });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ errors: [{ message: 'request body is not valid UTF-8', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(vault.requests).toEqual([]);
+    expect(stored.value).toBe(before);
   });
 
   it('serves other requests while a body arrives slowly, and answers that one 408 once requestBodyTimeoutMs has passed', async () => {
