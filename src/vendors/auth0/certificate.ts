@@ -76,10 +76,18 @@ function time(der: Buffer, e: Element): Date {
   return date;
 }
 
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+
 /** Certificate → TBSCertificate → [version], serial, signature, issuer, validity (RFC 5280 §4.1). */
 function validityFromDer(pem: string): Validity | null {
   try {
-    const body = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem)?.[1];
+    // Markers found by indexOf, not a lazy regex: on text with many begin markers and no end (a
+    // vendor's garbage, up to http.maxResponseBytes) the regex searched from each one to the end.
+    const begin = pem.indexOf(BEGIN);
+    const end = begin < 0 ? -1 : pem.indexOf(END, begin + BEGIN.length);
+    if (end < 0) return null;
+    const body = pem.slice(begin + BEGIN.length, end);
     if (!body) return null;
     const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
     const certificate = element(der, 0);

@@ -37,6 +37,15 @@ describe('certificateValidity: a connection key lifetime', () => {
     expect(certificateValidity('not a pem')).toBeNull();
   });
 
+  it('reads a vendor\'s garbage in time linear in its length: begin markers without an end do not hold the event loop', () => {
+    // 432 kB of begin markers (a 16 MB answer holds forty times as many): a backtracking search for
+    // each one's end took seconds here, the square of the length, with every other request waiting.
+    const garbage = '-----BEGIN CERTIFICATE-----'.repeat(16_000);
+    const started = performance.now();
+    expect(certificateValidity(garbage)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it('keeps no certificate text far longer than any real one in its cache: megabytes of it from a vendor do not stay in memory', () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
