@@ -37,13 +37,12 @@ describe('certificateValidity: a connection key lifetime', () => {
     expect(certificateValidity('not a pem')).toBeNull();
   });
 
-  it('reads a vendor\'s garbage in time linear in its length: begin markers without an end do not hold the event loop', () => {
-    // 432 kB of begin markers (a 16 MB answer holds forty times as many): a backtracking search for
-    // each one's end took seconds here, the square of the length, with every other request waiting.
-    const garbage = '-----BEGIN CERTIFICATE-----'.repeat(16_000);
-    const started = performance.now();
+  it('reads megabytes of begin markers without an end in one pass, as a vendor\'s garbage may be: the event loop is not held', () => {
+    // 4 MB (a 16 MB answer holds four times as many). One pass takes milliseconds; a search from
+    // each marker to the end, in time the square of the length, took 2 s for a tenth of this and
+    // would hold this spec for hours (CI's deadline fails it). No timing is asserted.
+    const garbage = '-----BEGIN CERTIFICATE-----'.repeat(150_000);
     expect(certificateValidity(garbage)).toBeNull();
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('keeps no certificate text far longer than any real one in its cache: megabytes of it from a vendor do not stay in memory', () => {
