@@ -1,5 +1,12 @@
 /** A run of this many characters of a secret found in a message counts as quoting it. */
 const QUOTED_RUN = 8;
+/**
+ * A longer message is withheld unread: no vendor writes an error message this long, and checking
+ * one against a long secret (a 64 kB vault value) holds the event loop. Only 300 characters are
+ * shown anyway.
+ */
+const MAX_CHECKED = 16_384;
+const WITHHELD = '[message withheld: it quoted part of a secret]';
 
 /**
  * `message` with every secret cut out, also where the vendor quoted it JSON-escaped inside its
@@ -7,6 +14,7 @@ const QUOTED_RUN = 8;
  * prefix, say) is withheld whole: no cut can tell where the quoted part ends.
  */
 export function redact(message: string, secrets: readonly (string | undefined)[]): string {
+  if (message.length > MAX_CHECKED) return `[message withheld: over ${MAX_CHECKED} characters]`;
   // Longest first: a secret that begins with another must not lose only its beginning.
   for (const secret of [...secrets].sort((a, b) => (b?.length ?? 0) - (a?.length ?? 0))) {
     if (!secret) continue;
@@ -19,9 +27,8 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
   const readings = unescapings(message);
   for (const secret of secrets) {
     if (!secret) continue;
-    if (readings.some((text, i) => quotesPartOf(text, secret) || (i > 0 && secret.length < QUOTED_RUN && text.includes(secret)))) {
-      return '[message withheld: it quoted part of a secret]';
-    }
+    const runs = runsOf(secret);
+    if (readings.some((text, i) => quotesAnyOf(text, runs) || (i > 0 && secret.length < QUOTED_RUN && text.includes(secret)))) return WITHHELD;
   }
   return message;
 }
@@ -63,9 +70,20 @@ function unescapeOnce(text: string): string {
   });
 }
 
-function quotesPartOf(message: string, secret: string): boolean {
-  for (let i = 0; i + QUOTED_RUN <= secret.length; i++) {
-    if (message.includes(secret.slice(i, i + QUOTED_RUN))) return true;
+/**
+ * Every run of QUOTED_RUN characters in `secret`, so a message is checked in one pass over its own
+ * runs: a search of the message for each run of the secret took their lengths' product.
+ */
+function runsOf(secret: string): Set<string> {
+  const runs = new Set<string>();
+  for (let i = 0; i + QUOTED_RUN <= secret.length; i++) runs.add(secret.slice(i, i + QUOTED_RUN));
+  return runs;
+}
+
+function quotesAnyOf(message: string, runs: Set<string>): boolean {
+  if (runs.size === 0) return false;
+  for (let i = 0; i + QUOTED_RUN <= message.length; i++) {
+    if (runs.has(message.slice(i, i + QUOTED_RUN))) return true;
   }
   return false;
 }

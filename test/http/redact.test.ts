@@ -75,6 +75,19 @@ describe('redact: secrets out of a vendor message', () => {
       expect(redact('field \\u0026 value %3C1%3E are invalid', [secret])).toBe('field \\u0026 value %3C1%3E are invalid'));
   });
 
+  it('withholds a message over 16 kB unread, secret or not: no vendor writes one, and checking it against a long secret would hold the event loop', () => {
+    const long = `rejected: ${'x'.repeat(16_384)}`;
+    expect(redact(long, ['s3cr3t-value-123'])).toBe('[message withheld: over 16384 characters]');
+    expect(redact('x'.repeat(16_384), ['s3cr3t-value-123'])).toBe('x'.repeat(16_384));
+  });
+
+  it('finds eight characters of a 64 kB secret anywhere in a 16 kB message', () => {
+    const secret = Array.from({ length: 8_192 }, (_, i) => `k${i.toString(36).padStart(6, '0')}`).join('');
+    const quoted = `${'.'.repeat(16_000)}${secret.slice(40_000, 40_008)}`;
+    expect(redact(quoted, [secret])).toBe('[message withheld: it quoted part of a secret]');
+    expect(redact('.'.repeat(16_000), [secret])).toBe('.'.repeat(16_000));
+  });
+
   it('reads %2B as a plus, not as the space a literal + stands for in a form', () =>
     expect(redact(`bad value=${encodeURIComponent('a+b+c+d+e+f+g+h')}`, ['a+b+c+d+e+f+g+h'])).toBe('[message withheld: it quoted part of a secret]'));
 
