@@ -229,6 +229,18 @@ describe('config', () => {
     ]);
   });
 
+  it('takes a JWT name claim of visible ASCII without quote or backslash: a 401 names it in its WWW-Authenticate header', () => {
+    const jwt = (nameClaim: string) => ({ jwt: { jwksUrl: 'https://idp.example.com/jwks.json', issuer: 'https://idp.example.com/', audience: 'credential-gateway', nameClaim } });
+    for (const nameClaim of ['näme', 'a"b', 'a\\b', 'a b', '']) {
+      expect(issuesOf(() => parseConfig({ auth: jwt(nameClaim), accounts: [auth0()] })), nameClaim).toEqual([
+        'auth.jwt.nameClaim: use at most 256 visible ASCII characters, without " or \\',
+      ]);
+    }
+    for (const nameClaim of ['email', 'https://example.com/claims/name', 'preferred_username']) {
+      expect(parseConfig({ auth: jwt(nameClaim), accounts: [auth0()] }).auth).toMatchObject({ jwt: { nameClaim } });
+    }
+  });
+
   it('fetches the JWKS only over https, or plain http to this machine: keys fetched in the clear could be anyone’s, and so could every token', () => {
     const jwt = (jwksUrl: string) => ({ jwt: { jwksUrl, issuer: 'https://idp.example.com/', audience: 'credential-gateway' } });
     expect(issuesOf(() => parseConfig({ auth: jwt('http://idp.example.com/.well-known/jwks.json'), accounts: [auth0()] }))).toEqual([

@@ -55,8 +55,15 @@ const jwtConfig = z
     issuer: z.string().min(1),
     audience: z.string().min(1),
     algorithms: z.array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])).min(1).default(['RS256']),
-    /** Claim naming the caller (audit, vault operator). */
-    nameClaim: z.string().min(1).default('sub'),
+    /**
+     * Claim naming the caller (audit, vault operator). Visible ASCII without `"` or `\`: a token
+     * lacking it is refused naming it in WWW-Authenticate's quoted error_description (RFC 6750),
+     * where anything else would break the header, or make the 401 a 500.
+     */
+    nameClaim: z
+      .string()
+      .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/, 'use at most 256 visible ASCII characters, without " or \\')
+      .default('sub'),
     /** Claim holding scopes: a space-separated string or an array, in the grant string form. */
     scopesClaim: z.string().min(1).default('scope'),
     clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
