@@ -320,8 +320,9 @@ export class HttpClient {
     // One budget per account, shared by every replica through the store.
     const slot = await this.budgets.reserve(`rate:${this.source.vendor}:${this.source.account}`, rateLimit, maxWaitMs);
     const { waitMs } = slot;
-    this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
     if (maxWaitMs !== undefined && waitMs > 0 && waitMs >= maxWaitMs) throw new RateLimitedError(this.source, Math.ceil(waitMs / 1000), 'client');
+    // Only waits taken: a refused call never waited (its wait, often far past the deadline, would read as one).
+    this.options.metrics?.rateLimitWait.observe({ vendor: this.source.vendor, account: this.source.account }, waitMs / 1000);
     if (waitMs <= 0) return;
     await sleep(waitMs, scope?.signal).catch(() => {
       // The call will not be made: the callers queued after it need not wait for its slot.

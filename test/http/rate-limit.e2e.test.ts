@@ -94,6 +94,7 @@ describe('client-side rate limit per account', () => {
 
   it('fails fast with RATE_LIMITED (limitedBy: GATEWAY) when the budget wait would pass the request deadline, sending nothing', async () => {
     const target = vendorRead('AUTH0').credentials(auth0(STARVED), STARVED)[0]!;
+    const before = await waits(STARVED);
     // The token fetch takes the one call of the budget; the read would have to wait ~20 s, past the 10 s deadline.
     const first = await h.exec(CredentialNameDocument, { id: target.globalId });
     expect(first.data?.node ?? null).toBeNull();
@@ -123,5 +124,9 @@ describe('client-side rate limit per account', () => {
     const update = await h.exec(UpdateCredentialDocument, { input: { id: target.globalId, expiresAt: null } });
     expect(update.data!.updateCredential).toMatchObject({ __typename: 'RateLimitedError', vendor: 'AUTH0', account: STARVED, limitedBy: 'GATEWAY', retryable: true });
     expect(auth0(STARVED).apiRequests()).toEqual([]);
+
+    // rate_limit_wait_seconds counts the token's reservation (no wait), not the refused calls' waits, never taken.
+    const after = await waits(STARVED);
+    expect({ count: after.count - before.count, sum: after.sum - before.sum }).toEqual({ count: 1, sum: 0 });
   });
 });
