@@ -3,7 +3,8 @@ import { credentialChange, expiryProblem, type CredentialChange } from '../domai
 import { ValidationError, type FieldIssue } from '../errors.js';
 
 // Visible ASCII: a space, though printable, is refused (a key copied with one around it would not match).
-export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters (no spaces)');
+export const IDEMPOTENCY_KEY_RULE = 'must be 1-255 visible ASCII characters (no spaces)';
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, IDEMPOTENCY_KEY_RULE);
 
 /**
  * `UpdateCredentialInput` less its id: the change, and the idempotency key. Strict: a field the

@@ -7,7 +7,7 @@ import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../..
 import { describedValues, enumValues } from '../../schema/enum-values.js';
 import { MUTATION_ERRORS } from '../../schema/errors.js';
 import { IDEMPOTENCY_KEY_DESCRIPTION, REPLAYED_DESCRIPTION, withIdempotencyKey } from '../../schema/idempotent.js';
-import { idempotencyKey } from '../../schema/inputs.js';
+import { IDEMPOTENCY_KEY_RULE, idempotencyKey } from '../../schema/inputs.js';
 import { parseGlobalId } from '../../schema/global-id.js';
 import { Auth0Session } from './adapter.js';
 import { CLIENT_CREDENTIAL_ALGS, CLIENT_CREDENTIAL_TYPES, KEY_USES, SIGNING_ALGS } from './api.js';
@@ -232,7 +232,7 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
             const key = input.idempotencyKey == null ? null : idempotencyKey.safeParse(input.idempotencyKey);
             if (key && !key.success) {
               throw about(
-                new ValidationError('input.idempotencyKey must be 1-255 visible ASCII characters (no spaces)', [{ field: 'input.idempotencyKey', message: 'malformed' }]),
+                new ValidationError(`input.idempotencyKey ${IDEMPOTENCY_KEY_RULE}`, [{ field: 'input.idempotencyKey', message: 'malformed' }]),
               );
             }
             if (connection.typename !== T.connection) {
