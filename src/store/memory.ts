@@ -20,7 +20,9 @@ export class MemoryStore implements SharedStore {
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if (this.live(key)) return false;
+    const entry = this.live(key);
+    // Already this very value: the same claim again, as on Redis (see SET_IF_ABSENT in redis.ts).
+    if (entry) return entry.value === value;
     this.entries.set(key, { value, expiresAt: this.clock() + ttlMs });
     return true;
   }

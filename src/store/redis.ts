@@ -7,6 +7,18 @@ import type { RateReservation, SharedStore } from './store.js';
 const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+/**
+ * SET NX that also answers yes when the key already holds this very value: claims are unique, so
+ * that is this claim, sent again by ioredis on reconnecting after the reply was lost with the
+ * connection (autoResendUnfulfilledCommands). A plain SET NX then says the key is taken, and its
+ * owner waits on its own claim (a lock, an idempotency key) until it expires.
+ */
+const SET_IF_ABSENT = `
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return 1 end
+if v then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
 const EXPIRE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -130,7 +142,7 @@ export class RedisStore implements SharedStore {
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return (await this.run(() => this.redis.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
+    return Number(await this.run(() => this.redis.eval(SET_IF_ABSENT, 1, key, value, String(Math.max(1, Math.ceil(ttlMs)))))) === 1;
   }
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {

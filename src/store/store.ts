@@ -7,7 +7,11 @@ export interface SharedStore {
   readonly kind: 'memory' | 'redis';
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
-  /** Sets only when absent; true when this call set it (a claim or a lock). */
+  /**
+   * Sets only when absent; true when this call set it (a claim or a lock), or when the key already
+   * holds this very value: a claim's value is unique, so that is the same claim sent twice (a command
+   * resent after a reconnection), never another caller's.
+   */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes only when the key still holds `value` (releases only what the caller owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;

@@ -8,6 +8,8 @@ import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
+import { cuttingProxy, redisAvailable, startRedis } from '../fixtures/redis.js';
+import { RedisStore } from '../../src/store/redis.js';
 
 const stores = useStores('idem-test:');
 
@@ -235,6 +237,27 @@ describe.each(storeKinds)('a first call that stopped before storing its outcome,
     await outcomeLost(stores[kind]!, idem(), c, async () => 'rotated');
     const err = await idem().run({ ...c, deadline: Date.now() + 100 }, async () => 'again').catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
+  });
+});
+
+describe.runIf(redisAvailable)('a claim whose reply Redis sent was lost with the connection', () => {
+  it('is still its caller\'s when the client sends it again on reconnecting: the change runs once, rather than waiting on its own claim', async () => {
+    const redis = await startRedis();
+    // The claim is the one command carrying the record's pending state.
+    const proxy = await cuttingProxy(redis.url, (command) => command.includes('"state":"pending"'));
+    const store = new RedisStore({ url: proxy.url, keyPrefix: 'idem-test:' });
+    try {
+      const idem = new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS });
+      const c = { ...call(), deadline: Date.now() + 1_000 };
+      let runs = 0;
+      expect(await idem.run(c, async () => ++runs)).toBe(1);
+      expect(await idem.run({ ...c, deadline: Date.now() + 1_000 }, async () => ++runs)).toBe(1);
+      expect(runs).toBe(1);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await redis.stop();
+    }
   });
 });
 

@@ -43,6 +43,14 @@ describe.each(storeKinds)('the %s store', (kind) => {
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
+  it('takes a claim of the very value the key holds as the same claim again (a command resent after a reconnection), any other as taken', async () => {
+    const k = key();
+    expect(await store().setIfAbsent(k, 'claim-1', 10_000)).toBe(true);
+    expect(await store().setIfAbsent(k, 'claim-1', 10_000)).toBe(true);
+    expect(await store().setIfAbsent(k, 'claim-2', 10_000)).toBe(false);
+    expect(await store().get(k)).toBe('claim-1');
+  });
+
   it('deletes only when the key still holds the given value', async () => {
     const k = key();
     await store().set(k, 'mine', 10_000);
