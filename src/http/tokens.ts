@@ -197,16 +197,19 @@ export class TokenCache {
     if (this.fresh(stored)) return stored;
     const lockKey = `${shared.key}:lock`;
     const claim = randomBytes(12).toString('hex');
-    if (!(await storeCall(() => shared.store.setIfAbsent(lockKey, claim, LOCK_TTL_MS)))) {
-      // A peer is fetching: wait for its token rather than asking the vendor twice.
-      const until = this.now() + WAIT_FOR_PEER_MS;
-      for (let wait = 20; this.now() < until; wait = Math.min(wait * 2, 200)) {
-        await sleep(wait);
-        const peer = await this.read(shared);
-        if (this.fresh(peer)) return peer;
-      }
+    const until = this.now() + WAIT_FOR_PEER_MS;
+    let locked = false;
+    // A peer is fetching: wait for its token rather than asking the vendor twice, and take the lock
+    // once it is free (the peer's fetch failed) instead of waiting out the time given to the peer.
+    for (let wait = 20; !(locked = await storeCall(() => shared.store.setIfAbsent(lockKey, claim, LOCK_TTL_MS))) && this.now() < until; wait = Math.min(wait * 2, 200)) {
+      await sleep(wait);
+      const peer = await this.read(shared);
+      if (this.fresh(peer)) return peer;
     }
     try {
+      // A peer may have stored its token and unlocked between our read and our lock.
+      const peer = locked ? await this.read(shared) : null;
+      if (this.fresh(peer)) return peer;
       const held = await this.fetch();
       // A token in hand is kept even if the store fails now: only peers miss it (they fetch their
       // own), where letting the failure through would make obtain() ask the vendor a second time.

@@ -3,6 +3,7 @@ import { RateLimitedError, SharedStoreUnavailableError } from '../../src/errors.
 import { TokenCache, type SharedTokens } from '../../src/http/tokens.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import type { SharedStore } from '../../src/store/store.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
@@ -146,6 +147,11 @@ describe('TokenCache', () => {
   });
 });
 
+/** Resolves once `check` holds, polling. */
+async function until(check: () => Promise<boolean>) {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
   let redis: RedisServer;
   let store: RedisStore;
@@ -177,6 +183,33 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     expect(stored).toBeTruthy();
     expect(stored).not.toContain('upstream-token');
   });
+
+  it('fetches nothing when a peer stored its token between this replica finding none and taking the lock', async () => {
+    n++;
+    let calls = 0;
+    const fetch = async () => ({ accessToken: `upstream-token-${++calls}`, expiresIn: 3600 });
+    const a = new TokenCache(fetch, { shared: shared() });
+    // B has read the store (nothing there); before its lock reaches Redis, A fetches, stores and unlocks.
+    const late: SharedStore = Object.create(store, { setIfAbsent: { value: async (...args: [string, string, number]) => (await a.get(), store.setIfAbsent(...args)) } });
+    const b = new TokenCache(fetch, { shared: { ...shared(), store: late } });
+    expect(await b.get()).toBe('upstream-token-1');
+    expect(calls).toBe(1);
+  });
+
+  it('fetches itself as soon as the peer holding the lock gives up (its fetch failed), not once the time it gives the peer has run out', async () => {
+    n++;
+    let fail!: () => void;
+    const a = new TokenCache(() => new Promise((_, reject) => (fail = () => reject(new Error('token endpoint down')))), { shared: shared() });
+    const first = a.get().catch((e: unknown) => e);
+    await until(async () => (await store.get(`token:auth0:acct${n}:lock`)) !== null);
+    // B's clock stands still: the time it gives its peer never runs out.
+    const b = new TokenCache(async () => ({ accessToken: 'b-token', expiresIn: 3600 }), { clock: () => 1_000_000_000, shared: shared() });
+    const second = b.get();
+    await new Promise((r) => setTimeout(r, 100)); // B waits for its peer
+    fail();
+    expect(await first).toMatchObject({ message: 'token endpoint down' });
+    expect(await second).toBe('b-token');
+  }, 5_000);
 
   it('cannot read a token sealed under other secrets, and fetches its own', async () => {
     n++;
