@@ -111,6 +111,11 @@ export class RedisStore implements SharedStore {
       commandTimeout: 1_000,
       enableOfflineQueue: true,
       lazyConnect: false,
+      // After a failover the old primary may live on as a replica behind a connection that never
+      // drops: every write refused READONLY for good. Reconnecting reaches whatever the address
+      // names now; the command still fails (run() then fails fast a while), so a URL naming a
+      // replica for good costs a reconnection per DOWN_FOR_MS, not a loop.
+      reconnectOnError: (err) => err.message.includes('READONLY'),
     });
     // ioredis emits 'error' on every failed reconnect (unhandled, that would crash the process):
     // only the first of a run is logged, and the connection coming back ends the run.

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { capturedLogger } from '../fixtures/logs.js';
-import { cuttingProxy, freePort, REFUSED_PORT, redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { cuttingProxy, freePort, movableProxy, REFUSED_PORT, redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The store's lines about its connection, as `level msg`. */
@@ -135,4 +135,29 @@ describe.runIf(redisAvailable)('the Redis store when a reply is lost with its co
       await redis.stop();
     }
   });
+});
+
+describe.runIf(redisAvailable)('the Redis store across a failover', () => {
+  it('leaves a primary turned replica (writes refused READONLY) for the server its address now names, and writes again', async () => {
+    const [old, next] = await Promise.all([startRedis(), startRedis()]);
+    const proxy = await movableProxy(old.url);
+    const store = new RedisStore({ url: proxy.url, keyPrefix: 't:' });
+    const admin = [new Redis(old.url), new Redis(next.url)] as const;
+    try {
+      await store.set('k', 'before', 60_000);
+      // The failover: the old primary follows the new one, which the address now names.
+      await admin[1].replicaof('NO', 'ONE');
+      await admin[0].replicaof('127.0.0.1', new URL(next.url).port);
+      proxy.moveTo(next.url);
+      await expect(store.set('k', 'after', 60_000)).rejects.toBeInstanceOf(SharedStoreUnavailableError);
+      // Once the store stops failing fast, its writes reach the new primary.
+      await vi.waitFor(() => store.set('k', 'after', 60_000), { timeout: 15_000, interval: 250 });
+      expect(await admin[1].get('t:k')).toBe('after');
+    } finally {
+      admin.forEach((r) => r.disconnect());
+      await store.close();
+      await proxy.close();
+      await Promise.all([old.stop(), next.stop()]);
+    }
+  }, 30_000);
 });
