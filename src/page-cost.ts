@@ -1,12 +1,16 @@
 import {
   getOperationAST,
   GraphQLError,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
   Kind,
   TypeInfo,
   visit,
   visitWithTypeInfo,
   type ArgumentNode,
   type DocumentNode,
+  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionNode,
@@ -17,6 +21,7 @@ import { fieldsIn, fragmentsOf } from './document-fields.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './schema/paging.js';
 
 const PAGE_ARGS = new Set(['first', 'last']);
+const OWNER_INTERFACE = 'CredentialOwner';
 /** GraphQL Armor's cost model, which the limit's default and the README's figures are in. */
 const OBJECT_COST = 2;
 const SCALAR_COST = 1;
@@ -31,6 +36,7 @@ const DEPTH_FACTOR = 1.5;
  * else `last`, else the default page, through variables and the operation's own defaults): Armor
  * read only a number written in the document, so a variable, a null, `last` or no argument counted
  * as a page of 1. A document whose page sizes are all written as numbers gets its verdict once.
+ * An owner's list within an owner's list is refused whatever it costs (nestsOwnerLists).
  */
 export function costLimitPlugin(maxCost: number): Plugin {
   const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
@@ -43,8 +49,13 @@ export function costLimitPlugin(maxCost: number): Plugin {
       const key = operation.name?.value ?? '';
       let known = literal ? verdicts.get(document)?.get(key) : undefined;
       if (known === undefined) {
-        const cost = costOf(schema, document, operation, args.variableValues ?? {});
-        known = cost > maxCost ? new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, { extensions: { code: 'QUERY_TOO_COMPLEX' } }) : null;
+        const cost = nestsOwnerLists(schema, document, operation) ? Infinity : costOf(schema, document, operation, args.variableValues ?? {});
+        known =
+          cost === Infinity
+            ? new GraphQLError(NESTED_OWNER_LISTS, { extensions: { code: 'QUERY_TOO_COMPLEX' } })
+            : cost > maxCost
+              ? new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, { extensions: { code: 'QUERY_TOO_COMPLEX' } })
+              : null;
         if (literal) {
           let byOperation = verdicts.get(document);
           if (!byOperation) verdicts.set(document, (byOperation = new Map()));
@@ -71,6 +82,38 @@ export function costOf(schema: GraphQLSchema, document: DocumentNode, operation:
       return sum + times * (OBJECT_COST + DEPTH_FACTOR * costOfFields(field.selectionSet.selections));
     }, 0);
   return costOfFields(op.selectionSet.selections);
+}
+
+const NESTED_OWNER_LISTS =
+  "An owner's credentials are selected within an owner's credentials: a credential's owner is the owner whose list it is in, so that is the same list again, at every level. Select it once.";
+
+/**
+ * Whether `operation` selects an owner's `credentials` inside an owner's `credentials` (through
+ * `owner`, fragments included). Only the list's owner can be reached that way, so the inner list is
+ * the outer one again: a plain list, not paged, so each level multiplied the answer by an owner's
+ * whole list, which no cost estimate bounds (an owner of 30 credentials, three levels deep under a
+ * page of 500, answered 98 MB and held the event loop 7 s, within every other limit).
+ */
+function nestsOwnerLists(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
+  const owner = schema.getType(OWNER_INTERFACE);
+  const root = schema.getRootType(operation.operation);
+  if (!owner || !isInterfaceType(owner) || !root) return false;
+  const fragments = fragmentsOf(document);
+  const isOwner = (t: GraphQLNamedType) => t === owner || (isObjectType(t) && schema.isSubType(owner, t));
+  const walk = (selections: readonly SelectionNode[], parent: GraphQLNamedType | undefined, inList: boolean, opening: ReadonlySet<string>): boolean =>
+    selections.some((s) => {
+      if (s.kind === Kind.FIELD) {
+        const field = s.selectionSet && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[s.name.value] : undefined;
+        if (!field) return false;
+        const ownerList = s.name.value === 'credentials' && isOwner(parent!);
+        return (ownerList && inList) || walk(s.selectionSet!.selections, getNamedType(field.type), inList || ownerList, opening);
+      }
+      if (s.kind === Kind.INLINE_FRAGMENT) return walk(s.selectionSet.selections, s.typeCondition ? schema.getType(s.typeCondition.name.value) : parent, inList, opening);
+      const fragment = fragments.get(s.name.value);
+      if (!fragment || opening.has(s.name.value)) return false;
+      return walk(fragment.selectionSet.selections, schema.getType(fragment.typeCondition.name.value), inList, new Set([...opening, s.name.value]));
+    });
+  return walk(operation.selectionSet.selections, root, false, new Set());
 }
 
 /** A connection is a field that takes `first` or `last`. */

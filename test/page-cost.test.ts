@@ -94,3 +94,36 @@ describe('the cost limit, as the gateway applies it before anything runs', () =>
     });
   });
 });
+
+describe("an owner's credentials within an owner's credentials", () => {
+  const PROD = 'auth0-prod';
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ accounts: { auth0: [PROD] } });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.reset());
+
+  type Answer = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  const gql = async (query: string): Promise<Answer> => (await (await h.post(JSON.stringify({ query }))).json()) as Answer;
+  const PAGE = `credentials(first: 500, filter: { accounts: ["${PROD}"] })`;
+
+  it.each([
+    ['nested in place', `{ ${PAGE} { edges { node { owner { credentials { owner { credentials { owner { credentials { id } } } } } } } } } }`],
+    ['through named fragments', `{ ${PAGE} { edges { node { owner { ...Outer } } } } } fragment Outer on CredentialOwner { credentials { owner { ...Inner } } } fragment Inner on Auth0Client { credentials { id } }`],
+    ['under node, on an owner type', '{ node(id: "any") { ... on Auth0Client { credentials { owner { ... on Auth0Client { credentials { id } } } } } } }'],
+  ])('refuses them %s before anything runs: the inner list is the outer one again, multiplied at every level', async (_how, query) => {
+    const res = await gql(query);
+    expect(res.data ?? null).toBeNull();
+    expect(res.errors).toEqual([{ message: expect.stringMatching(/^An owner's credentials are selected within an owner's credentials/), extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) }]);
+    expect(h.sim(PROD).apiRequests()).toEqual([]);
+  });
+
+  it("answers an owner's credentials selected once, each list holding the credential it was reached from", async () => {
+    const res = await gql(`{ ${PAGE} { edges { node { id owner { credentials { id } } } } } }`);
+    expect(res.errors).toBeUndefined();
+    const edges = (res.data!.credentials as { edges: { node: { id: string; owner: { credentials: { id: string }[] } | null } }[] }).edges;
+    expect(edges.length).toBeGreaterThan(0);
+    for (const { node } of edges.filter((e) => e.node.owner)) expect(node.owner!.credentials.map((c) => c.id)).toContain(node.id);
+  });
+});

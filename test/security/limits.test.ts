@@ -59,8 +59,9 @@ describe('request limits', () => {
   });
 
   describe('the cost limit, with page sizes as literals or variables', () => {
+    // Costly at a page of 500 (101,781), each owner's list selected once (nested, it is refused as such).
     const DEEP = (first: string) =>
-      `credentials(first: ${first}) { edges { node { id name status expiresAt owner { id name credentials { id name status expiresAt owner { id name credentials { id name status expiresAt } } } } } } }`;
+      `credentials(first: ${first}) { edges { node { id name status expiresAt vendor account owner { id name vendor account credentials { id name status expiresAt vendor account externalId owner { id name vendor account externalId description } } } } } }`;
     const expectTooCostly = (body: Awaited<ReturnType<typeof gql>>['body']) => {
       expect(body?.data ?? null).toBeNull();
       expect(body?.errors?.[0]).toMatchObject({ message: expect.stringMatching(/Cost limit of 100000 exceeded/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
