@@ -25,7 +25,9 @@ export async function collectPages<T>(
   let next: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const res = await fetchPage(next);
-    all.push(...res.items);
+    // One by one: spread into push passes every item as an argument, past the stack for a vendor
+    // page of ~120,000 items (one that ignores the page size; 16 MB holds more).
+    for (const item of res.items) all.push(item);
     if (!res.next) return all;
     if (seen.has(res.next)) {
       throw new UpstreamError(`${source.vendor} account "${source.account}" repeated a page token while listing`, source, 200, false);

@@ -37,6 +37,13 @@ describe('readEachOwner', () => {
     expect(err.code).toBe('UPSTREAM_ERROR');
   });
 
+  it('keeps every record of an owner whose list is huge: 500,000 of them', async () => {
+    const huge = Array.from({ length: 500_000 }, (_, i) => `r${i}`);
+    const records = await readEachOwner(source, ['big', 'small'], async (o) => (o === 'big' ? huge : ['s1']));
+    expect(records).toHaveLength(500_001);
+    expect(records.at(-1)).toBe('s1');
+  });
+
   it('reads an account with no owners as empty, not failed', async () => {
     await expect(readEachOwner(source, [], async () => ['never read'])).resolves.toEqual([]);
   });

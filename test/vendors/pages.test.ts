@@ -28,6 +28,14 @@ describe('collectPages', () => {
     expect(await collectPages(source, p.fetch)).toEqual([1, 2]);
   });
 
+  it('keeps every item of a page far larger than asked for (a vendor ignoring the page size): 500,000 of them', async () => {
+    const huge = Array.from({ length: 500_000 }, (_, i) => i);
+    const p = pages({ '': { items: huge, next: 'a' }, a: { items: [-1] } });
+    const all = await collectPages(source, p.fetch);
+    expect(all).toHaveLength(500_001);
+    expect(all.at(-2)).toBe(499_999);
+  });
+
   it('follows a token past an empty page (a filtered page may be empty)', async () => {
     const p = pages({ '': { items: [], next: 'a' }, a: { items: [1] } });
     expect(await collectPages(source, p.fetch)).toEqual([1]);
