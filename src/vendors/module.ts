@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { CredentialKind } from '../domain/credential.js';
 import type { Vendor } from '../domain/vendor.js';
 import type { Builder, NodeTypes } from '../schema/builder.js';
 import type { SimulatorHandle } from '../sim/server.js';
@@ -27,6 +28,11 @@ export interface VendorModule<Cfg extends AccountConfigBase = AccountConfigBase>
   readonly accountSchema: z.ZodType<Cfg>;
   /** Config keys holding secrets: redacted from logs and errors. */
   readonly secretFields: readonly string[];
+  /**
+   * Every kind its credential records can have: a `kinds` filter skips the vendor's accounts when
+   * it names none of them (nothing is asked of them, and none is listed as failed).
+   */
+  readonly kinds: readonly CredentialKind[];
   /** Client-side call budget per account unless the config says otherwise; null = none. */
   readonly defaultRateLimit: Rate | null;
   createAccount(config: Cfg, deps: AccountDeps): AccountAdapter;

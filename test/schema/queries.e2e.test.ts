@@ -81,6 +81,31 @@ describe('credentials across every vendor', () => {
   });
 });
 
+describe('a kinds filter', () => {
+  it('asks only the accounts of vendors whose credentials can be of those kinds: a failing one that could add nothing is no failed account', async () => {
+    for (const a of h.accounts.filter((a) => a.vendor !== 'vault')) h.sim(a.name).inject({ status: 500, times: 1_000 });
+    const res = await h.exec(ListCredentialsDocument, { first: 500, filter: { kinds: ['PASSWORD', 'SSH_KEY'] } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials.failedAccounts).toEqual([]);
+    const kinds = res.data!.credentials.edges.map((e) => e.node.kind);
+    expect(new Set(kinds)).toEqual(new Set(['PASSWORD', 'SSH_KEY']));
+    nothingUpstream(h, h.accounts.filter((a) => a.vendor !== 'vault').map((a) => a.name));
+  });
+
+  it('answers no credentials, asking nothing, when the named vendors have none of those kinds', async () => {
+    const res = await h.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['KEYCARD'], kinds: ['SIGNING_KEY'] } });
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.credentials).toMatchObject({ totalCount: 0, edges: [], failedAccounts: [] });
+    nothingUpstream(h);
+  });
+
+  it("lists only kinds its vendor declares: every credential of every account has a kind of its vendor's module", async () => {
+    const edges = (await everything()).data!.credentials.edges;
+    expect(edges.length).toBeGreaterThan(0);
+    for (const { node } of edges) expect(vendorModules.find((m) => m.vendor === node.vendor)!.kinds, `${node.vendor} ${node.kind}`).toContain(node.kind);
+  });
+});
+
 describe('an expiry the vendor sent that the gateway cannot read', () => {
   /** No contract allows it; distinctive, so the specs can tell it never reaches a log line or a response. */
   const UNREADABLE = 'next Tuesday, 7f3a9c';

@@ -3,6 +3,7 @@ import type { VendorModule } from '../module.js';
 import { auth0AccountSchema, type Auth0AccountConfig } from './account.js';
 import { Auth0Account } from './adapter.js';
 import { registerAuth0Schema } from './graphql.js';
+import { AUTH0_KINDS } from './records.js';
 import { auth0Seed } from './seed.js';
 import { startAuth0Simulator } from './simulator.js';
 
@@ -12,6 +13,7 @@ export const auth0: VendorModule<Auth0AccountConfig> = {
   configName: 'auth0',
   accountSchema: auth0AccountSchema,
   secretFields: ['clientSecret'],
+  kinds: AUTH0_KINDS,
   // Auth0's free-tier Management API limit; paid tenants may raise it in the config.
   defaultRateLimit: { perSecond: 10, burst: 120 },
   createAccount: (config, deps) => new Auth0Account(config, deps),

@@ -90,6 +90,11 @@ const credentialKind: Record<string, CredentialKind> = {
   x509_cert: 'CERTIFICATE',
   cert_subject_dn: 'CERTIFICATE',
 };
+/** A client credential of a type not above. */
+const OTHER_KIND: CredentialKind = 'OTHER';
+const KEY_KIND: CredentialKind = 'SIGNING_KEY';
+/** Every kind a record below can have. */
+export const AUTH0_KINDS: readonly CredentialKind[] = [...new Set([...Object.values(credentialKind), OTHER_KIND, KEY_KIND])];
 
 /**
  * Auth0 keeps an expiry only for what it is given one for (`expires_at`, "public_key only; omit =
@@ -106,7 +111,7 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
     ref: ref(T.clientCredential, account, clientId, c.id),
     vendor: 'AUTH0',
     externalId: c.id,
-    kind: credentialKind[c.credential_type ?? ''] ?? 'OTHER',
+    kind: credentialKind[c.credential_type ?? ''] ?? OTHER_KIND,
     name: shown(c.name, 'name', item, report) || null,
     description: null,
     createdAt: shown(c.created_at, 'created_at', item, report),
@@ -134,7 +139,7 @@ export function connectionKeyRecord(account: string, connectionId: string, k: Co
     ref: ref(T.connectionKey, account, connectionId, k.kid),
     vendor: 'AUTH0',
     externalId: k.kid,
-    kind: 'SIGNING_KEY',
+    kind: KEY_KIND,
     name: null,
     description: null,
     createdAt: validity?.notBefore ?? null,

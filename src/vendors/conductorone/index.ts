@@ -4,6 +4,7 @@ import type { VendorModule } from '../module.js';
 import { conductorOneAccountSchema, type ConductorOneAccountConfig } from './account.js';
 import { ConductorOneAccount } from './adapter.js';
 import { registerConductorOneSchema } from './graphql.js';
+import { CONDUCTORONE_KINDS } from './records.js';
 import { conductorOneSeed } from './seed.js';
 import { startConductorOneSimulator } from './simulator.js';
 
@@ -18,6 +19,7 @@ export const conductorOne: VendorModule<ConductorOneAccountConfig> = {
   configName: 'conductorone',
   accountSchema: conductorOneAccountSchema,
   secretFields: ['clientSecret'],
+  kinds: CONDUCTORONE_KINDS,
   // C1 publishes no limits and answers 429 with Retry-After; a budget that keeps a fan-out polite.
   defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new ConductorOneAccount(config, deps),

@@ -1,4 +1,4 @@
-import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
+import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
 import { UNREADABLE, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServicePrincipal } from './api.js';
@@ -26,6 +26,10 @@ export interface ConductorOneCredentialRecord extends CredentialRecord {
   readonly requireDpop: boolean;
 }
 
+/** Every credential is a client secret: the one kind its records have. */
+const CLIENT_SECRET: CredentialKind = 'CLIENT_SECRET';
+export const CONDUCTORONE_KINDS: readonly CredentialKind[] = [CLIENT_SECRET];
+
 export function servicePrincipalRecord(account: string, sp: ServicePrincipal, report: OnUnreadable): ConductorOneServicePrincipalRecord {
   return {
     ref: ref(T.servicePrincipal, account, sp.id),
@@ -49,7 +53,7 @@ export function credentialRecord(account: string, servicePrincipalId: string, c:
     ref: ref(T.credential, account, servicePrincipalId, c.id),
     vendor: 'CONDUCTORONE',
     externalId: c.id,
-    kind: 'CLIENT_SECRET',
+    kind: CLIENT_SECRET,
     name: shown(c.displayName, 'displayName', item, report) || null,
     description: null,
     createdAt: shown(c.createdAt, 'createdAt', item, report),

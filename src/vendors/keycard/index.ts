@@ -3,6 +3,7 @@ import type { VendorModule } from '../module.js';
 import { keycardAccountSchema, type KeycardAccountConfig } from './account.js';
 import { KeycardAccount } from './adapter.js';
 import { registerKeycardSchema } from './graphql.js';
+import { KEYCARD_KINDS } from './records.js';
 import { keycardClientId, keycardSeed } from './seed.js';
 import { startKeycardSimulator } from './simulator.js';
 
@@ -12,6 +13,7 @@ export const keycard: VendorModule<KeycardAccountConfig> = {
   configName: 'keycard',
   accountSchema: keycardAccountSchema,
   secretFields: ['clientSecret'],
+  kinds: KEYCARD_KINDS,
   // Keycard publishes no limits; its SDKs back off on 429. A budget that keeps a fan-out polite.
   defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new KeycardAccount(config, deps),

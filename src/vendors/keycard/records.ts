@@ -1,4 +1,4 @@
-import type { CredentialRecord, OwnerRecord } from '../../domain/credential.js';
+import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
 import { shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServiceAccount } from './api.js';
@@ -26,6 +26,10 @@ export interface KeycardCredentialRecord extends CredentialRecord {
   readonly via: ReadVia;
 }
 
+/** Every credential is a client secret: the one kind its records have. */
+const CLIENT_SECRET: CredentialKind = 'CLIENT_SECRET';
+export const KEYCARD_KINDS: readonly CredentialKind[] = [CLIENT_SECRET];
+
 export function serviceAccountRecord(account: string, sa: ServiceAccount, via: ReadVia, report: OnUnreadable): KeycardServiceAccountRecord {
   return {
     ref: ref(T.serviceAccount, account, sa.id),
@@ -46,7 +50,7 @@ export function credentialRecord(account: string, serviceAccountId: string, c: C
     ref: ref(T.credential, account, serviceAccountId, c.id),
     vendor: 'KEYCARD',
     externalId: c.id,
-    kind: 'CLIENT_SECRET',
+    kind: CLIENT_SECRET,
     name: shown(c.name, 'name', item, report),
     description: shown(c.description, 'description', item, report),
     createdAt: shown(c.created_at, 'created_at', item, report),

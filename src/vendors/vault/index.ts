@@ -3,6 +3,7 @@ import type { VendorModule } from '../module.js';
 import { vaultAccountSchema, type VaultAccountConfig } from './account.js';
 import { VaultAccount } from './adapter.js';
 import { registerVaultSchema } from './graphql.js';
+import { VAULT_KINDS } from './records.js';
 import { vaultSeed } from './seed.js';
 import { startVaultSimulator } from './simulator.js';
 
@@ -12,6 +13,7 @@ export const vault: VendorModule<VaultAccountConfig> = {
   configName: 'vault',
   accountSchema: vaultAccountSchema,
   secretFields: ['token'],
+  kinds: VAULT_KINDS,
   // The vault publishes no limits: a modest budget that a large inventory still fits in.
   defaultRateLimit: { perSecond: 20, burst: 50 },
   createAccount: (config, deps) => new VaultAccount(config, deps),

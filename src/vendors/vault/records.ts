@@ -19,9 +19,13 @@ const KINDS: Partial<Record<CredentialType, CredentialKind>> = {
   CREDENTIAL_TYPE_SSH_KEY: 'SSH_KEY',
 };
 
+const PLAIN: CredentialKind = 'SECRET';
+/** Every kind a record below can have. */
+export const VAULT_KINDS: readonly CredentialKind[] = [...Object.values(KINDS), PLAIN];
+
 /** Unspecified and unknown types are plain secrets. */
 export function kindOf(type: CredentialType | null | undefined): CredentialKind {
-  return (type && KINDS[type]) || 'SECRET';
+  return (type && KINDS[type]) || PLAIN;
 }
 
 export type { OnUnreadable };
