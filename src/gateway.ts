@@ -38,7 +38,7 @@ import { RateBudgets } from './store/rate-budgets.js';
 import { RedisStore } from './store/redis.js';
 import type { SharedStore } from './store/store.js';
 import { accountDeps } from './vendors/account-deps.js';
-import { Sessions } from './vendors/sessions.js';
+import { Sessions, type VendorFacts } from './vendors/sessions.js';
 import type { AccountAdapter } from './vendors/types.js';
 
 const DAY_MS = 86_400_000;
@@ -111,11 +111,11 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
   const services = { logger, http: config.http, store, metrics, tracer: tracing.tracer };
   const adapters = new Map<string, AccountAdapter>();
-  // A grant names a vendor as the config does (`credentials:read@vendor:auth0`).
-  const configNames = new Map<Vendor, string>();
+  // A grant names a vendor as the config does (`credentials:read@vendor:auth0`); a kinds filter skips vendors without them.
+  const vendors = new Map<Vendor, VendorFacts>();
   for (const { module, config: account } of config.accounts) {
     adapters.set(account.name, module.createAccount(account, accountDeps(module, account, services)));
-    configNames.set(module.vendor, module.configName);
+    vendors.set(module.vendor, module);
   }
   const idempotency = new Idempotency(store, { secrets: config.secrets, logger, typenames: nodeTypenames() });
   const ops = new Ops({ store, metrics: config.metrics.enabled ? metrics : null, metricsPath: config.metrics.path, graphqlPath: GRAPHQL_PATH });
@@ -164,7 +164,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         live,
       });
       known.releases.push(release);
-      return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, configNames, scope, caller), partialErrors: [] };
+      return { scope, caller, audit, settings, idempotency, sessions: new Sessions(adapters, vendors, scope, caller), partialErrors: [] };
     },
     plugins: [
       requestLogPlugin(),

@@ -1,13 +1,12 @@
 import type { GraphQLInterfaceType, GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import type { CredentialKind, CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
 import { refKey } from '../domain/ref.js';
 import { credentialStatus } from '../domain/status.js';
-import { VENDORS, type Vendor } from '../domain/vendor.js';
+import type { Vendor } from '../domain/vendor.js';
 import { PartialListError, ValidationError, withArticle } from '../errors.js';
 import { goneAsEmpty } from '../vendors/not-found.js';
-import { vendorModules } from '../vendors/registry.js';
 import type { AccountSession } from '../vendors/types.js';
 import { builder } from './builder.js';
 import { CredentialInterface, CredentialOwnerInterface } from './credential.js';
@@ -158,30 +157,12 @@ function ownerRef(id: string, info: GraphQLResolveInfo) {
   return ref;
 }
 
-/** The vendors each kind can come from (VendorModule.kinds). */
-const VENDORS_OF_KIND = new Map<CredentialKind, Vendor[]>();
-for (const m of vendorModules) for (const kind of m.kinds) VENDORS_OF_KIND.set(kind, [...(VENDORS_OF_KIND.get(kind) ?? []), m.vendor]);
-
-/**
- * `filter.vendors` less the vendors whose credentials can be of none of `filter.kinds`: their
- * accounts are not asked (a failing one is no failed account of a list it could add nothing to).
- * Undefined: no condition on vendors; empty: none can match.
- */
-function vendorsOfKinds(filter: Filter): readonly Vendor[] | undefined {
-  const vendors = filter.vendors?.length ? filter.vendors : undefined;
-  if (!filter.kinds?.length) return vendors;
-  const possible = new Set(filter.kinds.flatMap((kind) => VENDORS_OF_KIND.get(kind) ?? []));
-  return (vendors ?? VENDORS).filter((v) => possible.has(v));
-}
-
 async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLResolveInfo, failures: AccountFailureRecord[]): Promise<CredentialRecord[]> {
   // `!= null`, not truthiness: an empty id is malformed like any other, not "no owner filter".
   const owner = filter.owner != null ? ownerRef(String(filter.owner), info) : null;
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
-  const vendors = vendorsOfKinds(filter);
-  if (vendors?.length === 0) return [];
-  const sessions = ctx.sessions.select({ vendors, accounts: owner ? [owner.account] : filter.accounts });
+  const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts, kinds: filter.kinds });
   const report = (err: unknown, s: AccountSession) => {
     // A partial list's error carries its records: log its cause and counts, not hundreds of records.
     const detail = err instanceof PartialListError ? { err: err.cause, partial: true, failedOwners: err.failed, owners: err.owners } : { err };

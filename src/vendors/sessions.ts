@@ -1,10 +1,16 @@
 import { allows, type Caller, type ScopeName } from '../auth/grants.js';
-import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
+import type { CredentialKind, CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import type { Ref } from '../domain/ref.js';
 import type { Vendor } from '../domain/vendor.js';
 import { NotFoundError, PermissionDeniedError } from '../errors.js';
 import type { RequestScope } from '../scope.js';
 import type { AccountAdapter, AccountSession } from './types.js';
+
+/** What the sessions need of a vendor's module (VendorModule has both). */
+export interface VendorFacts {
+  readonly configName: string;
+  readonly kinds: readonly CredentialKind[];
+}
 
 /**
  * Per-request, lazily created sessions of the accounts this caller may use. Reads of accounts
@@ -16,26 +22,31 @@ export class Sessions {
   private readonly owners = new Map<string, OwnerRecord | null | Promise<OwnerRecord | null>>();
 
   /**
-   * `adapters` by account name; `configNames`: each of their vendors' name in config and in
-   * `scope@vendor:name` grants, as its module declares it (`configName`).
+   * `adapters` by account name; `vendors`: what each of their vendors' module declares: its name in
+   * config and in `scope@vendor:name` grants (`configName`), and the kinds its credentials can be.
    */
   constructor(
     private readonly adapters: ReadonlyMap<string, AccountAdapter>,
-    private readonly configNames: ReadonlyMap<Vendor, string>,
+    private readonly vendors: ReadonlyMap<Vendor, VendorFacts>,
     private readonly scope: RequestScope,
     private readonly caller: Caller,
   ) {}
 
   private may(adapter: AccountAdapter, needed: ScopeName): boolean {
-    return allows(this.caller, needed, this.configNames.get(adapter.vendor)!, adapter.account);
+    return allows(this.caller, needed, this.vendors.get(adapter.vendor)!.configName, adapter.account);
   }
 
-  /** Readable accounts matching the optional vendor and account-name filters, in config order. */
-  select(filter: { vendors?: readonly Vendor[] | null; accounts?: readonly string[] | null } = {}): AccountSession[] {
+  /**
+   * Readable accounts matching the optional vendor and account-name filters, in config order. With
+   * `kinds`, only accounts of vendors whose credentials can be of one of them: the others could add
+   * nothing to a list so filtered, so they are not asked (nor listed as failed).
+   */
+  select(filter: { vendors?: readonly Vendor[] | null; accounts?: readonly string[] | null; kinds?: readonly CredentialKind[] | null } = {}): AccountSession[] {
     const result: AccountSession[] = [];
     for (const adapter of this.adapters.values()) {
       if (filter.vendors?.length && !filter.vendors.includes(adapter.vendor)) continue;
       if (filter.accounts?.length && !filter.accounts.includes(adapter.account)) continue;
+      if (filter.kinds?.length && !filter.kinds.some((k) => this.vendors.get(adapter.vendor)!.kinds.includes(k))) continue;
       if (!this.may(adapter, 'credentials:read')) continue;
       result.push(this.session(adapter));
     }

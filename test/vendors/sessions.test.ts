@@ -21,7 +21,7 @@ function sessionsWith(loads: Ref[]): Sessions {
   } as unknown as AccountSession;
   const adapter = { vendor: 'AUTH0', account: 'prod', session: () => session } as unknown as AccountAdapter;
   const caller: Caller = { name: 'alice', via: 'api-key', grants: [{ scope: 'credentials:read' }] };
-  return new Sessions(new Map([['prod', adapter]]), new Map([['AUTH0', 'auth0']]), {} as RequestScope, caller);
+  return new Sessions(new Map([['prod', adapter]]), new Map([['AUTH0', { configName: 'auth0', kinds: ['PUBLIC_KEY'] }]]), {} as RequestScope, caller);
 }
 
 describe('Sessions.ownerOf', () => {
