@@ -1,4 +1,4 @@
-import type { GraphQLInterfaceType, GraphQLResolveInfo } from 'graphql';
+import type { GraphQLError, GraphQLInterfaceType, GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
@@ -163,13 +163,13 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   // An owner lives in one account, and the filters are ANDed: `accounts` without it matches nothing.
   if (owner && filter.accounts?.length && !filter.accounts.includes(owner.account)) return [];
   const sessions = ctx.sessions.select({ vendors: filter.vendors, accounts: owner ? [owner.account] : filter.accounts, kinds: filter.kinds });
+  // Failures are told in config order once every account has answered, not in the order they came.
+  const failed: { at: number; error: GraphQLError; s: AccountSession }[] = [];
   const report = (err: unknown, s: AccountSession) => {
     // A partial list's error carries its records: log its cause and counts, not hundreds of records.
     const detail = err instanceof PartialListError ? { err: err.cause, partial: true, failedOwners: err.failed, owners: err.owners } : { err };
     ctx.scope.logger.warn({ ...detail, vendor: s.vendor, account: s.account }, 'account failed while listing credentials');
-    const error = accountFailure(err, s, info);
-    ctx.partialErrors.push(error);
-    failures.push(failureRecord(error, s));
+    failed.push({ at: sessions.indexOf(s), error: accountFailure(err, s, info), s });
   };
   const listAll = async (s: AccountSession) => {
     const all = await s.listCredentials().catch((err: unknown) => {
@@ -196,6 +196,10 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
       }),
     ),
   );
+  for (const { error, s } of failed.sort((a, b) => a.at - b.at)) {
+    ctx.partialErrors.push(error);
+    failures.push(failureRecord(error, s));
+  }
   const { now } = ctx.scope;
   const windowMs = ctx.settings.expiryWarningMs;
   const before = filter.expiresBefore?.getTime();

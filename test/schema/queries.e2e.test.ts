@@ -81,6 +81,19 @@ describe('credentials across every vendor', () => {
   });
 });
 
+describe('failed accounts', () => {
+  it('are told in config order, not in the order their failures came', async () => {
+    const [first, second, third] = h.accounts.map((a) => a.name);
+    // The first to fail is the last in config order; the first in config order fails last.
+    h.sim(first!).inject({ status: 500, times: 1_000, delayMs: 400 });
+    h.sim(second!).inject({ status: 500, times: 1_000, delayMs: 200 });
+    h.sim(third!).inject({ status: 500, times: 1_000 });
+    const res = await everything();
+    expect(res.data!.credentials.failedAccounts.map((f) => f.account)).toEqual([first, second, third]);
+    expect(res.errors!.map((e) => e.extensions?.account)).toEqual([first, second, third]);
+  });
+});
+
 describe('a kinds filter', () => {
   it('asks only the accounts of vendors whose credentials can be of those kinds: a failing one that could add nothing is no failed account', async () => {
     for (const a of h.accounts.filter((a) => a.vendor !== 'vault')) h.sim(a.name).inject({ status: 500, times: 1_000 });
