@@ -219,7 +219,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   });
 
   // The body first, then admission: a slot is held only by a request that can run at once.
-  // A subgraph's default fits a router's fetch of 500 representations of the longest ids.
+  // A subgraph's default fits a router's fetch of 500 representations of ids as the vendors issue
+  // them, in accounts of the longest names (not of the longest ids a Keycard credential may have).
   const maxBodyBytes = limits.maxBodyBytes ?? (config.federation ? 256_000 : 100_000);
   const body = { maxBytes: maxBodyBytes, timeoutMs: limits.requestBodyTimeoutMs, maxHeldBytes: Math.max(16_000_000, 16 * maxBodyBytes) };
   const bodies = withBody(body, admission.handler(yoga));
