@@ -10,7 +10,7 @@ export function registerVaultSchema(builder: Builder): NodeTypes {
     values: describedValues(prefixStripped('CREDENTIAL_TYPE_', CREDENTIAL_TYPES), { UNSPECIFIED: 'The vault gives no type; `kind` is SECRET.' }),
   });
   const HealthStatus = builder.enumType('VaultCredentialHealthStatus', {
-    description: "The vault's own health verdict (its own warning window). `status` is the gateway's, computed the same way for every vendor. Null when the vault sends a value this gateway does not know.",
+    description: "The vault's own health verdict (its own warning window). EXPIRED makes the gateway's `status` EXPIRED, and EXPIRING makes it EXPIRING unless `expiresAt` has passed; VALID leaves it to `expiresAt`. Null when the vault sends a value this gateway does not know.",
     values: describedValues(prefixStripped('CREDENTIAL_HEALTH_STATUS_', HEALTH_STATUSES), { UNSPECIFIED: 'The vault gives no verdict.' }),
   });
 
@@ -25,7 +25,7 @@ export function registerVaultSchema(builder: Builder): NodeTypes {
       healthStatus: t.field({
         type: HealthStatus,
         nullable: true,
-        description: "The vault's own `healthStatus`; `status` is the gateway's, computed as for every vendor.",
+        description: "The vault's own `healthStatus`; `status` is the gateway's, from `expiresAt`, raised to EXPIRING or EXPIRED when this says so.",
         resolve: (c) => c.healthStatus,
       }),
       createdBy: t.string({ nullable: true, description: 'The principal that created it, as the vault records it; null when absent or not text.', resolve: (c) => c.createdBy }),
