@@ -82,7 +82,7 @@ const gatewaySchema = z
     shutdownDelayMs: z.number().int().min(0).max(600_000).default(0),
     /** On SIGTERM (after shutdownDelayMs): stop accepting, let in-flight requests finish for at most this long. */
     shutdownTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
-    /** Shared state for replicas (idempotency, tokens, rate budgets); in memory when absent. */
+    /** Shared state for replicas (idempotency, tokens, rate budgets, vault update locks); in memory when absent. */
     redis: z.object({ url: z.string().regex(/^rediss?:\/\//, 'use redis:// or rediss://'), keyPrefix: z.string().max(64).default('cgw:') }).strict().optional(),
     metrics: z.object({ enabled: z.boolean().default(true), path: metricsPath.default('/metrics') }).strict().default({ enabled: true, path: '/metrics' }),
     /** OpenTelemetry: a span per GraphQL operation and, as its children, one per upstream call, exported over OTLP/HTTP. */
