@@ -42,7 +42,11 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     expiresAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'Null when it never expires (`status` NEVER_EXPIRES) or its expiry cannot be read (`status` UNKNOWN).',
+      // Null says nothing of the status alone: a vendor's own verdict outranks a missing date.
+      description:
+        'Null when the vendor holds no expiry (`status` NEVER_EXPIRES; UNKNOWN for an Auth0 certificate credential, whose certificate still expires) ' +
+        'or one the gateway cannot read (`status` UNKNOWN), ' +
+        "unless the vendor says itself that the credential has expired or is expiring (the vault's `healthStatus`): `status` is then EXPIRED or EXPIRING.",
       resolve: (c) => c.expiresAt,
     }),
     lastUsedAt: t.field({

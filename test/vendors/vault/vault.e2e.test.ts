@@ -172,6 +172,26 @@ describe('listing vault credentials', () => {
     });
   });
 
+  it("answers null expiresAt with the vault's own EXPIRED or EXPIRING for a secret without a date, as the field's description says", async () => {
+    const undated = (name: string, healthStatus: string) => ({ ...bulk(1)[0]!, uuid: seedUuid(name), name, expiresAt: undefined, healthStatus }) as SimVaultCredential;
+    const said = [undated('vault-says-expired', 'CREDENTIAL_HEALTH_STATUS_EXPIRED'), undated('vault-says-expiring', 'CREDENTIAL_HEALTH_STATUS_EXPIRING')];
+    await withCredentials(prod, said, async () => {
+      for (const [c, status] of [[said[0]!, 'EXPIRED'], [said[1]!, 'EXPIRING']] as const) {
+        const res = await h.exec(VaultNodeDocument, { id: gid('VaultCredential', PROD, c.uuid) });
+        expect(res.errors).toBeUndefined();
+        expect(res.data!.node).toMatchObject({ expiresAt: null, status });
+      }
+    });
+    // A client reading null as "never expires or unreadable" would miss these: the description names them.
+    const described = await h.post(JSON.stringify({ query: '{ c: __type(name: "Credential") { fields { name description } } v: __type(name: "VaultCredential") { fields { name description } } }' }));
+    const types = ((await described.json()) as { data: Record<'c' | 'v', { fields: { name: string; description: string }[] }> }).data;
+    for (const type of [types.c, types.v]) {
+      const expiresAt = type.fields.find((f) => f.name === 'expiresAt')!.description;
+      expect(expiresAt).toMatch(/EXPIRED or EXPIRING/);
+      expect(expiresAt).toMatch(/healthStatus/);
+    }
+  });
+
   it('shows an unknown type or health status as null instead of failing the list', async () => {
     const odd = { ...bulk(1)[0]!, name: 'from-the-future', type: 'CREDENTIAL_TYPE_PGP_KEY', healthStatus: 'CREDENTIAL_HEALTH_STATUS_REVOKED' } as unknown as SimVaultCredential;
     await withCredentials(prod, [odd], async () => {
