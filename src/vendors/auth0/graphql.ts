@@ -74,7 +74,9 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
 
   const KeyRef = builder.objectRef<Auth0ConnectionKeyRecord>(T.connectionKey).implement({
     description:
-      "A connection's signing key. Read and rotated, never edited; `expiresAt` is the certificate's notAfter.",
+      // Auth0 reports neither date for a key: both come from its certificate.
+      "A connection's signing key. Read and rotated, never edited; `createdAt` and `expiresAt` are its certificate's notBefore and notAfter " +
+      '(both null, and `status` UNKNOWN, when the certificate cannot be read).',
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.connectionKey),
     fields: (t) => ({

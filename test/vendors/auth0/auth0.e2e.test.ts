@@ -353,6 +353,18 @@ describe('node and nodes', () => {
     expect(node.expiresAt).toBe(new Date(new X509Certificate(key.cert).validTo).toISOString());
   });
 
+  it("answers a connection key's createdAt with its certificate's notBefore, which Auth0 does not report, as the key's description says", async () => {
+    const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
+    const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
+    const res = await h.exec(NodeDocument, { id: encodeGlobalId('Auth0ConnectionKey', JSON.stringify([PROD, conn.id, key.kid])) });
+    expect(res.errors).toBeUndefined();
+    expect((res.data!.node as Record<string, unknown>).createdAt).toBe(new Date(new X509Certificate(key.cert).validFrom).toISOString());
+    // Credential.createdAt says "null when the vendor does not report it": the key's own type says where it comes from instead.
+    const described = await h.post(JSON.stringify({ query: '{ __type(name: "Auth0ConnectionKey") { description } }' }));
+    const { description } = ((await described.json()) as { data: { __type: { description: string } } }).data.__type;
+    expect(description).toMatch(/`createdAt`[^.]*notBefore/);
+  });
+
   it('reads current_since strictly: "1" is no year 2001 but null, reported, and a key missing its fingerprint is listed with it empty', async () => {
     const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
     const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
