@@ -225,7 +225,9 @@ export class Auth0Session implements AccountSession {
     });
     // Keys read later in this request must show the rotated set, not the cached one.
     this.keys.forget(connectionId);
-    return { connection, newKey: this.keyRecord(connectionId, key) };
+    // The rotation returns the key it adds as next (its contract); `next` itself is optional there,
+    // and a key without it would have no role.
+    return { connection, newKey: this.keyRecord(connectionId, key.next === undefined ? { ...key, next: true } : key) };
   }
 
   private clients(): Promise<Auth0ClientRecord[]> {

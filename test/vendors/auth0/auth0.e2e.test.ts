@@ -664,6 +664,16 @@ describe('rotateConnectionKeys', () => {
     expect(calls.indexOf(`GET /api/v2/connections/${id}/keys`)).toBeGreaterThan(calls.indexOf(`POST /api/v2/connections/${id}/keys/rotate`));
   });
 
+  it('calls the key a rotation returns NEXT when Auth0 leaves its optional next flag out: the rotation returns the key it adds as next', async () => {
+    const { id, globalId } = connectionGlobalId(staging, 'partner-oidc');
+    const { current: _c, next: _n, previous: _p, current_since: _s, ...unflagged } = staging.state.keys.get(id)!.find((k) => k.next)!;
+    staging.inject({ method: 'POST', route: '/api/v2/connections/:id/keys/rotate', afterApply: true, status: 201, json: unflagged });
+    const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
+    const result = res.data!.rotateConnectionKeys;
+    if (result.__typename !== 'RotateConnectionKeysSuccess') throw new Error(JSON.stringify(result));
+    expect(result.newKey).toMatchObject({ kid: unflagged.kid, role: 'NEXT', next: true, current: false, previous: false });
+  });
+
   it('sends no body when no signing algorithm is given', async () => {
     const { globalId } = connectionGlobalId(staging, 'partner-oidc');
     const res = await h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } });
