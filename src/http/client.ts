@@ -125,7 +125,7 @@ const MAX_VENDOR_MESSAGE = 300;
 export const SCOPE_RECHECK_MS = 60_000;
 const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
-const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
+export const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
 /** Errors never repeated: their retries happened further down (a token fetch), or a repeat would meet the same (an answer too long). */
 const exhausted = new WeakSet<object>();
 /** The vendor's own say on repeating a failed call (Keycard's `x-should-retry: true|false`). */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
 import { UpstreamError, ValidationError } from '../../errors.js';
-import type { HttpClient, UpstreamRequest } from '../../http/client.js';
+import { APPLIED_REPEATABLE, type HttpClient, type UpstreamRequest } from '../../http/client.js';
 import type { IssuedToken } from '../../http/tokens.js';
 import type { RequestScope } from '../../scope.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
@@ -200,7 +200,13 @@ export class ConductorOneSession implements AccountSession {
       scope: this.scope,
     });
     if (!res.credential) {
-      throw new UpstreamError(`${this.http.source.vendor} account "${this.account}" answered the update without the credential`, this.http.source, 200, false);
+      // A 200 is the rename applied; only its result is missing, and renaming again sets the same name.
+      throw new UpstreamError(
+        `${this.http.source.vendor} account "${this.account}" answered the update without the credential${APPLIED_REPEATABLE}`,
+        this.http.source,
+        200,
+        true,
+      );
     }
     const record = this.credentialRecord(servicePrincipalId, res.credential);
     this.credential.replace([servicePrincipalId, id], record);

@@ -433,6 +433,27 @@ describe('updateCredential on ConductorOne', () => {
     await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: c.globalId, name: 'okta-sync-legacy' } });
   });
 
+  it('reports a rename ConductorOne answers without the credential (`{}`) as applied and safe to repeat, not as a failure not worth retrying', async () => {
+    const c = credential('access-bot');
+    sim.inject({ method: 'PATCH', route: `${API}/:service_principal_id/credentials/:id`, afterApply: true, status: 200, json: {} });
+    try {
+      const res = await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: c.globalId, name: 'access-bot (renamed)' } });
+      expect(res.data?.updateCredential).toMatchObject({
+        __typename: 'UpstreamError',
+        vendor: 'CONDUCTORONE',
+        account: ACCOUNT,
+        status: 200,
+        retryable: true,
+        outcomeUnknown: false,
+        message: expect.stringContaining('the change was applied'),
+      });
+      // It was: ConductorOne holds the new name.
+      expect(credential('access-bot (renamed)').id).toBe(c.id);
+    } finally {
+      await h.exec(ConductorOneUpdateCredentialDocument, { input: { id: c.globalId, name: 'access-bot' } });
+    }
+  });
+
   it('shows the new name to reads later in the same request, even when the list was already read', async () => {
     const c = credential('access-bot');
     // Mutations run one after another: `a` reads the owner's list into the request's cache, `b` renames.
