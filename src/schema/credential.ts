@@ -1,6 +1,7 @@
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
 import { credentialStatus } from '../domain/status.js';
+import { goneAsEmpty } from '../vendors/not-found.js';
 import { builder } from './builder.js';
 import { CredentialKindEnum, CredentialStatusEnum, vendorEnum } from './enums.js';
 import { globalIdOf } from './global-id.js';
@@ -95,8 +96,10 @@ CredentialOwnerInterface.implement({
       type: [CredentialInterface],
       // Null (with the error) when the vendor fails: the owner itself is still worth returning.
       nullable: { list: true, items: false },
-      description: "The owner's credentials; null, with an error naming the account, when they could not be read.",
-      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref).then(distinctCredentials),
+      description:
+        "The owner's credentials; null, with an error naming the account, when they could not be read. An owner deleted since it was read has none.",
+      // Deleted between reading the owner and its list: none, as a list or an owner filter reads it.
+      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref).then(distinctCredentials, goneAsEmpty),
     }),
   }),
 });

@@ -344,6 +344,16 @@ describe('node and nodes', () => {
     expect(apiCalls(prod)).toContain(`GET /api/v2/clients/${clientId}/credentials/${cid}`);
   });
 
+  it("answers a client deleted between reading it and reading its credentials as holding none, as a list or an owner filter does: no error", async () => {
+    const client = prod.state.clients.find((c) => c.name === 'Billing Service')!;
+    const owner = encodeGlobalId('Auth0Client', JSON.stringify([PROD, client.client_id]));
+    prod.inject({ route: '/api/v2/clients/:client_id/credentials', params: { client_id: client.client_id }, status: 404, json: { statusCode: 404, error: 'Not Found', message: 'Client not found' } });
+    const query = `{ node(id: "${owner}") { ... on Auth0Client { externalId credentials { id } } } }`;
+    const res = (await (await h.post(JSON.stringify({ query }))).json()) as { data?: { node: unknown }; errors?: unknown[] };
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.node).toEqual({ externalId: client.client_id, credentials: [] });
+  });
+
   it('resolves a connection key with its certificate, roles and certificate expiry', async () => {
     const conn = prod.state.connections.find((c) => c.name === 'okta-workforce')!;
     const key = prod.state.keys.get(conn.id)!.find((k) => k.current)!;
