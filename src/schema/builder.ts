@@ -88,7 +88,7 @@ export const builder = new SchemaBuilder<{
     // so they say how it pages (queries.ts).
     pageInfoFieldOptions: {
       description:
-        'Cursors to page on. With `first` (or neither `first` nor `last`), `hasNextPage` is exact and `hasPreviousPage` says whether `after` was given; with `last`, the reverse.',
+        'Cursors to page on. With `first` (or neither `first` nor `last`), `hasNextPage` is exact (within `before`, when it is given) and `hasPreviousPage` says whether `after` was given; with `last`, the reverse.',
     },
     cursorFieldOptions: {
       description: "This edge's place in the order, for `after` or `before`: opaque, and a position rather than an offset, so it stays usable as the list changes.",
