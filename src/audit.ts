@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { Caller } from './auth/grants.js';
 import type { Ref } from './domain/ref.js';
-import { GatewayError, UpstreamError } from './errors.js';
+import { answerStatus, GatewayError, UpstreamError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { RequestScope } from './scope.js';
 
@@ -139,7 +139,7 @@ export async function audited<T>(ctx: AuditContext, target: () => AuditTarget, r
     return result;
   } catch (err) {
     const outcome = err instanceof GatewayError ? err.constructor.name : 'InternalError';
-    record(outcome, err instanceof UpstreamError ? (err.status ?? upstreamStatus) : upstreamStatus);
+    record(outcome, (err instanceof UpstreamError ? err.status : null) ?? answerStatus(err) ?? upstreamStatus);
     throw err;
   } finally {
     scope.observeUpstream = outer;

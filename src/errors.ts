@@ -24,6 +24,24 @@ export interface UpstreamSource {
   account: string;
 }
 
+/** The status of the vendor's answer each failure was made from (see `answerStatus`). */
+const answers = new WeakMap<Error, number>();
+
+/** Marks `err` as made from a vendor answer of `status`. Only failures pay for it. */
+export function answeredWith<E extends Error>(err: E, status: number): E {
+  answers.set(err, status);
+  return err;
+}
+
+/**
+ * The status of the vendor answer a failure was made from, when it was: the audit record names it
+ * rather than the last call's, which may be a read made after it (Keycard confirms a 404 by
+ * reading its organization, answered 200).
+ */
+export function answerStatus(err: unknown): number | undefined {
+  return err instanceof Error ? answers.get(err) : undefined;
+}
+
 export class NotFoundError extends GatewayError {
   readonly code = 'NOT_FOUND';
   constructor(

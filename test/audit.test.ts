@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, type AuditRecord } from '../src/audit.js';
 import { createLogger } from '../src/logger.js';
+import type { KeycardSimulator } from '../src/vendors/keycard/simulator.js';
+import { UpdateCredentialDocument } from './gql/graphql.js';
+import { startHarness, type Harness } from './fixtures/harness.js';
+import { gid } from './fixtures/ids.js';
 import { tempDir } from './fixtures/temp-dir.js';
 
 const record: AuditRecord = {
@@ -55,5 +59,35 @@ describe('the audit log', () => {
 
   it('refuses, at start, an audit file it cannot write, naming it', () => {
     expect(() => new AuditLog(createLogger({ level: 'silent' }), '/nonexistent-dir/audit.jsonl')).toThrow('audit.file /nonexistent-dir/audit.jsonl cannot be written (ENOENT)');
+  });
+});
+
+describe("a mutation's audit record", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ accounts: { keycard: ['keycard-sandbox'] } });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.reset());
+  const audits = () =>
+    h.logs
+      .map((l) => JSON.parse(l) as { msg: string; audit?: AuditRecord })
+      .filter((l) => l.msg === 'audit')
+      .map((l) => l.audit!);
+
+  it('names the status of the answer that refused the change, not of a read made after it to tell what that answer meant', async () => {
+    const sim = h.sim('keycard-sandbox') as KeycardSimulator;
+    const serviceAccount = [...sim.state.credentials.keys()][0]!;
+    const before = audits().length;
+    const res = await h.exec(UpdateCredentialDocument, { input: { id: gid('KeycardCredential', 'keycard-sandbox', serviceAccount, 'no-such-credential'), name: 'renamed' } });
+    expect(res.data?.updateCredential).toMatchObject({ __typename: 'NotFoundError' });
+    // Keycard's 404 is a missing credential only once its organization answers: that read answers 200.
+    expect(sim.apiRequests().map((r) => `${r.method} ${r.route}`)).toEqual([
+      'PATCH /organizations/:organization_id/service-accounts/:service_account_id/credentials/:credential_id',
+      'GET /organizations/:organization_id/service-accounts',
+    ]);
+    expect(audits().slice(before)).toEqual([
+      expect.objectContaining({ operation: 'updateCredential', vendor: 'KEYCARD', account: 'keycard-sandbox', fields: ['name'], outcome: 'NotFoundError', upstreamStatus: 404 }),
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { Pool } from 'undici';
 import type { z } from 'zod';
 import type { Vendor } from '../domain/vendor.js';
 import {
+  answeredWith,
   MAYBE_APPLIED,
   NotFoundError,
   RateLimitedError,
@@ -521,7 +522,7 @@ export class HttpClient {
     const detail = vendorMessage ? `: ${vendorMessage}` : cutAt !== undefined ? ` (its answer, over ${cutAt} bytes, was not read)` : '';
     const shouldRetry = headers['x-should-retry'];
     const vendorSays = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
-    const err = this.errorFor(status, headers, req, idempotent, detail, vendorSays);
+    const err = answeredWith(this.errorFor(status, headers, req, idempotent, detail, vendorSays), status);
     if (vendorSays !== undefined) vendorVerdict.set(err, vendorSays);
     return err;
   }
