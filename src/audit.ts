@@ -23,6 +23,8 @@ export interface AuditRecord {
   upstreamStatus: number | string | null;
   /** True when an idempotency key replayed an earlier outcome: nothing was sent upstream. */
   replayed?: boolean;
+  /** True when the change may or may not have been applied (sent, then a 5xx or no answer): an auditor must not read it as refused. */
+  outcomeUnknown?: boolean;
 }
 
 /** One structured record per mutation attempt: to the log stream and, if configured, a JSONL file. */
@@ -94,7 +96,7 @@ export function auditRefusal(ctx: AuditContext, t: AuditTarget): void {
 }
 
 /** One mutation attempt's record: who, what and on which target, and how it ended. */
-function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamStatus: number | string | null): AuditRecord {
+function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamStatus: number | string | null, outcomeUnknown = false): AuditRecord {
   return {
     time: new Date().toISOString(),
     requestId: ctx.scope.requestId,
@@ -109,6 +111,7 @@ function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamSt
     // A replay sent nothing: the upstream status belongs to the first attempt's record.
     upstreamStatus: t.replayed ? null : upstreamStatus,
     ...(t.replayed ? { replayed: true } : {}),
+    ...(outcomeUnknown ? { outcomeUnknown: true } : {}),
   };
 }
 
@@ -121,14 +124,14 @@ function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamSt
 export async function audited<T>(ctx: AuditContext, target: () => AuditTarget, run: () => Promise<T>): Promise<T> {
   ctx.scope.outliveClient?.();
   let upstreamStatus: number | string | null = null;
-  const record = (outcome: string, status: number | string | null) => {
+  const record = (outcome: string, status: number | string | null, outcomeUnknown = false) => {
     let t: AuditTarget;
     try {
       t = target();
     } catch {
       t = { operation: 'unknown', ref: null, fields: [] };
     }
-    ctx.audit.write(recordOf(ctx, t, outcome, status));
+    ctx.audit.write(recordOf(ctx, t, outcome, status, outcomeUnknown));
   };
   const { scope } = ctx;
   const outer = scope.observeUpstream;
@@ -139,7 +142,7 @@ export async function audited<T>(ctx: AuditContext, target: () => AuditTarget, r
     return result;
   } catch (err) {
     const outcome = err instanceof GatewayError ? err.constructor.name : 'InternalError';
-    record(outcome, (err instanceof UpstreamError ? err.status : null) ?? answerStatus(err) ?? upstreamStatus);
+    record(outcome, (err instanceof UpstreamError ? err.status : null) ?? answerStatus(err) ?? upstreamStatus, err instanceof UpstreamError && err.outcomeUnknown);
     throw err;
   } finally {
     scope.observeUpstream = outer;

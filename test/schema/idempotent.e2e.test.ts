@@ -58,6 +58,11 @@ describe('rotateConnectionKeys with an idempotency key', () => {
     // The same failure, said to be the first call's: this retry rotated nothing.
     expect(retry.data!.rotateConnectionKeys).toEqual({ ...first.data!.rotateConnectionKeys, replayed: true });
     expect(rotations()).toHaveLength(1);
+    // Both audit records say the outcome is unknown: an auditor must not read them as refused.
+    expect(audits().filter((a) => a.operation === 'rotateConnectionKeys')).toEqual([
+      expect.objectContaining({ outcome: 'UpstreamError', upstreamStatus: 500, outcomeUnknown: true }),
+      expect.objectContaining({ outcome: 'UpstreamError', upstreamStatus: null, replayed: true, outcomeUnknown: true }),
+    ]);
     expect(sim.state.keys.get(id)!.map((k) => k.kid)).toEqual(afterFirst);
     expect(audits().at(-1)).toMatchObject({ operation: 'rotateConnectionKeys', outcome: 'UpstreamError', replayed: true });
   });
