@@ -55,7 +55,8 @@ export class AuditLog {
       // Appends are chained so lines never interleave; a failed write is logged, not thrown.
       this.writes = this.writes
         .then(() => appendFile(file, `${JSON.stringify(record)}\n`, { mode: 0o600 }))
-        .catch((err: unknown) => this.logger.error({ err }, 'audit file write failed'));
+        // Naming the record lost, so it can be found in the log stream and restored to the file.
+        .catch((err: unknown) => this.logger.error({ err, requestId: record.requestId, operation: record.operation, outcome: record.outcome }, 'audit file write failed'));
     }
   }
 

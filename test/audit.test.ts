@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,22 @@ describe('the audit log', () => {
     audit.write({ ...record, requestId: 'r2' });
     await audit.flush();
     expect((await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as AuditRecord).requestId)).toEqual(['r1', 'r2']);
+  });
+
+  it('names the record it could not append to the file (its request, operation and outcome), which the log stream still holds', async () => {
+    const dir = await tempDir('audit');
+    const file = join(dir, 'audit.jsonl');
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: 'info', destination });
+    const audit = new AuditLog(logger, file);
+    await rm(dir, { recursive: true }); // the file's place is gone after start
+    audit.write(record);
+    await audit.flush();
+    logger.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.find((l) => l.msg === 'audit')).toMatchObject({ audit: record });
+    expect(logged.find((l) => l.msg === 'audit file write failed')).toMatchObject({ level: 50, requestId: 'r1', operation: 'updateCredential', outcome: 'success' });
   });
 
   it('refuses, at start, an audit file it cannot write, naming it', () => {
