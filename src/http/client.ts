@@ -17,6 +17,7 @@ import { CircuitBreaker, PROBE, type BreakerSettings } from '../resilience/break
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import { RateBudgets, type Rate } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
+import { cut } from '../text.js';
 import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
@@ -587,16 +588,6 @@ export class HttpClient {
   private describe(): string {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
-}
-
-/**
- * At most `max` UTF-16 units of `text`, never ending in the first half of a surrogate pair: half
- * an emoji would reach the client as an unpaired "\ud83d", which strict JSON parsers refuse.
- */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const high = text.charCodeAt(max - 1);
-  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
 /** Whether a cancellation's reason is the request's deadline (RequestScope's, or AbortSignal.timeout's) rather than its client leaving. */

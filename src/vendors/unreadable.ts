@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { Vendor } from '../domain/vendor.js';
+import { cut } from '../text.js';
 import type { ShownAs } from './zod-helpers.js';
 
 /** Items told about one by one; past this many, they are only counted (memory stays bounded). */
@@ -31,7 +32,7 @@ export class UnreadableValues {
   ) {}
 
   report(field: string, id: string, shownAs: ShownAs): void {
-    const item = id.length > ITEM_CHARS ? `${id.slice(0, ITEM_CHARS)}…` : id;
+    const item = id.length > ITEM_CHARS ? `${cut(id, ITEM_CHARS)}…` : id;
     const key = `${field}\u0000${item}`;
     if (this.reported.has(key)) return;
     if (this.reported.size < REMEMBERED) {
