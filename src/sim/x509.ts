@@ -41,10 +41,11 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(bytes));
 }
 
-/** UTCTime until 2049, GeneralizedTime after, as RFC 5280 requires. */
+/** UTCTime for 1950–2049, GeneralizedTime for any other year (0000–9999), as RFC 5280 requires. */
 function time(d: Date): Buffer {
   const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
-  return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(iso.slice(2))) : tlv(0x18, Buffer.from(iso));
+  const year = d.getUTCFullYear();
+  return year >= 1950 && year < 2050 ? tlv(0x17, Buffer.from(iso.slice(2))) : tlv(0x18, Buffer.from(iso));
 }
 
 // PS* certificates are signed with plain RSA PKCS#1 (RSASSA-PSS parameters in DER are fiddly and
@@ -75,6 +76,10 @@ export async function generateCertificate(opts: {
   alg: SigningAlg;
   notBefore?: Date;
   validDays?: number;
+  /** Instead of `validDays`: e.g. 9999-12-31T23:59:59Z, RFC 5280's "no well-defined expiration date". */
+  notAfter?: Date;
+  /** The notAfter element exactly as given (tag, length and content), however (un)lawfully encoded; `notAfter` is still returned as computed. */
+  notAfterDer?: Buffer;
   /** The serial's INTEGER content exactly as given, however (un)lawfully encoded; default 16 random bytes. */
   serial?: Buffer;
 }): Promise<GeneratedCertificate> {
@@ -82,7 +87,7 @@ export async function generateCertificate(opts: {
   const sig = SIGNATURE[opts.alg];
   const algorithm = sig.rsa ? seq(oid(sig.oid), nul()) : seq(oid(sig.oid));
   const notBefore = new Date(Math.floor((opts.notBefore ?? new Date()).getTime() / 1000) * 1000);
-  const notAfter = new Date(notBefore.getTime() + (opts.validDays ?? 365) * 86_400_000);
+  const notAfter = opts.notAfter ?? new Date(notBefore.getTime() + (opts.validDays ?? 365) * 86_400_000);
   const name = seq(set(seq(oid('2.5.4.3'), utf8(opts.commonName))));
   const serial = opts.serial ?? randomBytes(16);
   // Positive, and minimal: a leading zero byte before one below 0x80 is invalid DER, which OpenSSL refuses.
@@ -92,7 +97,7 @@ export async function generateCertificate(opts: {
     opts.serial ? tlv(0x02, serial) : int(serial),
     algorithm,
     name,
-    seq(time(notBefore), time(notAfter)),
+    seq(time(notBefore), opts.notAfterDer ?? time(notAfter)),
     name,
     publicKey.export({ type: 'spki', format: 'der' }),
   );

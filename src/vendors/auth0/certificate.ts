@@ -7,25 +7,18 @@ export interface Validity {
 
 /**
  * A PEM certificate's validity: a connection key's lifetime, since Auth0 reports no expiry field
- * for keys. OpenSSL reads it first; where OpenSSL refuses an encoding that is merely lax (a serial
- * number with a redundant leading zero or a negative one, as some issuers write), the validity is
- * read from the DER directly. Null only when neither can read it.
+ * for keys. Read from the DER first: cheap on the request path, exact for every year 0000–9999
+ * (OpenSSL's text, as `new Date` read it, put year 50 in 1950), and the calendar is checked.
+ * OpenSSL is asked only when that reader refuses: it also reads the lax encodings RFC 5280 forbids
+ * but old issuers wrote (a time without seconds, with an offset or fractions of a second). A
+ * serial OpenSSL refuses (a redundant leading zero, a negative one) does not matter to the reader.
+ * Null only when neither can read it.
  */
 export function certificateValidity(pem: string): Validity | null {
   // Parsing X.509 costs more than the rest of a key's record; a connection's keys change rarely.
   const known = validities.get(pem);
   if (known !== undefined) return known;
-  let validity: Validity | null;
-  try {
-    const x = new X509Certificate(pem);
-    const notBefore = new Date(x.validFrom);
-    const notAfter = new Date(x.validTo);
-    // OpenSSL parses a certificate whose validity holds no real time (month 13), and prints it as
-    // "Bad time value": an Invalid Date would read as ACTIVE. The DER reader checks the calendar.
-    validity = isTime(notBefore) && isTime(notAfter) ? { notBefore, notAfter } : validityFromDer(pem);
-  } catch {
-    validity = validityFromDer(pem);
-  }
+  const validity = validityFromDer(pem) ?? validityFromOpenSsl(pem);
   // Keyed by the text itself: one far longer than any real certificate (a vendor's garbage) would
   // stay in memory with its entry, 2,000 of them at up to http.maxResponseBytes each.
   if (pem.length > MAX_CACHED_PEM) return validity;
@@ -36,8 +29,43 @@ export function certificateValidity(pem: string): Validity | null {
 const MAX_VALIDITIES = 2_000;
 /** Real certificates are a few kB of PEM (a 16,384-bit RSA key's, self-signed, about 6,000 characters). */
 const MAX_CACHED_PEM = 16_384;
-const isTime = (d: Date) => !Number.isNaN(d.getTime());
 const validities = new Map<string, Validity | null>();
+/** A UTC calendar time of any year 0000–9999; null for none (month 13, day 32, February 29 of a common year). */
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms = 0): Date | null {
+  // Not Date.UTC: it takes years 0–99 for 1900–1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  // Out-of-range fields roll over into the next unit: such a time is no time at all.
+  const same =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
+    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  return same ? date : null;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** OpenSSL's ASN1_TIME_print, always in GMT: "Jan  1 00:00:00 999 GMT", "Feb  1 03:04:05.5 2026 GMT". */
+const OPENSSL_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{1,4}) GMT$/;
+
+function opensslTime(text: string): Date | null {
+  // "Bad time value" for a time OpenSSL parsed but cannot read (month 13): an Invalid Date would read as ACTIVE.
+  const m = OPENSSL_TIME.exec(text);
+  const month = m ? MONTHS.indexOf(m[1]!) + 1 : 0;
+  if (!m || month === 0) return null;
+  const ms = Number((m[6] ?? '').slice(0, 3).padEnd(3, '0'));
+  return utc(Number(m[7]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms);
+}
+
+function validityFromOpenSsl(pem: string): Validity | null {
+  try {
+    const x = new X509Certificate(pem);
+    const notBefore = opensslTime(x.validFrom);
+    const notAfter = opensslTime(x.validTo);
+    return notBefore && notAfter ? { notBefore, notAfter } : null;
+  } catch {
+    return null;
+  }
+}
 
 interface Element {
   tag: number;
@@ -61,18 +89,15 @@ function element(der: Buffer, at: number): Element {
   return { tag: der[at]!, start, end: start + length };
 }
 
-/** UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or GeneralizedTime (YYYYMMDDHHMMSSZ), as RFC 5280 allows them. */
+/** UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or GeneralizedTime (YYYYMMDDHHMMSSZ), exactly as RFC 5280 allows them. */
 function time(der: Buffer, e: Element): Date {
   const text = der.subarray(e.start, e.end).toString('latin1');
   const m = e.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : e.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
   if (!m) throw new RangeError('not a certificate time');
   const year = e.tag === 0x17 ? (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]) : Number(m[1]);
   const [month, day, hour, minute, second] = m.slice(2).map(Number) as [number, number, number, number, number];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  // Date.UTC rolls month 13 or day 32 over into the next: such a time is no time at all.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) {
-    throw new RangeError('not a certificate time');
-  }
+  const date = utc(year, month, day, hour, minute, second);
+  if (!date) throw new RangeError('not a certificate time');
   return date;
 }
 

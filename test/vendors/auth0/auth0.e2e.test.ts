@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeGlobalId } from '../../../src/schema/global-id.js';
+import { generateCertificate } from '../../../src/sim/x509.js';
 import { GATEWAY_SCOPES, type Auth0Simulator } from '../../../src/vendors/auth0/simulator.js';
 import {
   ListCredentialsDocument,
@@ -283,6 +284,21 @@ describe('credentials across Auth0 accounts', () => {
       expect(warnings.map((l) => JSON.parse(l))).toEqual([
         expect.objectContaining({ level: 40, vendor: 'AUTH0', account: PROD, field: 'cert', item: `${connectionId}/${key.kid}`, shownAs: 'UNKNOWN' }),
       ]);
+    } finally {
+      key.cert = cert;
+    }
+  });
+
+  it('answers a key whose certificate expired in the year 50 with that date and EXPIRED, not a date in 1950', async () => {
+    const key = [...prod.state.keys.values()][0]![0]!;
+    const cert = key.cert;
+    const [notBefore, notAfter] = [new Date('0001-01-01T00:00:00Z'), new Date('0050-06-15T12:34:56Z')];
+    key.cert = (await generateCertificate({ commonName: 'old', alg: 'ES256', notBefore, notAfter })).cert;
+    try {
+      const res = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD] }, first: 500 });
+      expect(res.errors).toBeUndefined();
+      const node = res.data!.credentials.edges.find((e) => e.node.externalId === key.kid)!.node;
+      expect(node).toMatchObject({ status: 'EXPIRED', createdAt: '0001-01-01T00:00:00.000Z', expiresAt: '0050-06-15T12:34:56.000Z' });
     } finally {
       key.cert = cert;
     }

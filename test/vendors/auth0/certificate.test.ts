@@ -32,6 +32,29 @@ describe('certificateValidity: a connection key lifetime', () => {
     expect(record).toMatchObject({ expiresAt: null, expiryUnknown: true });
   });
 
+  it('reads a GeneralizedTime of the years 0000–0999 as that year, which OpenSSL\'s text put in 1900–1999 or 2000 on', async () => {
+    const oldest = new Date('0000-01-01T00:00:00Z');
+    for (const iso of ['0000-02-29T00:00:00Z', '0050-06-15T12:34:56Z', '0999-12-31T23:59:59Z']) {
+      const { cert } = await generateCertificate({ commonName: 'old', alg: 'ES256', notBefore: oldest, notAfter: new Date(iso) });
+      // Year 0 is a leap year (proleptic Gregorian, as RFC 5280 dates are); 1900 was not.
+      expect(certificateValidity(cert)).toEqual({ notBefore: oldest, notAfter: new Date(iso) });
+    }
+  });
+
+  it('reads through OpenSSL the lax times RFC 5280 forbids but old issuers wrote (no seconds, an offset, a fraction of a second), every year 0000–9999 included', async () => {
+    const cases = [
+      [0x17, '2602010304Z', '2026-02-01T03:04:00Z'],
+      [0x17, '260201030405+0100', '2026-02-01T02:04:05Z'],
+      [0x18, '20260201030405.5Z', '2026-02-01T03:04:05.500Z'],
+      [0x18, '00500615123456.25Z', '0050-06-15T12:34:56.250Z'],
+    ] as const;
+    for (const [tag, text, iso] of cases) {
+      const notAfterDer = Buffer.concat([Buffer.from([tag, text.length]), Buffer.from(text, 'latin1')]);
+      const { cert } = await generateCertificate({ commonName: 'lax-time', alg: 'ES256', notBefore, notAfterDer });
+      expect(certificateValidity(cert)).toEqual({ notBefore, notAfter: new Date(iso) });
+    }
+  });
+
   it('reads nothing from text that is no certificate', () => {
     expect(certificateValidity('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n')).toBeNull();
     expect(certificateValidity('not a pem')).toBeNull();
