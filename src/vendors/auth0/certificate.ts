@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 
 export interface Validity {
   notBefore: Date;
-  notAfter: Date;
+  /** Null when the certificate has no well-defined expiration date (RFC 5280 §4.1.2.5: notAfter 99991231235959Z). */
+  notAfter: Date | null;
 }
 
 /**
@@ -18,7 +19,8 @@ export function certificateValidity(pem: string): Validity | null {
   // Parsing X.509 costs more than the rest of a key's record; a connection's keys change rarely.
   const known = validities.get(pem);
   if (known !== undefined) return known;
-  const validity = validityFromDer(pem) ?? validityFromOpenSsl(pem);
+  const read = validityFromDer(pem) ?? validityFromOpenSsl(pem);
+  const validity = read && { notBefore: read.notBefore, notAfter: read.notAfter.getTime() === NO_EXPIRATION ? null : read.notAfter };
   // Keyed by the text itself: one far longer than any real certificate (a vendor's garbage) would
   // stay in memory with its entry, 2,000 of them at up to http.maxResponseBytes each.
   if (pem.length > MAX_CACHED_PEM) return validity;
@@ -30,6 +32,14 @@ const MAX_VALIDITIES = 2_000;
 /** Real certificates are a few kB of PEM (a 16,384-bit RSA key's, self-signed, about 6,000 characters). */
 const MAX_CACHED_PEM = 16_384;
 const validities = new Map<string, Validity | null>();
+/** GeneralizedTime 99991231235959Z: "no well-defined expiration date", not a date in year 9999. */
+const NO_EXPIRATION = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+interface Read {
+  notBefore: Date;
+  notAfter: Date;
+}
+
 /** A UTC calendar time of any year 0000–9999; null for none (month 13, day 32, February 29 of a common year). */
 function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms = 0): Date | null {
   // Not Date.UTC: it takes years 0–99 for 1900–1999.
@@ -56,7 +66,7 @@ function opensslTime(text: string): Date | null {
   return utc(Number(m[7]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms);
 }
 
-function validityFromOpenSsl(pem: string): Validity | null {
+function validityFromOpenSsl(pem: string): Read | null {
   try {
     const x = new X509Certificate(pem);
     const notBefore = opensslTime(x.validFrom);
@@ -105,7 +115,7 @@ const BEGIN = '-----BEGIN CERTIFICATE-----';
 const END = '-----END CERTIFICATE-----';
 
 /** Certificate → TBSCertificate → [version], serial, signature, issuer, validity (RFC 5280 §4.1). */
-function validityFromDer(pem: string): Validity | null {
+function validityFromDer(pem: string): Read | null {
   try {
     // Markers found by indexOf, not a lazy regex: on text with many begin markers and no end (a
     // vendor's garbage, up to http.maxResponseBytes) the regex searched from each one to the end.

@@ -76,7 +76,8 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
     description:
       // Auth0 reports neither date for a key: both come from its certificate.
       "A connection's signing key. Read and rotated, never edited; `createdAt` and `expiresAt` are its certificate's notBefore and notAfter " +
-      '(both null, and `status` UNKNOWN, when the certificate cannot be read).',
+      '(both null, and `status` UNKNOWN, when the certificate cannot be read; `expiresAt` null and `status` NEVER_EXPIRES when notAfter is 99991231235959Z, ' +
+      'which RFC 5280 gives a certificate with no well-defined expiration date).',
     interfaces: [builder.nodeInterfaceRef(), CredentialInterface],
     isTypeOf: isRecordOf(T.connectionKey),
     fields: (t) => ({

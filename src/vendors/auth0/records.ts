@@ -144,6 +144,7 @@ export function connectionKeyRecord(account: string, connectionId: string, k: Co
     description: null,
     createdAt: validity?.notBefore ?? null,
     updatedAt: null,
+    // Null too for a certificate that says it has no expiration (RFC 5280's notAfter 99991231235959Z): NEVER_EXPIRES.
     expiresAt: validity?.notAfter ?? null,
     // The certificate's validity is the key's lifetime: one that cannot be read is no key that never expires.
     expiryUnknown: validity === null,

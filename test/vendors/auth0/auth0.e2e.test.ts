@@ -304,6 +304,23 @@ describe('credentials across Auth0 accounts', () => {
     }
   });
 
+  it('answers a key whose certificate has no expiration date (notAfter 99991231235959Z) as NEVER_EXPIRES with no expiresAt, as the filters find it', async () => {
+    const key = [...prod.state.keys.values()][0]![0]!;
+    const cert = key.cert;
+    key.cert = (await generateCertificate({ commonName: 'forever', alg: 'ES256', notAfter: new Date('9999-12-31T23:59:59Z') })).cert;
+    try {
+      const never = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD], statuses: ['NEVER_EXPIRES'] }, first: 500 });
+      expect(never.errors).toBeUndefined();
+      expect(never.data!.credentials.edges.find((e) => e.node.externalId === key.kid)?.node).toMatchObject({ status: 'NEVER_EXPIRES', expiresAt: null });
+      // Like any credential that never expires, it matches no expiresBefore: not even the last instant a DateTime can write.
+      const dated = await h.exec(ListCredentialsDocument, { filter: { accounts: [PROD], expiresBefore: '9999-12-31T23:59:59.999Z' }, first: 500 });
+      expect(dated.errors).toBeUndefined();
+      expect(dated.data!.credentials.edges.map((e) => e.node.externalId)).not.toContain(key.kid);
+    } finally {
+      key.cert = cert;
+    }
+  });
+
   it('takes the EXPIRING window from expiryWarningDays: at 7 days, a credential 9 days from expiry is ACTIVE, and the filter agrees', async () => {
     const week = await startHarness({ accounts: { auth0: [PROD] }, config: { expiryWarningDays: 7 } });
     try {

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { credentialStatus } from '../../../src/domain/status.js';
 import { generateCertificate } from '../../../src/sim/x509.js';
 import { certificateValidity } from '../../../src/vendors/auth0/certificate.js';
 import { connectionKeyRecord } from '../../../src/vendors/auth0/records.js';
@@ -53,6 +54,24 @@ describe('certificateValidity: a connection key lifetime', () => {
       const { cert } = await generateCertificate({ commonName: 'lax-time', alg: 'ES256', notBefore, notAfterDer });
       expect(certificateValidity(cert)).toEqual({ notBefore, notAfter: new Date(iso) });
     }
+  });
+
+  it('reads a notAfter of 99991231235959Z as no expiration date at all (RFC 5280 §4.1.2.5): its key NEVER_EXPIRES, not ACTIVE until 9999', async () => {
+    const { cert } = await generateCertificate({ commonName: 'forever', alg: 'ES256', notBefore, notAfter: new Date('9999-12-31T23:59:59Z') });
+    expect(Buffer.from(cert.replace(/-----[^-]+-----/g, ''), 'base64').includes('99991231235959Z')).toBe(true);
+    expect(certificateValidity(cert)).toEqual({ notBefore, notAfter: null });
+    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert, fingerprint: 'f', thumbprint: 't' }, () => undefined);
+    // Not expiryUnknown: the certificate says when the key expires, and that is never.
+    expect(record).toMatchObject({ createdAt: notBefore, expiresAt: null, expiryUnknown: false });
+    expect(credentialStatus(record, notBefore, 30 * 86_400_000)).toBe('NEVER_EXPIRES');
+  });
+
+  it('reads a notAfter one second before 99991231235959Z as the date it is', async () => {
+    const notAfter = new Date('9999-12-31T23:59:58Z');
+    const { cert } = await generateCertificate({ commonName: 'late', alg: 'ES256', notBefore, notAfter });
+    expect(certificateValidity(cert)).toEqual({ notBefore, notAfter });
+    const record = connectionKeyRecord('auth0-prod', 'con_1', { kid: 'k1', cert, fingerprint: 'f', thumbprint: 't' }, () => undefined);
+    expect(credentialStatus(record, notBefore, 30 * 86_400_000)).toBe('ACTIVE');
   });
 
   it('reads nothing from text that is no certificate', () => {
