@@ -59,7 +59,11 @@ export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request,
       }
       facts.set(request, { requestId, caller: result.caller, releases: [] });
       const logged = loggedOf(res);
-      if (logged && result.caller.via !== 'none') logged.caller = result.caller.name;
+      const { caller } = result;
+      if (logged && caller.via !== 'none') {
+        logged.caller = caller.name;
+        logged.authMethod = caller.via;
+      }
     },
   };
 }

@@ -37,6 +37,8 @@ export class LoggedResponse<R extends IncomingMessage = IncomingMessage> extends
   requestId = '';
   /** The authenticated caller's name, never its key or token; none when auth is off or refused. */
   caller: string | undefined = undefined;
+  /** How the caller authenticated (the Caller's `via`, as the audit names it), never any part of the credential; none when auth is off or refused. */
+  authMethod: 'api-key' | 'jwt' | undefined = undefined;
   operationType = 'unknown';
   operationName: string | undefined = undefined;
   /** What GraphQL's answer said, or that Yoga refused how it was sent; none when the request was answered without it. */
@@ -82,6 +84,7 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
       {
         requestId: this.requestId,
         caller: this.caller,
+        authMethod: this.authMethod,
         // Which application sent it (Apollo Client's `name` and `version` options): what an operator asks first of a failing or costly operation.
         clientName: clientLabel(this.req.headers['apollographql-client-name']),
         clientVersion: clientLabel(this.req.headers['apollographql-client-version']),

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { authConfig, jwtFixture, KEYS } from '../fixtures/callers.js';
+import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { metricsText, sample, sleep, until } from '../fixtures/faults.js';
 import { startHarness, type Harness } from '../fixtures/harness.js';
 import { postSlowly } from '../fixtures/net.js';
@@ -18,6 +18,7 @@ interface RequestLine {
   msg: string;
   requestId: string;
   caller?: string;
+  authMethod?: string;
   clientName?: string;
   clientVersion?: string;
   operationType: string;
@@ -42,12 +43,14 @@ const post = (h: Harness, body: string, headers: Record<string, string> = {}) =>
 
 describe('the request log', () => {
   let h: Harness;
+  let jwt: JwtFixture;
   beforeAll(async () => {
-    h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(await jwtFixture()), limits: { maxBodyBytes: 1_024, batching: 5 } } });
+    jwt = await jwtFixture();
+    h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(jwt), limits: { maxBodyBytes: 1_024, batching: 5 } } });
   });
   afterAll(() => h.close());
 
-  it('writes one info line for a request that calls no vendor: id, caller, operation, outcome, status and duration, nothing else', async () => {
+  it('writes one info line for a request that calls no vendor: id, caller and how it authenticated, operation, outcome, status and duration, nothing else', async () => {
     const res = await post(h, TYPENAME);
     expect(res.status).toBe(200);
     const line = await lineOf(h, res.headers.get('x-request-id'));
@@ -58,12 +61,25 @@ describe('the request log', () => {
       msg: 'request',
       requestId: res.headers.get('x-request-id'),
       caller: 'admin',
+      authMethod: 'api-key',
       operationType: 'query',
       outcome: 'ok',
       status: 200,
       durationMs: expect.any(Number),
     });
     expect(line.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('says how the caller authenticated, api-key or jwt, and nothing of the credential itself', async () => {
+    const bearer = (credential: string) => h.post(TYPENAME, { authorization: `Bearer ${credential}` });
+    const bearerKey = await bearer(KEYS.admin);
+    expect(await lineOf(h, bearerKey.headers.get('x-request-id'))).toMatchObject({ caller: 'admin', authMethod: 'api-key' });
+    const token = await jwt.sign({ sub: 'alice@example.com', scope: 'credentials:read' });
+    const byJwt = await bearer(token);
+    expect(byJwt.status).toBe(200);
+    const line = await lineOf(h, byJwt.headers.get('x-request-id'));
+    expect(line).toMatchObject({ caller: 'alice@example.com', authMethod: 'jwt' });
+    for (const part of token.split('.')) expect(JSON.stringify(line)).not.toContain(part);
   });
 
   it('keeps the client’s request id and names the operation: its operationName, or the name in the document', async () => {
@@ -120,6 +136,7 @@ describe('the request log', () => {
       const line = await lineOf(h, res.headers.get('x-request-id'));
       expect(line, label).toMatchObject({ level: 30, operationType: 'unknown', outcome: 'refused', status });
       expect(line, label).not.toHaveProperty('caller');
+      expect(line, label).not.toHaveProperty('authMethod');
       expect(((await res.json()) as { errors: { extensions: { requestId: string } }[] }).errors[0]!.extensions.requestId, label).toBe(line.requestId);
     }
   });
