@@ -42,6 +42,11 @@ export function createAuthenticator(config: AuthConfig, serviceName: string): Au
         clockTolerance: jwt.clockToleranceSeconds,
         requiredClaims: ['exp'],
       });
+      // Refused as jose refuses a future nbf, with the same tolerance. jose checks iat (a number
+      // if present) against the clock only given maxTokenAge, which would also make iat required.
+      if (payload.iat !== undefined && payload.iat > Math.floor(Date.now() / 1000) + jwt.clockToleranceSeconds) {
+        return { ok: false, error: 'invalid_token', description: 'token issued in the future' };
+      }
       const name = payload[jwt.nameClaim];
       // Blank is no name: the audit could not say who called, and the vault refuses a blank operator.
       if (typeof name !== 'string' || !name.trim()) return { ok: false, error: 'invalid_token', description: `token has no ${jwt.nameClaim} claim` };

@@ -7,6 +7,7 @@ import { postWithHeaders } from '../fixtures/net.js';
 let h: Harness;
 let jwt: JwtFixture;
 const QUERY = JSON.stringify({ query: '{ credentials { totalCount } }' });
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
   jwt = await jwtFixture();
@@ -79,11 +80,18 @@ describe('callers', () => {
     expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 
+  it('accepts a JWT issued a few seconds ahead of the gateway’s clock, within the clock tolerance', async () => {
+    const token = await jwt.sign({ sub: 'alice@example.com', scope: 'credentials:read' }, { issuedAt: nowSeconds() + 5 });
+    const res = await h.post(QUERY, { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+  });
+
   it.each([
     ['expired', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }), 'token expired'],
     ['forged (untrusted key)', async () => jwt.forge({ sub: 'a', scope: 'credentials:read' }), 'token could not be verified'],
     ['for another audience', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { audience: 'other' }), 'token could not be verified'],
     ['from another issuer', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { issuer: 'https://evil/' }), 'token could not be verified'],
+    ['issued 10 minutes in the future', async () => jwt.sign({ sub: 'a', scope: 'credentials:read' }, { issuedAt: nowSeconds() + 600 }), 'token issued in the future'],
     ['named by a blank sub', async () => jwt.sign({ sub: ' \t ', scope: 'credentials:read' }), 'token has no sub claim'],
     [
       'unsigned (alg none)',
