@@ -128,7 +128,9 @@ describe('metrics', () => {
 
   it('times GraphQL requests by operation type and outcome', () => {
     expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="query",outcome="ok"\} [1-9]/);
-    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="unknown",outcome="error"\} [1-9]/);
+    // `{ nope }`, which fails validation: refused, the client's doing, not an error.
+    expect(text).toMatch(/graphql_request_duration_seconds_count\{operation_type="unknown",outcome="refused"\} [1-9]/);
+    expect(text).not.toMatch(/graphql_request_duration_seconds_count\{operation_type="unknown",outcome="error"\}/);
   });
 
   it('times upstream calls by vendor, account, route template and outcome', () => {

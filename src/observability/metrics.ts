@@ -15,7 +15,7 @@ export class Metrics {
   /** One sample per GraphQL request, from its arrival to its answer: label sets bound once (see requestRecorder). */
   readonly requests = new SeriesHistogram(
     'graphql_request_duration_seconds',
-    'GraphQL requests from arrival to answer, by operation type and outcome (ok; partial: data with errors, e.g. some accounts failed; error; refused: answered before GraphQL ran; cancelled: the client went away first).',
+    'GraphQL requests from arrival to answer, by operation type and outcome (ok; partial: data with errors, e.g. some accounts failed; error: the gateway or a vendor failed; refused: nothing ran, for how the client sent it or a document that does not parse, validate or fit the limits; cancelled: the client went away first).',
     ['operation_type', 'outcome'] as const,
     [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     this.registry,

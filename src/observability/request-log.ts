@@ -10,10 +10,12 @@ import { requestRecorder, type Metrics } from './metrics.js';
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * How a request ended. What GraphQL answered: `ok`, `partial` (data with errors: some accounts failed, a field was refused, a batch's operation failed), `error`.
+ * How a request ended. What GraphQL answered: `ok`, `partial` (data with errors: some accounts
+ * failed, a field was refused, a batch's operation failed), `error`, `refused` (nothing executed:
+ * the document did not parse, validate or fit the limits; CSRF, a mutation by GET).
  * Without a GraphQL answer: `refused` (method, media type, body, admission, authentication, the
- * caller's budget, CSRF, a mutation by GET), `error` (a 5xx but 503, a fault before GraphQL), or
- * `cancelled` (the client went away before its answer was out).
+ * caller's budget), `error` (a 5xx but 503, a fault before GraphQL), or `cancelled` (the client
+ * went away before its answer was out).
  */
 type Outcome = 'ok' | 'partial' | 'error' | 'refused' | 'cancelled';
 
@@ -41,7 +43,7 @@ export class LoggedResponse<R extends IncomingMessage = IncomingMessage> extends
   authMethod: 'api-key' | 'jwt' | undefined = undefined;
   operationType = 'unknown';
   operationName: string | undefined = undefined;
-  /** What GraphQL's answer said, or that Yoga refused how it was sent; none when the request was answered without it. */
+  /** What GraphQL's answer said (refused: nothing ran, for what the client sent); none when the request was answered without it. */
   outcome: 'ok' | 'partial' | 'error' | 'refused' | undefined = undefined;
 }
 
@@ -109,19 +111,21 @@ export function withRequestLog(logger: Logger, metrics: Metrics, next: Handler):
 /** The operation name as logged, and as a span names it: none unless a GraphQL name of at most 64 characters (the client picks it). */
 export const saneName = (name: unknown): string | undefined => (typeof name === 'string' && OPERATION_NAME.test(name) ? name : undefined);
 
-function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' {
+/**
+ * What one GraphQL answer says. One without `data` refused the request before any operation
+ * executed (GraphQL over HTTP's request error): a document that does not parse or validate, or
+ * exceeds a limit (depth, cost, tokens…), variables it cannot take, an unknown persisted
+ * operation, a GET without a CSRF header, a mutation by GET. That is `refused`, the client's doing, unless one of its errors is
+ * the gateway's own fault (masked, or a 5xx): `error` stays for what the server or a vendor failed.
+ */
+function outcomeOf(result: ExecutionResult): 'ok' | 'partial' | 'error' | 'refused' {
+  if (!('data' in result) && result.errors?.length) return result.errors.some(serverFault) ? 'error' : 'refused';
   return !result.errors?.length ? 'ok' : result.data ? 'partial' : 'error';
 }
 
-/**
- * Yoga's own refusals of how a request was sent, made before any operation ran: a GET without a
- * CSRF header (403) and a mutation by GET (405). Like the method and media-type refusals in front
- * of Yoga, they are `refused`, not `error`.
- */
-const REFUSAL_STATUSES = new Set([403, 405]);
-function refusedByYoga(result: ExecutionResult): boolean {
-  const status = (e: GraphQLError) => (e.extensions.http as { status?: number } | undefined)?.status ?? 0;
-  return !('data' in result) && !!result.errors?.length && result.errors.every((e) => REFUSAL_STATUSES.has(status(e)));
+function serverFault(error: GraphQLError): boolean {
+  const { code, http } = error.extensions;
+  return code === 'INTERNAL_SERVER_ERROR' || ((http as { status?: number } | undefined)?.status ?? 0) >= 500;
 }
 
 /**
@@ -151,7 +155,7 @@ export function requestLogPlugin(): Plugin<Context, NodeContext> {
       if (Array.isArray(result)) {
         const outcomes = new Set(result.map(outcomeOf));
         res.outcome = outcomes.size === 1 ? outcomes.values().next().value : 'partial';
-      } else if ('data' in result || 'errors' in result) res.outcome = refusedByYoga(result) ? 'refused' : outcomeOf(result);
+      } else if ('data' in result || 'errors' in result) res.outcome = outcomeOf(result);
       else res.outcome = 'error';
     },
   };

@@ -46,7 +46,7 @@ describe('the request log', () => {
   let jwt: JwtFixture;
   beforeAll(async () => {
     jwt = await jwtFixture();
-    h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(jwt), limits: { maxBodyBytes: 1_024, batching: 5 } } });
+    h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(jwt), limits: { maxBodyBytes: 1_024, batching: 5, maxDepth: 3 } } });
   });
   afterAll(() => h.close());
 
@@ -110,16 +110,35 @@ describe('the request log', () => {
     }
   });
 
-  it('logs a document that fails validation as an error, named by the client’s operationName', async () => {
+  it('logs a document that fails validation as refused, not an error, named by the client’s operationName', async () => {
     const res = await post(h, JSON.stringify({ query: 'query Nope { nope }', operationName: 'Nope' }));
     const line = await lineOf(h, res.headers.get('x-request-id'));
-    expect(line).toMatchObject({ caller: 'admin', operationType: 'unknown', operationName: 'Nope', outcome: 'error', status: res.status });
+    expect(line).toMatchObject({ caller: 'admin', operationType: 'unknown', operationName: 'Nope', outcome: 'refused', status: res.status });
+  });
+
+  it('logs every document refused before it ran as refused: a syntax error, a limit, an unknown persisted operation', async () => {
+    const refusals: [string, string][] = [
+      ['a syntax error', JSON.stringify({ query: 'query Broken { __typename' })],
+      ['over the depth limit', JSON.stringify({ query: '{ credentials { edges { node { id } } } }' })],
+      ['a persisted operation', JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } })],
+    ];
+    for (const [label, body] of refusals) {
+      const res = await post(h, body);
+      const { errors } = (await res.json()) as { data?: unknown; errors: unknown[] };
+      expect(errors, label).toHaveLength(1);
+      expect(await lineOf(h, res.headers.get('x-request-id')), label).toMatchObject({ caller: 'admin', operationType: 'unknown', outcome: 'refused', status: res.status });
+    }
   });
 
   it('logs a batch as one request, named by its first operation, partial when some of its operations failed', async () => {
     const res = await post(h, JSON.stringify([{ query: 'query First { __typename }' }, { query: '{ nope }' }]));
     expect(res.status).toBe(200);
     expect(await lineOf(h, res.headers.get('x-request-id'))).toMatchObject({ operationType: 'query', operationName: 'First', outcome: 'partial', status: 200 });
+  });
+
+  it('logs a batch all of whose documents were refused as refused', async () => {
+    const res = await post(h, JSON.stringify([{ query: '{ nope }' }, { query: '{ __typename' }]));
+    expect(await lineOf(h, res.headers.get('x-request-id'))).toMatchObject({ operationType: 'unknown', outcome: 'refused' });
   });
 
   it('logs every refusal written in front of GraphQL, under the id its answer carries', async () => {
@@ -215,6 +234,14 @@ describe('graphql_request_duration_seconds', () => {
     expect((await post(h, TYPENAME, { accept: 'text/event-stream' })).status).toBe(406);
     expect((await post(h, TYPENAME, { 'x-api-key': 'wrong' })).status).toBe(401);
     expect((await requests(h, { operation_type: 'unknown', outcome: 'refused' }, 3)).count).toBe(3);
+  });
+
+  it('counts documents refused before they ran (syntax, validation) as outcome "refused", not "error"', async () => {
+    h = await startHarness({ accounts: { auth0: ['auth0-prod'] } });
+    await post(h, JSON.stringify({ query: '{ __typename' }));
+    await post(h, JSON.stringify({ query: '{ nope }' }));
+    expect((await requests(h, { operation_type: 'unknown', outcome: 'refused' }, 2)).count).toBe(2);
+    expect((await requests(h, { operation_type: 'unknown', outcome: 'error' }, 0)).count).toBe(0);
   });
 
   it('times a request from its arrival: the wait for admission is in its duration', async () => {
