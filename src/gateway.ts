@@ -181,7 +181,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
         costLimit: { enabled: false }, // costLimitPlugin: it counts the pages served
         blockFieldSuggestion: { enabled: !config.introspection },
       }),
-      costLimitPlugin(limits.maxCost),
+      costLimitPlugin(limits.maxCost, limits.batching !== false),
       // A router fetches the entities of a whole list at once (a page is up to 500).
       lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100), limits.batching !== false),
       ...(config.introspection ? [] : [useDisableIntrospection()]),

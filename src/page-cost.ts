@@ -17,6 +17,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { NodeContext } from './context.js';
 import { fieldsIn, fragmentsOf } from './document-fields.js';
 import { DEFAULT_PAGE, MAX_PAGE } from './schema/paging.js';
 
@@ -37,9 +38,14 @@ const DEPTH_FACTOR = 1.5;
  * read only a number written in the document, so a variable, a null, `last` or no argument counted
  * as a page of 1. A document whose page sizes are all written as numbers gets its verdict once.
  * An owner's list within an owner's list is refused whatever it costs (nestsOwnerLists).
+ * With `batching` on, the operations of one batch share the limit, as they share the lookup limit
+ * (lookupLimitPlugin): otherwise a batch of N could cost N times it. Each operation draws on what
+ * the ones run before it left; one that would go past it is refused, and costs the batch nothing.
  */
-export function costLimitPlugin(maxCost: number): Plugin {
-  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
+export function costLimitPlugin(maxCost: number, batching: boolean): Plugin {
+  const verdicts = new WeakMap<DocumentNode, Map<string, Verdict>>();
+  /** The cost already run by a request's earlier operations, by its Node response (shared by a batch's operations). */
+  const spent = batching ? new WeakMap<object, number>() : undefined;
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const { document, schema } = args;
@@ -54,18 +60,33 @@ export function costLimitPlugin(maxCost: number): Plugin {
           cost === Infinity
             ? new GraphQLError(NESTED_OWNER_LISTS, { extensions: { code: 'QUERY_TOO_COMPLEX' } })
             : cost > maxCost
-              ? new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, { extensions: { code: 'QUERY_TOO_COMPLEX' } })
-              : null;
+              ? new GraphQLError(tooCostly(maxCost, cost, false), { extensions: { code: 'QUERY_TOO_COMPLEX' } })
+              : cost;
         if (literal) {
           let byOperation = verdicts.get(document);
           if (!byOperation) verdicts.set(document, (byOperation = new Map()));
           byOperation.set(key, known);
         }
       }
-      if (known) setResultAndStopExecution({ errors: [known] });
+      if (typeof known !== 'number') {
+        setResultAndStopExecution({ errors: [known] });
+        return;
+      }
+      const request = spent && (args.contextValue as NodeContext).res;
+      if (!request) return;
+      const before = spent.get(request) ?? 0;
+      const total = before + known;
+      if (total > maxCost) setResultAndStopExecution({ errors: [new GraphQLError(tooCostly(maxCost, total, true), { extensions: { code: 'QUERY_TOO_COMPLEX' } })] });
+      else spent.set(request, total);
     },
   };
 }
+
+/** An operation's refusal on its own (whatever a batch ran before it), else its cost: a number, so an allowed one allocates nothing. */
+type Verdict = GraphQLError | number;
+
+const tooCostly = (max: number, found: number, inBatch: boolean) =>
+  `Query Cost limit of ${max} exceeded, found ${found}${inBatch ? ' with the operations before it in this batch' : ''}.`;
 
 /** The cost of running `operation` of `document` with `variables`. */
 export function costOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): number {

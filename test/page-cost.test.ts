@@ -95,6 +95,45 @@ describe('the cost limit, as the gateway applies it before anything runs', () =>
   });
 });
 
+describe('the cost limit in a batch', () => {
+  const [PROD, STAGING] = ['auth0-prod', 'auth0-staging'];
+  /** Half the limit each: two fit within it, a third goes past it. */
+  const half = (account: string) => `{ credentials(first: 5, filter: { accounts: ["${account}"] }) { totalCount } }`;
+  const MAX = 2 * cost(half(PROD));
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ accounts: { auth0: [PROD, STAGING] }, config: { limits: { maxCost: MAX, batching: 5 } } });
+  });
+  afterAll(() => h.close());
+  beforeEach(() => h.reset());
+
+  type Answer = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
+  const batch = async (...queries: string[]): Promise<Answer[]> => (await (await h.post(JSON.stringify(queries.map((query) => ({ query }))))).json()) as Answer[];
+  const ran = (res: Answer) => {
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toMatchObject({ credentials: { totalCount: expect.any(Number) } });
+  };
+
+  it('counts the cost of all its operations against one limit: the operation that goes past it is refused, sending nothing', async () => {
+    const [first, second, third] = await batch(half(PROD), half(PROD), half(STAGING));
+    ran(first!);
+    ran(second!);
+    expect(third!.data ?? null).toBeNull();
+    expect(third!.errors).toEqual([
+      { message: `Query Cost limit of ${MAX} exceeded, found ${1.5 * MAX} with the operations before it in this batch.`, extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) },
+    ]);
+    expect(h.sim(STAGING).apiRequests()).toEqual([]);
+  });
+
+  it('runs a batch whose operations together stay within the limit, and each batch has a limit of its own', async () => {
+    for (let round = 0; round < 2; round++) {
+      const answers = await batch(half(PROD), half(STAGING));
+      answers.forEach(ran);
+    }
+    expect(h.sim(STAGING).apiRequests().length).toBeGreaterThan(0);
+  });
+});
+
 describe("an owner's credentials within an owner's credentials", () => {
   const PROD = 'auth0-prod';
   let h: Harness;
