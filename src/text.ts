@@ -7,3 +7,10 @@ export function cut(text: string, max: number): string {
   const high = text.charCodeAt(max - 1);
   return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
+
+/**
+ * Text a client can decode: each unpaired surrogate replaced with U+FFFD. A vendor's JSON can
+ * hold "\ud800", which JSON.stringify passes on escaped, and which no client decodes as text.
+ * `isWellFormed` first: well-formed text, nearly all, is returned as it is, not copied.
+ */
+export const wellFormed = (s: string): string => (s.isWellFormed() ? s : s.toWellFormed());

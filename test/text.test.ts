@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cut } from '../src/text.js';
+import { cut, wellFormed } from '../src/text.js';
 
 describe('cut', () => {
   it('keeps text within the limit as it is', () => expect(cut('abc', 3)).toBe('abc'));
@@ -11,4 +11,12 @@ describe('cut', () => {
     expect(cut(text, 4)).toBe('xxx');
     expect(cut(text, 5)).toBe('xxx😀');
   });
+});
+
+describe('wellFormed', () => {
+  it('replaces each unpaired surrogate with U+FFFD, wherever it stands, keeping pairs', () => {
+    expect(wellFormed('\ud800a\udc00 😀 \ud83d')).toBe('\ufffda\ufffd 😀 \ufffd');
+  });
+
+  it('keeps well-formed text as it is', () => expect(wellFormed('a 😀 é')).toBe('a 😀 é'));
 });

@@ -17,7 +17,7 @@ import { CircuitBreaker, PROBE, type BreakerSettings } from '../resilience/break
 import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
 import { RateBudgets, type Rate } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
-import { cut } from '../text.js';
+import { cut, wellFormed } from '../text.js';
 import { Limiter } from './limiter.js';
 import { CancelGroup } from './cancel-group.js';
 import { buildPath, buildQuery, type QueryValue } from './path.js';
@@ -517,8 +517,10 @@ export class HttpClient {
     } catch {
       vendorMessage = undefined;
     }
-    // Redact before truncating, so a secret cut in half by the limit cannot survive.
-    if (vendorMessage) vendorMessage = redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token, ...credentialFields(req.form)]);
+    // Redact before truncating, so a secret cut in half by the limit cannot survive; as sent, so a
+    // secret is found as the vendor echoed it. Then well-formed, as every vendor text shown: an
+    // unpaired surrogate in it would reach the caller as no text it can decode.
+    if (vendorMessage) vendorMessage = wellFormed(redact(vendorMessage, [...(this.options.secrets ?? []), ...(req.redact ?? []), token, ...credentialFields(req.form)]));
     vendorMessage = vendorMessage && cut(vendorMessage, MAX_VENDOR_MESSAGE);
     const detail = vendorMessage ? `: ${vendorMessage}` : cutAt !== undefined ? ` (its answer, over ${cutAt} bytes, was not read)` : '';
     const shouldRetry = headers['x-should-retry'];

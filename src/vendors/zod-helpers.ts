@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wellFormed } from '../text.js';
 
 /**
  * An RFC 3339 date-time, as every contract declares them (`format: date-time`), with its offset:
@@ -93,14 +94,29 @@ export type ShownAs = 'null' | 'UNKNOWN' | 'empty' | 'left out';
 export type OnUnreadable = (field: string, item: string, shownAs: ShownAs) => void;
 
 /**
+ * A vendor string the gateway shows and never sends back (a name, a CIDR shown as listed…), made
+ * well-formed (wellFormed, src/text.ts). Never for an id or a cursor: changed, it would address
+ * something else upstream. `.overwrite`, a check, not a transform: zod keeps it a string schema,
+ * with no pipe around it (a transform cost twice as much per string).
+ */
+export const vendorText = z.string().overwrite(wellFormed);
+
+/**
  * A display-only string (a name, a description, a DN…), read leniently: absent or null is none,
  * and one that is not a string UNREADABLE, shown as null (and reported, by `shown`) instead of
  * failing its account's whole list. Never for an id or a field that decides kind or status.
- * `.catch`, not a transform: a valid string costs what `z.string()` costs (zod compiles it into
- * the object's parser), and only a bad one takes the catch path. The cast gives the catch value
- * its type (zod types it as the inner output) and keeps the key optional.
+ * Made well-formed (vendorText). `.catch`, not a transform: a valid string costs what `vendorText`
+ * costs (zod compiles it into the object's parser), and only a bad one takes the catch path. The
+ * cast gives the catch value its type (zod types it as the inner output) and keeps the key optional.
  */
-export const displayString = z
+export const displayString = vendorText.nullish().catch(UNREADABLE as never) as unknown as z.ZodOptional<z.ZodType<string | null | Unreadable>>;
+
+/**
+ * A display string the gateway sends back upstream unchanged (the vault's read-modify-write), read
+ * like `displayString` but kept as the vendor sent it: made well-formed, it would be changed
+ * unasked. Its record shows it through `wellFormed`.
+ */
+export const sentBackString = z
   .string()
   .nullish()
   .catch(UNREADABLE as never) as unknown as z.ZodOptional<z.ZodType<string | null | Unreadable>>;
@@ -116,13 +132,19 @@ export class Remainder {
   constructor(readonly kept: readonly string[]) {}
 }
 
-/** A display list of strings as sent: absent or null is none, not a list UNREADABLE, bad elements left out. */
+/**
+ * A display list of strings as sent, made well-formed: absent or null is none, not a list
+ * UNREADABLE, bad elements left out.
+ */
 function textsOf(value: unknown): readonly string[] | Remainder | null | Unreadable {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value)) return UNREADABLE;
-  // The common case, every element a string, returns the array itself: nothing copied.
+  // The common case, every element well-formed text, returns the array itself: nothing copied.
   for (const element of value) {
-    if (typeof element !== 'string') return new Remainder(value.filter((e): e is string => typeof e === 'string'));
+    if (typeof element !== 'string' || !element.isWellFormed()) {
+      const texts = value.filter((e): e is string => typeof e === 'string').map(wellFormed);
+      return texts.length === value.length ? texts : new Remainder(texts);
+    }
   }
   return value as string[];
 }

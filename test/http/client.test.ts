@@ -31,6 +31,11 @@ beforeAll(async () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ message: `${'x'.repeat(299)}🔑 is not a valid name` }));
     }
+    if (req.url === '/api/items/echo-surrogate') {
+      // Half an emoji inside the message, as a vendor's JSON can write it: "\ud83d".
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ message: 'name "key \ud83d" is not valid' }));
+    }
     if (req.url === '/api/items/echo-prefix') {
       // A vendor that quotes only the beginning of the rejected input.
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -267,6 +272,14 @@ describe('HttpClient', () => {
     expect(message).toMatch(/: x{299}$/);
     // An unpaired surrogate would go out as "\ud83d" in the GraphQL answer, which strict JSON parsers refuse.
     expect(/\p{Cs}/u.test(message)).toBe(false);
+  });
+
+  it('shows an unpaired surrogate inside a vendor message as U+FFFD: the caller gets text it can decode', async () => {
+    const err = await client()
+      .request({ method: 'PUT', route: '/items/{id}', params: { id: 'echo-surrogate' }, json: { name: 'x' }, schema: z.unknown() })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as Error).message).toMatch(/: name "key \ufffd" is not valid$/);
   });
 
   it('withholds a vendor error message that quotes part of a secret being written', async () => {

@@ -6,6 +6,7 @@ import {
   displayString,
   displayStrings,
   knownExpiry,
+  sentBackString,
   shown,
   shownList,
   vendorDate,
@@ -112,5 +113,21 @@ describe('display-only fields, read leniently', () => {
 
   it('leaves the rest of the item as strict as before', () => {
     expect(item.safeParse({ name: 'n' }).success).toBe(false);
+  });
+
+  it('shows an unpaired surrogate in a string or a list as U+FFFD, which is no unreadable value: nothing reported', () => {
+    const { told, report } = reports();
+    const parsed = item.parse({ id: 'a\ud800', name: 'key \ud83d', roles: ['r1', '\udc00r2', 7] });
+    expect(parsed.id).toBe('a\ud800'); // an id is the vendor's, as sent
+    expect(shown(parsed.name, 'name', 'a', report)).toBe('key \ufffd');
+    expect(shownList(parsed.roles, 'roles', 'a', report)).toEqual(['r1', '\ufffdr2']);
+    expect(shownList(item.parse({ id: 'b', roles: ['\ud800'] }).roles, 'roles', 'b', report)).toEqual(['\ufffd']);
+    expect(told).toEqual(['roles a left out']); // the 7, not the surrogates
+  });
+
+  it('keeps a string sent back upstream (sentBackString) as the vendor sent it, read as leniently', () => {
+    const sentBack = z.object({ name: sentBackString });
+    expect(sentBack.parse({ name: 'key \ud83d' }).name).toBe('key \ud83d');
+    expect(sentBack.parse({ name: 7 }).name).toBe(UNREADABLE);
   });
 });

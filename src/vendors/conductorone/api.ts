@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bearerToken, displayDate, displayString, openEnum, vendorExpiry } from '../zod-helpers.js';
+import { bearerToken, displayDate, displayString, openEnum, vendorExpiry, vendorText } from '../zod-helpers.js';
 
 /**
  * ConductorOne JSON as the gateway reads it (../shared/vendor-apis/conductorone.openapi.yaml).
@@ -44,8 +44,9 @@ export function errorMessage(body: unknown): string | undefined {
 }
 
 // Strict: an allow-list shown without an element it could not read would claim wider access than
-// ConductorOne grants (empty reads as "any source"), so a bad one still fails the list.
-const strings = z.array(z.string()).nullable().optional();
+// ConductorOne grants (empty reads as "any source"), so a bad one still fails the list. Only
+// shown, never sent back: each element is made well-formed (vendorText), the list kept whole.
+const strings = z.array(vendorText).nullable().optional();
 
 // Only what records.ts reads (the user's id and name are the principal's own).
 const user = z.object({

@@ -30,8 +30,14 @@ export function errorMessage(body: unknown): string | undefined {
   return parsed.data.code ? `${parsed.data.message} (${parsed.data.code})` : parsed.data.message;
 }
 
+/**
+ * A resource type's or a permission's name. Strict, like the grants: one with an unpaired
+ * surrogate fails the map rather than be shown with U+FFFD, which could merge two names into one
+ * key, one grant overwriting the other.
+ */
+const permissionName = z.string().refine((s) => s.isWellFormed(), 'not well-formed Unicode');
 /** Only with `expand=permissions`: resource type → permission → granted. */
-const permissions = z.record(z.string(), z.record(z.string(), z.boolean()));
+const permissions = z.record(permissionName, z.record(permissionName, z.boolean()));
 export type Permissions = z.output<typeof permissions>;
 
 /** Organization-scoped lists say `has_prev_page` (zone-scoped ones `has_previous_page`); only the forward half is read. */

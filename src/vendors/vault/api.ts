@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { displayDate, displayString, openEnum } from '../zod-helpers.js';
+import { displayDate, displayString, openEnum, sentBackString } from '../zod-helpers.js';
 
 /**
  * The vault's JSON, as far as the gateway reads it (../shared/vendor-apis/vault.openapi.yaml).
@@ -32,9 +32,10 @@ export const credential = z.looseObject({
   uuid: z.string().min(1),
   // Display-only, read leniently (records.ts shows one it cannot read as null, reported). proto3
   // JSON omits empty strings; some serializers send null. An update sends them back only when
-  // they are readable strings (update.ts).
-  name: displayString,
-  description: displayString,
+  // they are readable strings (update.ts), as the vault sent them: records.ts makes them
+  // well-formed to show them, not here, or an update of the value alone would rename.
+  name: sentBackString,
+  description: sentBackString,
   type: openEnum(CREDENTIAL_TYPES),
   healthStatus: openEnum(HEALTH_STATUSES),
   // Kept as the vault sent it: read-modify-write sends an unchanged expiry back byte for byte

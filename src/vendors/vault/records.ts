@@ -1,5 +1,6 @@
 import type { CredentialKind, CredentialRecord, VendorVerdict } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
+import { wellFormed } from '../../text.js';
 import { UNREADABLE, expiryOf, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, CredentialType, HealthStatus } from './api.js';
 
@@ -36,6 +37,9 @@ const VERDICTS: Partial<Record<string, VendorVerdict>> = {
   CREDENTIAL_HEALTH_STATUS_EXPIRED: 'EXPIRED',
 };
 
+/** A name or description as shown: kept as sent in the parsed credential (api.ts), well-formed here; empty is none. */
+const text = (s: string | null): string | null => (s ? wellFormed(s) : null);
+
 export function credentialRecord(account: string, c: Credential, onUnreadable: OnUnreadable): VaultCredentialRecord {
   const lastOp = shown(c.lastOpDate, 'lastOpDate', c.uuid, onUnreadable);
   const expiry = expiryOf(c.expiresAt);
@@ -45,8 +49,8 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     vendor: 'VAULT',
     externalId: c.uuid,
     kind: kindOf(c.type),
-    name: shown(c.name, 'name', c.uuid, onUnreadable) || null,
-    description: shown(c.description, 'description', c.uuid, onUnreadable) || null,
+    name: text(shown(c.name, 'name', c.uuid, onUnreadable)),
+    description: text(shown(c.description, 'description', c.uuid, onUnreadable)),
     createdAt: shown(c.createDate, 'createDate', c.uuid, onUnreadable),
     // The vault's only change timestamp: its last update or rotation.
     updatedAt: lastOp,

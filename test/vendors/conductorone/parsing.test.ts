@@ -78,6 +78,22 @@ describe('vendor JSON to records', () => {
     expect(api.credential.safeParse({ id: 'x', requireDpop: 'yes' }).success).toBe(false);
   });
 
+  it('shows an unpaired surrogate as U+FFFD in display strings and in the source and role lists, each list whole; the ids as sent', () => {
+    const { told, report } = reports();
+    const c = api.credential.parse({ id: 'x\ud800', displayName: 'ci \ud83d', clientId: '\udc00c', allowSourceCidrs: ['10.0.0.0/8', '\ud800'], scopedRoleIds: ['r\udc00'] });
+    expect(credentialRecord('c1', 'sp\udc00', c, report)).toMatchObject({
+      externalId: 'x\ud800',
+      servicePrincipalId: 'sp\udc00',
+      name: 'ci \ufffd',
+      clientId: '\ufffdc',
+      allowSourceCidrs: ['10.0.0.0/8', '\ufffd'],
+      scopedRoleIds: ['r\ufffd'],
+    });
+    const sp = api.servicePrincipal.parse({ id: 'sp1', displayName: 'Bot \ud800', user: { email: 'b\udc00@example.com' } });
+    expect(servicePrincipalRecord('c1', sp, report)).toMatchObject({ name: 'Bot \ufffd', email: 'b\ufffd@example.com' });
+    expect(told).toEqual([]);
+  });
+
   it('reads an expiry it cannot read as unknown (the credential alone is UNKNOWN), not as some date nor as none', () => {
     for (const expiresAt of ['soon', '2026-03-01T00:00:00', 1772323200, { seconds: 1 }]) {
       const c = api.credential.parse({ id: 'x', displayName: 'ci', expiresAt });

@@ -286,6 +286,40 @@ describe('node and nodes', () => {
   });
 });
 
+describe('text with an unpaired surrogate, as Keycard\'s JSON can write it ("\\ud800")', () => {
+  it("is shown with U+FFFD in its place: a credential's name and description, its owner's name", async () => {
+    const c = credential(kc, 'atlantis');
+    const stored = kc.state.credentials.get(c.saId)!.find((x) => x.id === c.id)!;
+    const owner = kc.state.serviceAccounts.find((s) => s.id === c.saId)!;
+    const before = { name: stored.name, description: stored.description, owner: owner.name };
+    Object.assign(stored, { name: 'atlantis \ud800', description: '\udc00 plans' });
+    owner.name = 'terraform \ud83d';
+    try {
+      const res = await h.post(JSON.stringify({ query: `{ node(id: "${c.globalId}") { ... on Credential { name description owner { name } } } }` }));
+      const text = await res.text();
+      expect(text).not.toMatch(/\\u[dD][89a-fA-F]/);
+      expect(JSON.parse(text)).toEqual({ data: { node: { name: 'atlantis \ufffd', description: '\ufffd plans', owner: { name: 'terraform \ufffd' } } } });
+    } finally {
+      Object.assign(stored, { name: before.name, description: before.description });
+      owner.name = before.owner;
+    }
+  });
+
+  it('fails a permission map holding one in a name, rather than show it with U+FFFD, which could merge two names into one', async () => {
+    const c = credential(kc, 'atlantis');
+    const before = kc.state.permissions.get(c.id);
+    kc.state.permissions.set(c.id, { 'zone\ud800': { read: true }, 'zone\udc00': { read: false } });
+    try {
+      const res = await h.exec(KeycardNodeWithPermissionsDocument, { id: c.globalId });
+      expect(res.errors).toEqual([expect.objectContaining({ path: ['node', 'permissions'], extensions: expect.objectContaining({ code: 'UPSTREAM_ERROR' }) })]);
+      expect(res.data?.node).toMatchObject({ name: 'atlantis', permissions: null });
+    } finally {
+      if (before) kc.state.permissions.set(c.id, before);
+      else kc.state.permissions.delete(c.id);
+    }
+  });
+});
+
 describe('permissions (expand=permissions only when selected)', () => {
   it('lists permissions with one expanded list per service account and one for the service accounts', async () => {
     const res = await h.exec(KeycardListCredentialsWithPermissionsDocument, { filter: { ...KEYCARD_ONLY, accounts: [KC] }, first: 500 });

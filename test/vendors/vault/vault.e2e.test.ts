@@ -202,6 +202,35 @@ describe('listing vault credentials', () => {
   });
 });
 
+describe('text with an unpaired surrogate', () => {
+  /** As a vault's JSON can write it ("\ud800"): JSON.stringify passes it on escaped, and no client decodes it as text. */
+  const odd = () => ({ ...bulk(1)[0]!, name: 'billing \ud800 key', description: 'rotated \udc00 monthly', createdBy: 'import \ud83d' });
+  const shownAs = { name: 'billing \ufffd key', description: 'rotated \ufffd monthly', createdBy: 'import \ufffd' };
+
+  it('is shown with U+FFFD in its place, in a list and by node', async () => {
+    const c = odd();
+    const from = h.responses.length;
+    await withCredentials(prod, [c], async () => {
+      const conn = await listAll({ accounts: [PROD] });
+      expect(conn.edges.find((e) => e.node.externalId === c.uuid)!.node).toMatchObject(shownAs);
+      const res = await h.exec(VaultNodeDocument, { id: gid('VaultCredential', PROD, c.uuid) });
+      expect(res.data!.node).toMatchObject(shownAs);
+      for (const text of h.responses.slice(from)) expect(text).not.toMatch(/\\u[dD][89a-fA-F]/);
+    });
+  });
+
+  it('is sent back as the vault holds it by an update that does not set it, and shown with U+FFFD', async () => {
+    const c = odd();
+    await withCredentials(prod, [c], async () => {
+      const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', PROD, c.uuid), value: 'new-value-1' } });
+      expect(res.data!.updateCredential).toMatchObject({ __typename: 'UpdateCredentialSuccess', credential: shownAs });
+      const put = prod.apiRequests().find((r) => r.method === 'PUT')!;
+      // Made well-formed, an update of the value alone would have renamed the credential.
+      expect(put.body).toMatchObject({ name: 'billing \ud800 key', description: 'rotated \udc00 monthly' });
+    });
+  });
+});
+
 describe('node and nodes', () => {
   it('resolves a vault credential with every field and no owner, from one GET', async () => {
     const c = stored(prod, 'api.example.com TLS');
