@@ -106,14 +106,26 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
 });
 
+declare module 'graphql' {
+  interface GraphQLFieldExtensions<_TSource, _TContext, _TArgs> {
+    /**
+     * How a mutation's audit record lists the fields its input changes, where that is not
+     * changedFields: given to the mutation's field, so that a record written for it before its
+     * resolver runs (refusedTarget) lists them as its resolver's does.
+     */
+    auditFields?: (input: Record<string, unknown>) => readonly string[];
+  }
+}
+
 /**
  * What a refused mutation's input named, for its audit record: the target its `id` or
  * `connectionId` names (when it parses), its vendor, and the fields it asked to change.
  */
 function refusedTarget(ctx: Context, info: GraphQLResolveInfo): AuditTarget {
+  const field = info.parentType.getFields()[info.fieldName]!;
   let input: Record<string, unknown> = {};
   try {
-    const args = getArgumentValues(info.parentType.getFields()[info.fieldName]!, info.fieldNodes[0]!, info.variableValues);
+    const args = getArgumentValues(field, info.fieldNodes[0]!, info.variableValues);
     input = (args.input as Record<string, unknown> | undefined) ?? {};
   } catch {
     // Invalid arguments: the record names the operation alone.
@@ -125,7 +137,7 @@ function refusedTarget(ctx: Context, info: GraphQLResolveInfo): AuditTarget {
   } catch {
     ref = null;
   }
-  return { operation: info.fieldName, ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields: changedFields(input) };
+  return { operation: info.fieldName, ref, vendor: ref ? ctx.sessions.vendorOf(ref.account) : null, fields: (field.extensions.auditFields ?? changedFields)(input) };
 }
 
 builder.addScalarType('DateTime', DateTime);

@@ -299,4 +299,20 @@ describe('audit log', () => {
     expect(records[1]!.target).toHaveLength(2);
     expect(lines.join('\n')).not.toContain('never-sent-name');
   });
+
+  it('lists a rotation with signingAlg: null as having changed no field, whether scope refused it or it ran (null, like none, takes the default)', async () => {
+    await h.gateway.audit.flush();
+    const before = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).length;
+    const input = { connectionId: connectionOf('auth0-prod'), signingAlg: null };
+    const refused = await h.exec(RotateConnectionKeysDocument, { input }, as(KEYS.reader));
+    expect(refused.data?.rotateConnectionKeys.__typename).toBe('PermissionDeniedError');
+    const ran = await h.exec(RotateConnectionKeysDocument, { input }, as(KEYS.admin));
+    expect(ran.data?.rotateConnectionKeys.__typename).toBe('RotateConnectionKeysSuccess');
+    await h.gateway.audit.flush();
+    const records = (await readFile(auditFile, 'utf8')).split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l) as AuditRecord);
+    expect(records.map((r) => [r.caller, r.operation, r.fields, r.outcome])).toEqual([
+      ['reader', 'rotateConnectionKeys', [], 'PermissionDeniedError'],
+      ['admin', 'rotateConnectionKeys', [], 'success'],
+    ]);
+  });
 });

@@ -21,6 +21,12 @@ import {
 } from './records.js';
 
 
+/**
+ * What a rotation's audit record lists as changed: its algorithm, when one is given. A null
+ * `signingAlg`, as one left out, takes the vendor's default: it changes nothing the caller chose.
+ */
+const rotationFields = (input: { signingAlg?: unknown }): string[] => (input.signingAlg ? ['signingAlg'] : []);
+
 export function registerAuth0Schema(builder: Builder): NodeTypes {
   const CredentialAlg = builder.enumType('Auth0CredentialAlgorithm', {
     description: "The algorithms Auth0 accepts for a client credential (its `alg`).",
@@ -215,10 +221,12 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
         directResult: true,
       },
       args: { input: t.arg({ type: RotateInput, required: true, description: 'The Auth0 connection whose keys to rotate.' }) },
+      // A record written before the resolver runs (refused by scope) lists what this one does.
+      extensions: { auditFields: rotationFields },
       resolve: (_root, { input }, ctx) => {
         let ref: Ref | null = null;
         let replayed = false;
-        const fields = input.signingAlg ? ['signingAlg'] : [];
+        const fields = rotationFields(input);
         return audited(
           ctx,
           // The vendor of the account the id points into, as updateCredential's record names it: an id
