@@ -93,16 +93,33 @@ export function changedFields(input: Record<string, unknown>): string[] {
 
 /** A mutation refused by scope checks before its resolver ran, with what its input named. */
 export function auditRefusal(ctx: AuditContext, t: AuditTarget): void {
-  ctx.audit.write(recordOf(ctx, t, 'PermissionDeniedError', null));
+  ctx.audit.write(recordOf(requesterOf(ctx), t, 'PermissionDeniedError', null));
 }
 
+/** Who sent a request: what a record needs of it, known before its GraphQL context is. */
+export interface Requester {
+  readonly requestId: string;
+  readonly caller: Caller;
+}
+
+/**
+ * A mutation refused before any of it ran (a limit, its variables, the caller's budget, the
+ * persisted-operations policy), under the error code the caller was answered with. Its input was
+ * never read: the record names the mutation alone.
+ */
+export function auditRefusedMutation(audit: AuditLog, by: Requester, operation: string, code: string): void {
+  audit.write(recordOf(by, { operation, ref: null, fields: [] }, code, null));
+}
+
+const requesterOf = (ctx: AuditContext): Requester => ({ requestId: ctx.scope.requestId, caller: ctx.caller });
+
 /** One mutation attempt's record: who, what and on which target, and how it ended. */
-function recordOf(ctx: AuditContext, t: AuditTarget, outcome: string, upstreamStatus: number | string | null, outcomeUnknown = false): AuditRecord {
+function recordOf(by: Requester, t: AuditTarget, outcome: string, upstreamStatus: number | string | null, outcomeUnknown = false): AuditRecord {
   return {
     time: new Date().toISOString(),
-    requestId: ctx.scope.requestId,
-    caller: ctx.caller.name,
-    via: ctx.caller.via,
+    requestId: by.requestId,
+    caller: by.caller.name,
+    via: by.caller.via,
     operation: t.operation,
     vendor: t.vendor ?? null,
     account: t.ref?.account ?? null,
@@ -132,7 +149,7 @@ export async function audited<T>(ctx: AuditContext, target: () => AuditTarget, r
     } catch {
       t = { operation: 'unknown', ref: null, fields: [] };
     }
-    ctx.audit.write(recordOf(ctx, t, outcome, status, outcomeUnknown));
+    ctx.audit.write(recordOf(requesterOf(ctx), t, outcome, status, outcomeUnknown));
   };
   const { scope } = ctx;
   const outer = scope.observeUpstream;

@@ -146,6 +146,11 @@ function requestErrorStatus(code: string | undefined, http: GraphQLHTTPErrorExte
 
 const isHttp = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
+/** The code `error` reaches the caller with (publicError), when it has one. */
+export function codeOf(error: GraphQLError): string | undefined {
+  return codeFor(error.extensions?.code, error.message);
+}
+
 /**
  * Codes for errors graphql-js and GraphQL Armor raise without one, so clients can branch on them;
  * and for the token limit, which the parser enforces and Yoga reports as a syntax error, the code

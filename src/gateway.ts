@@ -33,6 +33,7 @@ import { GRAPHQL_PATH, Ops } from './ops.js';
 import { costLimitPlugin } from './page-cost.js';
 import { lookupLimitPlugin } from './lookup-limit.js';
 import { persistedOperationsPlugin } from './persisted-operations.js';
+import { RefusedMutations } from './refused-mutations.js';
 import { MemoryStore } from './store/memory.js';
 import { RateBudgets } from './store/rate-budgets.js';
 import { RedisStore } from './store/redis.js';
@@ -132,6 +133,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // A request's wait counts toward its deadline, so no request waits longer than its whole deadline.
   const admission = new Admission({ ...limits.admission, maxWaitMs: Math.min(limits.admission.maxWaitMs ?? Infinity, config.requestTimeoutMs) });
   metrics.watchAdmission(admission);
+  const refused = new RefusedMutations(audit, facts, schema, { maxTokens: limits.maxTokens, batching: limits.batching });
   const yoga = createYoga<NodeContext, Context>({
     schema,
     logging: false,
@@ -170,7 +172,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       requestLogPlugin(),
       ...(tracing.tracer && config.tracing ? [operationSpanPlugin(tracing.tracer, config.tracing.incomingContext)] : []),
       authPlugin(authenticator, facts, logger),
-      ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts)] : []),
+      ...(limits.perCaller ? [callerRateLimitPlugin(limits.perCaller, new RateBudgets(store, logger), facts, refused.unparsed)] : []),
+      // Before the limits, which stop execution: it records the mutations they refuse.
+      refused.plugin(),
       // Browsers cannot send a simple (un-preflighted) cross-site request that Yoga would execute.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       EnvelopArmorPlugin({
@@ -185,7 +189,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       // A router fetches the entities of a whole list at once (a page is up to 500).
       lookupLimitPlugin(limits.maxNodeLookups ?? (config.federation ? 500 : 100), limits.batching !== false),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
-      persistedOperationsPlugin(config.persistedOperations),
+      persistedOperationsPlugin(config.persistedOperations, refused.unparsed),
       partialErrorsPlugin(),
       releaseAuthCachePlugin(),
       {

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { z } from 'zod';
 import type { GatewayConfig } from './config.js';
+import { codeOf } from './error-masking.js';
+import type { RefusedUnparsed } from './refused-mutations.js';
 
 /**
  * Persisted operations (config `persistedOperations`): documents looked up by the sha256 hash a
@@ -11,10 +14,10 @@ import type { GatewayConfig } from './config.js';
  * clients recognise. Without the config, a hash sent alone is answered "not supported", which
  * tells such a client to send its documents in full from then on.
  */
-export function persistedOperationsPlugin(config: GatewayConfig['persistedOperations']): Plugin {
+export function persistedOperationsPlugin(config: GatewayConfig['persistedOperations'], refused: RefusedUnparsed): Plugin {
   if (!config) return persistedQueriesNotSupported();
   const persisted = loadPersistedOperations(config.file);
-  return usePersistedOperations({
+  const plugin = usePersistedOperations({
     getPersistedOperation: (hash: string) => persisted.get(hash) ?? null,
     allowArbitraryOperations: config.allowArbitrary,
     customErrors: {
@@ -26,6 +29,21 @@ export function persistedOperationsPlugin(config: GatewayConfig['persistedOperat
       },
     },
   });
+  const { onParams } = plugin;
+  if (!onParams) return plugin;
+  return {
+    ...plugin,
+    // A document it refuses is one Yoga never parses: it is handed on, for a mutation in it to be
+    // recorded. (With allowArbitrary a boolean, the plugin refuses by throwing, not by rejecting.)
+    onParams(payload) {
+      try {
+        return onParams.call(plugin, payload);
+      } catch (err) {
+        if (typeof payload.params.query === 'string') refused(payload.request, payload.params, (err instanceof GraphQLError && codeOf(err)) || 'PERSISTED_QUERY_ONLY');
+        throw err;
+      }
+    },
+  };
 }
 
 /** The message and code Apollo's persisted-query link and urql's persistedExchange take as "send the document instead". */
