@@ -240,34 +240,24 @@ export class HttpClient {
     let token = useAuth ? (this.options.tokens!.peek() ?? (await this.token(req.scope))) : undefined;
 
     const wait = this.breaker.admit();
-    if (wait > 0) {
-      this.log(req, attempt, 'circuit_open', 0);
-      throw new UpstreamError(
-        `${this.describe()} is failing; calls are paused for ${Math.ceil(wait / 1000)}s (circuit open)`,
-        this.source,
-        null,
-        true,
-        false,
-        { circuitOpen: true },
-      );
-    }
-    const probe = wait === PROBE;
+    if (wait > 0) throw this.circuitOpen(req, attempt, wait);
+    const call: BreakerTicket = { probe: wait === PROBE, judged: false };
     let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
       if (this.options.rateLimit) await this.waitForBudget(req.scope);
       if (req.freshForm) req = { ...req, form: await req.freshForm() };
-      let res = await this.exchange(req, token, attempt, idempotent);
+      let res = await this.exchange(req, token, attempt, idempotent, call);
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
         token = await this.token(req.scope);
-        res = await this.exchange(req, token, attempt, idempotent);
+        res = await this.exchange(req, token, attempt, idempotent, call);
       } else if (res.status === 403 && token !== undefined) {
         // Nor did a 403; a grant made since the token was issued reaches the vendor only in a new one.
         const newer = await this.untilCancelled(req.scope, this.options.tokens!.newerThan(token, SCOPE_RECHECK_MS));
         if (newer !== null) {
           token = newer;
-          res = await this.exchange(req, token, attempt, idempotent);
+          res = await this.exchange(req, token, attempt, idempotent, call);
         }
       }
       verdict = res.status >= 500 ? 'failure' : res.status === 429 ? 'neutral' : 'success';
@@ -275,10 +265,11 @@ export class HttpClient {
       if (res.status >= 200 && res.status < 300) return this.parse(req, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
-      if (err instanceof UpstreamError && err.status === null && (!err.cancelled || unansweredInTime.has(err))) verdict = 'failure';
+      // A call the breaker stopped before sending says nothing new about the vendor.
+      if (err instanceof UpstreamError && err.status === null && !err.circuitOpen && (!err.cancelled || unansweredInTime.has(err))) verdict = 'failure';
       throw err;
     } finally {
-      this.breaker[verdict](probe);
+      if (!call.judged) this.breaker[verdict](call.probe);
     }
   }
 
@@ -339,7 +330,7 @@ export class HttpClient {
    * slot then costs no promise or closure. A call still waiting for a slot when its request is
    * cancelled gives up the wait at once.
    */
-  private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean): Promise<RawResponse> {
+  private async exchange(req: UpstreamRequest<z.ZodType>, token: string | undefined, attempt: number, idempotent: boolean, call: BreakerTicket): Promise<RawResponse> {
     const group = cancellationOf(req.scope);
     const queued = this.limiter.acquire(group);
     if (queued) {
@@ -352,6 +343,10 @@ export class HttpClient {
       }
     }
     try {
+      // The breaker admitted the call before it waited for its slot (and its rate budget): if the
+      // calls ahead of it opened the breaker meanwhile, it is not sent either.
+      const wait = this.breaker.stillAdmits(call.probe);
+      if (wait > 0) throw this.circuitOpen(req, attempt, wait);
       const wire = this.wire(req, token);
       const started = performance.now();
       const span = this.options.tracer?.startSpan(
@@ -375,6 +370,7 @@ export class HttpClient {
       try {
         const res = await send(this.pool, wire, group, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
         this.log(req, attempt, res.status, performance.now() - started);
+        if (res.status >= 500) this.judgeFailed(call);
         span?.setAttribute('http.response.status_code', res.status);
         // A client span fails on any 4xx too (OpenTelemetry's HTTP conventions): a vendor's 401, 403 or 429 is a failed call.
         if (res.status >= 400) span?.setStatus({ code: SpanStatusCode.ERROR });
@@ -395,9 +391,11 @@ export class HttpClient {
           if (sent && group !== this.timedOut && byDeadline(group?.reason)) {
             this.timedOut = group;
             unansweredInTime.add(cancelled);
+            this.judgeFailed(call);
           }
           throw cancelled;
         }
+        this.judgeFailed(call);
         throw new UpstreamError(
           `${this.describe()} could not be reached (${code})` + (sent && !idempotent ? MAYBE_APPLIED : ''),
           this.source,
@@ -426,6 +424,28 @@ export class HttpClient {
       body = new URLSearchParams(req.form).toString();
     }
     return { method: req.method, path: this.basePath + buildPath(req.route, req.params) + buildQuery(req.query), headers, body };
+  }
+
+  /**
+   * A failure is told to the breaker before the call's slot passes to the next in line, which then
+   * finds the breaker open if this failure opened it (see stillAdmits).
+   */
+  private judgeFailed(call: BreakerTicket): void {
+    call.judged = true;
+    this.breaker.failure(call.probe);
+  }
+
+  /** Refused unsent by the open breaker, for `waitMs` more. */
+  private circuitOpen(req: UpstreamRequest<z.ZodType>, attempt: number, waitMs: number): UpstreamError {
+    this.log(req, attempt, 'circuit_open', 0);
+    return new UpstreamError(
+      `${this.describe()} is failing; calls are paused for ${Math.ceil(waitMs / 1000)}s (circuit open)`,
+      this.source,
+      null,
+      true,
+      false,
+      { circuitOpen: true },
+    );
   }
 
   private cancelled(reason: unknown, mayHaveApplied = false): UpstreamError {
@@ -590,6 +610,12 @@ export class HttpClient {
   private describe(): string {
     return `${this.source.vendor} account "${this.source.account}"`;
   }
+}
+
+/** One attempt's standing with the breaker: whether admit() made it the probe, and whether its verdict was given already. */
+interface BreakerTicket {
+  readonly probe: boolean;
+  judged: boolean;
 }
 
 /** Whether a cancellation's reason is the request's deadline (RequestScope's, or AbortSignal.timeout's) rather than its client leaving. */

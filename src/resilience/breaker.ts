@@ -48,6 +48,17 @@ export class CircuitBreaker {
   }
 
   /**
+   * Asked again, just before sending, by a call admit() let go that then waited (for a concurrency
+   * slot, the rate budget): GO while the breaker is still closed, or for the probe; otherwise ms
+   * until the next probe. The calls queued behind the failures that opened it are stopped too,
+   * rather than sent to a vendor already judged unwell.
+   */
+  stillAdmits(probe: boolean): number {
+    if (probe || this.state === 'closed') return GO;
+    return Math.max(this.openedAt + this.settings.cooldownMs - this.clock(), 1_000);
+  }
+
+  /**
    * The verdicts take `probe`: whether admit() made this call the probe. Only the probe's own
    * ending lets another go; calls admitted before the breaker opened may end at any time.
    */

@@ -455,6 +455,17 @@ describe('HttpClient', () => {
     expect(seen).toEqual(['/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/hang', '/api/items/ok']);
   });
 
+  it('sends none of the calls queued for a slot once the calls ahead of them have opened the breaker: they fail fast, unsent', async () => {
+    const c = client({ concurrency: 1, breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    // All admitted while the breaker is closed; one goes, the rest wait for its slot.
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => c.request({ method: 'GET', route: '/items/{id}', params: { id: 'fail' }, schema: z.unknown() }).catch((e: unknown) => e)),
+    );
+    expect(results[0]).toMatchObject({ status: 500 });
+    for (const r of results.slice(1)) expect(r).toMatchObject({ circuitOpen: true, retryable: true, status: null, message: 'AUTH0 account "test" is failing; calls are paused for 60s (circuit open)' });
+    expect(seen).toEqual(['/api/items/fail']);
+  });
+
   it('lets one probe at a time through a half-open breaker, even when a call admitted before it opened is cancelled meanwhile', async () => {
     const c = client({ breaker: { failureThreshold: 1, cooldownMs: 100 } });
     const get = (id: string, signal?: AbortSignal) =>

@@ -75,4 +75,18 @@ describe('CircuitBreaker', () => {
       expect(b.admit(), verdict).toBe(PROBE);
     }
   });
+
+  it('stops a call admitted while closed, which waited meanwhile, once the breaker has opened; the probe still goes', () => {
+    const { b, advance } = breaker();
+    expect(b.admit()).toBe(GO); // then it waits for a slot
+    expect(b.stillAdmits(false)).toBe(GO);
+    for (let i = 0; i < 3; i++) b.failure(false);
+    expect(b.stillAdmits(false)).toBe(1_000);
+    advance(1_000);
+    expect(b.admit()).toBe(PROBE);
+    expect(b.stillAdmits(true)).toBe(GO);
+    expect(b.stillAdmits(false)).toBeGreaterThan(0);
+    b.success(true);
+    expect(b.stillAdmits(false)).toBe(GO);
+  });
 });
