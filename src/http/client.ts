@@ -444,7 +444,8 @@ export class HttpClient {
       null,
       true,
       false,
-      { circuitOpen: true },
+      // The pause, in retryAfter too: a client told "retry after retryAfter" would otherwise ask again at once, in vain.
+      { circuitOpen: true, retryAfter: Math.ceil(waitMs / 1000) },
     );
   }
 

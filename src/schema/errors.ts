@@ -102,7 +102,7 @@ const UpstreamErrorFields = builder.objectType(UpstreamError, {
     status: t.int({ nullable: true, description: 'Upstream HTTP status; null when no answer came.', resolve: (e) => e.status }),
     retryAfter: t.int({
       nullable: true,
-      description: 'Seconds the vendor asked to wait before asking again (`Retry-After` on a 5xx), when known.',
+      description: "Seconds the vendor asked to wait before asking again (`Retry-After` on a 5xx), or, with the account's circuit breaker open, until it lets a call through; when known.",
       resolve: (e) => e.retryAfter,
     }),
     retryable: t.boolean({

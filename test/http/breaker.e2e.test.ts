@@ -51,6 +51,9 @@ async function expectCircuitOpen() {
   expect(res.errors).toHaveLength(1);
   expect(res.errors![0]!.message).toMatch(/^AUTH0 account "auth0-prod" is failing; calls are paused for \d+s \(circuit open\)$/);
   expect(res.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', vendor: 'AUTH0', account: PROD, status: null, retryable: true, circuitOpen: true });
+  // The pause its message tells, as a client reads when to ask again.
+  const paused = Number(/paused for (\d+)s/.exec(res.errors![0]!.message)![1]);
+  expect(res.errors![0]!.extensions!.retryAfter).toBe(paused);
 }
 
 /** THRESHOLD reads of auth0-prod meet a 500: the last one opens the breaker. */
@@ -102,6 +105,7 @@ describe('circuit breaker per account', () => {
     expect(new Set(list.data!.credentials.edges.map((e) => e.node.account))).toEqual(new Set([STAGING]));
     expect(list.errors).toHaveLength(1);
     expect(list.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', vendor: 'AUTH0', account: PROD, circuitOpen: true, retryable: true });
+    expect(list.data!.credentials.failedAccounts).toEqual([expect.objectContaining({ account: PROD, code: 'UPSTREAM_ERROR', retryable: true, retryAfter: expect.any(Number) })]);
     expect(prod.requests).toEqual([]);
     expect(await breakerState(STAGING)).toBe(0);
     await recover();

@@ -466,6 +466,14 @@ describe('HttpClient', () => {
     expect(seen).toEqual(['/api/items/fail']);
   });
 
+  it('tells how long an open breaker pauses the account in retryAfter, as its message does', async () => {
+    const c = client({ breaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+    await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'fail' }, schema: z.unknown() })).rejects.toMatchObject({ status: 500 });
+    const refused = await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ circuitOpen: true, retryable: true, retryAfter: 60, message: 'AUTH0 account "test" is failing; calls are paused for 60s (circuit open)' });
+    expect((refused as UpstreamError).extensions()).toMatchObject({ circuitOpen: true, retryAfter: 60 });
+  });
+
   it('lets one probe at a time through a half-open breaker, even when a call admitted before it opened is cancelled meanwhile', async () => {
     const c = client({ breaker: { failureThreshold: 1, cooldownMs: 100 } });
     const get = (id: string, signal?: AbortSignal) =>
