@@ -164,6 +164,15 @@ export function shown<T>(value: T | null | undefined | Unreadable, field: string
   return (value ?? null) as Exclude<T, Unreadable> | null;
 }
 
+/**
+ * A name or description as a record holds it: read like `shown`, and empty text is none (null).
+ * Vendors write "not set" as an absent field or as "" (Auth0's credential name defaults to ""):
+ * either way `name` and `description` answer null, the same for every vendor.
+ */
+export function shownText(value: string | null | undefined | Unreadable, field: string, item: string, report: OnUnreadable): string | null {
+  return shown(value, field, item, report) || null;
+}
+
 /** A lenient display list as a record holds it: absent is empty; one not a list, or elements left out, are reported. */
 export function shownList(value: readonly string[] | Remainder | null | undefined | Unreadable, field: string, item: string, report: OnUnreadable): readonly string[] {
   if (value === undefined || value === null) return [];

@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, knownExpiry, shown, shownList, type OnUnreadable } from '../zod-helpers.js';
+import { UNREADABLE, knownExpiry, shown, shownList, shownText, type OnUnreadable } from '../zod-helpers.js';
 import { certificateValidity } from './certificate.js';
 import { SIGNING_ALGS, type Client, type ClientCredential, type Connection, type ConnectionKey } from './api.js';
 
@@ -65,8 +65,8 @@ export function clientRecord(account: string, c: Client, report: OnUnreadable): 
     ref: ref(T.client, account, id),
     vendor: 'AUTH0',
     externalId: id,
-    name: shown(c.name, 'name', id, report),
-    description: shown(c.description, 'description', id, report),
+    name: shownText(c.name, 'name', id, report),
+    description: shownText(c.description, 'description', id, report),
     appType: shown(c.app_type, 'app_type', id, report),
     isFirstParty: c.is_first_party ?? null,
   };
@@ -77,7 +77,7 @@ export function connectionRecord(account: string, c: Connection, report: OnUnrea
     ref: ref(T.connection, account, c.id),
     vendor: 'AUTH0',
     externalId: c.id,
-    name: shown(c.name, 'name', c.id, report),
+    name: shownText(c.name, 'name', c.id, report),
     description: null,
     strategy: shown(c.strategy, 'strategy', c.id, report),
     displayName: shown(c.display_name, 'display_name', c.id, report),
@@ -112,7 +112,7 @@ export function clientCredentialRecord(account: string, clientId: string, c: Cli
     vendor: 'AUTH0',
     externalId: c.id,
     kind: credentialKind[c.credential_type ?? ''] ?? OTHER_KIND,
-    name: shown(c.name, 'name', item, report) || null,
+    name: shownText(c.name, 'name', item, report),
     description: null,
     createdAt: shown(c.created_at, 'created_at', item, report),
     updatedAt: shown(c.updated_at, 'updated_at', item, report),

@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { UNREADABLE, knownExpiry, shown, type OnUnreadable } from '../zod-helpers.js';
+import { UNREADABLE, knownExpiry, shown, shownText, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServicePrincipal } from './api.js';
 
 export const T = {
@@ -35,7 +35,7 @@ export function servicePrincipalRecord(account: string, sp: ServicePrincipal, re
     ref: ref(T.servicePrincipal, account, sp.id),
     vendor: 'CONDUCTORONE',
     externalId: sp.id,
-    name: shown(sp.displayName, 'displayName', sp.id, report) || null,
+    name: shownText(sp.displayName, 'displayName', sp.id, report),
     description: null,
     createdAt: shown(sp.createdAt, 'createdAt', sp.id, report),
     updatedAt: shown(sp.updatedAt, 'updatedAt', sp.id, report),
@@ -54,7 +54,7 @@ export function credentialRecord(account: string, servicePrincipalId: string, c:
     vendor: 'CONDUCTORONE',
     externalId: c.id,
     kind: CLIENT_SECRET,
-    name: shown(c.displayName, 'displayName', item, report) || null,
+    name: shownText(c.displayName, 'displayName', item, report),
     description: null,
     createdAt: shown(c.createdAt, 'createdAt', item, report),
     updatedAt: null,

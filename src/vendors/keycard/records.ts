@@ -1,6 +1,6 @@
 import type { CredentialKind, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import { ref } from '../../domain/ref.js';
-import { shown, type OnUnreadable } from '../zod-helpers.js';
+import { shown, shownText, type OnUnreadable } from '../zod-helpers.js';
 import type { Credential, ServiceAccount } from './api.js';
 
 export const T = {
@@ -35,8 +35,8 @@ export function serviceAccountRecord(account: string, sa: ServiceAccount, via: R
     ref: ref(T.serviceAccount, account, sa.id),
     vendor: 'KEYCARD',
     externalId: sa.id,
-    name: shown(sa.name, 'name', sa.id, report),
-    description: shown(sa.description, 'description', sa.id, report),
+    name: shownText(sa.name, 'name', sa.id, report),
+    description: shownText(sa.description, 'description', sa.id, report),
     createdAt: shown(sa.created_at, 'created_at', sa.id, report),
     updatedAt: shown(sa.updated_at, 'updated_at', sa.id, report),
     via,
@@ -51,8 +51,8 @@ export function credentialRecord(account: string, serviceAccountId: string, c: C
     vendor: 'KEYCARD',
     externalId: c.id,
     kind: CLIENT_SECRET,
-    name: shown(c.name, 'name', item, report),
-    description: shown(c.description, 'description', item, report),
+    name: shownText(c.name, 'name', item, report),
+    description: shownText(c.description, 'description', item, report),
     createdAt: shown(c.created_at, 'created_at', item, report),
     updatedAt: null,
     expiresAt: null,
