@@ -6,6 +6,16 @@ import { AccountNotFoundError, NotFoundError } from '../errors.js';
  */
 const gone = (err: unknown): boolean => err instanceof NotFoundError && !(err instanceof AccountNotFoundError);
 
+/**
+ * A 404 of the account's own list (a Keycard organization's service accounts, an Auth0 tenant's
+ * clients or connections): not one owner gone but the place they all live in missing, so the
+ * account fails rather than reading as owners deleted (`node` null, an owner without credentials).
+ */
+export function accountMissing(err: unknown): never {
+  if (err instanceof NotFoundError && gone(err)) throw new AccountNotFoundError(err.message, err.source);
+  throw err;
+}
+
 /** An owner deleted between listing it and listing its credentials: it simply has none. */
 export function goneAsEmpty(err: unknown): never[] {
   if (gone(err)) return [];

@@ -5,7 +5,7 @@ import { HttpClient } from '../../http/client.js';
 import type { RequestScope } from '../../scope.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
-import { nullIfNotFound } from '../not-found.js';
+import { accountMissing, nullIfNotFound } from '../not-found.js';
 import { readEachOwner } from '../owners.js';
 import { collectPages } from '../pages.js';
 import { pathIds } from '../path-ids.js';
@@ -261,11 +261,13 @@ export class Auth0Session implements AccountSession {
     query: Record<string, string | number | boolean | string[]>,
   ) {
     type Item = K extends 'clients' ? api.Client : api.Connection;
+    // The tenant's own list: its 404 is the account failing, never one client or connection gone
+    // (owners are found in it, so `node` of one would read as deleted).
     return collectPages<Item>(this.http.source, async (from) => {
       const res = (await this.get(route, {}, schema, key, { ...query, take: PAGE_SIZE, ...(from ? { from } : {}) })) as Record<string, unknown> & {
         next?: string;
       };
       return { items: res[key] as Item[], next: res.next };
-    });
+    }).catch(accountMissing);
   }
 }

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import type { CredentialChange, CredentialRecord, OwnerRecord } from '../../domain/credential.js';
 import type { Ref } from '../../domain/ref.js';
-import { AccountNotFoundError, NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { HttpClient, UpstreamRequest } from '../../http/client.js';
 import type { QueryValue } from '../../http/path.js';
 import type { RequestScope } from '../../scope.js';
 import { acceptedChange, type UpdatableFields } from '../changes.js';
 import { requestLoader } from '../loader.js';
-import { nullIfNotFound } from '../not-found.js';
+import { accountMissing, nullIfNotFound } from '../not-found.js';
 import { readEachOwner } from '../owners.js';
 import type { AccountAdapter, AccountDeps, AccountSession } from '../types.js';
 import { UnreadableValues } from '../unreadable.js';
@@ -148,7 +148,7 @@ export class KeycardSession implements AccountSession {
    */
   private get<S extends z.ZodType>(route: string, params: Record<string, string>, schema: S, resource: string, query?: Query): Promise<z.output<S>> {
     const read = this.request({ method: 'GET', route, params: { organization_id: this.organizationId, ...params }, query, schema, resource });
-    if (route === SERVICE_ACCOUNTS) return read.catch(organizationMissing);
+    if (route === SERVICE_ACCOUNTS) return read.catch(accountMissing);
     return this.belowOrganization(read);
   }
 
@@ -257,11 +257,6 @@ export class KeycardSession implements AccountSession {
     this.listedOwnerPermissionsPromise ??= this.list(SERVICE_ACCOUNTS, {}, api.permissionsPage, 'organization', EXPAND).then(permissionMap);
     return this.listedOwnerPermissionsPromise;
   }
-}
-
-/** A 404 of the organization's own service-account list: the organization itself is not there. */
-function organizationMissing(err: unknown): never {
-  throw err instanceof NotFoundError ? new AccountNotFoundError(err.message, err.source) : err;
 }
 
 function permissionMap(items: { id: string; permissions?: api.Permissions | undefined }[]): Map<string, api.Permissions> {

@@ -456,6 +456,18 @@ describe('node and nodes', () => {
     expect(node.credentials.map((c) => c.externalId).sort()).toEqual(prod.state.credentials.get(client.client_id)!.map((c) => c.id).sort());
   });
 
+  // As a Keycard organization's list 404ing is no deleted service account: an owner is read from
+  // the tenant's own list, whose 404 says nothing about that owner.
+  it.each([
+    ['client', 'Auth0Client', '/api/v2/clients', () => prod.state.clients[0]!.client_id],
+    ['connection', 'Auth0Connection', '/api/v2/connections', () => prod.state.connections.find((c) => c.strategy === 'okta')!.id],
+  ])('reports the tenant\'s %s list answering 404 as the account failing, not as the owner gone (null)', async (_what, typename, route, ownerId) => {
+    prod.inject({ route, method: 'GET', status: 404 });
+    const res = await h.exec(NodeDocument, { id: encodeGlobalId(typename, JSON.stringify([PROD, ownerId()])) });
+    expect(res.data?.node).toBeNull();
+    expect(res.errors).toEqual([expect.objectContaining({ path: ['node'], extensions: expect.objectContaining({ code: 'NOT_FOUND', vendor: 'AUTH0', account: PROD }) })]);
+  });
+
   it('returns null for a credential that does not exist and an error for a malformed id', async () => {
     const missing = encodeGlobalId('Auth0ClientCredential', JSON.stringify([PROD, 'nosuchclient', 'cred_nope']));
     const res = await h.exec(NodesDocument, { ids: [missing, 'not-an-id!'] });
