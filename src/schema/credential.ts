@@ -45,7 +45,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
       nullable: true,
       // Null says nothing of the status alone: a vendor's own verdict outranks a missing date.
       description:
-        'Null when the vendor holds no expiry or a certificate says it has none (`status` NEVER_EXPIRES; UNKNOWN for an Auth0 certificate credential, whose certificate still expires) ' +
+        'Null when the vendor holds no expiry or a certificate says it has none (`status` NEVER_EXPIRES; UNKNOWN for an Auth0 certificate credential or a vault TLS certificate, whose certificate still expires) ' +
         'or one the gateway cannot read (`status` UNKNOWN), ' +
         "unless the vendor says itself that the credential has expired or is expiring (the vault's `healthStatus`): `status` is then EXPIRED or EXPIRING.",
       resolve: (c) => c.expiresAt,

@@ -51,7 +51,7 @@ export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
     NEVER_EXPIRES: { description: 'No expiry is set, or a certificate says it has none (an Auth0 connection key whose notAfter is 99991231235959Z, RFC 5280\'s "no well-defined expiration date").' },
     UNKNOWN: {
       description:
-        'The vendor reports an expiry the gateway cannot read (not an RFC 3339 date-time, or an unreadable certificate), or holds none for a credential that does expire (an Auth0 certificate credential without `expires_at`): it may be past.',
+        'The vendor reports an expiry the gateway cannot read (not an RFC 3339 date-time, or an unreadable certificate), or holds none for a credential that does expire (an Auth0 certificate credential without `expires_at`, a vault TLS certificate without `expiresAt`): it may be past.',
     },
   } satisfies Record<(typeof CREDENTIAL_STATUSES)[number], unknown>,
 });

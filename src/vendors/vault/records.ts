@@ -55,7 +55,8 @@ export function credentialRecord(account: string, c: Credential, onUnreadable: O
     // The vault's only change timestamp: its last update or rotation.
     updatedAt: lastOp,
     expiresAt: knownExpiry(expiry),
-    expiryUnknown: expiry === UNREADABLE,
+    // A certificate always expires: without a date its expiry is unknown, not none (as Auth0's certificate credentials).
+    expiryUnknown: expiry === UNREADABLE || (expiry === null && c.type === 'CREDENTIAL_TYPE_TLS_CERTIFICATE'),
     vendorVerdict: VERDICTS[c.healthStatus ?? ''],
     lastUsedAt: null,
     owner: null,

@@ -97,6 +97,13 @@ describe('vault credential JSON', () => {
     expect(unreadable).toEqual(Array.from({ length: 4 }, () => `expiresAt ${UUID} UNKNOWN`));
   });
 
+  it('reads a TLS certificate without expiresAt as of unknown expiry, as a certificate always expires, and any other type as never expiring', () => {
+    const { expiresAt: _, ...noExpiry } = wire;
+    expect(recordOf({ ...noExpiry, type: 'CREDENTIAL_TYPE_TLS_CERTIFICATE' })).toMatchObject({ expiresAt: null, expiryUnknown: true });
+    expect(recordOf({ ...noExpiry, type: 'CREDENTIAL_TYPE_PASSWORD' })).toMatchObject({ expiresAt: null, expiryUnknown: false });
+    expect(recordOf({ ...wire, type: 'CREDENTIAL_TYPE_TLS_CERTIFICATE' })).toMatchObject({ expiresAt: new Date('2026-03-01T00:00:00.123Z'), expiryUnknown: false });
+  });
+
   it('leaves out a creation or last-operation date it cannot read, rather than fail the list, and says which', () => {
     const unreadable: string[] = [];
     for (const [createDate, lastOpDate] of [['2024-01-02 03:04', 'yesterday'], [1704164645, { seconds: 1 }]]) {
