@@ -241,12 +241,19 @@ export class HttpClient {
 
     const wait = this.breaker.admit();
     if (wait > 0) throw this.circuitOpen(req, attempt, wait);
-    const call: BreakerTicket = { probe: wait === PROBE, judged: false };
+    let call: BreakerTicket = { probe: wait === PROBE, judged: false };
     let verdict: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
       if (this.options.rateLimit) await this.waitForBudget(req.scope);
       if (req.freshForm) req = { ...req, form: await req.freshForm() };
       let res = await this.exchange(req, token, attempt, idempotent, call);
+      if ((res.status === 401 || res.status === 403) && token !== undefined) {
+        // The vendor answered, so it is up: that is this call's verdict so far, given now. A newer
+        // token is a call of its own through this breaker, which a half-open breaker would refuse
+        // while this call, its probe, is still out (and the refusal would re-open it).
+        if (!call.judged) this.breaker.success(call.probe);
+        call = { probe: false, judged: false };
+      }
       if (res.status === 401 && token !== undefined) {
         // A 401 applied nothing, so one retry with a fresh token is always safe.
         this.options.tokens!.invalidate(token);
@@ -265,8 +272,9 @@ export class HttpClient {
       if (res.status >= 200 && res.status < 300) return this.parse(req, res.status, res.text, idempotent);
       throw this.toError(res, req, idempotent, token);
     } catch (err) {
-      // A call the breaker stopped before sending says nothing new about the vendor.
-      if (err instanceof UpstreamError && err.status === null && !err.circuitOpen && (!err.cancelled || unansweredInTime.has(err))) verdict = 'failure';
+      // A call the breaker stopped before sending says nothing new about the vendor; a token
+      // fetch's failure was counted by the fetch itself, a call of its own.
+      if (err instanceof UpstreamError && err.status === null && !err.circuitOpen && (!err.cancelled || unansweredInTime.has(err)) && !beforeSending.has(err)) verdict = 'failure';
       throw err;
     } finally {
       if (!call.judged) this.breaker[verdict](call.probe);

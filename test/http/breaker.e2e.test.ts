@@ -146,6 +146,16 @@ describe('circuit breaker per account', () => {
     await recover();
   });
 
+  it('lets a probe whose token the vendor now rejects fetch a new one: the 401 is an answer, so the breaker closes and the call is answered', async () => {
+    await trip();
+    // The vendor came back having forgotten every token it issued.
+    prod.revokeTokens();
+    await coolDown();
+    await expectData(target().globalId, target().name);
+    expect(prod.requests.map((r) => `${r.method} ${r.route}`)).toEqual([`GET ${AUTH0.route}`, 'POST /oauth/token', `GET ${AUTH0.route}`]);
+    expect(await breakerState()).toBe(0);
+  });
+
   it('counts only consecutive failures: a success in between starts the count again', async () => {
     for (let round = 0; round < 2; round++) {
       prod.inject({ method: 'GET', route: AUTH0.route, status: 500, times: THRESHOLD - 1 });
