@@ -288,20 +288,20 @@ export async function startAuth0Simulator(state: Auth0State, options: { latencyM
             if (!(KEYED_STRATEGIES as readonly string[]).includes(conn.strategy)) return fail(400, 'Key rotation is only supported for okta and oidc connections', 'invalid_strategy');
             const parsed = rotateBody.safeParse(body);
             if (!parsed.success) return fail(400, 'Payload validation error: signing_alg must be one of ' + SIGNING_ALGS.join(', '), 'invalid_body');
-            const keys = state.keys.get(conn.id) ?? [];
-            const current = keys.find((k) => k.current);
-            const alg = parsed.data?.signing_alg ?? current?.algorithm ?? 'RS256';
+            const alg = parsed.data?.signing_alg ?? (state.keys.get(conn.id) ?? []).find((k) => k.current)?.algorithm ?? 'RS256';
+            // The key first: generating it yields, and the keys must be read and written with no
+            // yield between, or two rotations at once would both shift the same keys and one be lost.
+            const fresh = await generateKey(state.tenant, alg, { next: true });
             // The vendor leaves the shift undocumented; natural reading: next → current,
             // current → previous, the old previous retires, a fresh key becomes next.
             const now = new Date().toISOString();
             const kept: SimKey[] = [];
-            for (const k of keys) {
+            for (const k of state.keys.get(conn.id) ?? []) {
               if (k.previous) continue;
               if (k.current) kept.push({ ...k, current: false, previous: true, current_since: undefined });
               else if (k.next) kept.push({ ...k, next: false, current: true, current_since: now });
               else kept.push(k);
             }
-            const fresh = await generateKey(state.tenant, alg, { next: true });
             kept.push(fresh);
             state.keys.set(conn.id, kept);
             const { current: _c, previous: _p, current_since: _s, ...response } = fresh;

@@ -799,6 +799,25 @@ describe('the simulator', () => {
   });
 });
 
+describe('the simulator, two rotations at once', () => {
+  it('applies both, one after the other, as Auth0 would: neither new key is lost', async () => {
+    const { id, globalId } = connectionGlobalId(staging, 'okta-workforce');
+    const oldNext = staging.state.keys.get(id)!.find((k) => k.next)!;
+    const results = await Promise.all([0, 1].map(() => h.exec(RotateConnectionKeysDocument, { input: { connectionId: globalId } })));
+    const kids = results.map((r) => {
+      const result = r.data!.rotateConnectionKeys;
+      if (result.__typename !== 'RotateConnectionKeysSuccess') throw new Error(JSON.stringify(result));
+      return result.newKey.kid!;
+    });
+    expect(staging.apiRequests().filter((r) => r.method === 'POST')).toHaveLength(2);
+    const roles = Object.fromEntries(staging.state.keys.get(id)!.map((k) => [k.kid, k.previous ? 'PREVIOUS' : k.current ? 'CURRENT' : 'NEXT']));
+    // Which of the two Auth0 applied first is its business; that each moved the keys on by one is not.
+    expect(Object.values(roles).sort()).toEqual(['CURRENT', 'NEXT', 'PREVIOUS']);
+    expect(roles[oldNext.kid]).toBe('PREVIOUS');
+    expect(new Set([roles[kids[0]!], roles[kids[1]!]])).toEqual(new Set(['CURRENT', 'NEXT']));
+  });
+});
+
 describe('the simulated rate limit', () => {
   it('waits for X-RateLimit-Reset when Auth0 answers 429, then completes the list', async () => {
     prod.state.rateLimit = { perSecond: 5 };
