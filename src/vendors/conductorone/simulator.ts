@@ -194,6 +194,8 @@ async function issueForAssertion(state: ConductorOneState, req: SimRequest): Pro
   const owner = state.principals.find((p) => p.id === cred.servicePrincipalId);
   if (!owner || owner.user.status !== 'ENABLED') return invalid('service principal is disabled');
 
+  // Again, with no yield before it is spent: the same assertion sent twice at once passed the first check twice.
+  if (state.usedNonces.has(nonce)) return invalid('client assertion was already used');
   state.usedNonces.add(nonce);
   cred.lastUsedAt = new Date(now).toISOString();
   const token = issueToken(state.tokens, state.tokenTtlSeconds);

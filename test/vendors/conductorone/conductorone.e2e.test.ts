@@ -199,6 +199,14 @@ describe('the simulated token endpoint verifies assertions for real', () => {
     expect(await status(await assertion({ key }))).toBe(200);
   });
 
+  it('issues one token for an assertion sent several times at once: its nonce is spent by whichever is checked first', async () => {
+    const secret = (h.accounts.find((a) => a.name === ACCOUNT) as unknown as { clientSecret: string }).clientSecret;
+    const key = await importJWK(JSON.parse(Buffer.from(secret.split(':')[3]!, 'base64url').toString()) as JWK, 'EdDSA');
+    const once = await assertion({ key, nonce: `concurrent-replay-${Date.now()}` });
+    const statuses = await Promise.all([0, 1, 2, 3, 4, 5].map(async () => (await post(form(once))).status));
+    expect(statuses.sort()).toEqual([200, 401, 401, 401, 401, 401]);
+  });
+
   it('answers API calls without a valid bearer token with 401 UNAUTHENTICATED in the gRPC status format', async () => {
     const res = await fetch(`${sim.url}${API}`, { headers: { authorization: 'Bearer not-a-token' } });
     expect(res.status).toBe(401);
