@@ -56,6 +56,9 @@ const MAX_YEARS_AHEAD = 100;
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 const wellFormed = (s: string) => !UNPAIRED_SURROGATE.test(s);
 const NOT_UNICODE = 'must be valid Unicode text (it holds an unpaired surrogate)';
+/** A name is one line of text, for every vendor (ConductorOne refuses the rest; others would store a line break in a name). */
+const CONTROL = /\p{Cc}/u;
+const oneLine = (s: string) => !CONTROL.test(s);
 
 /**
  * A requested change (schema/inputs.ts parses GraphQL input with it; `CredentialChange` is its
@@ -68,7 +71,14 @@ const NOT_UNICODE = 'must be valid Unicode text (it holds an unpaired surrogate)
  * the vendors count their limits: an emoji is one.
  */
 export const credentialChange = z.strictObject({
-  name: z.string().trim().min(1, 'must not be blank').max(255, 'must be at most 255 characters').refine(wellFormed, NOT_UNICODE).optional(),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be blank')
+    .max(255, 'must be at most 255 characters')
+    .refine(wellFormed, NOT_UNICODE)
+    .refine(oneLine, 'must not contain control characters (line breaks, tabs, NUL)')
+    .optional(),
   // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
   description: z.string().trim().max(1024, 'must be at most 1024 characters').refine(wellFormed, NOT_UNICODE).nullable().optional(),
   // Whether it lies ahead is `expiryProblem`'s question, asked when the change is made.

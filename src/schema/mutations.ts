@@ -15,7 +15,7 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     '`UnsupportedChangeError` and nothing is sent.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The credential id.' }),
-    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank.' }),
+    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank, and is one line (no control characters).' }),
     description: t.string({
       required: false,
       description:

@@ -93,6 +93,28 @@ describe('parseUpdateInput', () => {
   });
 });
 
+describe('a name', () => {
+  it.each([
+    ['a line break', 'two\nlines'],
+    ['a tab', 'a\tb'],
+    ['a NUL', 'nul\u0000name'],
+    ['an escape', 'cred\u001bx'],
+    ['a C1 control', 'next\u0085line'],
+  ])('is refused with %s inside it, for every vendor', (_label, name) => {
+    const err = refusal(() => parseUpdateInput({ id: 'x', name })) as ValidationError;
+    expect(err.fields).toEqual([{ field: 'input.name', message: 'must not contain control characters (line breaks, tabs, NUL)' }]);
+  });
+
+  it('may hold a line break at either end, which trimming removes, and any other text', () => {
+    expect(parseUpdateInput({ id: 'x', name: '\n billing key\t' }).change).toEqual({ name: 'billing key' });
+    expect(parseUpdateInput({ id: 'x', name: 'clé — prod 😀' }).change).toEqual({ name: 'clé — prod 😀' });
+  });
+
+  it('is one line, while a description may hold several', () => {
+    expect(parseUpdateInput({ id: 'x', description: 'first line\nsecond line' }).change).toEqual({ description: 'first line\nsecond line' });
+  });
+});
+
 describe('checkExpiry', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
   const at = (iso: string) => () => checkExpiry({ expiresAt: new Date(iso) }, now);

@@ -397,10 +397,10 @@ describe('updateCredential on the vault (read-modify-write PUT)', () => {
     expect(puts(staging)[0]!.body).toEqual({ name: 'payments-db-password', description: 'Postgres role for the payments service', expiresAt, operator: 'credential-gateway' });
   });
 
-  it('clears the expiry with null', async () => {
+  it('clears the expiry with null; a TLS certificate is then UNKNOWN, as a certificate still expires', async () => {
     const c = stored(staging, 'mtls-client-cert');
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: gid('VaultCredential', STAGING, c.uuid), expiresAt: null } });
-    expect(res.data!.updateCredential).toMatchObject({ credential: { expiresAt: null, status: 'NEVER_EXPIRES' } });
+    expect(res.data!.updateCredential).toMatchObject({ credential: { expiresAt: null, status: 'UNKNOWN', type: 'TLS_CERTIFICATE' } });
     expect(puts(staging)[0]!.body).toMatchObject({ expiresAt: null });
     expect(c.expiresAt).toBeUndefined();
   });
@@ -487,6 +487,7 @@ describe('updateCredential refusals, before anything is sent', () => {
     ['a value with a lone surrogate', { value: 'pa\ud800ss' }, 'input.value'],
     ['a name with a lone surrogate', { name: 'billing \udc00' }, 'input.name'],
     ['a description with a lone surrogate', { description: '\ud83d' }, 'input.description'],
+    ['a name with a line break, as every vendor refuses', { name: 'two\nlines' }, 'input.name'],
   ])('refuses %s with a ValidationError naming the field', async (_label, change, field) => {
     const res = await h.exec(VaultUpdateCredentialDocument, { input: { id: idOf(prod, 'stripe-api-key'), ...change } as never });
     expect(res.data!.updateCredential).toMatchObject({ __typename: 'ValidationError', fields: [{ field }] });
