@@ -1,5 +1,6 @@
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
+import { inExpiryOrder } from '../domain/order.js';
 import { credentialStatus } from '../domain/status.js';
 import { goneAsEmpty } from '../vendors/not-found.js';
 import { builder } from './builder.js';
@@ -97,12 +98,14 @@ CredentialOwnerInterface.implement({
       // Null (with the error) when the vendor fails: the owner itself is still worth returning.
       nullable: { list: true, items: false },
       description:
-        "The owner's credentials; null, with an error naming the account, when they could not be read. An owner deleted since it was read has none.",
+        "The owner's credentials, in `credentials`' order (soonest expiry first), whatever order the vendor lists them in; null, with an error naming the account, when they could not be read. An owner deleted since it was read has none.",
       // Deleted between reading the owner and its list: none, as a list or an owner filter reads it.
-      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref).then(distinctCredentials, goneAsEmpty),
+      resolve: (o, _args, ctx) => ctx.sessions.readableOrNotFound(o.ref.account).ownerCredentials(o.ref).then(ownerList, goneAsEmpty),
     }),
   }),
 });
+
+const ownerList = (list: CredentialRecord[]) => inExpiryOrder(distinctCredentials(list));
 
 /** For vendor types: `isTypeOf` by the typename their records carry. */
 export function isRecordOf(typename: string) {

@@ -2,7 +2,7 @@ import type { GraphQLError, GraphQLInterfaceType, GraphQLResolveInfo } from 'gra
 import type { Context } from '../context.js';
 import type { CredentialRecord, OwnerRecord } from '../domain/credential.js';
 import { distinctCredentials } from '../domain/distinct.js';
-import { refKey } from '../domain/ref.js';
+import { compareKeys, SortKey, type Key } from '../domain/order.js';
 import { credentialStatus } from '../domain/status.js';
 import type { Vendor } from '../domain/vendor.js';
 import { PartialListError, ValidationError, withArticle } from '../errors.js';
@@ -211,33 +211,6 @@ async function collectCredentials(filter: Filter, ctx: Context, info: GraphQLRes
   );
 }
 
-/**
- * A credential's place in the list: soonest expiry first (an unreadable one before all, then one
- * without a date its vendor says has expired or is expiring), never-expiring last; ties by a stable key,
- * so cursors survive refetches. The key is computed only when needed (a tie, a cursor): most
- * credentials of a list never need it.
- */
-const UNDATED = { EXPIRED: Number.MIN_SAFE_INTEGER + 1, EXPIRING: Number.MIN_SAFE_INTEGER + 2, NONE: Number.MAX_SAFE_INTEGER } as const;
-
-class SortKey {
-  readonly time: number;
-  private ref: string | undefined;
-  constructor(private readonly c: CredentialRecord) {
-    // An unreadable expiry may be past: it comes first, before the soonest. Without a date, a
-    // vendor's verdict places it next (fixed places, so cursors do not move with the clock).
-    this.time = c.expiresAt?.getTime() ?? (c.expiryUnknown ? Number.MIN_SAFE_INTEGER : UNDATED[c.vendorVerdict ?? 'NONE']);
-  }
-  get id(): string {
-    return (this.ref ??= refKey(this.c.ref));
-  }
-  get pair(): [number, string] {
-    return [this.time, this.id];
-  }
-}
-type Key = { readonly time: number; readonly id: string };
-function compareKeys(a: Key, b: Key): number {
-  return a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
 const encodeCursor = (k: SortKey) => Buffer.from(JSON.stringify(k.pair)).toString('base64url');
 function decodeCursor(cursor: string, field: string): Key {
   try {

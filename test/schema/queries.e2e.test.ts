@@ -501,6 +501,25 @@ describe('an item the vendor lists twice, in its owner', () => {
   });
 });
 
+describe("an owner's credentials", () => {
+  it('come in the order of credentials, soonest expiry first and never-expiring last, whatever order the vendor lists them in', async () => {
+    const sim = h.sim('conductorone-sandbox') as ConductorOneSimulator;
+    const [spId, creds] = [...sim.state.credentials].find(([, l]) => l.length > 1)!;
+    const saved = creds.map((c) => c.expiresAt);
+    const day = 86_400_000;
+    // The vendor lists them latest first, the never-expiring one first of all.
+    creds.forEach((c, i) => (c.expiresAt = i === 0 ? null : new Date(Date.now() + (creds.length - i) * 10 * day).toISOString()));
+    try {
+      const res = await h.exec(ConductorOneNodeDocument, { id: gid('ConductorOneServicePrincipal', 'conductorone-sandbox', spId) });
+      expect(res.errors).toBeUndefined();
+      const listed = (res.data!.node as { credentials: { externalId: string }[] }).credentials.map((c) => c.externalId);
+      expect(listed).toEqual([...creds.slice(1).reverse(), creds[0]!].map((c) => c.id));
+    } finally {
+      creds.forEach((c, i) => (c.expiresAt = saved[i]!));
+    }
+  });
+});
+
 describe('empty ids and cursors', () => {
   it.each(['', ' '])('refuses the owner id %j like any malformed id (BAD_USER_INPUT "Malformed id" on filter.owner), sending nothing', async (owner) => {
     const res = await h.exec(ListCredentialsDocument, { filter: { owner }, first: 5 });
