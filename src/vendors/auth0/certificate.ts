@@ -1,5 +1,3 @@
-import { X509Certificate } from 'node:crypto';
-
 export interface Validity {
   notBefore: Date;
   /** Null when the certificate has no well-defined expiration date (RFC 5280 §4.1.2.5: notAfter 99991231235959Z). */
@@ -8,18 +6,17 @@ export interface Validity {
 
 /**
  * A PEM certificate's validity: a connection key's lifetime, since Auth0 reports no expiry field
- * for keys. Read from the DER first: cheap on the request path, exact for every year 0000–9999
- * (OpenSSL's text, as `new Date` read it, put year 50 in 1950), and the calendar is checked.
- * OpenSSL is asked only when that reader refuses: it also reads the lax encodings RFC 5280 forbids
- * but old issuers wrote (a time without seconds, with an offset or fractions of a second). A
- * serial OpenSSL refuses (a redundant leading zero, a negative one) does not matter to the reader.
- * Null only when neither can read it.
+ * for keys. Read from the DER by the gateway itself, not through OpenSSL: cheap on the request
+ * path, exact for every year 0000–9999 (OpenSSL's text, as `new Date` read it, put year 50 in
+ * 1950), the calendar checked, and the same on every Node: OpenSSL 3.5 (Node 22) refuses the lax
+ * times old issuers wrote, which 3.0 (Node 20) read. A serial OpenSSL refuses (a redundant leading
+ * zero, a negative one) does not matter here. Null when it cannot be read.
  */
 export function certificateValidity(pem: string): Validity | null {
   // Parsing X.509 costs more than the rest of a key's record; a connection's keys change rarely.
   const known = validities.get(pem);
   if (known !== undefined) return known;
-  const read = validityFromDer(pem) ?? validityFromOpenSsl(pem);
+  const read = validityFromDer(pem);
   const validity = read && { notBefore: read.notBefore, notAfter: read.notAfter.getTime() === NO_EXPIRATION ? null : read.notAfter };
   // Keyed by the text itself: one far longer than any real certificate (a vendor's garbage) would
   // stay in memory with its entry, 2,000 of them at up to http.maxResponseBytes each.
@@ -53,30 +50,6 @@ function utc(year: number, month: number, day: number, hour: number, minute: num
   return same ? date : null;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** OpenSSL's ASN1_TIME_print, always in GMT: "Jan  1 00:00:00 999 GMT", "Feb  1 03:04:05.5 2026 GMT". */
-const OPENSSL_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? (\d{1,4}) GMT$/;
-
-function opensslTime(text: string): Date | null {
-  // "Bad time value" for a time OpenSSL parsed but cannot read (month 13): an Invalid Date would read as ACTIVE.
-  const m = OPENSSL_TIME.exec(text);
-  const month = m ? MONTHS.indexOf(m[1]!) + 1 : 0;
-  if (!m || month === 0) return null;
-  const ms = Number((m[6] ?? '').slice(0, 3).padEnd(3, '0'));
-  return utc(Number(m[7]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms);
-}
-
-function validityFromOpenSsl(pem: string): Read | null {
-  try {
-    const x = new X509Certificate(pem);
-    const notBefore = opensslTime(x.validFrom);
-    const notAfter = opensslTime(x.validTo);
-    return notBefore && notAfter ? { notBefore, notAfter } : null;
-  } catch {
-    return null;
-  }
-}
-
 interface Element {
   tag: number;
   start: number;
@@ -99,16 +72,36 @@ function element(der: Buffer, at: number): Element {
   return { tag: der[at]!, start, end: start + length };
 }
 
-/** UTCTime (YYMMDDHHMMSSZ, years 1950–2049) or GeneralizedTime (YYYYMMDDHHMMSSZ), exactly as RFC 5280 allows them. */
+/**
+ * UTCTime (years 1950–2049) or GeneralizedTime, as RFC 5280 writes them (YYMMDDHHMMSSZ,
+ * YYYYMMDDHHMMSSZ) and in the lax forms it forbids but old issuers wrote: no seconds, a fraction of
+ * a second (GeneralizedTime), an offset from UTC instead of Z. A local time without Z or offset says
+ * no instant: refused.
+ */
+// The same groups in both (UTCTime's fraction, which it cannot have, always empty).
+const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?()(Z|[+-]\d{4})$/;
+const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:[.,](\d+))?(Z|[+-]\d{4})$/;
+
 function time(der: Buffer, e: Element): Date {
   const text = der.subarray(e.start, e.end).toString('latin1');
-  const m = e.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : e.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  const m = e.tag === 0x17 ? UTC_TIME.exec(text) : e.tag === 0x18 ? GENERALIZED_TIME.exec(text) : null;
   if (!m) throw new RangeError('not a certificate time');
   const year = e.tag === 0x17 ? (Number(m[1]) < 50 ? 2000 : 1900) + Number(m[1]) : Number(m[1]);
-  const [month, day, hour, minute, second] = m.slice(2).map(Number) as [number, number, number, number, number];
-  const date = utc(year, month, day, hour, minute, second);
-  if (!date) throw new RangeError('not a certificate time');
-  return date;
+  const [month, day, hour, minute] = m.slice(2, 6).map(Number) as [number, number, number, number];
+  const second = Number(m[6] ?? 0);
+  const ms = Number((m[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const date = utc(year, month, day, hour, minute, second, ms);
+  const offset = m[8] === 'Z' ? 0 : offsetMinutes(m[8]!);
+  if (!date || offset === null) throw new RangeError('not a certificate time');
+  return new Date(date.getTime() - offset * 60_000);
+}
+
+/** ±HHMM east of UTC, in minutes; null for no offset at all (hours over 23, minutes over 59). */
+function offsetMinutes(text: string): number | null {
+  const hours = Number(text.slice(1, 3));
+  const minutes = Number(text.slice(3, 5));
+  if (hours > 23 || minutes > 59) return null;
+  return (text[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
 }
 
 const BEGIN = '-----BEGIN CERTIFICATE-----';

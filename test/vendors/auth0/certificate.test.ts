@@ -42,17 +42,27 @@ describe('certificateValidity: a connection key lifetime', () => {
     }
   });
 
-  it('reads through OpenSSL the lax times RFC 5280 forbids but old issuers wrote (no seconds, an offset, a fraction of a second), every year 0000–9999 included', async () => {
+  it('reads the lax times RFC 5280 forbids but old issuers wrote (no seconds, an offset, a fraction of a second), every year 0000–9999 included, the same on every Node (OpenSSL 3.5 refuses some)', async () => {
     const cases = [
       [0x17, '2602010304Z', '2026-02-01T03:04:00Z'],
       [0x17, '260201030405+0100', '2026-02-01T02:04:05Z'],
+      [0x17, '2602010304-0230', '2026-02-01T05:34:00Z'],
       [0x18, '20260201030405.5Z', '2026-02-01T03:04:05.500Z'],
       [0x18, '00500615123456.25Z', '0050-06-15T12:34:56.250Z'],
+      [0x18, '19400101000000+0100', '1939-12-31T23:00:00Z'],
     ] as const;
     for (const [tag, text, iso] of cases) {
       const notAfterDer = Buffer.concat([Buffer.from([tag, text.length]), Buffer.from(text, 'latin1')]);
       const { cert } = await generateCertificate({ commonName: 'lax-time', alg: 'ES256', notBefore, notAfterDer });
       expect(certificateValidity(cert)).toEqual({ notBefore, notAfter: new Date(iso) });
+    }
+  });
+
+  it('reads a local time, with neither Z nor an offset, or an offset of no time zone, as no time: its key is UNKNOWN', async () => {
+    for (const [tag, text] of [[0x18, '20260201030405'], [0x17, '260201030405'], [0x17, '260201030405+2400'], [0x18, '20260201030405+0160']] as const) {
+      const notAfterDer = Buffer.concat([Buffer.from([tag, text.length]), Buffer.from(text, 'latin1')]);
+      const { cert } = await generateCertificate({ commonName: 'local-time', alg: 'ES256', notBefore, notAfterDer });
+      expect(certificateValidity(cert), text).toBeNull();
     }
   });
 
