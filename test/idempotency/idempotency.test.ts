@@ -8,8 +8,7 @@ import { capturedLogger } from '../fixtures/logs.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
-import { cuttingProxy, redisAvailable, startRedis } from '../fixtures/redis.js';
-import { RedisStore } from '../../src/store/redis.js';
+import { redisAvailable, storeLosingOneReply } from '../fixtures/redis.js';
 
 const stores = useStores('idem-test:');
 
@@ -242,10 +241,8 @@ describe.each(storeKinds)('a first call that stopped before storing its outcome,
 
 describe.runIf(redisAvailable)('a claim whose reply Redis sent was lost with the connection', () => {
   it('is still its caller\'s when the client sends it again on reconnecting: the change runs once, rather than waiting on its own claim', async () => {
-    const redis = await startRedis();
     // The claim is the one command carrying the record's pending state.
-    const proxy = await cuttingProxy(redis.url, (command) => command.includes('"state":"pending"'));
-    const store = new RedisStore({ url: proxy.url, keyPrefix: 'idem-test:' });
+    const { store, close } = await storeLosingOneReply((command) => command.includes('"state":"pending"'), 'idem-test:');
     try {
       const idem = new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS });
       const c = { ...call(), deadline: Date.now() + 1_000 };
@@ -254,9 +251,7 @@ describe.runIf(redisAvailable)('a claim whose reply Redis sent was lost with the
       expect(await idem.run({ ...c, deadline: Date.now() + 1_000 }, async () => ++runs)).toBe(1);
       expect(runs).toBe(1);
     } finally {
-      await store.close();
-      await proxy.close();
-      await redis.stop();
+      await close();
     }
   });
 });

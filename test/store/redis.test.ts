@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SharedStoreUnavailableError } from '../../src/errors.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { capturedLogger } from '../fixtures/logs.js';
-import { cuttingProxy, freePort, movableProxy, REFUSED_PORT, redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { freePort, movableProxy, REFUSED_PORT, redisAvailable, startRedis, storeLosingOneReply, type RedisServer } from '../fixtures/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The store's lines about its connection, as `level msg`. */
@@ -121,18 +121,14 @@ describe('the Redis store’s connection log', () => {
 
 describe.runIf(redisAvailable)('the Redis store when a reply is lost with its connection', () => {
   it('keeps a claim Redis applied: the client sends it again on reconnecting, and the claim is still its own, not taken', async () => {
-    const redis = await startRedis();
-    const proxy = await cuttingProxy(redis.url, (command) => command.includes('claimed-once'));
-    const store = new RedisStore({ url: proxy.url, keyPrefix: 't:' });
+    const { store, close } = await storeLosingOneReply((command) => command.includes('claimed-once'), 't:');
     try {
       expect(await store.setIfAbsent('claimed-once', 'claim-1', 60_000)).toBe(true);
       // Still exclusive: another claim is refused, and the owner releases its own.
       expect(await store.setIfAbsent('claimed-once', 'claim-2', 60_000)).toBe(false);
       expect(await store.deleteIfEquals('claimed-once', 'claim-1')).toBe(true);
     } finally {
-      await store.close();
-      await proxy.close();
-      await redis.stop();
+      await close();
     }
   });
 });
