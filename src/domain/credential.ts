@@ -53,8 +53,7 @@ const MAX_YEARS_AHEAD = 100;
  * a JSON variable can ("\ud800"); sent on, a vendor would refuse it or store U+FFFD in its place
  * (a secret `value` the caller does not hold).
  */
-const UNPAIRED_SURROGATE = /\p{Cs}/u;
-const wellFormed = (s: string) => !UNPAIRED_SURROGATE.test(s);
+const isUnicode = (s: string) => s.isWellFormed();
 const NOT_UNICODE = 'must be valid Unicode text (it holds an unpaired surrogate)';
 /** A name is one line of text, for every vendor (ConductorOne refuses the rest; others would store a line break in a name). */
 const CONTROL = /\p{Cc}/u;
@@ -76,15 +75,15 @@ export const credentialChange = z.strictObject({
     .trim()
     .min(1, 'must not be blank')
     .max(255, 'must be at most 255 characters')
-    .refine(wellFormed, NOT_UNICODE)
+    .refine(isUnicode, NOT_UNICODE)
     .refine(oneLine, 'must not contain control characters (line breaks, tabs, NUL)')
     .optional(),
   // Trimmed like name, so a vendor sees one rule; blank is then empty (a clear, where the vendor allows it).
-  description: z.string().trim().max(1024, 'must be at most 1024 characters').refine(wellFormed, NOT_UNICODE).nullable().optional(),
+  description: z.string().trim().max(1024, 'must be at most 1024 characters').refine(isUnicode, NOT_UNICODE).nullable().optional(),
   // Whether it lies ahead is `expiryProblem`'s question, asked when the change is made.
   expiresAt: z.date().nullable().optional(),
   /** Write-only secret (vault). Never logged, never echoed. */
-  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').refine(wellFormed, NOT_UNICODE).optional(),
+  value: z.string().min(1, 'must not be empty').max(65_536, 'must be at most 65536 characters').refine(isUnicode, NOT_UNICODE).optional(),
 });
 
 export type CredentialChange = z.output<typeof credentialChange>;
