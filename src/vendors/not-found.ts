@@ -4,7 +4,7 @@ import { AccountNotFoundError, NotFoundError } from '../errors.js';
  * A 404 of one resource, not of the account it lives in: only that reads as "gone". An account
  * whose own place is missing (AccountNotFoundError) is a failure, never an empty answer.
  */
-const gone = (err: unknown): boolean => err instanceof NotFoundError && !(err instanceof AccountNotFoundError);
+const gone = (err: unknown): err is NotFoundError => err instanceof NotFoundError && !(err instanceof AccountNotFoundError);
 
 /**
  * A 404 of the account's own list (a Keycard organization's service accounts, an Auth0 tenant's
@@ -12,7 +12,7 @@ const gone = (err: unknown): boolean => err instanceof NotFoundError && !(err in
  * account fails rather than reading as owners deleted (`node` null, an owner without credentials).
  */
 export function accountMissing(err: unknown): never {
-  if (err instanceof NotFoundError && gone(err)) throw new AccountNotFoundError(err.message, err.source);
+  if (gone(err)) throw new AccountNotFoundError(err.message, err.source);
   throw err;
 }
 
