@@ -253,15 +253,16 @@ class Edge {
 }
 
 function paginate(items: CredentialRecord[], args: PageArgs, { after, before }: ReturnType<typeof pageWindow>) {
-  const keyed = items.map((node) => ({ node, key: new SortKey(node) })).sort((a, b) => compareKeys(a.key, b.key));
-  let window = keyed.filter((e) => (!after || compareKeys(e.key, after) > 0) && (!before || compareKeys(e.key, before) < 0));
+  // Each key holds its credential: sorted, the keys are the list.
+  const keyed = items.map((c) => new SortKey(c)).sort(compareKeys);
+  let window = keyed.filter((k) => (!after || compareKeys(k, after) > 0) && (!before || compareKeys(k, before) < 0));
   const windowSize = window.length;
   const first = args.first ?? (args.last == null ? DEFAULT_PAGE : null);
   if (first != null) window = window.slice(0, first);
   // What `last` takes its edges from: with `first` too (discouraged, but valid), only those `first` kept.
   const lastFrom = window.length;
   if (args.last != null) window = window.slice(Math.max(0, window.length - args.last));
-  const edges = window.map((e) => new Edge(e.node, e.key));
+  const edges = window.map((k) => new Edge(k.credential, k));
   return {
     edges,
     totalCount: items.length,
