@@ -14,7 +14,8 @@ import {
 import type { Logger } from '../logger.js';
 import { upstreamRecorder, type Metrics } from '../observability/metrics.js';
 import { CircuitBreaker, PROBE, type BreakerSettings } from '../resilience/breaker.js';
-import { isRetryable, retryDelayMs, sleep, type RetrySettings } from '../resilience/retry.js';
+import { RetryBudget } from '../resilience/retry-budget.js';
+import { isRetryable, retryDelayMs, retrySettings, sleep, type RetryOptions, type RetrySettings } from '../resilience/retry.js';
 import { RateBudgets, type Rate } from '../store/rate-budgets.js';
 import type { SharedStore } from '../store/store.js';
 import { cut, wellFormed } from '../text.js';
@@ -50,7 +51,7 @@ export interface HttpClientOptions {
   unscopedTimeoutMs?: number;
   /** Longer answers are cut off and reported as the vendor's failure (default 16 MB). */
   maxResponseBytes?: number;
-  retry?: RetrySettings;
+  retry?: RetryOptions;
   breaker?: BreakerSettings;
   /** Client-side budget for this account; null = none. Shared across replicas through `store`. */
   rateLimit?: Rate | null;
@@ -125,7 +126,7 @@ const credentialFields = (form: Record<string, string> | undefined): (string | u
 const MAX_VENDOR_MESSAGE = 300;
 /** After a 403, a token at least this old is replaced (and the call sent again) in case a grant came since. */
 export const SCOPE_RECHECK_MS = 60_000;
-const NO_RETRY: RetrySettings = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+const NO_RETRY: RetryOptions = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 const APPLIED_UNREADABLE = '; the change was applied, but its result could not be read — read the resource to check';
 export const APPLIED_REPEATABLE = '; the change was applied, but its result could not be read — repeating it sets the same values';
 /** Errors never repeated: their retries happened further down (a token fetch), or a repeat would meet the same (an answer too long). */
@@ -153,6 +154,7 @@ export class HttpClient {
   private readonly port: number;
   private readonly basePath: string;
   private readonly retry: RetrySettings;
+  private readonly retryBudget: RetryBudget;
   private readonly recordDuration: ReturnType<typeof upstreamRecorder> | undefined;
   /** Bound once to vendor and account: a call's line then adds only its own fields. */
   private readonly logger: Logger;
@@ -168,7 +170,8 @@ export class HttpClient {
     this.basePath = url.pathname.replace(/\/$/, '');
     this.source = { vendor: options.vendor, account: options.account };
     this.logger = options.logger.child(this.source);
-    this.retry = options.retry ?? NO_RETRY;
+    this.retry = retrySettings.parse(options.retry ?? NO_RETRY);
+    this.retryBudget = new RetryBudget(this.retry.budgetRatio, this.retry.budgetMinPerSecond);
     this.recordDuration = options.metrics && upstreamRecorder(options.metrics, options.vendor, options.account);
     this.budgets = options.store && new RateBudgets(options.store, this.logger);
     this.pool = new Pool(this.origin, {
@@ -191,7 +194,9 @@ export class HttpClient {
     // bodyTimeoutMs) would hold a token fetch, and with it every later caller of the account, forever.
     if (req.scope === undefined) req = { ...req, scope: ownDeadline(this.options.unscopedTimeoutMs ?? DEFAULT_UNSCOPED_TIMEOUT_MS) };
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE');
+    this.retryBudget.called();
     for (let attempt = 0; ; attempt++) {
+      const startedAt = Date.now();
       try {
         return await this.attempt(req, attempt, idempotent);
       } catch (err) {
@@ -207,8 +212,15 @@ export class HttpClient {
         }
         const delay = retryDelayMs(attempt, retryAfter, this.retry);
         const deadline = req.scope?.deadline;
-        // Waiting past the GraphQL request's deadline helps no one: report the failure now.
-        if (deadline !== undefined && Date.now() + delay >= deadline) throw err;
+        // A retry that the GraphQL request's deadline would cut off before it could take as long as
+        // the failed attempt took helps no one, and would hide the vendor's failure behind a
+        // timeout: report the failure now.
+        const now = Date.now();
+        if (deadline !== undefined && now + delay + (now - startedAt) >= deadline) throw err;
+        if (!this.retryBudget.takeRetry()) {
+          this.options.metrics?.retriesRefused.inc({ vendor: this.source.vendor, account: this.source.account });
+          throw err;
+        }
         await sleep(delay, req.scope?.signal).catch(() => {
           throw err;
         });

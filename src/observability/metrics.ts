@@ -38,6 +38,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retriesRefused = new Counter({
+    name: 'upstream_retries_refused_total',
+    help: 'Retryable vendor API failures not repeated because the account had spent its retry budget.',
+    labelNames: ['vendor', 'account'] as const,
+    registers: [this.registry],
+  });
+
   readonly breaker = new Gauge({
     name: 'circuit_breaker_state',
     help: 'Per-account circuit breaker: 0 closed, 1 half-open, 2 open.',

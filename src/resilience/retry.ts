@@ -7,9 +7,15 @@ export const retrySettings = z
     maxAttempts: z.number().int().min(1).max(10).default(3),
     baseDelayMs: z.number().int().min(0).max(60_000).default(200),
     maxDelayMs: z.number().int().min(0).max(300_000).default(5_000),
+    /** Retry budget (see retry-budget.ts): retries allowed as a share of the account's calls… */
+    budgetRatio: z.number().min(0).max(10).default(0.2),
+    /** …plus this many per second, so that an account with little traffic can still retry. */
+    budgetMinPerSecond: z.number().min(0).max(10_000).default(10),
   })
   .strict();
 export type RetrySettings = z.output<typeof retrySettings>;
+/** As a config names them: whatever it leaves out takes its default. */
+export type RetryOptions = z.input<typeof retrySettings>;
 
 /**
  * Statuses worth repeating: the vendor said "later" (429), gave up waiting for the request (408),
@@ -32,7 +38,7 @@ export function isRetryable(status: number | null, idempotent: boolean, vendorSa
  * X-RateLimit-Reset, already turned into seconds), else exponential backoff with full jitter,
  * which spreads the retries of many concurrent callers instead of synchronising them.
  */
-export function retryDelayMs(attempt: number, vendorSaysSeconds: number | null, settings: RetrySettings, random: () => number = Math.random): number {
+export function retryDelayMs(attempt: number, vendorSaysSeconds: number | null, settings: Pick<RetrySettings, 'baseDelayMs' | 'maxDelayMs'>, random: () => number = Math.random): number {
   if (vendorSaysSeconds !== null) return vendorSaysSeconds * 1000 + Math.floor(random() * 100);
   const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);

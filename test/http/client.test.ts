@@ -89,6 +89,19 @@ beforeAll(async () => {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
       return res.end('{"message":"try later"}');
     }
+    if (req.url === '/api/items/busy') {
+      // A failure worth repeating at once: no wait asked for.
+      res.writeHead(503, { 'content-type': 'application/json' });
+      return res.end('{"message":"busy"}');
+    }
+    if (req.url === '/api/items/slow-busy') {
+      // The same, after a second.
+      setTimeout(() => {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"message":"busy"}');
+      }, 1_000);
+      return;
+    }
     if (req.url === '/api/items/fail') {
       res.writeHead(500, { 'content-type': 'application/json' });
       return res.end('{"message":"internal error"}');
@@ -328,6 +341,40 @@ describe('HttpClient', () => {
     expect(await pending).toMatchObject({ status: 503 });
     expect(seen).toEqual(['/api/items/unavailable']);
     expect((await metrics.retries.get()).values.reduce((n, v) => n + v.value, 0)).toBe(0);
+  });
+
+  it('stops repeating failed calls once the account has spent its retry budget, and counts each refused retry', async () => {
+    const metrics = new Metrics();
+    // No share of the calls, 0.5 a second: 5 retries in the 10 s window.
+    const c = client({ metrics, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0, budgetMinPerSecond: 0.5 }, breaker: { failureThreshold: 100, cooldownMs: 60_000 } });
+    for (let i = 0; i < 10; i++) {
+      const err = await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'busy' }, schema: z.unknown() }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 503, retryable: true });
+    }
+    // Calls 1 and 2 were each repeated twice, call 3 once; then the budget was spent.
+    expect(seen).toHaveLength(10 + 5);
+    const total = async (counter: Metrics['retries']) => (await counter.get()).values.reduce((n, v) => n + v.value, 0);
+    expect(await total(metrics.retries)).toBe(5);
+    expect(await total(metrics.retriesRefused)).toBe(8);
+  });
+
+  it('earns retries from the calls it makes: a share of them, on top of the reserve', async () => {
+    const c = client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, budgetRatio: 0.5, budgetMinPerSecond: 0 }, breaker: { failureThreshold: 100, cooldownMs: 60_000 } });
+    for (let i = 0; i < 4; i++) await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() });
+    seen.length = 0;
+    // Four calls made, then three failing ones: 7 × 0.5 = 3.5 retries, so three are made.
+    for (let i = 0; i < 3; i++) await c.request({ method: 'GET', route: '/items/{id}', params: { id: 'busy' }, schema: z.unknown() }).catch(() => undefined);
+    expect(seen).toHaveLength(3 + 3);
+  });
+
+  it('does not start a retry that the deadline would cut off sooner than the failed attempt took, and reports the vendor failure', async () => {
+    const c = client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } });
+    // The attempt takes a second; half a second is left after it.
+    const err = await c
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'slow-busy' }, schema: z.unknown(), scope: { deadline: Date.now() + 1_500 } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, cancelled: false, retryable: true });
+    expect(seen).toEqual(['/api/items/slow-busy']);
   });
 
   it('gives up when the response headers do not arrive in time', async () => {

@@ -17,7 +17,7 @@ describe("an account's http settings", () => {
       ...httpSettings.parse({}),
       connections: 8,
       concurrency: 2,
-      retry: { maxAttempts: 1, baseDelayMs: 200, maxDelayMs: 20_000 },
+      retry: { maxAttempts: 1, baseDelayMs: 200, maxDelayMs: 20_000, budgetRatio: 0.2, budgetMinPerSecond: 10 },
       breaker: { failureThreshold: 9, cooldownMs: 60_000 },
     });
   });
