@@ -159,7 +159,8 @@ export function codeOf(error: GraphQLError): string | undefined {
 function codeFor(code: unknown, message: string): string | undefined {
   if (code === 'GRAPHQL_PARSE_FAILED' && /^Syntax Error: Token limit of \d+ exceeded/.test(message)) return 'QUERY_TOO_COMPLEX';
   if (typeof code === 'string') return code;
-  if (/^Variable "\$/.test(message)) return 'BAD_USER_INPUT';
+  // graphql-js stops coercing variables after 50 errors and says so in one more error of its own.
+  if (/^Variable "\$/.test(message) || /^Too many errors processing variables/.test(message)) return 'BAD_USER_INPUT';
   if (/^Required CSRF header/.test(message)) return 'CSRF_PREVENTED';
   if (/(depth|aliases|directives|token|cost) limit/i.test(message)) return 'QUERY_TOO_COMPLEX';
   return undefined;

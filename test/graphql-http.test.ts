@@ -61,6 +61,16 @@ describe('status codes by media type', () => {
     expect(await run()).toMatchObject({ status: 200, type: `${JSON_TYPE}; charset=utf-8`, body: { errors: [{ extensions: { code } }] } });
   });
 
+  it('gives every error of a variable with more invalid values than graphql-js reports (50) BAD_USER_INPUT, answered 200 in application/json', async () => {
+    // graphql-js stops at 50 and adds an error of its own, with no code, saying so (found by the fuzz audit).
+    const res = await post('query($f: CredentialFilter) { credentials(filter: $f) { totalCount } }', JSON_TYPE, { variables: { f: { statuses: Array(60).fill('NOPE') } } });
+    expect(res.status).toBe(200);
+    expect(res.body?.errors).toHaveLength(51);
+    expect(res.body?.errors?.at(-1)?.message).toBe('Too many errors processing variables, error limit reached. Execution aborted.');
+    expect(res.body?.errors?.map((e) => e.extensions?.code)).toEqual(Array(51).fill('BAD_USER_INPUT'));
+    nothingUpstream(h);
+  });
+
   it("answers Apollo Router's two Accept lines (application/json first) in application/json: a refused subgraph request is no failed call", async () => {
     const headers = new Headers({ 'content-type': 'application/json' });
     headers.append('accept', JSON_TYPE);
