@@ -1,5 +1,10 @@
+import { LRUCache } from 'lru-cache';
+
+/** Characters of documents (and, apart, of documents that did not parse) each replica keeps parsed. */
+export const DOCUMENT_CACHE_CHARS = 2_000_000;
+
 /**
- * Yoga's parse cache (documents, and the errors of those that do not parse), bounded by the
+ * A cache for Yoga's parser (documents, and the errors of those that do not parse), bounded by the
  * characters of the documents it holds as well as by their number. Yoga's default keeps the last
  * 1,000 whatever their size, each with its source text and AST: a caller sending unique documents
  * near `maxBodyBytes` (a long string literal is one token) made every replica hold about 105 kB per
@@ -7,45 +12,12 @@
  * (found by the input fuzz audit). Clients send the same few documents again and again, with
  * variables: those stay cached; one larger than a sixteenth of the budget is parsed each time.
  */
-export class DocumentCache<T> {
-  private readonly entries = new Map<string, T>();
-  private held = 0;
-
-  constructor(
-    private readonly maxChars: number,
-    private readonly maxEntries = 1000,
-  ) {}
-
-  /** Characters of the documents held. */
-  get chars(): number {
-    return this.held;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): T | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    // Most recently used last: Map iterates in insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: T): void {
-    if (key.length > this.maxChars / 16) return;
-    if (this.entries.delete(key)) this.held -= key.length;
-    this.entries.set(key, value);
-    this.held += key.length;
-    for (const oldest of this.entries.keys()) {
-      if (this.held <= this.maxChars && this.entries.size <= this.maxEntries) break;
-      this.entries.delete(oldest);
-      this.held -= oldest.length;
-    }
-  }
+export function documentCache<T extends object>(maxChars = DOCUMENT_CACHE_CHARS, maxEntries = 1000): LRUCache<string, T> {
+  return new LRUCache<string, T>({
+    max: maxEntries,
+    maxSize: maxChars,
+    maxEntrySize: Math.floor(maxChars / 16),
+    // lru-cache takes no size of 0: an empty document counts as one character.
+    sizeCalculation: (_value, document) => Math.max(1, document.length),
+  });
 }
-
-/** Characters of documents (and, apart, of documents that did not parse) each replica keeps parsed. */
-export const DOCUMENT_CACHE_CHARS = 2_000_000;

@@ -10,7 +10,7 @@ import { Admission } from './admission.js';
 import { withBody } from './request-body.js';
 import { withCors } from './cors.js';
 import { withGraphQLHttp } from './graphql-http.js';
-import { DOCUMENT_CACHE_CHARS, DocumentCache } from './document-cache.js';
+import { documentCache } from './document-cache.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
@@ -151,7 +151,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // What it hides is logged below (onResultProcess), once the request's id is at hand.
     maskedErrors: { maskError: maskError(schema) },
     // Bounded by size too: Yoga's default keeps the last 1,000 documents however large (document-cache.ts).
-    parserAndValidationCache: { documentCache: new DocumentCache(DOCUMENT_CACHE_CHARS), errorCache: new DocumentCache(DOCUMENT_CACHE_CHARS) },
+    parserAndValidationCache: { documentCache: documentCache(), errorCache: documentCache() },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');
