@@ -11,6 +11,7 @@ import { withBody } from './request-body.js';
 import { withCors } from './cors.js';
 import { withGraphQLHttp } from './graphql-http.js';
 import { documentCache } from './document-cache.js';
+import { releaseErrorStacksPlugin } from './cached-errors.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authPlugin, type RequestFacts } from './auth/plugin.js';
@@ -195,6 +196,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
       persistedOperationsPlugin(config.persistedOperations, refused.unparsed),
       partialErrorsPlugin(),
       releaseAuthCachePlugin(),
+      // Yoga caches a document's errors with it: they must not hold the request that sent it.
+      releaseErrorStacksPlugin(),
       {
         // Every error names the request id, and a masked "Unexpected error" is logged under it, so it can be found in the logs.
         onResultProcess({ request, result, setResult }) {
