@@ -10,7 +10,7 @@ import { Admission } from './admission.js';
 import { withBody } from './request-body.js';
 import { withCors } from './cors.js';
 import { withGraphQLHttp } from './graphql-http.js';
-import { documentCache } from './document-cache.js';
+import { documentCache, errorCache } from './document-cache.js';
 import { releaseErrorStacksPlugin } from './cached-errors.js';
 import { AuditLog } from './audit.js';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -152,7 +152,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     // What it hides is logged below (onResultProcess), once the request's id is at hand.
     maskedErrors: { maskError: maskError(schema) },
     // Bounded by size too: Yoga's default keeps the last 1,000 documents however large (document-cache.ts).
-    parserAndValidationCache: { documentCache: documentCache(), errorCache: documentCache() },
+    parserAndValidationCache: { documentCache: documentCache(), errorCache: errorCache() },
     context: ({ request, res }): Context => {
       const known = facts.get(request);
       if (!known) throw new Error('request reached GraphQL without authentication');
