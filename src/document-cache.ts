@@ -9,8 +9,8 @@ export const DOCUMENT_CACHE_BYTES = 24_000_000;
 /** Bytes of the errors of documents that did not parse: each holds its document's text. */
 export const ERROR_CACHE_BYTES = 4_000_000;
 
-/** An AST's bytes per token of its document, as the fuzz audit's heap snapshots measured them (~240–250). */
-const AST_BYTES_PER_TOKEN = 250;
+/** An AST's bytes per token of its document, as measured: a document of 1,900 fields held ~520 per token, one of 2,000 brackets ~250. */
+const AST_BYTES_PER_TOKEN = 500;
 /** An error's own objects (message, locations, stack text), beyond the text of its document. */
 const ERROR_BYTES = 1_000;
 
@@ -20,7 +20,7 @@ const ERROR_BYTES = 1_000;
  * whatever their size, and both kinds of document pin memory in their own way (found by the input
  * fuzz audit, against the production heap of 160 MB): unique documents near `maxBodyBytes` (a long
  * string literal is one token) ~105 kB each, ~110 MB in all; and unique documents of `maxTokens`
- * one-character tokens (`[[[[…`, `a:1`) ~500 kB of AST each in 2 kB of text, ~510 MB in all.
+ * short tokens (`[[[[…`, `a a a…`) up to ~1 MB of AST each in 2–10 kB of text, ~510 MB in all.
  * Clients send the same few documents again and again, with variables: those stay cached; one
  * larger than a sixteenth of the budget is parsed each time.
  */

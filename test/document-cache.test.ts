@@ -10,14 +10,14 @@ const entry = (n: number, fields: number): [string, DocumentNode] => {
 };
 
 describe('documentBytes', () => {
-  it('counts a document by its text and ~250 bytes a token of its AST', () => {
+  it('counts a document by its text and ~500 bytes a token of its AST', () => {
     const [source, document] = entry(1, 10);
-    expect(documentBytes(source, document)).toBe(source.length + 14 * 250);
+    expect(documentBytes(source, document)).toBe(source.length + 14 * 500);
   });
 
   it('counts a document of one-character tokens far above its length', () => {
     const source = `{ a(x: ${'['.repeat(500)}1${']'.repeat(500)}) }`;
-    expect(documentBytes(source, parse(source))).toBeGreaterThan(1_000 * 250);
+    expect(documentBytes(source, parse(source))).toBeGreaterThan(1_000 * 500);
   });
 
   it('counts a document parsed without locations as too large to keep', () => {
@@ -29,13 +29,13 @@ describe('documentBytes', () => {
 describe('documentCache', () => {
   it('holds at most its budget of bytes, however many documents fit its count', () => {
     const cache = documentCache(100_000, 1000);
-    for (let i = 0; i < 1000; i++) cache.set(...entry(i, 20));
+    for (let i = 0; i < 1000; i++) cache.set(...entry(i, 8));
     expect(cache.calculatedSize).toBeLessThanOrEqual(100_000);
-    // Each ~6 kB: 16 fit.
+    // Each 6,030 bytes: 16 fit.
     expect(cache.size).toBe(16);
     // The most recent ones, the oldest gone.
-    expect(cache.get(text(999, 20))).toBeDefined();
-    expect(cache.get(text(0, 20))).toBeUndefined();
+    expect(cache.get(text(999, 8))).toBeDefined();
+    expect(cache.get(text(0, 8))).toBeUndefined();
   });
 
   it('holds at most its count of documents, however small', () => {
@@ -46,21 +46,21 @@ describe('documentCache', () => {
 
   it('does not keep a document larger than a sixteenth of its budget: it is parsed each time', () => {
     const cache = documentCache(100_000);
-    // 30 fields: 34 tokens, ~8.5 kB, over 6,250 bytes.
-    cache.set(...entry(1, 30));
-    expect(cache.get(text(1, 30))).toBeUndefined();
+    // 10 fields: 14 tokens, ~7 kB, over 6,250 bytes.
+    cache.set(...entry(1, 10));
+    expect(cache.get(text(1, 10))).toBeUndefined();
     expect(cache.calculatedSize).toBe(0);
   });
 
   it('keeps a document read since over one that was not, when one must go', () => {
     const cache = documentCache(100_000);
-    cache.set(...entry(0, 20));
+    cache.set(...entry(0, 5));
     for (let i = 1; i < 40; i++) {
-      cache.get(text(0, 20));
-      cache.set(...entry(i, 20));
+      cache.get(text(0, 5));
+      cache.set(...entry(i, 5));
     }
-    expect(cache.get(text(0, 20))).toBeDefined();
-    expect(cache.get(text(1, 20))).toBeUndefined();
+    expect(cache.get(text(0, 5))).toBeDefined();
+    expect(cache.get(text(1, 5))).toBeUndefined();
   });
 });
 
