@@ -716,6 +716,19 @@ describe('paging the credentials connection', () => {
     expect(none).toMatchObject({ ids: [], info: { hasNextPage: true, startCursor: null, endCursor: null } });
   });
 
+  it('answers last of exactly the edges there are, or more, with every edge and nothing before them', async () => {
+    const all = await everyId();
+    for (const last of [all.length, all.length + 3]) {
+      const p = await page({ last });
+      expect(p.ids, `last: ${last}`).toEqual(all);
+      expect(p.info, `last: ${last}`).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+    }
+    const cursors = (await page({ first: 500 })).cursors;
+    const head = await page({ last: 3, before: cursors[2] });
+    expect(head.ids).toEqual(all.slice(0, 2));
+    expect(head.info).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+  });
+
   it('takes last from the edges first kept when both are given, and says nothing precedes the first edges', async () => {
     const all = await everyId();
     const both = await page({ first: 2, last: 5 });
