@@ -47,6 +47,30 @@ describe('redact: secrets out of a vendor message', () => {
     expect(redact(`upstream said: {\\"value\\":\\"${twice}\\"}`, [symbols])).toBe('[message withheld: it quoted part of a secret]');
   });
 
+  it('withholds a message quoting a secret escaped three times', () => {
+    const secret = 'Xk9&mP2<qL5>vN8&wR4<tZ7>';
+    const thrice = encodeURIComponent(encodeURIComponent(encodeURIComponent(secret)));
+    expect(redact(`bad value=${thrice}`, [secret])).toBe('[message withheld: it quoted part of a secret]');
+  });
+
+  it('withholds a message quoting only the last eight characters of a secret, or an eight-character secret escaped', () => {
+    expect(redact('value ending "ijklmnop" is too weak', ['abcdefgh-ijklmnop'])).toBe('[message withheld: it quoted part of a secret]');
+    expect(redact(`bad value=${encodeURIComponent('a&b<c>d!')}`, ['a&b<c>d!'])).toBe('[message withheld: it quoted part of a secret]');
+  });
+
+  it('withholds a message quoting a secret whose quotes are HTML-escaped (&apos;, &quot;)', () => {
+    const secret = `Xk9'mP2"qL5'vN8"wR4'`;
+    const quoted = secret.replace(/'/g, '&apos;').replace(/"/g, '&quot;');
+    expect(redact(`value ${quoted} fails policy`, [secret])).toBe('[message withheld: it quoted part of a secret]');
+  });
+
+  it('withholds a message quoting a secret URL-encoded as Latin-1 (%E4 for ä), which is not UTF-8', () => {
+    const secret = 'pässwörd-ünïcode-1';
+    const latin1 = [...secret].map((c) => (c.charCodeAt(0) > 0x7f ? `%${c.charCodeAt(0).toString(16).toUpperCase()}` : c)).join('');
+    expect(latin1).toBe('p%E4ssw%F6rd-%FCn%EFcode-1');
+    expect(redact(`bad value=${latin1}`, [secret])).toBe('[message withheld: it quoted part of a secret]');
+  });
+
   describe('a secret shorter than eight characters (no run of it counts as quoting it)', () => {
     const WITHHELD = '[message withheld: it quoted part of a secret]';
     const secret = 'p&s<1>';
