@@ -16,6 +16,16 @@ describe('logger', () => {
     expect(JSON.stringify(lines[0])).not.toMatch(/abc|s3cret/);
   });
 
+  it('censors every secret field name it knows, whatever the vendor or header capitalisation', () => {
+    const { logger, lines } = capturedLogger();
+    logger.info({ headers: { Authorization: 'Bearer abc' }, body: { access_token: 'tok-1', token: 'tok-2', clientSecret: 'cs-1' } }, 'token');
+    expect(lines[0]).toMatchObject({
+      headers: { Authorization: '[redacted]' },
+      body: { access_token: '[redacted]', token: '[redacted]', clientSecret: '[redacted]' },
+    });
+    expect(JSON.stringify(lines[0])).not.toMatch(/abc|tok-1|tok-2|cs-1/);
+  });
+
   it('leaves the caller’s object untouched and a flat line as it is', () => {
     const headers = { token: 't0k' };
     const line = { vendor: 'AUTH0', status: 200, headers };
