@@ -49,6 +49,11 @@ describe('parseUpdateInput', () => {
     expect(parseUpdateInput({ id: 'x', expiresAt: null })).toEqual({ change: { expiresAt: null } });
   });
 
+  it('trims a description as it trims a name, so a blank one is the empty description', () => {
+    expect(parseUpdateInput({ id: 'x', description: '  billing team \n' })).toEqual({ change: { description: 'billing team' } });
+    expect(parseUpdateInput({ id: 'x', description: '   ' })).toEqual({ change: { description: '' } });
+  });
+
   it('takes a null idempotency key as none, as rotateConnectionKeys does (typed clients send null for an unset variable)', () => {
     const parsed = parseUpdateInput({ id: 'x', name: 'billing', idempotencyKey: null });
     expect(parsed).toEqual({ change: { name: 'billing' } });
