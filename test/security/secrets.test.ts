@@ -15,6 +15,8 @@ let invalidVariable = '';
 let nonString = '';
 let badDate = '';
 let badEnum = '';
+let nonStringEnum = '';
+let enumWordingInDate = '';
 let quotedToken = '';
 let goQuotedAnswer = '';
 let malformedBody = '';
@@ -125,6 +127,12 @@ beforeAll(async () => {
   for (const v of mimics) secrets.add(v);
   await run(UPDATE, { i: { id: firstOf('VAULT'), expiresAt: `${mimics[0]} value: x` } });
   await run(ROTATE, { i: { connectionId: conn, signingAlg: `a does not exist in "${mimics[1]}" enum.` } });
+  // A scalar's complaint imitating an enum's (a word the schema has no enum of), and an enum given an object.
+  const wordMimic = 'vaultMimicVALUE3c4d5e6f7a8b';
+  const inEnumObject = 'vault-enum-object-VALUE-4d5e6f7a8b9c';
+  for (const v of [wordMimic, inEnumObject]) secrets.add(v);
+  enumWordingInDate = await run(UPDATE, { i: { id: firstOf('VAULT'), expiresAt: `a does not exist in "${wordMimic}" enum.` } });
+  nonStringEnum = await run(ROTATE, { i: { connectionId: conn, signingAlg: { nested: inEnumObject } } });
   // Vendors quoting what the gateway sent them: its client secret, its bearer token.
   const prodSecret = (h.accounts.find((a) => a.name === 'auth0-prod') as unknown as { clientSecret: string }).clientSecret;
   prod.revokeTokens();
@@ -193,6 +201,10 @@ describe('secret hygiene', () => {
       'Variable "$i" got invalid value at "i.expiresAt"; Expected type "DateTime" (specified by https://scalars.graphql.org/andimarek/date-time).',
     );
     expect(errorOf(badEnum)!.message).toBe('Variable "$i" got invalid value at "i.signingAlg"; Value does not exist in "Auth0SigningAlgorithm" enum.');
+    expect(errorOf(enumWordingInDate)!.message).toBe(
+      'Variable "$i" got invalid value at "i.expiresAt"; Expected type "DateTime" (specified by https://scalars.graphql.org/andimarek/date-time).',
+    );
+    expect(errorOf(nonStringEnum)).toMatchObject({ message: 'Variable "$i" got invalid value at "i.signingAlg"; not a valid value here', extensions: { code: 'BAD_USER_INPUT' } });
     expect(errorOf(nonString)).toMatchObject({
       message: 'Variable "$i" got invalid value at "i.value"; String cannot represent a non string value',
       extensions: { code: 'BAD_USER_INPUT' },
