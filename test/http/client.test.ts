@@ -84,6 +84,16 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"ok":true}');
     }
+    if (req.url === '/api/items/timeout-then-ok' || req.url === '/api/items/garbled-then-ok') {
+      // A vendor whose first answer is a 408, or a 2xx it garbled; answered properly after that.
+      const first = seen.filter((u) => u === req.url).length === 1;
+      if (first && req.url === '/api/items/timeout-then-ok') {
+        res.writeHead(408, { 'content-type': 'application/json' });
+        return res.end('{"message":"request timeout"}');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(first ? '{"ok":tr' : '{"ok":true}');
+    }
     if (req.url === '/api/items/unavailable') {
       // A failure worth repeating, once the wait it asks for is over.
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' });
@@ -217,6 +227,31 @@ describe('HttpClient', () => {
       await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'endless' }, schema: z.unknown() })).rejects.toMatchObject({ status: 200 });
     }
     await expect(c.request({ method: 'GET', route: '/items/{id}', params: { id: 'ok' }, schema: z.unknown() })).resolves.toEqual({ ok: true });
+  });
+
+  it('repeats a read answered 408 (the vendor gave up waiting for the request), and tells the caller it may ask again when it cannot', async () => {
+    const once = await client({ retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'timeout-then-ok' }, schema: z.object({ ok: z.boolean() }) })
+      .catch((e: unknown) => e);
+    expect(once).toMatchObject({ message: 'AUTH0 account "test" timed out reading the request (HTTP 408): request timeout', status: 408, retryable: true });
+    seen.length = 0;
+    const body = await client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }).request({
+      method: 'GET',
+      route: '/items/{id}',
+      params: { id: 'timeout-then-ok' },
+      schema: z.object({ ok: z.boolean() }),
+    });
+    expect(body).toEqual({ ok: true });
+    expect(seen).toEqual(['/api/items/timeout-then-ok', '/api/items/timeout-then-ok']);
+  });
+
+  it('tells the caller a read whose 2xx answer is not JSON may be asked again (retryable), without repeating it itself', async () => {
+    const err = await client({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'garbled-then-ok' }, schema: z.object({ ok: z.boolean() }) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ message: 'AUTH0 account "test" returned malformed JSON (HTTP 200)', status: 200, retryable: true, outcomeUnknown: false });
+    expect(seen).toEqual(['/api/items/garbled-then-ok']);
   });
 
   it('maps 404 to NotFoundError with the vendor message', async () => {
