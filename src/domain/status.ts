@@ -11,7 +11,8 @@ import type { CredentialRecord } from './credential.js';
  */
 export function credentialStatus(c: Pick<CredentialRecord, 'expiresAt' | 'expiryUnknown' | 'vendorVerdict'>, now: Date, warningWindowMs: number): CredentialStatus {
   const fromExpiry = expiryStatus(c.expiresAt, now, warningWindowMs, c.expiryUnknown ?? false);
-  if (fromExpiry === 'EXPIRED' || c.vendorVerdict === 'EXPIRED') return 'EXPIRED';
+  // Past its date it is EXPIRED whatever the vendor says; otherwise a verdict (EXPIRING or EXPIRED) outranks the date.
+  if (fromExpiry === 'EXPIRED') return 'EXPIRED';
   return c.vendorVerdict ?? fromExpiry;
 }
 
