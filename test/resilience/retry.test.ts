@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { isRetryable, retryDelayMs, sleep } from '../../src/resilience/retry.js';
 
@@ -42,5 +43,11 @@ describe('sleep', () => {
     const pending = sleep(10_000, controller.signal);
     controller.abort(new Error('gone'));
     await expect(pending).rejects.toThrow('gone');
+  });
+
+  it('leaves no abort listener on its signal once the wait is over (a request’s signal sees one wait per retry)', async () => {
+    const controller = new AbortController();
+    await sleep(1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
