@@ -76,6 +76,22 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     expect((err as IdempotencyConflictError).reason).toBe('INPUT_MISMATCH');
   });
 
+  it('refuses the same key with another date in its input: dates compare by their instant', async () => {
+    const c = call({ id: 'a', expiresAt: new Date('2030-01-01T00:00:00Z') });
+    await idem().run(c, async () => 1);
+    const err = await idem()
+      .run({ ...c, input: { id: 'a', expiresAt: new Date('2031-06-01T00:00:00Z') } }, async () => 2)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IdempotencyConflictError);
+    expect((err as IdempotencyConflictError).reason).toBe('INPUT_MISMATCH');
+  });
+
+  it('takes a field set to undefined as one left out: the same input replays', async () => {
+    const c = call({ id: 'a', name: 'billing' });
+    await idem().run(c, async () => 1);
+    expect(await idem().run({ ...c, input: { id: 'a', name: 'billing', description: undefined } }, async () => 2)).toBe(1);
+  });
+
   it('keeps and replays an outcome-unknown failure', async () => {
     const c = call();
     let runs = 0;
@@ -229,6 +245,17 @@ describe.each(storeKinds)('a first call that stopped before storing its outcome,
     expect(await idem().run({ ...c, deadline: Date.now() + 5_000 }, async () => ++runs)).toBe(2);
     expect(await idem().run({ ...c, deadline: Date.now() + 5_000 }, async () => ++runs)).toBe(2);
     expect(runs).toBe(2);
+  });
+
+  it('makes a retry wait a grace past the first call’s deadline too, while its holder may still be storing the outcome', async () => {
+    const c = call();
+    await outcomeLost(stores[kind]!, idem(), c, async () => 'rotated');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(c.deadline + 1_000);
+    let runs = 0;
+    const err = await idem().run({ ...c, deadline: Date.now() + 10 }, async () => ++runs).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'IN_PROGRESS' });
+    expect(runs).toBe(0);
   });
 
   it('makes a retry wait while the first call may still store its outcome (its lease runs)', async () => {
