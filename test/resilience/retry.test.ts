@@ -45,6 +45,12 @@ describe('sleep', () => {
     await expect(pending).rejects.toThrow('gone');
   });
 
+  it('rejects at once when its signal had already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('gone before'));
+    await expect(sleep(60_000, controller.signal)).rejects.toThrow('gone before');
+  });
+
   it('leaves no abort listener on its signal once the wait is over (a request’s signal sees one wait per retry)', async () => {
     const controller = new AbortController();
     await sleep(1, controller.signal);
