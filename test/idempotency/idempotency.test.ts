@@ -92,6 +92,17 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
     expect(await idem().run({ ...c, input: { id: 'a', name: 'billing', description: undefined } }, async () => 2)).toBe(1);
   });
 
+  it('claims a key released between its own claim attempt and its read of the record', async () => {
+    const store = stores[kind]!;
+    let raced = false;
+    const racing = Object.assign(Object.create(store) as typeof store, {
+      // The first claim meets a record that is gone by the time it is read (its holder released it).
+      setIfAbsent: (key: string, value: string, ttl: number) => (raced ? store.setIfAbsent(key, value, ttl) : ((raced = true), Promise.resolve(false))),
+      get: (key: string) => store.get(key),
+    });
+    expect(await new Idempotency(racing, { typenames: TYPENAMES, secrets: SECRETS }).run(call(), async () => 'ran')).toBe('ran');
+  });
+
   it('keeps and replays an outcome-unknown failure', async () => {
     const c = call();
     let runs = 0;
@@ -171,7 +182,8 @@ describe.each(storeKinds)('idempotent mutations on the %s store', (kind) => {
   });
 
   it('keys the hash with the secrets whatever order the accounts are listed in: the same secret input still compares', async () => {
-    const c = call({ id: 'a', change: { value: 'Winter2025!' } });
+    // The public part alike: only the keyed hash of the whole input can tell the two values apart.
+    const c = { ...call({ id: 'a', change: { value: 'Winter2025!' } }), publicInput: { id: 'a', change: { value: '[secret]' } } };
     await new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['s-one-0123456789', 's-two-0123456789'] }).run(c, async () => 1);
     const reordered = new Idempotency(stores[kind]!, { typenames: TYPENAMES, secrets: ['s-two-0123456789', 's-one-0123456789', 's-one-0123456789'] });
     // Another secret value under the same key: refused, which only a hash under the same key can tell.
