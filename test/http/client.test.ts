@@ -254,6 +254,15 @@ describe('HttpClient', () => {
     expect(seen).toEqual(['/api/items/garbled-then-ok']);
   });
 
+  it('answers a failure at once, rather than wait past its request’s deadline for the retry the vendor asked to be delayed', async () => {
+    // A scope with a deadline and no signal: nothing would cut the wait short.
+    const err = await client({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 } })
+      .request({ method: 'GET', route: '/items/{id}', params: { id: 'unavailable' }, schema: z.unknown(), scope: { deadline: Date.now() + 5_000 } })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, retryable: true, retryAfter: 30 });
+    expect(seen).toEqual(['/api/items/unavailable']);
+  });
+
   it('maps 404 to NotFoundError with the vendor message', async () => {
     const err = await client()
       .request({ method: 'GET', route: '/items/{id}', params: { id: 'missing' }, schema: z.unknown(), resource: 'item' })
