@@ -237,6 +237,9 @@ describe('credentials across Auth0 accounts', () => {
         ['no-expiry-cert_subject_dn', 'UNKNOWN', null],
         ['no-expiry-x509_cert', 'UNKNOWN', null],
       ]);
+      // Both types are certificates, a subject DN's too.
+      const certificates = await listAll({ accounts: [PROD], statuses: ['UNKNOWN'], kinds: ['CERTIFICATE'] });
+      expect(certificates.edges.map((e) => e.node.name)).toEqual(['no-expiry-cert_subject_dn', 'no-expiry-x509_cert']);
     } finally {
       creds.splice(creds.length - added.length, added.length);
     }
