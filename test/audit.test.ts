@@ -73,6 +73,51 @@ describe('the audit log', () => {
     expect(logged.find((l) => l.msg === 'audit file write failed')).toMatchObject({ level: 50, requestId: 'r1', operation: 'updateCredential', outcome: 'success' });
   });
 
+  /** An append to the file that finishes only when the test says so. */
+  function heldAppends() {
+    const appends: { text: string; done: () => void }[] = [];
+    const append = (_file: string, text: string) => new Promise<void>((done) => appends.push({ text, done }));
+    const ids = (i: number) => appends[i]!.text.trim().split('\n').map((l) => (JSON.parse(l) as AuditRecord).requestId);
+    return { appends, append, ids };
+  }
+
+  it('appends the records written while an append is in progress together, in order, in the next append', async () => {
+    const file = join(await tempDir('audit'), 'audit.jsonl');
+    const { appends, append, ids } = heldAppends();
+    const audit = new AuditLog(createLogger({ level: 'silent' }), file, { append });
+    for (const requestId of ['r1', 'r2', 'r3', 'r4']) audit.write({ ...record, requestId });
+    expect(appends).toHaveLength(1);
+    appends[0]!.done();
+    await new Promise((r) => setImmediate(r));
+    expect(appends).toHaveLength(2);
+    appends[1]!.done();
+    await audit.flush();
+    expect([ids(0), ids(1)]).toEqual([['r1'], ['r2', 'r3', 'r4']]);
+  });
+
+  it('names, and does not keep for the file, a record that would put the file more than its backlog behind; the log stream still has it', async () => {
+    const file = join(await tempDir('audit'), 'audit.jsonl');
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: 'info', destination });
+    const { appends, append, ids } = heldAppends();
+    const line = JSON.stringify(record).length + 1;
+    const audit = new AuditLog(logger, file, { append, backlogBytes: 2 * line });
+    // r1 is being appended; r2 and r3 wait for the file, and r4 would be a third record behind.
+    for (const requestId of ['r1', 'r2', 'r3', 'r4']) audit.write({ ...record, requestId });
+    appends[0]!.done();
+    await new Promise((r) => setImmediate(r));
+    appends[1]!.done();
+    await audit.flush();
+    expect([ids(0), ids(1)]).toEqual([['r1'], ['r2', 'r3']]);
+    logger.flush();
+    await new Promise((r) => setTimeout(r, 20));
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => l.msg === 'audit').map((l) => (l.audit as AuditRecord).requestId)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(logged.filter((l) => l.msg === 'audit file write failed')).toEqual([
+      expect.objectContaining({ level: 50, requestId: 'r4', operation: 'updateCredential', outcome: 'success' }),
+    ]);
+  });
+
   it('refuses, at start, an audit file it cannot write, naming it', () => {
     expect(() => new AuditLog(createLogger({ level: 'silent' }), '/nonexistent-dir/audit.jsonl')).toThrow('audit.file /nonexistent-dir/audit.jsonl cannot be written (ENOENT)');
   });
