@@ -109,7 +109,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   // once): a gateway that failed to be created has no close() to release it with.
   const authenticator = createAuthenticator(config.auth, config.serviceName);
   const audit = new AuditLog(logger, config.audit.file);
-  const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger }) : new MemoryStore();
+  const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger }) : new MemoryStore(Date.now, { logger });
   const metrics = new Metrics();
   const tracing = createTracing(config.tracing ? { otlpEndpoint: config.tracing.otlpEndpoint, serviceName: config.serviceName } : undefined);
   const services = { logger, http: config.http, store, metrics, tracer: tracing.tracer };
