@@ -36,5 +36,4 @@ describe('releaseErrorStacksPlugin', () => {
     // Still cached (the same answer), and still free of the request.
     expect((await sentOnce(yoga, 'query Invalid { nope }')).body).toEqual(body);
   });
-
 });
