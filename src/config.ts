@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parseDocument, parse as parseYaml, YAMLParseError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, YAMLError, type Document } from 'yaml';
 import { z } from 'zod';
 import { authSchema } from './auth/config.js';
 import { unknownLimits } from './auth/grants.js';
@@ -239,6 +239,25 @@ function readSecretFile(file: string): string | undefined {
   }
 }
 
+/**
+ * The deepest a config nests is 6 levels (auth.apiKeys.0.scopes.0.accounts.0). Walking a value
+ * nested thousands deep (`[[[[…]]]]`, which JSON.parse takes) overflowed the stack: the gateway
+ * died with "Maximum call stack size exceeded", or ran out of memory, naming nothing.
+ */
+const MAX_NESTING = 64;
+
+/** The path (its first levels) where `value` nests deeper than MAX_NESTING, else undefined. Iterative: no stack to overflow. */
+function tooDeep(value: unknown): string | undefined {
+  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
+  while (stack.length) {
+    const { value: v, path } = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (path.length >= MAX_NESTING) return `${path.slice(0, 4).join('.')}.…`;
+    for (const [k, child] of Object.entries(v)) stack.push({ value: child, path: [...path, k] });
+  }
+  return undefined;
+}
+
 const AUTH_REQUIRED = 'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly';
 
 /**
@@ -257,10 +276,13 @@ function describe(prefix: (string | number)[], issue: z.core.$ZodIssue, refs: Re
   }
   const at = path.map(String).join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
-    // A mistyped YAML line (`token:s3cr3t` without its space) is a key that holds a value: name
-    // only keys that look like keys.
-    const keys = issue.keys.map((k) => (/^[A-Za-z_$][\w$-]{0,63}$/.test(k) ? `"${k}"` : '(a key not shown: it does not look like a name)'));
-    return [`${at}: unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`];
+    // A mistyped YAML line (`token:s3cr3t` without its space) is a key that holds a value, and a
+    // value whose key was left out (`{ name: prod, s3cr3t }`) is a key: name only keys that look
+    // like the config's, letters without digits (an Auth0 client secret is 64 letters, digits, "-"
+    // and "_", so it passed for a name and was printed).
+    const keys = issue.keys.map((k) => (/^[A-Za-z_$][A-Za-z_$-]{0,39}$/.test(k) ? `"${k}"` : '(a key not shown: it does not look like a name)'));
+    const shown = keys.length > 10 ? [...keys.slice(0, 10), `and ${keys.length - 10} more`] : keys;
+    return [`${at}: unknown key${keys.length > 1 ? 's' : ''} ${shown.join(', ')}`];
   }
   const reference = refs.get(path.join('.'));
   if (reference === undefined) return [`${at}: ${message}`];
@@ -288,6 +310,8 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const issues: string[] = [];
   const unset = new Set<string>();
   const refs: References = new Map();
+  const deep = tooDeep(raw);
+  if (deep !== undefined) throw new ConfigError([`${deep}: nested more than ${MAX_NESTING} levels deep; no setting nests more than 6`]);
   const interpolated = interpolate(raw, env, [], issues, unset, refs);
   const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
   // The one setting with no default: an open gateway must be a decision, not an omission.
@@ -337,16 +361,38 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 }
 
 /**
- * JSON.parse keeps the last of two equal keys without a word, so a second `auth` further down a
- * file would silently replace the first; YAML refuses them, and so does this, for JSON. JSON is
- * YAML's flow syntax, so the YAML parser finds them (escaped spellings of one key included).
+ * A key given twice in one mapping, by line and column: JSON.parse keeps the last without a word,
+ * so a second `auth` further down a file would silently replace the first. JSON is YAML's flow
+ * syntax, so one walk over the YAML document finds them in either (escaped spellings of one key
+ * included). With a Set per mapping: the YAML parser's own check (`uniqueKeys`) compares each key
+ * with every one before it, and a file of 40,000 keys took 10 s, one of 200,000 hung for minutes.
  */
-function refuseDuplicateKeys(file: string, json: string): void {
-  const duplicate = parseDocument(json, { uniqueKeys: true, logLevel: 'silent' }).errors.find((e) => e.code === 'DUPLICATE_KEY');
-  if (!duplicate) return;
-  const at = duplicate.linePos ? ` at line ${duplicate.linePos[0].line}, column ${duplicate.linePos[0].col}` : '';
-  throw new ConfigError([`${file} gives a key twice${at} (DUPLICATE_KEY): JSON would silently keep the last`]);
+function duplicateKey(doc: Document, lines: LineCounter): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue; // a complex key is no setting's: the schema refuses it
+        if (!seen.has(key.value)) {
+          seen.add(key.value);
+          continue;
+        }
+        const at = key.range ? lines.linePos(key.range[0]) : undefined;
+        found = at ? ` at line ${at.line}, column ${at.col}` : '';
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
+
+/**
+ * The largest config file read: a real one is a few kB. Parsing 50 MB took the YAML parser 17 s
+ * and 1.5 GB of memory before anything was said.
+ */
+const MAX_FILE_BYTES = 1_000_000;
 
 /**
  * Reads and parses a config file. `accounts`, when given (the sandbox's simulators), are the
@@ -359,19 +405,27 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
   } catch (err) {
     throw new ConfigError([`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
   }
+  if (Buffer.byteLength(text) > MAX_FILE_BYTES) throw new ConfigError([`${file} is larger than ${MAX_FILE_BYTES / 1_000_000} MB: a config is a few kB`]);
   const yaml = /\.ya?ml$/i.test(file);
+  const kind = yaml ? 'YAML' : 'JSON';
   let raw: unknown;
   try {
-    // logLevel 'error': a YAML warning (an unknown tag, say) would otherwise be printed to stderr
-    // with the line it is about, which may hold a secret.
-    raw = yaml ? parseYaml(text, { logLevel: 'error' }) : JSON.parse(text);
+    // Warnings (an unknown tag, say) are not printed: one quotes the line it is about, which may
+    // hold a secret. (Not 'silent': that would also drop the error for a second document.)
+    // Duplicate keys are looked for below, in linear time.
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: false, logLevel: 'error', lineCounter: lines });
+    if (yaml && doc.errors[0]) throw doc.errors[0];
+    const twice = duplicateKey(doc, lines);
+    if (twice !== undefined) throw new ConfigError([`${file} gives a key twice${twice} (DUPLICATE_KEY)${yaml ? '' : ': JSON would silently keep the last'}`]);
+    raw = yaml ? doc.toJS() : JSON.parse(text);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     // The parser's message can quote the offending line, which may hold a secret: only where it
     // is, and the YAML parser's error code (a fixed word such as BAD_INDENT).
-    const at = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col} (${err.code})` : '';
-    throw new ConfigError([`${file} is not valid ${yaml ? 'YAML' : 'JSON'}${at}`]);
+    const at = err instanceof YAMLError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col} (${err.code})` : '';
+    throw new ConfigError([`${file} is not valid ${kind}${at}`]);
   }
-  if (!yaml) refuseDuplicateKeys(file, text);
   if (accounts && raw && typeof raw === 'object') {
     if ('accounts' in raw) throw new ConfigError(['accounts: leave them out with --sandbox: the built-in simulators are the accounts']);
     raw = { ...raw, accounts };

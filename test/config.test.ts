@@ -169,6 +169,12 @@ describe('config', () => {
     }
   });
 
+  it('does not name an unknown key with digits in it: a secret whose key was left out (`{ name: prod, <secret> }`) is a key', () => {
+    const secret = 'Xk2rT9aLq_Zp-4mN8vB3cW7yE1uH6jK0sD5fGhJ2kL4zX8cV1bN3mQ5wE7rT9yU0';
+    const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ [secret]: null })] }));
+    expect(issues).toEqual(['accounts.0: unknown key (a key not shown: it does not look like a name)']);
+  });
+
   it('does not name an unknown key that holds a value (a YAML line missing its space after the colon)', () => {
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ [`clientSecret:${SECRET}`]: null })] }));
     expect(issues).toEqual(['accounts.0: unknown key (a key not shown: it does not look like a name)']);
@@ -375,6 +381,54 @@ describe('config', () => {
     const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigError;
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.issues).toEqual([`${file} gives a key twice at line 4, column 3 (DUPLICATE_KEY): JSON would silently keep the last`]);
+  });
+
+  it('refuses a YAML file that gives a key twice, by line and column', async () => {
+    const dir = await tempDir('config');
+    const file = join(dir, 'twice.yaml');
+    await writeFile(file, `auth: none\naccounts:\n  - vendor: auth0\n    clientSecret: a\n    clientSecret: b\n`);
+    const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([`${file} gives a key twice at line 5, column 5 (DUPLICATE_KEY)`]);
+  });
+
+  it('reads a file of many keys in one pass: the YAML parser compared each key with every one before it, for minutes', async () => {
+    const dir = await tempDir('config');
+    // 60,000 names of letters: xaaaa, xaaab, …
+    const names = Array.from({ length: 60_000 }, (_, i) => `x${[17_576, 676, 26, 1].map((d) => String.fromCharCode(97 + (Math.floor(i / d) % 26))).join('')}`);
+    for (const [name, text] of [
+      ['many.yaml', `auth: none\n${names.map((k) => `${k}: 1`).join('\n')}\n`],
+      ['many.json', `{"auth": "none", ${names.map((k) => `"${k}": 1`).join(', ')}}`],
+    ] as const) {
+      await writeFile(join(dir, name), text);
+      const err = (await loadConfigFile(join(dir, name)).catch((e: unknown) => e)) as ConfigError;
+      expect(err, name).toBeInstanceOf(ConfigError);
+      expect(err.issues, name).toEqual([
+        'accounts: Invalid input: expected array, received undefined',
+        '(root): unknown keys "xaaaa", "xaaab", "xaaac", "xaaad", "xaaae", "xaaaf", "xaaag", "xaaah", "xaaai", "xaaaj", and 59990 more',
+      ]);
+    }
+  });
+
+  it('refuses a file larger than 1 MB before parsing it: 50 MB took the YAML parser 17 s and 1.5 GB', async () => {
+    const dir = await tempDir('config');
+    const file = join(dir, 'big.yaml');
+    await writeFile(file, `auth: none\npad: "${'x'.repeat(1_000_000)}"\n`);
+    const err = (await loadConfigFile(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual([`${file} is larger than 1 MB: a config is a few kB`]);
+  });
+
+  it('refuses a value nested deeper than any setting, naming where, rather than overflowing the stack', async () => {
+    let nested: unknown = 1;
+    for (let i = 0; i < 5_000; i++) nested = [nested];
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: nested }))).toEqual(['accounts.0.0.0.…: nested more than 64 levels deep; no setting nests more than 6']);
+    // As JSON.parse reads it from a file.
+    const dir = await tempDir('config');
+    await writeFile(join(dir, 'deep.json'), `{"auth": "none", "accounts": [${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}]}`);
+    const err = (await loadConfigFile(join(dir, 'deep.json')).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err.issues).toEqual(['accounts.0.a.a.…: nested more than 64 levels deep; no setting nests more than 6']);
   });
 
   it('prints no YAML warning, which would quote the line it is about', async () => {
