@@ -258,6 +258,15 @@ describe('config', () => {
     }
   });
 
+  it('refuses a JWKS URL holding a user or password, never quoting it: fetch refuses such a URL, and every token would have been refused after a start that said nothing', () => {
+    const jwt = (jwksUrl: string) => ({ jwt: { jwksUrl, issuer: 'https://idp.example.com/', audience: 'credential-gateway' } });
+    for (const url of [`https://jwks:${SECRET}@idp.example.com/jwks.json`, `https://${SECRET}@idp.example.com/jwks.json`, `http://u:${SECRET}@127.0.0.1/jwks`]) {
+      const issues = issuesOf(() => parseConfig({ auth: jwt(url), accounts: [auth0()] }));
+      expect(issues, url).toEqual(['auth.jwt.jwksUrl: leave the user and password out: fetch refuses a URL that holds them, and every token would be refused']);
+      expect(issues.join('\n')).not.toContain(SECRET);
+    }
+  });
+
   it('takes only public keys in an inline JWKS, never quoting one: jose would refuse a private or unusable key at each token, after a start that said nothing', async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const jwt = (...keys: JWK[]) => ({ jwt: { jwks: { keys }, issuer: 'https://idp.example.com/', audience: 'credential-gateway' } });
