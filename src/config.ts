@@ -171,8 +171,10 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[], iss
       source = name !== undefined ? `environment variable ${name}` : `file ${file}`;
       const v = name !== undefined ? env[name] : readSecretFile(file!);
       if (v === undefined) {
-        issues.push(`${path.join('.')}: ${name !== undefined ? `environment variable ${name} is not set` : `file ${file} cannot be read`}`);
-        unset.add(path.join('.'));
+        // A file that is one reference (`${CONFIG}`) has no path: named "(root)", as describe() does.
+        const at = path.join('.') || '(root)';
+        issues.push(`${at}: ${name !== undefined ? `environment variable ${name} is not set` : `file ${file} cannot be read`}`);
+        unset.add(at);
       }
       return v ?? '';
     });

@@ -142,6 +142,10 @@ describe('config', () => {
     ]);
   });
 
+  it('names the root "(root)" when the whole config is one unset reference', () => {
+    expect(issuesOf(() => parseConfig('${GATEWAY_CONFIG}', {}))).toEqual(['(root): environment variable GATEWAY_CONFIG is not set']);
+  });
+
   it('reports an unset variable together with every other issue, and nothing more about the field it left empty', () => {
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ clientSecret: '${MISSING}' }), auth0({ name: 'other', baseUrl: 'not a url' })] }, {}));
     expect(issues).toEqual(['accounts.0.clientSecret: environment variable MISSING is not set', expect.stringMatching(/^accounts\.1\.baseUrl: /)]);
