@@ -88,7 +88,8 @@ const gatewaySchema = z
     /** OpenTelemetry: a span per GraphQL operation and, as its children, one per upstream call, exported over OTLP/HTTP. */
     tracing: z
       .object({
-        otlpEndpoint: z.url(),
+        // OTLP/HTTP: any other scheme (ftp:, file:) was taken, and every span silently dropped.
+        otlpEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, such as http://otel-collector:4318 (spans are sent over OTLP/HTTP)' }),
         /** A caller's W3C traceparent: continue its trace (behind a router), or ignore it (callers you do not trust to name traces). */
         incomingContext: z.enum(['continue', 'ignore']).default('continue'),
       })

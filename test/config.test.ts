@@ -216,6 +216,17 @@ describe('config', () => {
     expect(parseConfig({ ...base, metrics: { path: '/internal/metrics' } }).metrics).toEqual({ enabled: true, path: '/internal/metrics' });
   });
 
+  it('sends spans only to an http(s) endpoint: any other scheme was taken, and every span silently dropped', () => {
+    for (const otlpEndpoint of ['ftp://otel.example.com', 'file:///tmp/spans', 'mailto:ops@example.com', 'otel-collector:4318']) {
+      expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0()], tracing: { otlpEndpoint } })), otlpEndpoint).toEqual([
+        'tracing.otlpEndpoint: must be an http(s) URL, such as http://otel-collector:4318 (spans are sent over OTLP/HTTP)',
+      ]);
+    }
+    for (const otlpEndpoint of ['http://otel-collector:4318', 'https://otel.example.com/', 'http://[::1]:4318']) {
+      expect(parseConfig({ auth: 'none', accounts: [auth0()], tracing: { otlpEndpoint } }).tracing?.otlpEndpoint).toBe(otlpEndpoint);
+    }
+  });
+
   it('allows no cross-origin browser access unless origins are listed, and keeps each as an origin', () => {
     expect(parseConfig({ auth: 'none', accounts: [auth0()] }).cors).toBeUndefined();
     const config = parseConfig({ auth: 'none', accounts: [auth0()], cors: { origins: ['https://console.example.com/app/'] } });
