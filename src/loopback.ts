@@ -8,7 +8,14 @@ export const LOOPBACK_HOSTS = /^(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0)(:\d+
 export const LOOPBACK_PEERS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 /**
+ * Hosts a URL may name for plain http: this machine's loopback. Not 0.0.0.0, a Host above (a server
+ * listening on every interface is reached by it) but no address to connect to: Linux happens to
+ * route it to this machine, other systems refuse it, and the configuration's message names these three.
+ */
+const LOOPBACK_DESTINATIONS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+
+/**
  * Whether what is sent to `url` stays private: https, or plain http to this machine. A URL that
  * does not parse passes here, left to the schema's own URL check to refuse.
  */
-export const httpsOrLoopback = (url: string): boolean => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_HOSTS.test(new URL(url).host);
+export const httpsOrLoopback = (url: string): boolean => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_DESTINATIONS.test(new URL(url).host);

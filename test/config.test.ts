@@ -173,6 +173,12 @@ describe('config', () => {
     }
   });
 
+  it('refuses a plain http baseUrl to 0.0.0.0, a listening address rather than one to send to, as its message says', () => {
+    expect(issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ baseUrl: 'http://0.0.0.0:4100' })] }))).toEqual([
+      'accounts.0.baseUrl: use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)',
+    ]);
+  });
+
   it('does not name an unknown key with digits in it: a secret whose key was left out (`{ name: prod, <secret> }`) is a key', () => {
     const secret = 'Xk2rT9aLq_Zp-4mN8vB3cW7yE1uH6jK0sD5fGhJ2kL4zX8cV1bN3mQ5wE7rT9yU0';
     const issues = issuesOf(() => parseConfig({ auth: 'none', accounts: [auth0({ [secret]: null })] }));
