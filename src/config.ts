@@ -158,6 +158,14 @@ const REFERENCE = /\$\{(?:([A-Za-z_][A-Za-z0-9_]*)|file:([^}]+))\}/g;
 const WHOLE_REFERENCE = new RegExp(`^${REFERENCE.source}$`);
 
 /**
+ * The deepest a config nests is 6 levels (auth.apiKeys.0.scopes.0.accounts.0). Walking a value
+ * nested thousands deep (`[[[[…]]]]`, which JSON.parse takes) overflowed the stack: the gateway
+ * died with "Maximum call stack size exceeded", or ran out of memory, naming nothing. The first
+ * walk, interpolate(), refuses it at this depth.
+ */
+const MAX_NESTING = 64;
+
+/**
  * Replaces `${NAME}` in every string with the environment's value, and `${file:/path}` with that
  * file's content less its final line break (secrets mounted as files by Docker or Kubernetes).
  * Names the field when one cannot be had, and adds its path to `unset` (its value is then
@@ -181,6 +189,9 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[], iss
     });
     if (count > 0) refs.set(path.join('.'), count === 1 && WHOLE_REFERENCE.test(value) ? source : null);
     return result;
+  }
+  if (value && typeof value === 'object' && path.length >= MAX_NESTING) {
+    throw new ConfigError([`${path.slice(0, 4).join('.')}.…: nested more than ${MAX_NESTING} levels deep; no setting nests more than 6`]);
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)], issues, unset, refs));
   if (value && typeof value === 'object') {
@@ -242,25 +253,6 @@ function readSecretFile(file: string): string | undefined {
   }
 }
 
-/**
- * The deepest a config nests is 6 levels (auth.apiKeys.0.scopes.0.accounts.0). Walking a value
- * nested thousands deep (`[[[[…]]]]`, which JSON.parse takes) overflowed the stack: the gateway
- * died with "Maximum call stack size exceeded", or ran out of memory, naming nothing.
- */
-const MAX_NESTING = 64;
-
-/** The path (its first levels) where `value` nests deeper than MAX_NESTING, else undefined. Iterative: no stack to overflow. */
-function tooDeep(value: unknown): string | undefined {
-  const stack: { value: unknown; path: string[] }[] = [{ value, path: [] }];
-  while (stack.length) {
-    const { value: v, path } = stack.pop()!;
-    if (!v || typeof v !== 'object') continue;
-    if (path.length >= MAX_NESTING) return `${path.slice(0, 4).join('.')}.…`;
-    for (const [k, child] of Object.entries(v)) stack.push({ value: child, path: [...path, k] });
-  }
-  return undefined;
-}
-
 const AUTH_REQUIRED = 'auth: required: list callers (apiKeys, jwt) or set auth: "none" explicitly';
 
 /**
@@ -313,8 +305,6 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
   const issues: string[] = [];
   const unset = new Set<string>();
   const refs: References = new Map();
-  const deep = tooDeep(raw);
-  if (deep !== undefined) throw new ConfigError([`${deep}: nested more than ${MAX_NESTING} levels deep; no setting nests more than 6`]);
   const interpolated = interpolate(raw, env, [], issues, unset, refs);
   const object = interpolated && typeof interpolated === 'object' ? (interpolated as Record<string, unknown>) : undefined;
   // The one setting with no default: an open gateway must be a decision, not an omission.
