@@ -19,3 +19,6 @@ const LOOPBACK_DESTINATIONS = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
  * does not parse passes here, left to the schema's own URL check to refuse.
  */
 export const httpsOrLoopback = (url: string): boolean => url.startsWith('https:') || !URL.canParse(url) || LOOPBACK_DESTINATIONS.test(new URL(url).host);
+
+/** Whether `url` holds no user or password (`https://user:pass@host`), which would travel on with it. */
+export const withoutUserInfo = (url: string): boolean => !/^[a-z]+:\/\/[^/?#]*@/i.test(url);

@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
-import { httpsOrLoopback } from '../loopback.js';
+import { httpsOrLoopback, withoutUserInfo } from '../loopback.js';
 import { grantSchema } from './grants.js';
 
 const sha256Hex = z
@@ -26,7 +26,7 @@ const jwksUrl = z
   .url({ protocol: /^https?$/ })
   // fetch refuses a URL with a user or password ("cannot be constructed from a URL that includes
   // credentials"): the gateway started, then refused every token as "could not be verified".
-  .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'leave the user and password out: fetch refuses a URL that holds them, and every token would be refused')
+  .refine(withoutUserInfo, 'leave the user and password out: fetch refuses a URL that holds them, and every token would be refused')
   .refine(httpsOrLoopback, 'use https: the keys that verify every token come from this URL (plain http only to 127.0.0.1, ::1 or localhost)');
 
 /** JWK members holding a private or secret key (RFC 7518 section 6). */

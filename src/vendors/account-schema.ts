@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpsOrLoopback } from '../loopback.js';
+import { httpsOrLoopback, withoutUserInfo } from '../loopback.js';
 import { rate } from '../store/rate-budgets.js';
 import { breakerSettings } from '../resilience/breaker.js';
 import { retrySettings } from '../resilience/retry.js';
@@ -64,5 +64,5 @@ export function accountHttp(defaults: HttpSettings, overrides: HttpOverrides = {
  */
 export const baseUrl = z
   .url({ protocol: /^https?$/ })
-  .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'leave the user and password out: the account authenticates with its own credentials')
+  .refine(withoutUserInfo, 'leave the user and password out: the account authenticates with its own credentials')
   .refine(httpsOrLoopback, 'use https: the account’s credentials travel to this URL (plain http only to 127.0.0.1, ::1 or localhost)');
