@@ -169,6 +169,9 @@ describe('Admission', () => {
   it('measures the GC share itself: full collections on a saturated loop narrow the limit, and nothing else does', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
+    // Only this test steps the admissions: their own 100 ms steps would, on a loaded machine, take
+    // the collections below into the quiet one, or into the busy one before its step.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const quiet = make(adaptive());
     const busy = make(adaptive());
     for (const admission of [quiet, busy]) {
@@ -183,10 +186,14 @@ describe('Admission', () => {
     observer.observe({ entryTypes: ['gc'] });
     let collections = 0;
     try {
-      for (const until = performance.now() + 60; performance.now() < until; collections++) gc();
-      await vi.waitFor(() => expect(seen).toBeGreaterThanOrEqual(collections), { timeout: 2_000, interval: 1 });
+      // Long enough that GC stays a large share of busy's window however slowly the entries arrive.
+      for (const until = performance.now() + 200; performance.now() < until; collections++) gc();
+      // Not vi.waitFor: under fake timers it advances them, and so would run the admissions' steps.
+      for (const until = performance.now() + 2_000; seen < collections && performance.now() < until; ) await new Promise((r) => setTimeout(r, 1));
+      expect(seen).toBeGreaterThanOrEqual(collections);
     } finally {
       observer.disconnect();
+      vi.useRealTimers();
     }
     busy.step(0.99);
     expect(quiet.limitNow).toBe(4);
