@@ -107,7 +107,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   // What may still refuse the config comes before anything opens a connection (Redis connects at
   // once): a gateway that failed to be created has no close() to release it with.
-  const authenticator = createAuthenticator(config.auth, config.serviceName);
+  const authenticator = createAuthenticator(config.auth, config.serviceName, (reason) =>
+    logger.warn({ jwksUrl: config.auth !== 'none' ? config.auth.jwt?.jwksUrl : undefined, reason }, 'could not fetch the JWKS: tokens are verified with the last key set fetched, if any'),
+  );
   const audit = new AuditLog(logger, config.audit.file);
   const store: SharedStore = config.redis ? new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, logger }) : new MemoryStore(Date.now, { logger });
   const metrics = new Metrics();

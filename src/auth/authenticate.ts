@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from './config.js';
 import { ALL_GRANTS, grantString, type Caller, type Grant } from './grants.js';
+import { KeysUnavailable, remoteKeySet } from './remote-key-set.js';
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; error: 'missing' | 'invalid_token'; description: string };
+/** `unavailable`: the token could not be checked (the IdP's keys could not be fetched), not a bad one. */
+export type AuthResult = { ok: true; caller: Caller } | { ok: false; error: 'missing' | 'invalid_token' | 'unavailable'; description: string };
 
 export interface Authenticator {
   readonly mode: 'none' | 'callers';
@@ -13,8 +15,11 @@ export interface Authenticator {
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const looksLikeJwt = (s: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(s);
 
-/** Turns request headers into a Caller: an API key (`X-API-Key` or bearer) or a verified JWT. */
-export function createAuthenticator(config: AuthConfig, serviceName: string): Authenticator {
+/**
+ * Turns request headers into a Caller: an API key (`X-API-Key` or bearer) or a verified JWT.
+ * `onKeySetFailure` hears each failed fetch of a `jwksUrl`.
+ */
+export function createAuthenticator(config: AuthConfig, serviceName: string, onKeySetFailure: (reason: string) => void = () => undefined): Authenticator {
   if (config === 'none') {
     const caller: Caller = { name: serviceName, via: 'none', grants: ALL_GRANTS };
     return { mode: 'none', authenticate: async () => ({ ok: true, caller }) };
@@ -22,7 +27,7 @@ export function createAuthenticator(config: AuthConfig, serviceName: string): Au
   const keys = config.apiKeys.map((k) => ({ name: k.name, hash: Buffer.from(k.sha256, 'hex'), grants: k.scopes as Grant[] }));
   const jwt = config.jwt;
   let getKey: JWTVerifyGetKey | undefined;
-  if (jwt) getKey = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl)) : createLocalJWKSet(jwt.jwks as never);
+  if (jwt) getKey = jwt.jwksUrl ? remoteKeySet(new URL(jwt.jwksUrl), onKeySetFailure) : createLocalJWKSet(jwt.jwks as never);
 
   const byApiKey = (presented: string): Caller | null => {
     const hash = sha256(presented);
@@ -59,6 +64,7 @@ export function createAuthenticator(config: AuthConfig, serviceName: string): Au
       });
       return { ok: true, caller: { name, via: 'jwt', grants } };
     } catch (err) {
+      if (err instanceof KeysUnavailable) return { ok: false, error: 'unavailable', description: `${err.message}; retry shortly` };
       const expired = err instanceof joseErrors.JWTExpired;
       return { ok: false, error: 'invalid_token', description: expired ? 'token expired' : 'token could not be verified' };
     }

@@ -18,7 +18,12 @@ export interface RequestFacts {
   releases: (() => void)[];
 }
 
-function unauthenticated(description: string, error: 'missing' | 'invalid_token', requestId: string, accept: string | null): Response {
+function unauthenticated(description: string, error: 'missing' | 'invalid_token' | 'unavailable', requestId: string, accept: string | null): Response {
+  if (error === 'unavailable') {
+    // The token could not be checked, which says nothing against it: retry, do not reauthenticate.
+    const { body, headers } = refusal(`Authentication unavailable: ${description}`, { code: 'AUTH_UNAVAILABLE' }, requestId, accept);
+    return new Response(body, { status: 503, statusText: 'Service Unavailable', headers: { ...headers, 'retry-after': '5' } });
+  }
   const challenge = error === 'missing' ? `Bearer realm="${REALM}"` : `Bearer realm="${REALM}", error="invalid_token", error_description="${description}"`;
   const { body, headers } = refusal(`Unauthenticated: ${description}`, { code: 'UNAUTHENTICATED' }, requestId, accept);
   return new Response(body, { status: 401, statusText: 'Unauthorized', headers: { ...headers, 'www-authenticate': challenge } });
@@ -54,7 +59,7 @@ export function authPlugin(authenticator: Authenticator, facts: WeakMap<Request,
         : await authenticator.authenticate(request.headers);
       if (!result.ok) {
         // The reason only: never the credential that was offered.
-        logger.warn({ requestId, reason: result.description }, 'unauthenticated request');
+        logger.warn({ requestId, reason: result.description }, result.error === 'unavailable' ? 'could not authenticate the request' : 'unauthenticated request');
         return endResponse(unauthenticated(result.description, result.error, requestId, request.headers.get('accept')));
       }
       facts.set(request, { requestId, caller: result.caller, releases: [] });

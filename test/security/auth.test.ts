@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS, type JwtFixture } from '../fixtures/callers.js';
 import { until } from '../fixtures/faults.js';
@@ -112,5 +114,48 @@ describe('callers', () => {
     const op = await fetch(`${h.gateway.url}?query=${encodeURIComponent('{ credentials { totalCount } }')}`, { headers: { accept: 'application/json' } });
     expect(op.status).toBe(401);
     nothingUpstream(h);
+  });
+});
+
+describe('callers with JWTs verified against a jwksUrl', () => {
+  /** The IdP on loopback: its JWKS at /jwks.json, and a JWKS URL that answers 503. */
+  let idp: Server;
+  /** Gateways verifying JWTs against each URL. */
+  let up: Harness;
+  let down: Harness;
+  const viaUrl = (path: string) => {
+    const { jwks: _inline, ...verified } = authConfig(jwt).jwt;
+    return startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: { ...authConfig(jwt), jwt: { ...verified, jwksUrl: `http://127.0.0.1:${(idp.address() as AddressInfo).port}${path}` } } } });
+  };
+  const token = () => jwt.sign({ sub: 'alice@example.com', scope: 'credentials:read' });
+  beforeAll(async () => {
+    idp = createServer((req, res) => (req.url === '/jwks.json' ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwt.jwks)) : res.writeHead(503).end()));
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    [up, down] = await Promise.all([viaUrl('/jwks.json'), viaUrl('/down.json')]);
+  });
+  afterAll(async () => {
+    await Promise.all([up.close(), down.close()]);
+    await new Promise((resolve) => idp.close(resolve));
+  });
+
+  it('accepts a JWT signed by a key the URL serves', async () => {
+    const res = await up.post(QUERY, { authorization: `Bearer ${await token()}` });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+  });
+
+  it('answers 503 AUTH_UNAVAILABLE, not 401, while the IdP’s keys cannot be fetched, and API keys still work', async () => {
+    const sent = await token();
+    const res = await down.post(QUERY, { authorization: `Bearer ${sent}`, 'x-request-id': 'no-keys-1' });
+    expect([res.status, res.headers.get('retry-after'), res.headers.get('www-authenticate')]).toEqual([503, '5', null]);
+    expect(await res.json()).toEqual({
+      errors: [{ message: 'Authentication unavailable: the identity provider’s keys could not be fetched; retry shortly', extensions: { code: 'AUTH_UNAVAILABLE', requestId: 'no-keys-1' } }],
+    });
+    nothingUpstream(down);
+    expect(down.logs.map((l) => JSON.parse(l) as Record<string, unknown>)).toContainEqual(
+      expect.objectContaining({ msg: 'could not fetch the JWKS: tokens are verified with the last key set fetched, if any', reason: 'answered 503' }),
+    );
+    expect(down.logs.join('\n')).not.toContain(sent);
+    expect((await down.post(QUERY, { 'x-api-key': KEYS.reader })).status).toBe(200);
   });
 });
