@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RateLimitedError, SharedStoreUnavailableError } from '../../src/errors.js';
 import { TokenCache, type SharedTokens } from '../../src/http/tokens.js';
 import { silentLogger } from '../../src/logger.js';
@@ -225,7 +225,8 @@ describe.runIf(redisAvailable)('TokenCache shared through Redis', () => {
     const a = new TokenCache(fetch, { shared: shared() });
     expect(await a.get()).toBe('t1');
     a.invalidate('t1');
-    await new Promise((r) => setTimeout(r, 50));
+    // The drop reads the token back before deleting it: wait for it to leave the store, not for a guessed time.
+    await vi.waitFor(async () => expect(await store.get(`token:auth0:acct${n}`)).toBeNull(), { timeout: 5_000, interval: 5 });
     const b = new TokenCache(fetch, { shared: shared() });
     expect(await b.get()).toBe('t2');
   });
