@@ -81,7 +81,8 @@ describe('send', () => {
     pool = new Pool(origin, { connections: 1 });
     const group = new CancelGroup();
     const pending = send(pool, { method: 'GET', path: '/slow' }, group);
-    await sleep(50);
+    // Mid-exchange: once the server has the request (not after a guessed time), and well before its answer.
+    while (received.length === 0) await sleep(5);
     group.cancel(new DOMException('deadline', 'TimeoutError'));
     const err = await pending.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CancelledExchange);
