@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestScope } from '../../../src/scope.js';
 import { ref } from '../../../src/domain/ref.js';
 import { VaultAccount } from '../../../src/vendors/vault/adapter.js';
@@ -59,7 +59,11 @@ describe('VaultSession', () => {
     const r = ref('VaultCredential', 'v', uuid);
     // A's PUT reaches a vault that applies it only after 300 ms, past A's deadline.
     sim.inject({ method: 'PUT', route: '/api/v1/credentials/:uuid', delayMs: 300, afterApply: true, status: 200, json: {} });
-    const a = account.session(testScope({ deadline: Date.now() + 150, signal: AbortSignal.timeout(150) })).updateCredential(r, { name: 'renamed-by-a' });
+    const deadline = new AbortController();
+    const a = account.session(testScope({ signal: deadline.signal })).updateCredential(r, { name: 'renamed-by-a' });
+    // A's deadline passes once its PUT is at the vault: a fixed 150 ms could run out on a loaded machine before A sent it.
+    await vi.waitFor(() => expect(calls(sim)).toContain(`PUT /api/v1/credentials/${uuid}`), { timeout: 5_000, interval: 5 });
+    deadline.abort(new DOMException('The request deadline passed', 'TimeoutError'));
     await expect(a).rejects.toMatchObject({ code: 'UPSTREAM_ERROR', cancelled: true, retryable: true });
     // B comes right after: it waits out the lock A left for its unanswered PUT, then reads A's name.
     await account.session(testScope()).updateCredential(r, { description: 'set-by-b' });
