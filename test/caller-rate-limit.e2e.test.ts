@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authConfig, jwtFixture, KEYS } from './fixtures/callers.js';
 import { startHarness, type Harness } from './fixtures/harness.js';
 
@@ -10,11 +10,6 @@ let h: Harness;
 const QUERY = JSON.stringify({ query: '{ credentials { totalCount } }' });
 const admin = { 'x-api-key': KEYS.admin };
 
-beforeAll(async () => {
-  h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(await jwtFixture()), limits: { perCaller: { perSecond: 0.5, burst: 2 } } } });
-});
-afterAll(() => h.close());
-
 /** Requests until the budget refuses one (at most ten), and that refusal. */
 async function exhaust(): Promise<Response> {
   for (let i = 0; i < 10; i++) {
@@ -25,6 +20,12 @@ async function exhaust(): Promise<Response> {
 }
 
 describe('a caller over its own request budget', () => {
+  // A gateway per spec: each starts with every caller's budget full, whatever ran before it.
+  beforeEach(async () => {
+    h = await startHarness({ accounts: { auth0: ['auth0-prod'] }, config: { auth: authConfig(await jwtFixture()), limits: { perCaller: { perSecond: 0.5, burst: 2 } } } });
+  });
+  afterEach(() => h.close());
+
   it('gets HTTP 429 with Retry-After and RATE_LIMITED, sending nothing upstream, while another caller is still served', async () => {
     for (let i = 0; i < 2; i++) expect((await h.post(QUERY, admin)).status).toBe(200);
     h.sim('auth0-prod').clearRequests();
@@ -60,13 +61,13 @@ describe('a caller over its own request budget', () => {
 
 describe('a batch', () => {
   let batched: Harness;
-  beforeAll(async () => {
+  beforeEach(async () => {
     batched = await startHarness({
       accounts: { auth0: ['auth0-prod'] },
       config: { auth: authConfig(await jwtFixture()), limits: { batching: 10, perCaller: { perSecond: 0.5, burst: 2 } } },
     });
   });
-  afterAll(() => batched.close());
+  afterEach(() => batched.close());
 
   it('counts as many operations as it holds: one over the budget refuses the whole batch before any of it runs', async () => {
     const op = { query: '{ credentials { totalCount } }' };

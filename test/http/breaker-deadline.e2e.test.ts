@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ListCredentialsDocument } from '../gql/graphql.js';
 import { metricsText, sample } from '../fixtures/faults.js';
 import { hangUpOnceSent, startHarness, type Harness } from '../fixtures/harness.js';
@@ -12,18 +12,22 @@ const THRESHOLD = 2;
 const VAULT = 'vault-sandbox';
 
 let h: Harness;
-beforeAll(async () => {
+// A gateway per spec: the breaker one spec opens (for 30 s) is not the next one's.
+beforeEach(async () => {
   h = await startHarness({
     accounts: { auth0: ['auth0-prod'] },
     config: { requestTimeoutMs: 800, http: { rateLimit: false, retry: { baseDelayMs: 5, maxDelayMs: 50 }, breaker: { failureThreshold: THRESHOLD, cooldownMs: 30_000 } } },
   });
-  // Warm the vault's client; its calls below are then all API calls.
-  expect((await inventory()).data!.credentials.failedAccounts).toEqual([]);
+  // Warm the vault's client; its calls below are then all API calls. A cold gateway on a loaded
+  // machine can miss the 800 ms deadline once; a success after it leaves the breaker closed.
+  let res = await inventory();
+  if (res.data?.credentials.failedAccounts.length !== 0) res = await inventory();
+  expect(res.data!.credentials.failedAccounts).toEqual([]);
 });
-afterAll(() => h.close());
-beforeEach(() => h.reset());
+afterEach(() => h.close());
 
-const inventory = () => h.exec(ListCredentialsDocument, { first: 500 });
+/** The vault's credentials only: the other accounts' calls have their own ways to miss the 800 ms deadline on a loaded machine. */
+const inventory = () => h.exec(ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } });
 const breakerState = async () => sample(await metricsText(h), 'circuit_breaker_state', { vendor: 'VAULT', account: VAULT });
 
 it('does not count a call cut off by its client hanging up toward the breaker: it says nothing about the vendor', async () => {
@@ -31,7 +35,7 @@ it('does not count a call cut off by its client hanging up toward the breaker: i
   vault.setLatency(10_000);
   for (let i = 0; i < THRESHOLD + 1; i++) {
     const sent = vault.apiRequests().length;
-    await hangUpOnceSent(h, ListCredentialsDocument, { first: 500 }, () => vault.apiRequests().length > sent);
+    await hangUpOnceSent(h, ListCredentialsDocument, { first: 500, filter: { vendors: ['VAULT'] } }, () => vault.apiRequests().length > sent);
   }
   expect(await breakerState()).toBe(0);
   vault.setLatency(0);
