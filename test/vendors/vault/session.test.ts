@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestScope } from '../../../src/scope.js';
 import { ref } from '../../../src/domain/ref.js';
 import { VaultAccount } from '../../../src/vendors/vault/adapter.js';
@@ -13,16 +13,16 @@ let sim: VaultSimulator;
 let account: VaultAccount;
 const scope: RequestScope = testScope({ requestId: 'r1' });
 
-beforeAll(async () => {
+// A vault of its own per spec: the specs below rename and change its credentials.
+beforeEach(async () => {
   sim = await startVaultSimulator(vaultSeed('tok'));
   const config = { vendor: 'vault' as const, name: 'v', baseUrl: sim.url, token: 'tok' };
   account = new VaultAccount(config, testAccountDeps(vault, config));
 });
-afterAll(async () => {
+afterEach(async () => {
   await account.close();
   await sim.close();
 });
-beforeEach(() => sim.clearRequests());
 
 const uuid = seedUuid('stripe-api-key');
 
