@@ -62,4 +62,24 @@ describe('cross-origin browser access (CORS)', () => {
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }
   });
+
+  it('with credentials: true tells an allowed origin, on its preflight and its answers, that it may send cookies and auth, and tells another origin nothing', async () => {
+    const withCredentials = await startHarness({ accounts: { vault: ['vault-prod'] }, config: { auth: AUTH, cors: { origins: [ALLOWED], credentials: true } } });
+    try {
+      const pre = await preflight(withCredentials, ALLOWED);
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+      expect(pre.headers.get('access-control-allow-credentials')).toBe('true');
+      const res = await post(withCredentials, ALLOWED);
+      expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+      expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      for (const other of [await preflight(withCredentials, 'https://evil.example'), await post(withCredentials, 'https://evil.example')]) {
+        expect(other.headers.get('access-control-allow-origin')).toBeNull();
+        expect(other.headers.get('access-control-allow-credentials')).toBeNull();
+      }
+    } finally {
+      await withCredentials.close();
+    }
+  });
 });
