@@ -512,6 +512,36 @@ describe('node and nodes', () => {
   });
 });
 
+describe('Auth0 owners’ own fields', () => {
+  it('tells a client’s app_type and is_first_party and a connection’s strategy as the tenant reports them, null when a client leaves them out', async () => {
+    const portal = prod.state.clients.find((c) => c.name === 'Customer Portal')!;
+    const billing = prod.state.clients.find((c) => c.name === 'Billing Service')!;
+    const saved = { ...billing };
+    delete (billing as Partial<typeof billing>).app_type;
+    delete (billing as Partial<typeof billing>).is_first_party;
+    try {
+      const ids = [
+        encodeGlobalId('Auth0Client', JSON.stringify([PROD, portal.client_id])),
+        encodeGlobalId('Auth0Client', JSON.stringify([PROD, billing.client_id])),
+        connectionGlobalId(prod, 'okta-workforce').globalId,
+        connectionGlobalId(prod, 'partner-oidc').globalId,
+      ];
+      const query = `query($ids: [ID!]!) { nodes(ids: $ids) {
+        ... on Auth0Client { name appType isFirstParty } ... on Auth0Connection { name strategy } } }`;
+      const res = (await (await h.post(JSON.stringify({ query, variables: { ids } }))).json()) as { data: { nodes: unknown[] }; errors?: unknown };
+      expect(res.errors).toBeUndefined();
+      expect(res.data.nodes).toEqual([
+        { name: 'Customer Portal', appType: 'regular_web', isFirstParty: true },
+        { name: 'Billing Service', appType: null, isFirstParty: null },
+        { name: 'okta-workforce', strategy: 'okta' },
+        { name: 'partner-oidc', strategy: 'oidc' },
+      ]);
+    } finally {
+      Object.assign(billing, saved);
+    }
+  });
+});
+
 describe('updateCredential on Auth0', () => {
   it('sets a new expiry with PATCH expires_at and returns the updated credential', async () => {
     const { globalId, clientId, credentialId: cid } = credentialId(prod, 'billing-2025');
