@@ -392,6 +392,16 @@ describe('config', () => {
     expect(err.message).not.toContain(SECRET);
   });
 
+  it('refuses a config file it cannot read, naming the file and the system’s reason (missing, a directory)', async () => {
+    const dir = await tempDir('config');
+    const missing = join(dir, 'missing.yaml');
+    for (const [file, code] of [[missing, 'ENOENT'], [dir, 'EISDIR']]) {
+      const err = (await loadConfigFile(file!).catch((e: unknown) => e)) as ConfigError;
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.issues).toEqual([`cannot read ${file}: ${code}`]);
+    }
+  });
+
   it('says where a YAML file stops being YAML, by line and column and never by its text', async () => {
     const dir = await tempDir('config');
     const file = join(dir, 'bad.yaml');

@@ -25,6 +25,16 @@ describe('loadPersistedOperations', () => {
     expect(() => loadPersistedOperations(file)).toThrow(`2 entries are not keyed by the SHA-256 (lowercase hex) of the document it holds: "${sha256(readOnly)}", "${sha256(rotation).toUpperCase()}"`);
   });
 
+  it('refuses JSON that is not a map of hashes to document strings, and names a single misnamed entry in the singular', async () => {
+    for (const list of [['{ __typename }'], { [sha256('{ __typename }')]: 42 }, 'just text']) {
+      const file = await listFile(list as never);
+      expect(() => loadPersistedOperations(file)).toThrow(`persistedOperations.file ${file} must map operation hashes to documents (strings)`);
+    }
+    const doc = '{ __typename }';
+    const file = await listFile({ [sha256(`${doc} `)]: doc });
+    expect(() => loadPersistedOperations(file)).toThrow(`: 1 entry is not keyed by the SHA-256 (lowercase hex) of the document it holds: "${sha256(`${doc} `)}"`);
+  });
+
   it('names the setting and the file when the file cannot be read or is not JSON, as the gateway stops at start with that message alone', async () => {
     const dir = await tempDir('persisted');
     const missing = join(dir, 'missing.json');
