@@ -92,6 +92,37 @@ describe('failed accounts', () => {
     expect(res.data!.credentials.failedAccounts.map((f) => f.account)).toEqual([first, second, third]);
     expect(res.errors!.map((e) => e.extensions?.account)).toEqual([first, second, third]);
   });
+
+  it('are each logged once as a warning naming the vendor, the account and the error; a partial one with how many of its owners failed', async () => {
+    const [failing, partial] = ['vault-sandbox', 'auth0-prod'];
+    h.sim(failing).inject({ status: 500, times: 1_000 });
+    const sim = h.sim(partial) as Auth0Simulator;
+    const okta = sim.state.connections.find((c) => c.name === 'okta-workforce')!;
+    sim.inject({ route: '/api/v2/connections/:id/keys', params: { id: okta.id }, status: 400 });
+    const logsBefore = h.logs.length;
+    const res = await everything();
+    expect(res.data!.credentials.failedAccounts.map((f) => [f.account, f.partial])).toEqual([
+      [partial, true],
+      [failing, false],
+    ]);
+    const warnings = h.logs
+      .slice(logsBefore)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'account failed while listing credentials');
+    expect(warnings).toHaveLength(2);
+    expect(warnings.find((w) => w.account === failing)).toMatchObject({ level: 40, vendor: 'VAULT', account: failing, err: expect.objectContaining({ message: expect.stringContaining('HTTP 500') }) });
+    expect(warnings.find((w) => w.account === failing)).not.toHaveProperty('partial');
+    expect(warnings.find((w) => w.account === partial)).toMatchObject({
+      level: 40,
+      vendor: 'AUTH0',
+      account: partial,
+      partial: true,
+      failedOwners: 1,
+      owners: expect.any(Number),
+      err: expect.objectContaining({ message: expect.stringContaining('HTTP 400') }),
+    });
+    for (const secret of h.secrets) expect(JSON.stringify(warnings)).not.toContain(secret);
+  });
 });
 
 describe('a kinds filter', () => {
