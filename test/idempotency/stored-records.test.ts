@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { UpstreamError } from '../../src/errors.js';
+import {
+  GatewayError,
+  IdempotencyConflictError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnsupportedChangeError,
+  UpstreamError,
+  ValidationError,
+} from '../../src/errors.js';
+import { encodeOutcome } from '../../src/idempotency/codec.js';
 import { Idempotency } from '../../src/idempotency/idempotency.js';
 import { nodeTypenames } from '../../src/schema/index.js';
 import type { SharedStore } from '../../src/store/store.js';
@@ -144,6 +153,43 @@ describe.each(storeKinds)('a stored record this gateway cannot read, on the %s s
       .run({ ...c, input: { id: 'cred-2', change: { name: 'other' } } }, async () => 'ran')
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'INPUT_MISMATCH' });
+  });
+});
+
+/**
+ * This version keeps only successes and outcome-unknown failures (a failure that changed nothing
+ * frees its key: test/schema/idempotent.e2e.test.ts). Another version sharing the store may have
+ * kept one of these: it is told again as the same typed error, and nothing runs.
+ */
+const keptElsewhere: [string, GatewayError][] = [
+  ['NotFoundError', new NotFoundError('The credential does not exist', source)],
+  ['ValidationError', new ValidationError('input.expiresAt must be in the future', [{ field: 'input.expiresAt', message: 'must be in the future' }], source)],
+  // Worded by the version that kept it: the message is told as it was, not rebuilt by this one's constructor.
+  ['UnsupportedChangeError', Object.assign(new UnsupportedChangeError('VAULT', 'VaultCredential', ['expiresAt'], ['name', 'description']), { message: 'VaultCredential has no expiry to change' })],
+  ['PermissionDeniedError', new PermissionDeniedError('vault refused the change (HTTP 403)', { scope: 'credentials:write', vendor: 'VAULT', account: 'vault-prod' })],
+  ['IdempotencyConflictError', new IdempotencyConflictError('A request with this idempotency key is still in progress; retry later with the same key.', 'IN_PROGRESS')],
+];
+
+describe.each(storeKinds)('a stored record holding a failure another version kept, on the %s store', (kind) => {
+  it.each(keptElsewhere)('replays its %s as the same typed error, with its message and fields, running nothing', async (_, error) => {
+    const store = stores[kind]!;
+    const c = call();
+    await recorded(store, c, outcomeUnknown, (r) => JSON.stringify({ ...r, outcome: JSON.parse(JSON.stringify(encodeOutcome({ ok: false, error }))) }));
+    const { logger, lines } = capturedLogger('warn');
+    let ran = false;
+    let replays = 0;
+    const err = await new Idempotency(store, { typenames: TYPENAMES, secrets: SECRETS, logger })
+      .run(c, async () => ((ran = true), credential()), () => replays++)
+      .catch((e: unknown) => e);
+    expect(ran).toBe(false);
+    expect(replays).toBe(1);
+    expect(err).toBeInstanceOf(error.constructor);
+    expect(err).not.toBe(error);
+    const revived = err as GatewayError;
+    expect([revived.code, revived.message]).toEqual([error.code, error.message]);
+    expect(revived.extensions()).toEqual(error.extensions());
+    expect(revived).toEqual(error);
+    expect(lines).toEqual([]);
   });
 });
 
