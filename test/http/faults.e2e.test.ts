@@ -158,6 +158,19 @@ const CASES: FaultCase[] = [
     outcome: { error: { code: 'RATE_LIMITED', status: 429, retryable: false } },
   },
   {
+    // No meaning the gateway knows (not an error class it maps, not a 5xx): asking again would get the same.
+    it: 'does not retry a status it has no mapping for (HTTP 418) and reports it as a non-retryable UPSTREAM_ERROR naming the account',
+    faults: () => [{ status: 418 }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 418, retryable: false } },
+  },
+  {
+    it: 'does not retry a 451 and reports it as a non-retryable UPSTREAM_ERROR, not as a missing credential or the caller’s input',
+    faults: () => [{ status: 451 }],
+    calls: 1,
+    outcome: { error: { code: 'UPSTREAM_ERROR', status: 451, retryable: false } },
+  },
+  {
     it: 'does not retry a 500',
     faults: () => [{ status: 500 }],
     calls: 1,
