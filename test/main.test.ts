@@ -192,4 +192,23 @@ describe('main print-schema', { timeout: SPEC_MS }, () => {
       await Promise.all(files.map((f, i) => writeFile(f, before[i]!)));
     }
   });
+
+  // What CI's `npm run schema:check` relies on. Only schema.graphql is made stale: another spec
+  // (test/federation/subgraph.e2e.test.ts) reads subgraph.graphql and may run meanwhile.
+  it('with --check, fails with exit 1 naming a stale schema file and how to fix it, leaving the file as it was', async () => {
+    const file = 'schema/schema.graphql';
+    const current = await readFile(file, 'utf8');
+    const stale = `${current}\ntype Stale { field: String }\n`;
+    await writeFile(file, stale);
+    try {
+      const p = startGatewayProcess(['print-schema', '--check']);
+      expect(await p.exited).toBe(1);
+      expect(p.stderr()).toBe('schema/schema.graphql is stale: run `npm run schema:print` and commit it.\n');
+      expect(p.stdout()).toBe('');
+      // A check never writes: the stale file is still there for the diff.
+      expect(await readFile(file, 'utf8')).toBe(stale);
+    } finally {
+      await writeFile(file, current);
+    }
+  });
 });
