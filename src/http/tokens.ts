@@ -156,7 +156,11 @@ export class TokenCache {
     const stored = await this.read(shared).catch(() => null);
     if (this.fresh(stored) && stored.token !== old.token) return stored;
     const held = await this.fetch();
-    await storeCall(() => shared.store.set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))).catch(() => undefined);
+    // Kept even if the store fails (as in obtainShared): peers still send the refused token until
+    // their own 403 replaces it, which is worth an operator's eye.
+    await shared.store
+      .set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))
+      .catch((err: unknown) => shared.logger.warn({ err: (err as Error).message }, 'could not share the upstream token; keeping it'));
     return held;
   }
 

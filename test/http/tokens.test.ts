@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import type { SharedStore } from '../../src/store/store.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { redisAvailable, startRedis, type RedisServer } from '../fixtures/redis.js';
+import { capturedLogger } from '../fixtures/logs.js';
 
 describe('TokenCache', () => {
   it('fetches once for many concurrent callers', async () => {
@@ -134,6 +135,45 @@ describe('TokenCache', () => {
     expect(await Promise.all([cache.get(), cache.get()])).toEqual(['t1', 't1']);
     expect(calls).toBe(1);
     expect(await store.get('token:auth0:acct:lock')).toBeNull(); // the lock released all the same
+  });
+
+  it('after a 403, replaces the token with the shared store unreachable, sends with the new one, and warns that peers cannot share it', async () => {
+    let now = 0;
+    let calls = 0;
+    const store = new MemoryStore();
+    const { logger, lines } = capturedLogger('warn');
+    const cache = new TokenCache(async () => ({ accessToken: `upstream-token-${++calls}`, expiresIn: 3600 }), {
+      clock: () => now,
+      shared: { store, key: 'token:auth0:acct', sealWith: ['account-secret'], logger },
+    });
+    expect(await cache.get()).toBe('upstream-token-1');
+    // The store goes away between the token being issued and the vendor refusing a call with it.
+    store.get = () => Promise.reject(new SharedStoreUnavailableError());
+    store.set = () => Promise.reject(new SharedStoreUnavailableError());
+    now = 60_000;
+    expect(await cache.newerThan('upstream-token-1', 60_000)).toBe('upstream-token-2');
+    expect(await cache.get()).toBe('upstream-token-2');
+    expect(calls).toBe(2);
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'could not share the upstream token; keeping it', err: expect.any(String) })]);
+    expect(JSON.stringify(lines)).not.toContain('upstream-token');
+  });
+
+  it('after a 401, drops the token here even when the shared one cannot be dropped, warning the operator, and fetches a fresh one', async () => {
+    let calls = 0;
+    const store = new MemoryStore();
+    const { logger, lines } = capturedLogger('warn');
+    const cache = new TokenCache(async () => ({ accessToken: `upstream-token-${++calls}`, expiresIn: 3600 }), {
+      shared: { store, key: 'token:auth0:acct', sealWith: ['account-secret'], logger },
+    });
+    expect(await cache.get()).toBe('upstream-token-1');
+    store.deleteIfEquals = () => Promise.reject(new SharedStoreUnavailableError());
+    cache.invalidate('upstream-token-1');
+    // The drop is not waited for by the call being retried: wait for its warning, not a guessed time.
+    await vi.waitFor(() => expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'could not drop the shared upstream token', err: expect.any(String) })]), { interval: 5 });
+    // The rejected token, still in the store, is never taken back from it.
+    expect(await cache.get()).toBe('upstream-token-2');
+    expect(calls).toBe(2);
+    expect(JSON.stringify(lines)).not.toContain('upstream-token');
   });
 
   it('lets the next caller retry after a failed fetch', async () => {
