@@ -153,6 +153,23 @@ describe('the request', () => {
     expect(res).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
   });
 
+  it.each([['variables'], ['extensions']])('refuses a GET whose %s is not JSON as the caller’s bad request, without quoting it or logging an internal error', async (param) => {
+    const sent = '{"value":"sk_live_not-quite-json';
+    const res = await send({ method: 'GET', search: `?query=${encodeURIComponent('{ __typename }')}&${param}=${encodeURIComponent(sent)}`, headers: { 'x-graphql-yoga-csrf': '1' } });
+    expect(res).toMatchObject({
+      status: 400,
+      body: { errors: [{ message: 'Request parameters `variables` and `extensions` must be JSON', extensions: { code: 'BAD_REQUEST' } }] },
+    });
+    expect(res.body).not.toHaveProperty('data');
+    expect(JSON.stringify(res.body)).not.toContain('sk_live');
+    // The caller's mistake, not a masked failure of the gateway's: no error line for the operator.
+    const requestId = (res.body!.errors![0]!.extensions as { requestId: string }).requestId;
+    const lines = h.logs.map((l) => JSON.parse(l) as { level: number; requestId?: string }).filter((l) => l.requestId === requestId);
+    expect(lines.length).toBeGreaterThan(0); // the request's own line, so the filter found it
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    nothingUpstream(h);
+  });
+
   it('refuses a GET without any of them (a cross-site page could send it)', async () => {
     const res = await send({ method: 'GET', search: `?query=${encodeURIComponent(LIST)}` });
     expect(res).toMatchObject({ status: 403, body: { errors: [{ extensions: { code: 'CSRF_PREVENTED' } }] } });
