@@ -282,7 +282,9 @@ describe('graphql_request_duration_seconds', () => {
     expect(status).toBe(200);
     const { count, sum } = await requests(h, { operation_type: 'query', outcome: 'ok' }, 1);
     expect(count).toBe(1);
-    expect(sum).toBeGreaterThanOrEqual((SLOW_MS - 10) / 1000);
-    expect((await lineOf(h, 'slow-body')).durationMs).toBeGreaterThanOrEqual(SLOW_MS - 10);
+    // Timed from the body's end it would be a few ms. Not SLOW_MS itself: the client's timer starts
+    // before its connection does, and a loaded gateway may take the request in late.
+    expect(sum).toBeGreaterThanOrEqual(SLOW_MS / 2 / 1000);
+    expect((await lineOf(h, 'slow-body')).durationMs).toBeGreaterThanOrEqual(SLOW_MS / 2);
   });
 });
