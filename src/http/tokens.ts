@@ -155,9 +155,16 @@ export class TokenCache {
     if (!shared) return this.fetch();
     const stored = await this.read(shared).catch(() => null);
     if (this.fresh(stored) && stored.token !== old.token) return stored;
-    const held = await this.fetch();
-    // Kept even if the store fails (as in obtainShared): peers still send the refused token until
-    // their own 403 replaces it, which is worth an operator's eye.
+    // Peers still send the refused token until their own 403 replaces it, should the store fail.
+    return this.share(shared, await this.fetch());
+  }
+
+  /**
+   * Stores a token just fetched for the peers, and returns it. It is kept even if the store fails
+   * (logged): only peers miss it, and they fetch their own; letting the failure through would make
+   * the caller ask the vendor a second time.
+   */
+  private async share(shared: SharedTokens, held: Held): Promise<Held> {
     await shared.store
       .set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))
       .catch((err: unknown) => shared.logger.warn({ err: (err as Error).message }, 'could not share the upstream token; keeping it'));
@@ -214,13 +221,7 @@ export class TokenCache {
       // A peer may have stored its token and unlocked between our read and our lock.
       const peer = locked ? await this.read(shared) : null;
       if (this.fresh(peer)) return peer;
-      const held = await this.fetch();
-      // A token in hand is kept even if the store fails now: only peers miss it (they fetch their
-      // own), where letting the failure through would make obtain() ask the vendor a second time.
-      await shared.store
-        .set(shared.key, this.seal(held), Math.max(1, held.expiresAt - this.now()))
-        .catch((err: unknown) => shared.logger.warn({ err: (err as Error).message }, 'could not share the upstream token; keeping it'));
-      return held;
+      return await this.share(shared, await this.fetch());
     } finally {
       await shared.store.deleteIfEquals(lockKey, claim).catch(() => undefined);
     }
