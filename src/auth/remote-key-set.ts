@@ -6,7 +6,11 @@ import { z } from 'zod';
  * The identity provider's keys could not be had. The token may well be good, so this is not an
  * invalid token: the caller is told to retry, not to get a new one.
  */
-export class KeysUnavailable extends Error {}
+export class KeysUnavailable extends Error {
+  constructor() {
+    super('the identity provider’s keys could not be fetched');
+  }
+}
 
 export interface KeySetLimits {
   /** A key set is a few kB; anything much larger is not one, and is not read into memory. */
@@ -110,7 +114,7 @@ export function remoteKeySet(url: URL, onFailure: (reason: string) => void, limi
       )
       .finally(() => (pending = undefined)));
   const usable = () => {
-    if (!keys || now() - fetchedAt >= limits.staleForMs) throw new KeysUnavailable('the identity provider’s keys could not be fetched');
+    if (!keys || now() - fetchedAt >= limits.staleForMs) throw new KeysUnavailable();
     return keys;
   };
 
@@ -122,7 +126,7 @@ export function remoteKeySet(url: URL, onFailure: (reason: string) => void, limi
       if (!(err instanceof joseErrors.JWKSNoMatchingKey) || now() - fetchedAt < limits.refetchForUnknownKeyMs) throw err;
       // A key the set lacks may have been rotated in since the set was fetched.
       if (mayFetch()) await refetch();
-      if (now() - fetchedAt >= limits.refetchForUnknownKeyMs) throw new KeysUnavailable('the identity provider’s keys could not be fetched');
+      if (now() - fetchedAt >= limits.refetchForUnknownKeyMs) throw new KeysUnavailable();
       return usable()(header, token);
     }
   };
