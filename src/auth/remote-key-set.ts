@@ -16,7 +16,7 @@ export interface KeySetLimits {
   /** A key set is a few kB; anything much larger is not one, and is not read into memory. */
   maxBytes: number;
   timeoutMs: number;
-  /** Refetched once this old, when a token arrives. */
+  /** Refetched once this old, when a token arrives; in the background while the set still verifies. */
   freshForMs: number;
   /** A token whose key the set lacks refetches it (a key rotated in), at most this often. */
   refetchForUnknownKeyMs: number;
@@ -87,10 +87,12 @@ const codeOf = (err: unknown): string => {
 };
 
 /**
- * The keys that verify tokens, fetched from the IdP's JWKS URL. Unlike jose's remote set, a fetch
- * that fails while the last set is stale does not refuse every token at once: the last set serves
- * on (up to `staleForMs`) and a new attempt waits `retryAfterFailureMs`, so an IdP blip neither
- * locks callers out nor makes each of their requests wait on it. `onFailure` hears each failure.
+ * The keys that verify tokens, fetched from the IdP's JWKS URL. Unlike jose's remote set, a set
+ * past `freshForMs` is refetched in the background while it goes on verifying, and a fetch that
+ * fails does not refuse every token at once: the last set serves on (up to `staleForMs`) and a new
+ * attempt waits `retryAfterFailureMs`, so an IdP blip neither locks callers out nor makes their
+ * requests wait on it. Only a token with no usable set, or whose key the set lacks, waits for a
+ * fetch. `onFailure` hears each failure.
  */
 export function remoteKeySet(url: URL, onFailure: (reason: string) => void, limits: KeySetLimits = KEY_SET_LIMITS, now: () => number = Date.now): JWTVerifyGetKey {
   let keys: JWTVerifyGetKey | undefined;
@@ -113,13 +115,19 @@ export function remoteKeySet(url: URL, onFailure: (reason: string) => void, limi
         },
       )
       .finally(() => (pending = undefined)));
+  const isUsable = () => keys !== undefined && now() - fetchedAt < limits.staleForMs;
   const usable = () => {
-    if (!keys || now() - fetchedAt >= limits.staleForMs) throw new KeysUnavailable();
+    if (!keys || !isUsable()) throw new KeysUnavailable();
     return keys;
   };
 
   return async (header, token) => {
-    if (now() - fetchedAt >= limits.freshForMs && mayFetch()) await refetch();
+    if (now() - fetchedAt >= limits.freshForMs && mayFetch()) {
+      // A set still usable verifies this token while the new one is fetched: an IdP that is slow
+      // or blackholed must not hold up requests that the keys in hand can answer.
+      const fetching = refetch();
+      if (!isUsable()) await fetching;
+    }
     try {
       return await usable()(header, token);
     } catch (err) {

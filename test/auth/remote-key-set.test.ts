@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KEY_SET_LIMITS, KeysUnavailable, remoteKeySet, type KeySetLimits } from '../../src/auth/remote-key-set.js';
 
 interface SigningKey {
@@ -69,6 +69,22 @@ describe('remoteKeySet', () => {
     expect(received).toHaveLength(2);
   });
 
+  it('verifies with the set it holds while the 10-minute refetch is still waiting for an answer', async () => {
+    const getKey = keySet();
+    await verify(getKey, first);
+    let release: (() => void) | undefined;
+    answer = (_req, res) => (release = () => serving(second)(_req, res));
+    t += 10 * 60_000;
+    // The IdP holds its answer: the token is verified by the set in hand all the same.
+    expect(await verify(getKey, first)).toBe('alice');
+    await vi.waitFor(() => expect(release).toBeDefined(), { timeout: 5_000 });
+    release!();
+    // A token under the new key waits for that same fetch instead of starting another.
+    expect(await verify(getKey, second)).toBe('alice');
+    expect(received).toHaveLength(2);
+    expect(failures).toEqual([]);
+  });
+
   it('fetches again for a token whose key the set lacks (a key rotated in), at most every 30 s', async () => {
     const getKey = keySet();
     await verify(getKey, first);
@@ -110,12 +126,14 @@ describe('remoteKeySet', () => {
     answer = (req) => req.socket.destroy();
     t += 10 * 60_000;
     expect(await verify(getKey, first)).toBe('alice');
-    expect(failures).toEqual([expect.stringMatching(/^(could not be reached|broke off its answer) \(/)]);
+    await vi.waitFor(() => expect(failures).toEqual([expect.stringMatching(/^(could not be reached|broke off its answer) \(/)]), { timeout: 5_000 });
     t += 24 * 3_600_000 - 10 * 60_000 - 1;
     expect(await verify(getKey, first)).toBe('alice');
+    await vi.waitFor(() => expect(failures).toHaveLength(2), { timeout: 5_000 });
     t += 1;
     expect(await failure(verify(getKey, first))).toBeInstanceOf(KeysUnavailable);
-    expect(failures).toHaveLength(2); // the last attempt was 1 ms ago
+    expect(failures).toHaveLength(2); // the last attempt was 1 ms ago: no new one
+    expect(received).toHaveLength(3);
   });
 
   it('says the keys are unavailable for a token whose key the set lacks when the fetch for it fails', async () => {
