@@ -43,7 +43,7 @@ export const CredentialKindEnum = builder.enumType('CredentialKind', {
 
 export const CredentialStatusEnum = builder.enumType('CredentialStatus', {
   description:
-    'Computed the same way for every vendor from `expiresAt` and the configured warning window; a vendor that says itself that a credential has expired or is expiring (the vault\'s `healthStatus`) makes it EXPIRED or EXPIRING whatever `expiresAt` says.',
+    'Computed the same way for every vendor from `expiresAt` and the configured warning window; a vendor that says itself that a credential has expired or is expiring (the vault\'s `healthStatus`) makes it EXPIRED or EXPIRING, never less urgent than `expiresAt` makes it (a passed `expiresAt` is EXPIRED whatever the vendor says).',
   values: {
     ACTIVE: { description: 'Expires after the warning window.' },
     EXPIRING: { description: 'Expires within the warning window (the server setting `expiryWarningDays`, by default 30 days), or its vendor says it is expiring.' },

@@ -161,6 +161,14 @@ describe('listing vault credentials', () => {
     });
   });
 
+  it('reports a secret the vault calls expiring but whose expiresAt has passed as EXPIRED: a verdict never makes it less urgent', async () => {
+    const said = { ...bulk(1)[0]!, name: 'vault-says-expiring-late', expiresAt: '2001-01-01T00:00:00Z', healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRING' } as SimVaultCredential;
+    await withCredentials(prod, [said], async () => {
+      const node = (await listAll({ accounts: [PROD] })).edges.find((e) => e.node.name === 'vault-says-expiring-late')!.node;
+      expect(node).toMatchObject({ status: 'EXPIRED', expiresAt: '2001-01-01T00:00:00.000Z', healthStatus: 'EXPIRING' });
+    });
+  });
+
   it('lists a secret without a date that the vault calls expired right after the UNKNOWN ones, not last among the never-expiring', async () => {
     const [expired] = bulk(1);
     const said = { ...expired!, name: 'vault-says-expired', expiresAt: undefined, healthStatus: 'CREDENTIAL_HEALTH_STATUS_EXPIRED' } as SimVaultCredential;
