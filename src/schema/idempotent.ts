@@ -3,7 +3,9 @@ import type { IdempotentCall } from '../idempotency/idempotency.js';
 
 export const IDEMPOTENCY_KEY_DESCRIPTION =
   'Any unique string (1-255 visible ASCII characters, no spaces). Repeating the mutation with the same key and input within ' +
-  '24 hours returns the first outcome without calling the vendor again; a concurrent duplicate waits for the first.';
+  '24 hours returns the first outcome, if it was a success or an `UpstreamError` with `outcomeUnknown`, without calling the vendor again; ' +
+  'after any other failure (safe to repeat) a retry with the key calls the vendor again. A concurrent duplicate waits for the first until its own deadline, ' +
+  'then gets an `IdempotencyConflictError` (IN_PROGRESS).';
 
 export const REPLAYED_DESCRIPTION =
   'True when this is the outcome of an earlier call with the same idempotency key, returned without calling the vendor: ' +
