@@ -84,8 +84,7 @@ builder.objectType(PermissionDeniedError, {
       type: vendorEnum(),
       nullable: true,
       description:
-        'Null for a change: naming the vendor would tell a caller who may not act in the account that it exists. ' +
-        'Given only where the account is already known to the caller (a credential it changed there, read further).',
+        'Always null: naming the vendor would tell a caller who may not act in the account that it exists.',
       resolve: (e) => e.refused.vendor ?? null,
     }),
     account: t.string({ nullable: true, description: 'The account it was refused on; null when the caller holds the scope nowhere.', resolve: (e) => e.refused.account ?? null }),
