@@ -144,7 +144,9 @@ builder.addScalarType('DateTime', DateTime);
 builder.addScalarType('JSON', JSONResolver);
 builder.queryType({ description: 'Reads across every configured vendor account, narrowed to the accounts the caller may read.' });
 builder.mutationType({
-  description: 'Changes made through the vendors. Each returns a union of its success type and typed errors, all implementing `Error`.',
+  description:
+    'Changes made through the vendors. Each returns a union of its success type and typed errors, all implementing `Error`; ' +
+    'its refusals and failures are those types, but for an unreachable shared store (nothing sent: a GraphQL error, `extensions.code` SERVICE_UNAVAILABLE).',
 });
 
 export type Builder = typeof builder;
