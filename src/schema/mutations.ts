@@ -15,15 +15,15 @@ const UpdateCredentialInput = builder.inputType('UpdateCredentialInput', {
     '`UnsupportedChangeError` and nothing is sent.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The credential id.' }),
-    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank, and is one line (no control characters).' }),
+    name: t.string({ required: false, description: 'Leading and trailing whitespace is removed; must not be blank, is one line (no control characters), and at most 255 characters.' }),
     description: t.string({
       required: false,
       description:
-        'Leading and trailing whitespace is removed, as for `name`. null, or a blank description, clears it where the vendor ' +
+        'Leading and trailing whitespace is removed, as for `name`; at most 1024 characters (Keycard: 500). null, or a blank description, clears it where the vendor ' +
         'allows (the vault); Keycard cannot clear it, so both are refused there.',
     }),
-    expiresAt: t.field({ type: 'DateTime', required: false, description: 'null clears the expiry where the vendor allows.' }),
-    value: t.string({ required: false, description: 'New secret value (vault). Write-only: never returned or logged.' }),
+    expiresAt: t.field({ type: 'DateTime', required: false, description: 'Must lie in the future, within 100 years; null clears the expiry where the vendor allows.' }),
+    value: t.string({ required: false, description: 'New secret value (vault; not empty, at most 65,536 bytes in UTF-8). Write-only: never returned or logged.' }),
     idempotencyKey: t.string({ required: false, description: IDEMPOTENCY_KEY_DESCRIPTION }),
     // The id, and exactly the fields parseUpdateInput parses: one added here or there alone does not compile.
   }) satisfies Record<'id' | UpdateInputField, unknown>,
