@@ -30,7 +30,7 @@ export const CredentialInterface = builder.interfaceRef<CredentialRecord>('Crede
     }),
     name: t.string({
       nullable: true,
-      description: 'Null when the vendor gives it none (Auth0 keys) or an empty one, or sends something that is not text (logged; the credential is still listed).',
+      description: 'Null when the vendor gives it none (Auth0 connection keys) or an empty one, or sends something that is not text (logged; the credential is still listed).',
       resolve: (c) => c.name,
     }),
     description: t.string({

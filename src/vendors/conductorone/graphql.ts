@@ -29,7 +29,7 @@ export function registerConductorOneSchema(builder: Builder): NodeTypes {
     fields: (t) => ({
       clientId: t.string({
         nullable: true,
-        description: 'OAuth client id, `<cutename>@<tenant>.conductor.one/spc`; null when absent or not text.',
+        description: 'OAuth client id, `<cutename>@<tenant>.<installation>/spc` (e.g. `happy-otter-12345@acme.conductor.one/spc`); null when absent or not text.',
         resolve: (c) => c.clientId,
       }),
       servicePrincipalId: t.string({ description: 'Id of the owning service principal (its user id).', resolve: (c) => c.servicePrincipalId }),
