@@ -48,7 +48,11 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
   const Role = builder.enumType('Auth0KeyRole', {
     description:
       "Where a key stands in the rotation, from the flag Auth0 sets on it. A rotation adds a NEXT key; how the others' roles shift is Auth0's to decide and not documented by it: read `keys` after rotating. A key's `status` comes from its certificate whatever its role: a PREVIOUS key whose certificate has lapsed is EXPIRED though it no longer signs, so look at `role` before rotating.",
-    values: ['CURRENT', 'NEXT', 'PREVIOUS'] satisfies KeyRole[],
+    values: {
+      CURRENT: { description: 'Auth0 flags the key `current`: the one it signs with now.' },
+      NEXT: { description: 'Auth0 flags the key `next`: a rotation added it, and it does not sign yet.' },
+      PREVIOUS: { description: 'Auth0 flags the key `previous`: it signed before a rotation.' },
+    } satisfies Record<KeyRole, { description: string }>,
   });
 
   const ClientCredential = builder.objectRef<Auth0ClientCredentialRecord>(T.clientCredential).implement({
