@@ -79,6 +79,13 @@ export interface SimulatorHandle {
   /** Requests excluding token calls and the control API. */
   apiRequests(): RecordedRequest[];
   inject(fault: Fault): void;
+  /**
+   * Holds the next request that matches (method, route pattern, path parameters) before its handler
+   * runs, until `release()`; `reached` resolves once it has arrived (and been recorded). For a spec
+   * that needs one call in flight while something else happens, without guessing at a latency.
+   * `clearFaults` lets every hold go.
+   */
+  hold(match: Pick<Fault, 'method' | 'route' | 'params'>): Hold;
   clearFaults(): void;
   setLatency(ms: number): void;
   clearRequests(): void;
@@ -91,6 +98,12 @@ export interface SimulatorHandle {
    */
   setRecording(on: boolean): void;
   close(): Promise<void>;
+}
+
+/** A request held by `SimulatorHandle.hold`. */
+export interface Hold {
+  readonly reached: Promise<void>;
+  release(): void;
 }
 
 export interface SimStats {
@@ -150,6 +163,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const routes = options.routes.map(compile);
   const requests: RecordedRequest[] = [];
   let faults: (Fault & { left: number })[] = [];
+  /** Holds not yet released, whether or not their request has arrived. */
+  let holds: (Pick<Fault, 'method' | 'route' | 'params'> & { taken: boolean; arrive(): void; released: Promise<void>; release(): void })[] = [];
   let latencyMs = options.latencyMs ?? 0;
   let recording = true;
   let counts = new Map<string, number>();
@@ -164,15 +179,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   };
   const error = (status: number, message: string): SimResponse => ({ status, json: options.errorBody(status, message) });
 
+  const matches = (method: string, route: string | null, params: Record<string, string>) => (f: Pick<Fault, 'method' | 'route' | 'params'>) =>
+    (!f.method || f.method === method) && (!f.route || f.route === route) && Object.entries(f.params ?? {}).every(([k, v]) => params[k] === v);
+
   const takeFault = (method: string, route: string | null, params: Record<string, string>): Fault | undefined => {
-    const fault = faults.find(
-      (f) =>
-        (!f.method || f.method === method) &&
-        (!f.route || f.route === route) &&
-        Object.entries(f.params ?? {}).every(([k, v]) => params[k] === v),
-    );
+    const fault = faults.find(matches(method, route, params));
     if (fault && --fault.left <= 0) faults = faults.filter((f) => f !== fault);
     return fault;
+  };
+
+  /** Waits while a hold matching this request is not released (each hold takes one request). */
+  const held = async (method: string, route: string | null, params: Record<string, string>) => {
+    const hold = holds.find((h) => !h.taken && matches(method, route, params)(h));
+    if (!hold) return;
+    hold.taken = true;
+    hold.arrive();
+    await hold.released;
   };
 
   const control = async (req: IncomingMessage, res: ServerResponse, path: string, raw: string) => {
@@ -243,6 +265,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
 
       if (latencyMs > 0) await sleep(latencyMs);
+      await held(req.method ?? 'GET', route?.pattern ?? null, params);
       const simReq: SimRequest = { method: req.method ?? 'GET', params, query: url.searchParams, headers: req.headers, body, rawBody: raw };
       const fault = takeFault(req.method ?? 'GET', route?.pattern ?? null, params);
       if (fault?.delayMs) await sleep(fault.delayMs);
@@ -287,8 +310,25 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     inject(fault) {
       faults.push({ ...fault, left: fault.times ?? 1 });
     },
+    hold(match) {
+      let arrive!: () => void;
+      let release!: () => void;
+      const reached = new Promise<void>((r) => (arrive = r));
+      const released = new Promise<void>((r) => (release = r));
+      const hold = { ...match, taken: false, arrive, released, release };
+      holds.push(hold);
+      return {
+        reached,
+        release: () => {
+          holds = holds.filter((h) => h !== hold);
+          release();
+        },
+      };
+    },
     clearFaults() {
       faults = [];
+      for (const h of holds) h.release();
+      holds = [];
     },
     setLatency(ms) {
       latencyMs = ms;
