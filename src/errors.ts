@@ -221,6 +221,25 @@ export class IdempotencyConflictError extends GatewayError {
 }
 
 /**
+ * Another change of the same resource that must never be made twice at once (a rotation of one
+ * Auth0 connection) is in progress, on this replica or another sharing the store, or has just ended
+ * with its outcome unknown: this one was refused at once, without waiting its turn, and nothing was
+ * sent. It changed nothing, so an idempotency key sent with it is left free.
+ */
+export class ChangeInProgressError extends GatewayError {
+  readonly code = 'CHANGE_IN_PROGRESS';
+  constructor(
+    message: string,
+    readonly source: UpstreamSource,
+  ) {
+    super(message);
+  }
+  override extensions() {
+    return { ...this.source };
+  }
+}
+
+/**
  * The shared store (Redis) did not answer. What can do without it carries on locally (tokens, the
  * rate budget); what cannot (idempotency keys, vault updates taking turns) is refused with this,
  * and nothing is sent upstream.

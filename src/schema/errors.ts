@@ -1,4 +1,5 @@
 import {
+  ChangeInProgressError,
   IdempotencyConflictError,
   NotFoundError,
   PermissionDeniedError,
@@ -163,6 +164,20 @@ builder.objectType(IdempotencyConflictError, {
       description: 'Why the key could not be used, and so whether to retry with the same key (IN_PROGRESS) or use a new one (INPUT_MISMATCH).',
       resolve: (e) => e.reason,
     }),
+  }),
+});
+
+builder.objectType(ChangeInProgressError, {
+  name: 'ChangeInProgressError',
+  description:
+    'Another rotation of the same connection was in progress (on this gateway replica or another), or ended moments ago with its outcome unknown: ' +
+    'this one was refused at once, without waiting its turn, and nothing was sent. Read the connection\'s keys once that rotation has finished, ' +
+    'then decide whether to rotate again: repeating blindly would retire the key it just made. An idempotency key sent with the refused call ' +
+    'was not used up: sent again later, the call rotates.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    vendor: t.field({ type: vendorEnum(), nullable: true, description: 'The vendor of the account the change was refused in; always given.', resolve: (e) => e.source.vendor }),
+    account: t.string({ nullable: true, description: 'The configured account the change was refused in; always given.', resolve: (e) => e.source.account }),
   }),
 });
 

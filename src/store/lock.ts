@@ -2,11 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { sleep } from '../resilience/retry.js';
 import type { SharedStore } from './store.js';
 
-/** The lock stayed taken until the caller's deadline. */
+/** The lock stayed taken until the caller's deadline (withLock), or was taken when asked (withLockOrRefuse). */
 export class LockBusy extends Error {}
 
 /** How long a lock outlives its holder: a replica that dies holding it, a change that may still land. */
 const GRACE_MS = 5_000;
+
+interface Until {
+  readonly deadline: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** How long a claim taken now lives: its holder's deadline, and the grace. */
+const lifetime = (until: Until) => Math.max(1_000, until.deadline - Date.now()) + GRACE_MS;
 
 /**
  * Runs `work` as the only holder of `key` among every replica sharing `store`: for a vendor's
@@ -18,17 +26,29 @@ const GRACE_MS = 5_000;
  * a retry then succeeded): the lock is then held GRACE_MS more instead of released, or the next
  * holder would read the state before that change and write it back over it.
  */
-export async function withLock<T>(
-  store: SharedStore,
-  key: string,
-  until: { readonly deadline: number; readonly signal?: AbortSignal | undefined },
-  work: (keep: () => void) => Promise<T>,
-): Promise<T> {
+export async function withLock<T>(store: SharedStore, key: string, until: Until, work: (keep: () => void) => Promise<T>): Promise<T> {
   const claim = randomBytes(12).toString('hex');
-  for (let wait = 10; !(await store.setIfAbsent(key, claim, Math.max(1_000, until.deadline - Date.now()) + GRACE_MS)); wait = Math.min(wait * 2, 200)) {
+  for (let wait = 10; !(await store.setIfAbsent(key, claim, lifetime(until))); wait = Math.min(wait * 2, 200)) {
     if (Date.now() + wait >= until.deadline) throw new LockBusy(key);
     await sleep(wait, until.signal);
   }
+  return holding(store, key, claim, work);
+}
+
+/**
+ * As `withLock`, but a caller that finds `key` held does not wait its turn: it is refused at once
+ * with LockBusy, its work never run. For a change that must not be made twice at once, where
+ * taking turns would make it twice (a rotation: each one retires a key). The lock lives, and
+ * `keep()` holds it, as `withLock`'s does.
+ */
+export async function withLockOrRefuse<T>(store: SharedStore, key: string, until: Until, work: (keep: () => void) => Promise<T>): Promise<T> {
+  const claim = randomBytes(12).toString('hex');
+  if (!(await store.setIfAbsent(key, claim, lifetime(until)))) throw new LockBusy(key);
+  return holding(store, key, claim, work);
+}
+
+/** Runs `work` under a claim taken, then releases it, or holds it GRACE_MS more if `work` called `keep()`. */
+async function holding<T>(store: SharedStore, key: string, claim: string, work: (keep: () => void) => Promise<T>): Promise<T> {
   let kept = false;
   try {
     return await work(() => {

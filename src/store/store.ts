@@ -1,6 +1,6 @@
 /**
  * State that several gateway replicas must share: idempotency records, upstream tokens, the
- * accounts' and callers' rate budgets, and the locks of vault updates. In memory for one process (the default), Redis when `redis.url` is set.
+ * accounts' and callers' rate budgets, the locks of vault updates and of Auth0 rotations. In memory for one process (the default), Redis when `redis.url` is set.
  * Values are strings; callers encode what they keep.
  */
 export interface SharedStore {

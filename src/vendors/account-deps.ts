@@ -3,8 +3,8 @@ import { HttpClient } from '../http/client.js';
 import type { Rate } from '../store/rate-budgets.js';
 import { TokenCache, type IssuedToken } from '../http/tokens.js';
 import type { Vendor } from '../domain/vendor.js';
-import { UpstreamError, type UpstreamSource } from '../errors.js';
-import { LockBusy, withLock } from '../store/lock.js';
+import { ChangeInProgressError, UpstreamError, type UpstreamSource } from '../errors.js';
+import { LockBusy, withLock, withLockOrRefuse } from '../store/lock.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { SharedStore } from '../store/store.js';
@@ -44,6 +44,10 @@ export function accountDeps(module: AccountVendor, account: AccountConfigBase, s
   const http = accountHttp(services.http, account.http);
   const rateLimit: Rate | null = http.rateLimit === false ? null : (http.rateLimit ?? module.defaultRateLimit);
   const secrets = accountSecrets(module, account);
+  const source: UpstreamSource = { vendor: module.vendor, account: account.name };
+  const where = `${module.vendor} account "${account.name}"`;
+  /** One store key per resource of the account, whichever kind of lock takes it. */
+  const lockKey = (key: string) => `lock:${module.configName}:${account.name}:${key}`;
   return {
     logger: services.logger,
     http: (options) =>
@@ -68,10 +72,8 @@ export function accountDeps(module: AccountVendor, account: AccountConfigBase, s
             : undefined,
       }),
     exclusive: async (key, scope, work) => {
-      const source: UpstreamSource = { vendor: module.vendor, account: account.name };
-      const where = `${module.vendor} account "${account.name}"`;
       try {
-        return await withLock(services.store, `lock:${module.configName}:${account.name}:${key}`, scope, work);
+        return await withLock(services.store, lockKey(key), scope, work);
       } catch (err) {
         if (err instanceof LockBusy) {
           throw new UpstreamError(`another change to the same resource in ${where} was still running, or still unanswered by the vendor, at the request's deadline; try again`, source, null, true);
@@ -80,6 +82,13 @@ export function accountDeps(module: AccountVendor, account: AccountConfigBase, s
           throw new UpstreamError(`request to ${where} was cancelled while waiting for another change to the same resource`, source, null, false, false, { cancelled: true });
         }
         throw err;
+      }
+    },
+    exclusiveOrRefuse: async (key, scope, busy, work) => {
+      try {
+        return await withLockOrRefuse(services.store, lockKey(key), scope, work);
+      } catch (err) {
+        throw err instanceof LockBusy ? new ChangeInProgressError(busy, source) : err;
       }
     },
   };

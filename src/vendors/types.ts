@@ -31,6 +31,12 @@ export interface AccountDeps {
    * a change it sent may still land (see `withLock`).
    */
   exclusive<T>(key: string, scope: RequestScope, work: (keep: () => void) => Promise<T>): Promise<T>;
+  /**
+   * As `exclusive`, but while another holds `key` this change is refused at once, its work never
+   * run, with a ChangeInProgressError saying `busy` (written for the caller): for a change that must
+   * never be made twice at once, where waiting and then making it too would be the harm (a rotation).
+   */
+  exclusiveOrRefuse<T>(key: string, scope: RequestScope, busy: string, work: (keep: () => void) => Promise<T>): Promise<T>;
 }
 
 /**

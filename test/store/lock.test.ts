@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LockBusy, withLock } from '../../src/store/lock.js';
+import { LockBusy, withLock, withLockOrRefuse } from '../../src/store/lock.js';
 import { storeKinds, useStores } from '../fixtures/stores.js';
 
 const stores = useStores('lock-test:');
@@ -69,4 +69,37 @@ describe.each(storeKinds)('withLock on the %s store', (kind) => {
     }
   });
 
+});
+
+describe.each(storeKinds)('withLockOrRefuse on the %s store', (kind) => {
+  const store = () => stores[kind]!;
+
+  it('refuses at once, its work never run, while another holds the key: it does not wait its turn', async () => {
+    const k = key();
+    let ran = false;
+    let attempt: Promise<unknown> | undefined;
+    // Asked from inside the holder's work, which then ends: the key is held when asked, and free a
+    // moment later, which a caller that waited its turn would then take.
+    await withLock(store(), k, until(5_000), async () => {
+      attempt = withLockOrRefuse(store(), k, until(5_000), async () => void (ran = true)).catch((err: unknown) => err);
+    });
+    expect(await attempt).toBeInstanceOf(LockBusy);
+    expect(ran).toBe(false);
+  });
+
+  it('runs its work when the key is free, and releases it after, succeeded or failed', async () => {
+    const k = key();
+    await expect(withLockOrRefuse(store(), k, until(5_000), async () => 'first')).resolves.toBe('first');
+    await expect(withLockOrRefuse(store(), k, until(5_000), () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(withLockOrRefuse(store(), k, until(5_000), async () => 'third')).resolves.toBe('third');
+  });
+
+  it('holds the key while its work runs, refusing another at once, and a while more when the work says a change it sent may still land', async () => {
+    const k = key();
+    await withLockOrRefuse(store(), k, until(5_000), async (keep) => {
+      await expect(withLockOrRefuse(store(), k, until(5_000), async () => 'inside')).rejects.toBeInstanceOf(LockBusy);
+      keep();
+    });
+    await expect(withLockOrRefuse(store(), k, until(5_000), async () => 'after')).rejects.toBeInstanceOf(LockBusy);
+  });
 });

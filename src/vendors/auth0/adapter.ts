@@ -47,6 +47,7 @@ export class Auth0Account implements AccountAdapter {
   readonly http: HttpClient;
   private readonly unreadable: OnUnreadable;
   private readonly values: UnreadableValues;
+  private readonly exclusiveOrRefuse: AccountDeps['exclusiveOrRefuse'];
 
   constructor(
     private readonly config: Auth0AccountConfig,
@@ -55,6 +56,7 @@ export class Auth0Account implements AccountAdapter {
     this.account = config.name;
     const values = new UnreadableValues(deps.logger, this.vendor, this.account);
     this.values = values; // its last count is told at close
+    this.exclusiveOrRefuse = deps.exclusiveOrRefuse;
     // One function per account, not per item: records report through it.
     this.unreadable = (field, item, shownAs) => values.report(field, item, shownAs);
     this.http = deps.http({ baseUrl: config.baseUrl, tokens: deps.tokens(() => this.fetchToken()), errorMessage: api.errorMessage });
@@ -80,7 +82,7 @@ export class Auth0Account implements AccountAdapter {
   }
 
   session(scope: RequestScope): Auth0Session {
-    return new Auth0Session(this.http, this.account, scope, this.unreadable);
+    return new Auth0Session(this.http, this.account, scope, this.exclusiveOrRefuse, this.unreadable);
   }
 
   close(): Promise<void> {
@@ -121,6 +123,7 @@ export class Auth0Session implements AccountSession {
     private readonly http: HttpClient,
     readonly account: string,
     private readonly scope: RequestScope,
+    private readonly exclusiveOrRefuse: AccountDeps['exclusiveOrRefuse'],
     private readonly unreadable: OnUnreadable,
   ) {}
 
@@ -208,21 +211,33 @@ export class Auth0Session implements AccountSession {
     return record;
   }
 
-  /** Not idempotent: every call retires a key. Never retried here. */
+  /**
+   * Not idempotent: every call retires a key. Never retried here, and never two of one connection
+   * at once, among every replica: a second one is refused (ChangeInProgressError), unsent, rather
+   * than let through to retire the key the first just made, as is one made within a few seconds of
+   * a rotation left unanswered (which Auth0 may still apply).
+   */
   async rotateConnectionKeys(connection: Ref, signingAlg: SigningAlg | null): Promise<RotationResult> {
     if (connection.typename !== T.connection) {
       throw new ValidationError('input.connectionId must be the id of an Auth0Connection', [{ field: 'input.connectionId', message: 'not a connection id' }]);
     }
     const [connectionId] = pathIds(connection, 1, ID, { field: 'input.connectionId' });
-    const key = await this.http.request({
-      method: 'POST',
-      route: `${API}/connections/{id}/keys/rotate`,
-      params: { id: connectionId },
-      json: signingAlg ? { signing_alg: signingAlg } : undefined,
-      schema: api.connectionKey,
-      resource: 'connection',
-      scope: this.scope,
-    });
+    const busy =
+      `another rotation of connection "${connectionId}" in AUTH0 account "${this.account}" is in progress, or its outcome is still unknown; ` +
+      "nothing was sent: read the connection's keys once it has finished before rotating again";
+    const key = await this.exclusiveOrRefuse(`connection:${connectionId}`, this.scope, busy, (keep) =>
+      this.http.request({
+        method: 'POST',
+        route: `${API}/connections/{id}/keys/rotate`,
+        params: { id: connectionId },
+        json: signingAlg ? { signing_alg: signingAlg } : undefined,
+        schema: api.connectionKey,
+        resource: 'connection',
+        scope: this.scope,
+        // A rotation that may still land holds the connection's lock a while: one made meanwhile would retire its key.
+        onUnanswered: keep,
+      }),
+    );
     // Keys read later in this request must show the rotated set, not the cached one.
     this.keys.forget(connectionId);
     // The rotation returns the key it adds as next (its contract); `next` itself is optional there,

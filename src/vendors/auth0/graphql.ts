@@ -1,7 +1,7 @@
 import { audited } from '../../audit.js';
 import { distinctCredentials } from '../../domain/distinct.js';
 import type { Ref } from '../../domain/ref.js';
-import { ValidationError, NotFoundError, withArticle } from '../../errors.js';
+import { ChangeInProgressError, ValidationError, NotFoundError, withArticle } from '../../errors.js';
 import type { Builder, NodeTypes } from '../../schema/builder.js';
 import { CredentialInterface, CredentialOwnerInterface, isRecordOf } from '../../schema/credential.js';
 import { describedValues, enumValues } from '../../schema/enum-values.js';
@@ -217,11 +217,16 @@ export function registerAuth0Schema(builder: Builder): NodeTypes {
       type: Payload,
       description:
         "Rotates an Auth0 connection's signing keys. Not idempotent: each call retires a key, so the gateway never repeats it; " +
-        'a client that may send it twice (a retrying link, a timeout) should send an `idempotencyKey`.',
+        'a client that may send it twice (a retrying link, a timeout) should send an `idempotencyKey`. One rotation of a connection at a time: ' +
+        'another sent while one is running (through any replica) is refused unsent as `ChangeInProgressError`.',
       authScopes: { rotate: true },
       errors: {
-        types: MUTATION_ERRORS,
-        union: { name: 'RotateConnectionKeysResult', description: 'The rotation, or a typed error (an `UpstreamError` with `outcomeUnknown` when it may have happened); every error implements `Error`.' },
+        types: [...MUTATION_ERRORS, ChangeInProgressError],
+        union: {
+          name: 'RotateConnectionKeysResult',
+          description:
+            'The rotation, or a typed error (an `UpstreamError` with `outcomeUnknown` when it may have happened; a `ChangeInProgressError` when another rotation of the connection was running); every error implements `Error`.',
+        },
         directResult: true,
       },
       args: { input: t.arg({ type: RotateInput, required: true, description: 'The Auth0 connection whose keys to rotate.' }) },
