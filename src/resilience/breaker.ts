@@ -60,16 +60,20 @@ export class CircuitBreaker {
 
   /**
    * The verdicts take `probe`: whether admit() made this call the probe. Only the probe's own
-   * ending lets another go; calls admitted before the breaker opened may end at any time.
+   * ending lets another go; calls admitted before the breaker opened may end at any time, and once
+   * it is open their verdicts are stale: a late success does not close it (the probe decides) and a
+   * late failure does not restart its cool-down.
    */
   success(probe: boolean): void {
-    this.failures = 0;
     if (probe) this.probing = false;
+    else if (this.state !== 'closed') return;
+    this.failures = 0;
     if (this.state !== 'closed') this.set('closed');
   }
 
   failure(probe: boolean): void {
     if (probe) this.probing = false;
+    else if (this.state !== 'closed') return;
     this.failures++;
     if (this.state === 'half_open' || this.failures >= this.settings.failureThreshold) {
       this.openedAt = this.clock();

@@ -69,11 +69,50 @@ describe('CircuitBreaker', () => {
       expect(b.admit()).toBe(PROBE);
       b[verdict](false); // the early call ends
       expect(b.admit(), verdict).toBeGreaterThan(0);
-      // Only the probe's own end lets the next one go (a failure meanwhile began a new cool-down).
+      // Only the probe's own end lets the next one go, at once: the early failure began no new cool-down.
       b.neutral(true);
-      if (verdict === 'failure') advance(1_000);
       expect(b.admit(), verdict).toBe(PROBE);
     }
+  });
+
+  it('stays open when a call admitted before it opened succeeds late: the probe decides, after the cool-down', () => {
+    const { b, changes, advance } = breaker();
+    expect(b.admit()).toBe(GO); // a slow call, admitted while closed
+    for (let i = 0; i < 3; i++) b.failure(false);
+    advance(400);
+    b.success(false); // the slow call's answer arrives
+    expect(b.current).toBe('open');
+    expect(b.admit()).toBe(600);
+    advance(600);
+    expect(b.admit()).toBe(PROBE);
+    b.success(false); // another early call, while the probe is out
+    expect(b.current).toBe('half_open');
+    b.success(true);
+    expect(changes).toEqual(['open', 'half_open', 'closed']);
+  });
+
+  it('does not restart the cool-down for a call admitted before it opened that fails late', () => {
+    const { b, advance } = breaker();
+    expect(b.admit()).toBe(GO);
+    for (let i = 0; i < 3; i++) b.failure(false);
+    advance(800);
+    b.failure(false); // the early call fails late
+    expect(b.admit()).toBe(200);
+    advance(200);
+    expect(b.admit()).toBe(PROBE);
+  });
+
+  it('counts failures from zero again once the probe has closed it', () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.failure(false);
+    advance(1_000);
+    expect(b.admit()).toBe(PROBE);
+    b.success(true);
+    b.failure(false);
+    b.failure(false);
+    expect(b.current).toBe('closed');
+    b.failure(false);
+    expect(b.current).toBe('open');
   });
 
   it('stops a call admitted while closed, which waited meanwhile, once the breaker has opened; the probe still goes', () => {
